@@ -1,0 +1,196 @@
+"""Build and run the Panel server of the training sandbox.
+
+Each page is served by a *function* that builds fresh objects for every browser session, so two
+users never share state; the only objects shared between sessions are the store's session factory
+and the user directory (:class:`~apps.shell.AppContext`). Everything a user did lives in the
+database, so several server processes can serve the same store.
+
+The server sets ``TCP_NODELAY`` on its listening sockets (Bokeh leaves Nagle's algorithm on, which
+adds tens of milliseconds to every small websocket reply), discards sessions whose browser went
+away (``check_unused_sessions``), signs session ids with a key derived from the cookie secret and
+checks roles on page requests and websocket connections (:mod:`apps.auth`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import secrets
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import panel as pn
+from sqlalchemy.engine import make_url
+
+from .auth import PAGE_ROLES, SakeraAuthProvider, UserDirectory, authorize, is_allowed, session_user
+from .i18n import Translator, lang_from_cookies
+from .shell import AppContext, Shell, denied_view
+
+log = logging.getLogger(__name__)
+
+#: Environment variable that may hold the cookie secret (else a file next to the database).
+COOKIE_SECRET_ENV = "SAKERA_COOKIE_SECRET"
+#: How often (ms) the server looks for sessions whose browser has gone.
+CHECK_UNUSED_SESSIONS_MS = 10_000
+#: A session with no connection for this long (ms) is discarded.
+UNUSED_SESSION_LIFETIME_MS = 30_000
+
+
+def page_classes() -> dict[str, type]:
+    """Slug -> page class (imported here so that importing :mod:`apps.server` stays light)."""
+    from .pages.latihan import LatihanPage
+    from .pages.pelatih import PelatihPage
+    from .pages.ringkasan import RingkasanPage
+
+    return {"latihan": LatihanPage, "pelatih": PelatihPage, "ringkasan": RingkasanPage}
+
+
+def _page_app(slug: str, page_cls: type, context: AppContext) -> Callable[[], Any]:
+    def app() -> Any:
+        lang = lang_from_cookies(pn.state.cookies)
+        user = session_user(context.directory)
+        if user is None or not is_allowed(user.role, f"/{slug}"):
+            return denied_view(lang, user.role if user else None)
+        page = page_cls(user=user, context=context, lang=lang)
+        return Shell(page).template
+
+    app.__name__ = f"sakera_{slug}"
+    return app
+
+
+def build_pages(context: AppContext, classes: dict[str, type] | None = None) -> dict[str, Callable[[], Any]]:
+    """One serve function per page; refuses a page that is missing from the role table."""
+    classes = page_classes() if classes is None else classes
+    unknown = sorted(set(classes) - set(PAGE_ROLES))
+    if unknown:
+        raise ValueError(f"pages without an entry in apps.auth.PAGE_ROLES: {', '.join(unknown)}")
+    return {slug: _page_app(slug, cls, context) for slug, cls in classes.items()}
+
+
+def cookie_secret_for(db_url: str) -> str:
+    """The cookie secret: ``$SAKERA_COOKIE_SECRET``, else a random one kept in a private file.
+
+    The file sits next to a SQLite database (``<db>.cookie-secret``), else in the per-user data
+    directory, so logins survive a server restart.
+    """
+    env = os.environ.get(COOKIE_SECRET_ENV)
+    if env:
+        return env
+    from sakera_toolkit.store.db import default_sqlite_path
+
+    parsed = make_url(db_url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = Path(parsed.database).expanduser().with_suffix(".cookie-secret")
+    else:
+        path = default_sqlite_path().parent / "cookie-secret"
+    if path.exists():
+        value = path.read_text(encoding="utf-8").strip()
+        if len(value) >= 32:
+            return value
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(value + "\n")
+    return value
+
+
+def set_nodelay(server: Any) -> int:
+    """Set ``TCP_NODELAY`` on the server's listening sockets (accepted sockets inherit it on Linux).
+
+    Returns the number of sockets changed.
+    """
+    count = 0
+    http_server = getattr(server, "_http", None)
+    for sock in getattr(http_server, "_sockets", {}).values():
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            count += 1
+    return count
+
+
+def make_server(
+    db_url: str,
+    *,
+    port: int = 5006,
+    address: str = "127.0.0.1",
+    show: bool = False,
+    demo_mode: bool = False,
+    demo_logins: tuple[tuple[str, str, str], ...] = (),
+    cookie_secret: str | None = None,
+    options: dict[str, Any] | None = None,
+    classes: dict[str, type] | None = None,
+) -> Any:
+    """Create (not start) the Panel/Bokeh server for the store at ``db_url``.
+
+    Parameters
+    ----------
+    db_url
+        SQLAlchemy URL of an upgraded training store.
+    port, address
+        Where to listen (``port=0`` picks a free port; read it back from ``server.port``).
+    show
+        Open a browser tab when started.
+    demo_mode, demo_logins
+        Show the demo banner and the demo logins on the login page.
+    cookie_secret
+        Secret signing the login cookies (default: :func:`cookie_secret_for`).
+    options
+        Extra settings handed to the pages through :class:`~apps.shell.AppContext`.
+    classes
+        Slug -> page class (default :func:`page_classes`); every slug must be in the role table.
+    """
+    from sakera_toolkit.store.db import make_session_factory
+
+    session_factory = make_session_factory(db_url)
+    directory = UserDirectory(session_factory)
+    context = AppContext(session_factory=session_factory, directory=directory, demo_mode=demo_mode,
+                         options=dict(options or {}))
+    secret = cookie_secret or cookie_secret_for(db_url)
+    provider = SakeraAuthProvider(directory, demo_mode=demo_mode, demo_logins=demo_logins)
+
+    pn.extension("tabulator", notifications=True, design="bootstrap")
+    pn.config.authorize_callback = authorize
+    pn.config.cookie_secret = secret
+    tr = Translator("id")
+    pages = build_pages(context, classes)
+    hosts = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"] if port else None
+    server = pn.serve(
+        pages,
+        port=port,
+        address=address,
+        show=show,
+        start=False,
+        title={slug: f"{tr(f'nav.{slug}')} · {tr('app.short')}" for slug in pages},
+        auth_provider=provider,
+        cookie_secret=secret,
+        sign_sessions=True,
+        secret_key=hashlib.sha256(("bokeh-session:" + secret).encode()).hexdigest(),
+        websocket_origin=hosts,
+        check_unused_sessions_milliseconds=CHECK_UNUSED_SESSIONS_MS,
+        unused_session_lifetime_milliseconds=UNUSED_SESSION_LIFETIME_MS,
+        liveness=True,
+        verbose=False,
+    )
+    set_nodelay(server)
+    server.sakera_context = context
+    return server
+
+
+def run(db_url: str, **kwargs: Any) -> None:
+    """Create the server with :func:`make_server` and run it until interrupted."""
+    server = make_server(db_url, **kwargs)
+    server.start()
+    if kwargs.get("show"):
+        server.io_loop.add_callback(server.show, "/")
+    try:
+        server.io_loop.start()
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__" or pn.state.served:  # pragma: no cover - `python -m apps.server` for development
+    raise SystemExit("start the app with `sakera serve` (it sets up the database and the login)")

@@ -1,0 +1,194 @@
+"""The frame around every page: header with navigation, user, language switch and logout.
+
+A page is a :class:`Page`: it owns two columns (``sidebar`` and ``main``) that it fills in
+:meth:`Page.rebuild`; the :class:`Shell` puts them into a Bootstrap template once and, when the
+language switch changes, sets ``page.lang`` so the page rebuilds its widgets in the new language
+(widgets are bound to the page's parameters, so what the user entered is kept). The choice is also
+written to the language cookie, so the next page and the login page use it.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Any
+
+import panel as pn
+import param
+
+from .auth import PAGE_ROLES, AppUser, UserDirectory
+from .i18n import DEFAULT_LANG, LANG_COOKIE, LANGS, Translator
+
+#: Colours of the app (Sampang green, as on the regency's emblem).
+BRAND = "#0b7a5e"
+BRAND_DARK = "#095f49"
+
+#: CSS of the template (document level).
+APP_CSS = f"""
+:root {{ --sakera-brand: {BRAND}; }}
+#header {{ padding-top: 2px !important; padding-bottom: 2px !important; }}
+.title {{ font-size: 1.25rem !important; }}
+"""
+
+#: CSS of the header panes (Panel panes live in shadow DOM: styles go with each pane).
+HEADER_CSS = """
+.sakera-nav a { color: #fff; margin-right: 16px; text-decoration: none; font-weight: 600; opacity: .8;
+                font-size: 1rem; padding-bottom: 2px; }
+.sakera-nav a.active { opacity: 1; border-bottom: 2px solid #fff; }
+.sakera-nav a:hover { opacity: 1; }
+.sakera-user { color: #fff; font-size: .85rem; white-space: nowrap; }
+.sakera-user a { color: #fff; margin-left: 12px; font-weight: 600; }
+"""
+
+
+@dataclass
+class AppContext:
+    """What every page of one server needs: the store and a few settings (no per-user state).
+
+    Parameters
+    ----------
+    session_factory
+        SQLAlchemy ``sessionmaker`` of the training store.
+    directory
+        User lookups shared with the auth provider.
+    demo_mode
+        True when serving the sample database created by ``sakera serve`` (shows a banner).
+    options
+        Extra settings for pages (e.g. queue length).
+    """
+
+    session_factory: Any
+    directory: UserDirectory
+    demo_mode: bool = False
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+class Page(pn.viewable.Viewer):
+    """Base class of a page: holds the user, the language and two columns to fill."""
+
+    lang = param.Selector(default=DEFAULT_LANG, objects=list(LANGS), doc="Language of the texts.")
+
+    slug: str = ""
+
+    def __init__(self, user: AppUser, context: AppContext, **params: Any) -> None:
+        super().__init__(**params)
+        if user.role not in PAGE_ROLES.get(self.slug, frozenset()):
+            raise PermissionError(f"role {user.role!r} may not open page {self.slug!r}")
+        self.user = user
+        self.context = context
+        self.sidebar = pn.Column(sizing_mode="stretch_width", margin=0)
+        self.main = pn.Column(sizing_mode="stretch_width", margin=0)
+
+    @property
+    def tr(self) -> Translator:
+        """Translator bound to the current language."""
+        return Translator(self.lang)
+
+    def session(self):
+        """A new store session (use as a context manager)."""
+        return self.context.session_factory()
+
+    @param.depends("lang", watch=True)
+    def _lang_changed(self) -> None:
+        self.rebuild()
+
+    def rebuild(self) -> None:
+        """Fill :attr:`sidebar` and :attr:`main` (called at start and on a language change)."""
+        raise NotImplementedError
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return pn.Row(self.sidebar, self.main, sizing_mode="stretch_width")
+
+
+def nav_html(user: AppUser, active: str, lang: str) -> str:
+    """Links to the pages this user's role may open."""
+    tr = Translator(lang)
+    links = []
+    for slug, roles in PAGE_ROLES.items():
+        if user.role in roles:
+            cls = "active" if slug == active else ""
+            links.append(f'<a class="{cls}" href="/{slug}">{html.escape(tr(f"nav.{slug}"))}</a>')
+    return '<div class="sakera-nav">' + "".join(links) + "</div>"
+
+
+def user_html(user: AppUser, lang: str) -> str:
+    """Who is logged in and the logout link."""
+    tr = Translator(lang)
+    who = tr("shell.logged_in_as", name=user.display_name, role=tr(f"role.{user.role}"))
+    return (
+        f'<div class="sakera-user">{html.escape(who)}'
+        f'<a href="/logout" id="logout-link">{html.escape(tr("shell.logout"))}</a></div>'
+    )
+
+
+class Shell(pn.viewable.Viewer):
+    """Template with header (navigation, user, language switch, logout) around one :class:`Page`."""
+
+    lang = param.Selector(default=DEFAULT_LANG, objects=list(LANGS))
+
+    def __init__(self, page: Page, **params: Any) -> None:
+        params.setdefault("lang", page.lang)
+        super().__init__(**params)
+        self.page = page
+        self.nav = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 10), align="center",
+                                stylesheets=[HEADER_CSS])
+        self.who = pn.pane.HTML(margin=(0, 10), align="center", stylesheets=[HEADER_CSS])
+        self.switch = pn.widgets.RadioButtonGroup(
+            options={"Bahasa Indonesia": "id", "English": "en"},
+            value=self.lang,
+            variant="outline",
+            color="light",
+            align="center",
+            margin=(0, 10),
+            stylesheets=[":host .bk-btn { padding: 2px 8px; font-size: .85rem; }"],
+        )
+        self.switch.jscallback(
+            value=(
+                "var langs = ['id', 'en'];"
+                f"document.cookie = '{LANG_COOKIE}=' + langs[cb_obj.active] + '; path=/; max-age=31536000; samesite=lax';"
+            )
+        )
+        self.switch.link(self, value="lang")
+        self.banner = pn.pane.Alert(alert_type="warning", visible=context_demo(page), margin=(0, 0, 6, 0),
+                                    sizing_mode="stretch_width",
+                                    stylesheets=[":host .alert { padding: 4px 12px; margin: 0; font-size: .85rem; }"])
+        self._refresh_header()
+        page.rebuild()
+        self.template = pn.template.BootstrapTemplate(
+            title=page.tr("app.short"),
+            header_background=BRAND,
+            sidebar_width=300,
+            collapsed_sidebar=False,
+            raw_css=[APP_CSS],
+        )
+        self.template.header.extend([self.nav, pn.Spacer(), self.who, self.switch])
+        self.template.sidebar.append(page.sidebar)
+        self.template.main.append(pn.Column(self.banner, page.main, sizing_mode="stretch_width"))
+
+    @param.depends("lang", watch=True)
+    def _lang_changed(self) -> None:
+        self._refresh_header()
+        self.page.lang = self.lang
+
+    def _refresh_header(self) -> None:
+        self.nav.object = nav_html(self.page.user, self.page.slug, self.lang)
+        self.who.object = user_html(self.page.user, self.lang)
+        self.banner.object = Translator(self.lang)("app.demo_banner")
+
+    def __panel__(self) -> pn.template.BaseTemplate:
+        return self.template
+
+
+def context_demo(page: Page) -> bool:
+    """True when the page is served from the demo database."""
+    return bool(page.context.demo_mode)
+
+
+def denied_view(lang: str, role: str | None) -> pn.viewable.Viewable:
+    """What a session shows when the role check inside the page fails."""
+    tr = Translator(lang)
+    role_label = tr(f"role.{role}") if role in ("trainee", "trainer", "evaluator") else "?"
+    return pn.pane.Alert(
+        f"**{tr('denied.title')}**. {tr('denied.body', role=role_label)} [{tr('denied.home')}](/)",
+        alert_type="danger",
+    )

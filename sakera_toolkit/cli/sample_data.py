@@ -1,0 +1,192 @@
+"""``sakera sample-data``: small, deterministic CSV files for demos, notebooks and tests.
+
+The files are built by a list of table builders (:data:`TABLES`). Each builder receives a
+:class:`SampleContext` and returns a DataFrame; it draws randomness only from
+``context.seed_for(name)``, a stream derived from the seed and the table's name, so adding a table
+in a later version (``requests.csv``, survey answers ...) leaves the existing files unchanged. Add
+one with :func:`register_table`.
+
+The same seed gives byte-identical files (CSV with newline line ends, ISO dates, UTF-8).
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import SakeraInputError
+
+DEFAULT_SEED = 42
+DEFAULT_VILLAGES = 6
+DEFAULT_PERSONS_PER_VILLAGE = 50
+
+
+@dataclass
+class SampleContext:
+    """What table builders share: the seed, the sample villages and the tables built so far."""
+
+    seed: int
+    n_villages: int = DEFAULT_VILLAGES
+    persons_per_village: int = DEFAULT_PERSONS_PER_VILLAGE
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _villages: list[str] | None = None
+
+    def seed_for(self, name: str) -> np.random.SeedSequence:
+        """An independent seed stream for table ``name`` (stable when other tables are added)."""
+        return np.random.SeedSequence(self.seed, spawn_key=(zlib.crc32(name.encode("utf-8")),))
+
+    @property
+    def villages(self) -> list[str]:
+        """The sample villages: P. Mandangin plus villages of other kecamatan chosen by the seed."""
+        if self._villages is None:
+            from .. import calibration, registry
+
+            vil = registry.villages()
+            island = str(calibration.load("registry")["mandangin_code"])
+            rng = np.random.default_rng(self.seed_for("villages"))
+            others = [d for d in sorted(vil["district_code"].unique()) if d != island[:8]]
+            n_other = min(max(self.n_villages - 1, 0), len(others))
+            chosen = sorted(rng.choice(len(others), size=n_other, replace=False).tolist())
+            codes = [island]
+            for i in chosen:
+                pool = vil.loc[vil["district_code"] == others[i], "village_code"].tolist()
+                codes.append(pool[int(rng.integers(len(pool)))])
+            self._villages = sorted(codes)
+        return self._villages
+
+    def population(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Synthetic households and persons of the sample villages (built once)."""
+        if "_households" not in self.tables:
+            from ..people.synthetic import generate_population
+
+            hh, persons = generate_population(
+                self.villages,
+                persons={code: self.persons_per_village for code in self.villages},
+                seed=self.seed_for("population"),
+            )
+            self.tables["_households"], self.tables["_persons"] = hh, persons
+        return self.tables["_households"], self.tables["_persons"]
+
+
+Builder = Callable[[SampleContext], pd.DataFrame]
+
+#: Ordered (file name, builder) pairs written by ``sakera sample-data``.
+TABLES: list[tuple[str, Builder]] = []
+
+
+def register_table(filename: str, builder: Builder) -> None:
+    """Add (or replace) a table written by ``sakera sample-data``."""
+    for i, (name, _) in enumerate(TABLES):
+        if name == filename:
+            TABLES[i] = (filename, builder)
+            return
+    TABLES.append((filename, builder))
+
+
+def _villages(ctx: SampleContext) -> pd.DataFrame:
+    from ..registry import village_table
+
+    df = village_table()
+    df["in_sample"] = df["village_code"].isin(ctx.villages)
+    return df
+
+
+def _services(ctx: SampleContext) -> pd.DataFrame:
+    from ..services import load_catalogue
+
+    return load_catalogue().table()
+
+
+def _households(ctx: SampleContext) -> pd.DataFrame:
+    return ctx.population()[0]
+
+
+def _persons(ctx: SampleContext) -> pd.DataFrame:
+    return ctx.population()[1]
+
+
+register_table("villages.csv", _villages)
+register_table("services.csv", _services)
+register_table("households.csv", _households)
+register_table("persons.csv", _persons)
+
+
+def build_sample_tables(
+    seed: int = DEFAULT_SEED,
+    n_villages: int = DEFAULT_VILLAGES,
+    persons_per_village: int = DEFAULT_PERSONS_PER_VILLAGE,
+) -> dict[str, pd.DataFrame]:
+    """Build every registered table; returns ``{file name: DataFrame}`` in :data:`TABLES` order."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SakeraInputError(f"seed {seed!r} must be a non-negative integer", location="--seed")
+    if not 1 <= n_villages <= 15:
+        raise SakeraInputError(
+            f"{n_villages} villages: choose 1-15 (one per kecamatan plus P. Mandangin)", location="--villages"
+        )
+    if not 1 <= persons_per_village <= 100_000:
+        raise SakeraInputError(
+            f"{persons_per_village} persons per village: choose 1-100000", location="--persons-per-village"
+        )
+    ctx = SampleContext(seed=seed, n_villages=n_villages, persons_per_village=persons_per_village)
+    return {name: builder(ctx) for name, builder in TABLES}
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """Write ``df`` deterministically (UTF-8, newline line ends, ISO dates, no index)."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        df.to_csv(fh, index=False, lineterminator="\n", date_format="%Y-%m-%d")
+
+
+def write_sample_data(out: str | Path, seed: int = DEFAULT_SEED, **kwargs) -> list[Path]:
+    """Build the sample tables and write them as CSV files into ``out`` (created if needed)."""
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise SakeraInputError("exists and is not a directory", source=str(folder), location="--out")
+    tables = build_sample_tables(seed, **kwargs)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, df in tables.items():
+        path = folder / name
+        write_csv(df, path)
+        written.append(path)
+    return written
+
+
+def register(sub) -> None:
+    """Add ``sakera sample-data``."""
+    p = sub.add_parser(
+        "sample-data",
+        help="write small deterministic sample CSVs (villages, services, synthetic households and persons)",
+        description="Write small deterministic CSV files: villages.csv (the 186 villages), services.csv "
+        "(the service catalogue), households.csv and persons.csv (synthetic families in a few villages "
+        "across kecamatan, always including P. Mandangin). The same seed gives byte-identical files; "
+        "every person is synthetic.",
+    )
+    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    p.add_argument("--out", metavar="DIR", default="sample_data", help="output directory (default: sample_data)")
+    p.add_argument(
+        "--villages", type=int, default=DEFAULT_VILLAGES, help=f"number of sample villages (default {DEFAULT_VILLAGES})"
+    )
+    p.add_argument(
+        "--persons-per-village",
+        type=int,
+        default=DEFAULT_PERSONS_PER_VILLAGE,
+        help=f"synthetic persons per sample village (default {DEFAULT_PERSONS_PER_VILLAGE})",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Write the sample files and list them with their row counts."""
+    written = write_sample_data(
+        args.out, args.seed, n_villages=args.villages, persons_per_village=args.persons_per_village
+    )
+    for path in written:
+        rows = sum(1 for _ in open(path, encoding="utf-8")) - 1
+        print(f"{path}  ({rows} rows)")
+    return 0

@@ -1,0 +1,367 @@
+"""Request streams per village x service: rates, hour/day/season profiles, holidays, backlog.
+
+Rates are requests per 1,000 registered residents per year per service (``calibration/demand.yaml``,
+each with its source). For every calendar year touched by the horizon, the annual volume of a
+service is spread over that year's open days in proportion to
+
+    weekday_profile[weekday] x seasonal multipliers (school months, post-Lebaran, pre-election)
+
+and is zero on closed days (weekends, holidays): demand that would fall on a holiday moves to the
+other open days of the year. Counts are Poisson per day x village x service (vectorised), times
+within the day follow ``hour_profile`` over the opening hours.
+
+The arrival stream depends only on the demand inputs and the seed, never on which villages are
+live, so two scenarios run with the same seed see the same requests (common random numbers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import calibration
+from .errors import SakeraInputError
+from .sim.params import SERVICE_IDS
+
+__all__ = [
+    "SERVICE_IDS",
+    "PERSONAL_COLUMNS",
+    "Requests",
+    "rates",
+    "day_weights",
+    "generate",
+    "from_params",
+    "fit_rates",
+    "as_generator",
+]
+
+#: Columns of a request log that identify people; :func:`fit_rates` drops them on reading.
+PERSONAL_COLUMNS = frozenset(
+    {
+        "nik", "no_kk", "nomor_kk", "kk", "name", "nama", "nama_lengkap", "phone", "telepon", "no_hp", "hp",
+        "email", "alamat", "address", "birth_date", "tanggal_lahir", "tempat_lahir", "ibu_kandung", "mother_name",
+    }
+)  # fmt: skip
+
+
+def as_generator(seed: int | np.random.SeedSequence | np.random.Generator | None) -> np.random.Generator:
+    """A numpy Generator from an int, a SeedSequence or a Generator (returned unchanged)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    return np.random.default_rng(seed)
+
+
+def rates(overrides: dict[str, float] | None = None, scale: float = 1.0, calib: calibration.Calibration | None = None) -> pd.Series:
+    """Requests per 1,000 residents per year for each service (calibrated, overridden, scaled)."""
+    c = calib or calibration.load("demand")
+    out = pd.Series({s: float(c[f"rate_{s}"]) for s in SERVICE_IDS}, name="rate_per_1000_per_year")
+    for sid, value in (overrides or {}).items():
+        if sid not in SERVICE_IDS:
+            raise SakeraInputError(f"unknown service {sid!r}", location="demand_overrides")
+        if not np.isfinite(value) or value < 0:
+            raise SakeraInputError(f"rate {value!r} must be >= 0", location=f"demand_overrides[{sid!r}]")
+        out[sid] = float(value)
+    if not np.isfinite(scale) or scale < 0:
+        raise SakeraInputError(f"scale {scale!r} must be >= 0", location="demand_scale")
+    return out * float(scale)
+
+
+def _dates(c: calibration.Calibration, key: str) -> np.ndarray:
+    return np.array([np.datetime64(str(d)) for d in c[key]], dtype="datetime64[D]")
+
+
+def _season(days: np.ndarray, c: calibration.Calibration) -> np.ndarray:
+    """Seasonal multipliers ``(len(days), n_services)`` for datetime64[D] ``days``."""
+    mult = np.ones((len(days), len(SERVICE_IDS)))
+    months = (days.astype("datetime64[M]").astype(int) % 12) + 1
+    school = np.isin(months, np.asarray(c["school_months"], dtype=int))
+    cols = [SERVICE_IDS.index(s) for s in c["school_services"]]
+    mult[np.ix_(school, cols)] *= float(c["school_multiplier"])
+    leb = _dates(c, "lebaran_dates")
+    surge = np.zeros(len(days), dtype=bool)
+    for d in leb:
+        delta = (days - d).astype(int)
+        surge |= (delta >= 0) & (delta < int(c["lebaran_surge_days"]))
+    mult[surge] *= float(c["lebaran_multiplier"])
+    el = _dates(c, "election_dates")
+    pre = np.zeros(len(days), dtype=bool)
+    for d in el:
+        delta = (d - days).astype(int)
+        pre |= (delta > 0) & (delta <= int(c["election_lead_days"]))
+    cols = [SERVICE_IDS.index(s) for s in c["election_services"]]
+    mult[np.ix_(pre, cols)] *= float(c["election_multiplier"])
+    return mult
+
+
+def _open_days(days: np.ndarray, working_days, holidays) -> np.ndarray:
+    weekday = (days.astype(int) + 3) % 7  # 1970-01-01 was a Thursday
+    hol = np.array([np.datetime64(d.isoformat()) for d in holidays], dtype="datetime64[D]") if holidays else np.array([], "datetime64[D]")
+    return np.isin(weekday, np.asarray(working_days, dtype=int)) & ~np.isin(days, hol)
+
+
+def day_weights(
+    start_date: dt.date,
+    days: int,
+    working_days=(0, 1, 2, 3, 4),
+    holidays=(),
+    calib: calibration.Calibration | None = None,
+) -> np.ndarray:
+    """Share of a service's annual volume falling on each day, shape ``(days, n_services)``.
+
+    Each calendar year's weights (over its open days) sum to 1 per service.
+    """
+    c = calib or calibration.load("demand")
+    first = np.datetime64(start_date.isoformat())
+    horizon = first + np.arange(days)
+    out = np.zeros((days, len(SERVICE_IDS)))
+    years = np.unique(horizon.astype("datetime64[Y]"))
+    profile = np.asarray(c["weekday_profile"], dtype=float)
+    for y in years:
+        year_days = np.arange(y.astype("datetime64[D]"), (y + 1).astype("datetime64[D]"))
+        weekday = (year_days.astype(int) + 3) % 7
+        w = (profile[weekday] * _open_days(year_days, working_days, holidays))[:, None] * _season(year_days, c)
+        total = w.sum(axis=0)
+        w = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+        idx = (year_days - first).astype(int)
+        keep = (idx >= 0) & (idx < days)
+        out[idx[keep]] = w[keep]
+    return out
+
+
+@dataclass
+class Requests:
+    """A request stream: parallel numpy arrays sorted by arrival.
+
+    Attributes
+    ----------
+    arrival
+        Days from midnight of ``start_date`` (float64).
+    village
+        Index into ``village_codes`` (int32).
+    service
+        Index into ``SERVICE_IDS`` (int8).
+    backlog
+        True for the initial backlog (files already waiting at the back office at day 0).
+    village_codes
+        The village codes the indexes refer to.
+    """
+
+    arrival: np.ndarray
+    village: np.ndarray
+    service: np.ndarray
+    backlog: np.ndarray
+    village_codes: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.arrival)
+
+    def to_frame(self, start_date: dt.date | None = None) -> pd.DataFrame:
+        """One row per request (``arrival`` in days, ``service`` and ``village_code`` as text)."""
+        df = pd.DataFrame(
+            {
+                "arrival": self.arrival,
+                "service": pd.Categorical.from_codes(self.service, categories=list(SERVICE_IDS)),
+                "village_code": pd.Categorical.from_codes(self.village, categories=list(self.village_codes)),
+                "backlog": self.backlog,
+            }
+        )
+        if start_date is not None:
+            df["arrival_time"] = pd.Timestamp(start_date) + pd.to_timedelta(self.arrival, unit="D")
+        return df
+
+
+def generate(
+    start_date: dt.date,
+    days: int,
+    *,
+    seed: int | np.random.SeedSequence | np.random.Generator | None = 0,
+    population: pd.Series | None = None,
+    population_year: int | None = None,
+    rate: pd.Series | None = None,
+    working_days=(0, 1, 2, 3, 4),
+    work_hours: tuple[float, float] = (8.0, 14.0),
+    holidays=None,
+    initial_backlog: int = 0,
+    calib: calibration.Calibration | None = None,
+) -> Requests:
+    """Draw the request stream for ``days`` days from ``start_date``.
+
+    Parameters
+    ----------
+    seed
+        Int, SeedSequence or Generator; the same seed gives the same stream.
+    population
+        Residents per village (index ``village_code``); default: registry for ``population_year``.
+    rate
+        Rates per 1,000 residents per year per service (default :func:`rates`).
+    working_days, work_hours, holidays
+        The service calendar; arrivals fall only on open days, within opening hours.
+    initial_backlog
+        Files already waiting for back-office verification at day 0 (arrival 0).
+    """
+    c = calib or calibration.load("demand")
+    if population is None:
+        from .registry import village_population
+
+        population = village_population(population_year or start_date.year)
+    if holidays is None:
+        holidays = [dt.date.fromisoformat(str(d)) for d in c["holidays"]]
+    rate = rates(calib=c) if rate is None else rate.reindex(list(SERVICE_IDS)).fillna(0.0)
+    if int(initial_backlog) < 0:
+        raise SakeraInputError("must be >= 0", location="initial_backlog")
+    rng_counts, rng_times, rng_backlog = (np.random.default_rng(s) for s in _seed_sequence(seed).spawn(3))
+    codes = tuple(population.index)
+    pop = population.to_numpy(dtype=float)
+    annual = pop[:, None] / 1000.0 * rate.to_numpy()[None, :]  # (V, S)
+    w = day_weights(start_date, days, working_days, holidays, c)  # (D, S)
+    lam = w[:, None, :] * annual[None, :, :]  # (D, V, S)
+    counts = rng_counts.poisson(lam).ravel()
+    cells = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
+    day, rest = np.divmod(cells, len(codes) * len(SERVICE_IDS))
+    village, service = np.divmod(rest, len(SERVICE_IDS))
+    profile = np.asarray(c["hour_profile"], dtype=float)
+    profile = profile / profile.sum()
+    slot = rng_times.choice(len(profile), size=len(cells), p=profile)
+    frac = (slot + rng_times.random(len(cells))) / len(profile)
+    h0, h1 = work_hours
+    arrival = day + (h0 + frac * (h1 - h0)) / 24.0
+    order = np.argsort(arrival, kind="stable")
+    arrival, village, service = arrival[order], village[order], service[order]
+    backlog = np.zeros(len(arrival), dtype=bool)
+    nb = int(initial_backlog)
+    if nb:
+        weight = annual.ravel() / annual.sum()
+        pick = rng_backlog.choice(weight.size, size=nb, p=weight)
+        bv, bs = np.divmod(pick, len(SERVICE_IDS))
+        arrival = np.concatenate([np.zeros(nb), arrival])
+        village = np.concatenate([bv, village])
+        service = np.concatenate([bs, service])
+        backlog = np.concatenate([np.ones(nb, dtype=bool), backlog])
+    return Requests(
+        arrival=arrival.astype(np.float64),
+        village=village.astype(np.int32),
+        service=service.astype(np.int8),
+        backlog=backlog,
+        village_codes=codes,
+    )
+
+
+def _seed_sequence(seed) -> np.random.SeedSequence:
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, np.random.Generator):
+        return np.random.SeedSequence(int(seed.integers(0, 2**63)))
+    return np.random.SeedSequence(seed)
+
+
+def from_params(params, seed: int | np.random.SeedSequence | np.random.Generator | None = 0) -> Requests:
+    """The request stream of a :class:`~sakera_toolkit.sim.FlowParams`."""
+    from .registry import village_population
+
+    return generate(
+        params.start_date,
+        params.days,
+        seed=seed,
+        population=village_population(params.population_year),
+        rate=rates(params.demand_overrides, params.demand_scale),
+        working_days=params.working_days,
+        work_hours=params.work_hours,
+        holidays=params.holidays,
+        initial_backlog=params.initial_backlog,
+    )
+
+
+def fit_rates(
+    source: str | Path | pd.DataFrame,
+    population_year: int | None = None,
+    period_days: int | None = None,
+    population: int | None = None,
+) -> pd.DataFrame:
+    """Fit demand rates from a request log (one row per request).
+
+    Required columns: ``date`` (YYYY-MM-DD, or ``arrival`` with a timestamp) and ``service``
+    (a service id); ``village_code`` is checked if present. Columns that identify people
+    (:data:`PERSONAL_COLUMNS`, e.g. ``nik``, ``nama``, ``no_hp``) are dropped as soon as the file is
+    read; a ``request_id`` column is replaced by a one-way hash.
+
+    Parameters
+    ----------
+    population_year
+        Registry year for the denominator (default: the year of the middle of the log).
+    period_days
+        Length of the observed period (default: last date - first date + 1).
+    population
+        Residents the log covers (default: the whole regency for ``population_year``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``service, requests, rate_per_1000_per_year`` for every service (0 if absent); usable as
+        ``FlowParams.demand_overrides`` via ``dict(zip(df.service, df.rate_per_1000_per_year))``.
+        ``df.attrs`` holds ``period_days``, ``population``, ``dropped_columns``.
+    """
+    name = "<DataFrame>"
+    if isinstance(source, pd.DataFrame):
+        df = source.astype(str)
+    else:
+        name = str(source)
+        try:
+            df = pd.read_csv(source, dtype=str, keep_default_na=False)
+        except FileNotFoundError:
+            raise SakeraInputError("file not found", source=name) from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise SakeraInputError(f"not a readable CSV ({exc})", source=name) from None
+    df.columns = [str(col).strip().lower() for col in df.columns]
+    dropped = [col for col in df.columns if col in PERSONAL_COLUMNS]
+    df = df.drop(columns=dropped)
+    if "request_id" in df.columns:
+        df["request_id"] = [hashlib.sha256(v.encode()).hexdigest()[:16] for v in df["request_id"]]
+    date_col = "date" if "date" in df.columns else ("arrival" if "arrival" in df.columns else None)
+    if date_col is None or "service" not in df.columns:
+        raise SakeraInputError("needs columns 'date' (or 'arrival') and 'service'", source=name)
+    if df.empty:
+        raise SakeraInputError("the log has no rows", source=name)
+    stamps = pd.to_datetime(df[date_col].str.strip(), errors="coerce", format="mixed")
+    bad = stamps.isna().to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise SakeraInputError(f"{df[date_col].iloc[i]!r} is not a date", source=name, location=f"row {i + 2}, {date_col}")
+    services = df["service"].str.strip()
+    unknown = ~services.isin(SERVICE_IDS).to_numpy()
+    if unknown.any():
+        i = int(np.flatnonzero(unknown)[0])
+        raise SakeraInputError(f"unknown service {services.iloc[i]!r}", source=name, location=f"row {i + 2}, service")
+    if "village_code" in df.columns:
+        from .registry import villages
+
+        known = set(villages()["village_code"])
+        vc = df["village_code"].str.strip()
+        badv = ~vc.isin(known).to_numpy()
+        if badv.any():
+            i = int(np.flatnonzero(badv)[0])
+            raise SakeraInputError(f"unknown village_code {vc.iloc[i]!r}", source=name, location=f"row {i + 2}, village_code")
+    days = stamps.dt.normalize()
+    if period_days is None:
+        period_days = int((days.max() - days.min()).days) + 1
+    if int(period_days) < 1:
+        raise SakeraInputError("must be >= 1", location="period_days")
+    if population is None:
+        from .registry import regency_total
+
+        year = population_year or int((days.min() + (days.max() - days.min()) / 2).year)
+        population = regency_total(year)
+    counts = services.value_counts().reindex(list(SERVICE_IDS), fill_value=0)
+    out = pd.DataFrame(
+        {
+            "service": list(SERVICE_IDS),
+            "requests": counts.to_numpy().astype(int),
+            "rate_per_1000_per_year": counts.to_numpy() / (int(period_days) / 365.25) / float(population) * 1000.0,
+        }
+    )
+    out.attrs.update({"period_days": int(period_days), "population": int(population), "dropped_columns": dropped})
+    return out

@@ -1,0 +1,887 @@
+"""Scenario: one validated, declarative description of a rollout, with a YAML form.
+
+A scenario says which villages go live when (explicit Kemendagri codes or selection rules), the
+staff at village desks and in the office, calendars and the signing schedule, blanko supply,
+outages, demand changes, travel assumptions and the horizon. Fields left out (``None``) take the
+engine's calibrated defaults (``calibration/flow.yaml``).
+
+YAML layout (every section optional except ``name`` and ``horizon``)::
+
+    name: my-scenario
+    description: {id: "...", en: "..."}
+    horizon: {start_date: 2022-01-01, days: 365, warmup_days: 30, population_year: 2022}
+    rollout:
+      readiness: assumed            # or a CSV path (relative to this file)
+      phases:
+        - date: 2022-01-03
+          villages: [35.27.03.1003]  # explicit codes ...
+          select:                    # ... and/or selection rules
+            - {by: travel_time, count: 10, village_type: desa, per_kecamatan: 2}
+            - {by: kecamatan, kecamatan: [Sokobanah]}
+    staff: {operators_per_village: 1, operator_skill: 1.0, office_counters: 6, office_verifiers: 4}
+    calendar: {working_days: [mon, tue, wed, thu, fri], work_hours: 6, holidays: [2022-05-02],
+               signing_times: ["10:00", "14:00"]}
+    blanko: {initial: {ktp: 5000, kia: 2000}, reorder_point: 50, reorder_qty: 10000, lead_days: 14,
+             card_print_per_day: 900}
+    outages: [{start: 2022-07-04, end: 2022-07-08, note: "central server"}]
+    demand: {scale: 1.0, overrides: {kia: 40}, initial_backlog: 0}
+    travel: {mode: motorbike, courier_weekdays: [tue, fri]}
+
+Selection rules (``by``): ``population`` (largest first), ``travel_time`` (farthest from the office
+first), ``readiness`` (villages with facilities and a certified operator by the phase date, or by
+``until``, then going live on their ready date), ``kecamatan`` (every village of the named
+kecamatan), ``all``. Options: ``count``, ``order`` (``descending``/``ascending``), ``village_type``
+(``desa``/``kelurahan``/``any``), ``kecamatan`` (names or codes, filters any rule),
+``per_kecamatan`` (at most this many per kecamatan). Ties are broken by village code. Villages
+already live in an earlier phase are skipped by rules; listing a code twice is an error.
+
+Every problem is a :class:`~sakera_toolkit.errors.SakeraInputError` naming the file, the field
+path (``rollout.phases[2].villages[0]``) with its YAML line, and the problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ..errors import SakeraInputError
+
+__all__ = [
+    "Scenario",
+    "Description",
+    "Horizon",
+    "SelectionRule",
+    "Phase",
+    "Rollout",
+    "Staff",
+    "Calendar",
+    "Blanko",
+    "Outage",
+    "Demand",
+    "Travel",
+    "Server",
+    "SELECT_BY",
+    "SERVICE_IDS",
+    "set_path",
+    "get_path",
+    "hours_of",
+]
+
+#: Selection rules for rollout phases.
+SELECT_BY = ("population", "travel_time", "readiness", "kecamatan", "all")
+#: Stable service ids (docs/architecture.md); the catalogue is used when available.
+SERVICE_IDS = (
+    "kk_baru",
+    "kk_perubahan",
+    "kk_hilang_rusak",
+    "ktp_baru",
+    "ktp_hilang_rusak",
+    "ktp_perubahan",
+    "akta_kelahiran",
+    "akta_kematian",
+    "kia",
+    "pindah_keluar",
+    "pindah_datang",
+)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY_ALIASES = {
+    **{d: i for i, d in enumerate(WEEKDAYS)},
+    **{d: i for i, d in enumerate(("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"))},
+}
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+# ------------------------------------------------------------------------------------------------
+# validation helpers: every one takes the field path for its message
+# ------------------------------------------------------------------------------------------------
+class _Ctx:
+    """Where the scenario came from: file name and a map field path -> YAML line."""
+
+    def __init__(self, source: str | None, lines: dict[str, int] | None = None, base_dir: Path | None = None):
+        self.source = source
+        self.lines = lines or {}
+        self.base_dir = base_dir
+
+    def error(self, path: str, message: str) -> SakeraInputError:
+        line = self.lines.get(path)
+        if line is None:
+            # fall back to the closest parent that has a line
+            parent = path
+            while parent and line is None:
+                parent = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", parent) if re.search(r"(\.[^.\[]+|\[\d+\])$", parent) else ""
+                line = self.lines.get(parent)
+        loc = f"{path} (line {line})" if line is not None and path else (path or None)
+        return SakeraInputError(message, source=self.source, location=loc)
+
+
+def _mapping(ctx: _Ctx, value: Any, path: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> dict:
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise ctx.error(path, f"must be a mapping with keys {list(allowed)}, got {type(value).__name__}")
+    for key in value:
+        if key not in allowed:
+            raise ctx.error(_join(path, str(key)), f"unknown field {str(key)!r}; allowed: {', '.join(allowed)}")
+    for key in required:
+        if value.get(key) is None:
+            raise ctx.error(_join(path, key), "is required")
+    return value
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _int(ctx: _Ctx, value: Any, path: str, minimum: int | None = 0, allow_none: bool = True) -> int | None:
+    if value is None:
+        if allow_none:
+            return None
+        raise ctx.error(path, "is required")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+        raise ctx.error(path, f"{value!r} is not a whole number")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        what = "negative" if value < 0 else f"below {minimum}"
+        raise ctx.error(path, f"{value} is {what} (must be >= {minimum})")
+    return value
+
+
+def _float(ctx: _Ctx, value: Any, path: str, minimum: float = 0.0, strict: bool = False, maximum: float | None = None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ctx.error(path, f"{value!r} is not a number")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ctx.error(path, f"{value!r} is not a finite number")
+    if value < minimum or (strict and value == minimum):
+        what = "is negative" if value < 0 else "must be"
+        raise ctx.error(path, f"{value} {what} (must be {'>' if strict else '>='} {minimum})")
+    if maximum is not None and value > maximum:
+        raise ctx.error(path, f"{value} must be <= {maximum}")
+    return value
+
+
+def _date(ctx: _Ctx, value: Any, path: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    if value is None:
+        raise ctx.error(path, "is required (a date YYYY-MM-DD)")
+    raise ctx.error(path, f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+def _choice(ctx: _Ctx, value: Any, path: str, choices: tuple[str, ...]) -> str:
+    if not isinstance(value, str) or value not in choices:
+        raise ctx.error(path, f"{value!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def _list(ctx: _Ctx, value: Any, path: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, (list, tuple)):
+        raise ctx.error(path, f"must be a list, got {type(value).__name__}")
+    return list(value)
+
+
+def _weekdays(ctx: _Ctx, value: Any, path: str) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    out = []
+    for i, item in enumerate(_list(ctx, value, path)):
+        p = f"{path}[{i}]"
+        if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
+            out.append(item)
+        elif isinstance(item, str) and item.strip().lower()[:6] in _WEEKDAY_ALIASES:
+            out.append(_WEEKDAY_ALIASES[item.strip().lower()[:6]])
+        elif isinstance(item, str) and item.strip().lower()[:3] in _WEEKDAY_ALIASES:
+            out.append(_WEEKDAY_ALIASES[item.strip().lower()[:3]])
+        else:
+            raise ctx.error(p, f"{item!r} is not a weekday (mon..sun, senin..minggu or 0-6)")
+    if len(set(out)) != len(out):
+        raise ctx.error(path, "lists a weekday twice")
+    return tuple(sorted(out))
+
+
+def _time(ctx: _Ctx, value: Any, path: str) -> str:
+    """A time of day as "HH:MM" (YAML may give 'HH:MM' text, or a number of hours such as 13.5)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 24 and value < 60:
+        hours = float(value)
+        total = round(hours * 60)
+        text = f"{total // 60:02d}:{total % 60:02d}"
+    else:
+        text = str(value).strip()
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 60:
+            # YAML 1.1 reads unquoted 10:30 as a sexagesimal integer (630)
+            text = f"{value // 60:02d}:{value % 60:02d}"
+    m = _TIME.match(text)
+    if not m:
+        raise ctx.error(path, f"{value!r} is not a time of day HH:MM")
+    return f"{int(m.group(1)):02d}:{m.group(2)}"
+
+
+def _span(ctx: _Ctx, value: Any, path: str) -> tuple[str, str] | None:
+    """[start, end] times of day with start < end."""
+    if value is None:
+        return None
+    items = _list(ctx, value, path)
+    if len(items) != 2:
+        raise ctx.error(path, "must be [start, end], e.g. ['08:00', '14:00']")
+    a, b = _time(ctx, items[0], f"{path}[0]"), _time(ctx, items[1], f"{path}[1]")
+    if b <= a:
+        raise ctx.error(f"{path}[1]", f"{b} is not after {a}")
+    return (a, b)
+
+
+def hours_of(text: str) -> float:
+    """'13:30' -> 13.5."""
+    hh, mm = text.split(":")
+    return int(hh) + int(mm) / 60.0
+
+
+@lru_cache(maxsize=1)
+def _known_villages() -> frozenset[str]:
+    from ..registry import villages
+
+    return frozenset(villages()["village_code"])
+
+
+@lru_cache(maxsize=1)
+def _service_ids() -> tuple[str, ...]:
+    try:
+        from ..services import load_catalogue  # type: ignore[attr-defined]
+
+        return tuple(load_catalogue().ids())
+    except ImportError:
+        return SERVICE_IDS
+
+
+def _per_card(ctx: _Ctx, value: Any, path: str) -> int | dict | None:
+    """A number of cards for both KTP-el and KIA, or a mapping ``{ktp: n, kia: n}``."""
+    if isinstance(value, dict):
+        m = _mapping(ctx, value, path, ("ktp", "kia"))
+        return {k: _int(ctx, v, f"{path}.{k}") for k, v in m.items() if v is not None}
+    return _int(ctx, value, path)
+
+
+def _village_code(ctx: _Ctx, value: Any, path: str) -> str:
+    code = str(value).strip() if value is not None else ""
+    if code not in _known_villages():
+        raise ctx.error(path, f"unknown village code {code!r}")
+    return code
+
+
+def _kecamatan(ctx: _Ctx, value: Any, path: str) -> str:
+    """A kecamatan code or name (case-insensitive) -> its code."""
+    from ..registry import districts
+
+    dis = districts()
+    text = str(value).strip()
+    if text in set(dis["district_code"]):
+        return text
+    by_name = {n.lower(): c for n, c in zip(dis["district_name"], dis["district_code"])}
+    if text.lower() in by_name:
+        return by_name[text.lower()]
+    raise ctx.error(path, f"unknown kecamatan {text!r}")
+
+
+def _per_village(ctx: _Ctx, value: Any, path: str, kind: str) -> int | float | dict | None:
+    """A number, or a mapping ``{default: n, <village code>: n}``."""
+    if value is None:
+        return None
+    conv = (lambda v, p: _int(ctx, v, p, minimum=1)) if kind == "int" else (lambda v, p: _float(ctx, v, p, minimum=0.0, maximum=1.0))
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            p = _join(path, str(key))
+            if str(key) == "default":
+                out["default"] = conv(item, p)
+            else:
+                out[_village_code(ctx, key, p)] = conv(item, p)
+        return out
+    return conv(value, path)
+
+
+# ------------------------------------------------------------------------------------------------
+# dataclasses
+# ------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Description:
+    """Description in Bahasa Indonesia (``id``) and English (``en``)."""
+
+    id: str = ""
+    en: str = ""
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """Simulated period: first day, length in days, warm-up days excluded from KPIs."""
+
+    start_date: dt.date
+    days: int
+    warmup_days: int | None = None
+    population_year: int | None = None
+
+    @property
+    def end_date(self) -> dt.date:
+        """Last simulated day."""
+        return self.start_date + dt.timedelta(days=self.days - 1)
+
+
+@dataclass(frozen=True)
+class SelectionRule:
+    """A rule choosing villages for a phase (see the module docstring)."""
+
+    by: str
+    count: int | None = None
+    order: str | None = None
+    village_type: str = "any"
+    kecamatan: tuple[str, ...] = ()
+    per_kecamatan: int | None = None
+    until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Villages going live on ``date`` (explicit codes and/or selection rules)."""
+
+    date: dt.date
+    villages: tuple[str, ...] = ()
+    select: tuple[SelectionRule, ...] = ()
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Rollout:
+    """Rollout phases in date order and the readiness source (``assumed`` or a CSV path)."""
+
+    phases: tuple[Phase, ...] = ()
+    readiness: str = "assumed"
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Village operators (count >= 1 and skill 0..1, one value or per village) and office staff.
+
+    ``kecamatan_points``: whether kecamatan offices serve citizens (``true``/``false``) or the
+    number of counters at each.
+    """
+
+    operators_per_village: int | dict | None = None
+    operator_skill: float | dict | None = None
+    office_skill: float | None = None
+    office_counters: int | None = None
+    office_verifiers: int | None = None
+    mpp_counters: int | None = None
+    kecamatan_points: bool | int | None = None
+    leave_days_per_year: float | None = None
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Working days (0 = Monday), opening hours and break ("HH:MM" start, end), holidays, signing times."""
+
+    working_days: tuple[int, ...] | None = None
+    work_hours: tuple[str, str] | None = None
+    break_hours: tuple[str, str] | None = None
+    holidays: tuple[dt.date, ...] | None = None
+    signing_times: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Blanko:
+    """Card stock (KTP-el, KIA) and the reorder rule (a number for both cards or ``{ktp, kia}``)."""
+
+    initial: dict | None = None
+    reorder_point: int | dict | None = None
+    reorder_qty: int | dict | None = None
+    lead_days: int | None = None
+    card_print_per_day: int | None = None
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A central-server outage from ``start`` to ``end`` (both days included)."""
+
+    start: dt.date
+    end: dt.date
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Demand scale, per-service overrides (requests per 1000 residents per year), initial backlog."""
+
+    scale: float | None = None
+    overrides: dict | None = None
+    initial_backlog: int | None = None
+
+
+@dataclass(frozen=True)
+class Travel:
+    """Citizen travel mode and the weekdays a courier brings finished documents to villages."""
+
+    mode: str | None = None
+    courier_weekdays: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Server:
+    """Central server (SIAK) reliability beyond the scheduled ``outages``."""
+
+    random_outages_per_year: float | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated rollout scenario. Build with :meth:`from_yaml`, :meth:`from_dict` or :func:`load`."""
+
+    name: str
+    horizon: Horizon
+    description: Description = field(default_factory=Description)
+    rollout: Rollout = field(default_factory=Rollout)
+    staff: Staff = field(default_factory=Staff)
+    calendar: Calendar = field(default_factory=Calendar)
+    blanko: Blanko = field(default_factory=Blanko)
+    outages: tuple[Outage, ...] = ()
+    demand: Demand = field(default_factory=Demand)
+    travel: Travel = field(default_factory=Travel)
+    server: Server = field(default_factory=Server)
+    calibration: str | None = None
+    source: str | None = field(default=None, compare=False, repr=False)
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def from_dict(
+        cls, data: Any, source: str | None = None, lines: dict[str, int] | None = None, base_dir: Path | None = None
+    ) -> Scenario:
+        """Validate a plain mapping (as read from YAML) into a Scenario."""
+        return _parse(data, _Ctx(source, lines, base_dir))
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Scenario:
+        """Read and validate a scenario YAML file."""
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise SakeraInputError("file not found", source=str(p)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SakeraInputError(f"cannot read the file ({exc})", source=str(p)) from None
+        return cls.from_yaml_text(text, source=str(p), base_dir=p.resolve().parent)
+
+    @classmethod
+    def from_yaml_text(cls, text: str, source: str | None = "<string>", base_dir: Path | None = None) -> Scenario:
+        """Validate scenario YAML given as text (``source`` names it in errors)."""
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
+            problem = getattr(exc, "problem", None) or str(exc)
+            raise SakeraInputError(f"invalid YAML ({problem})", source=source, location=loc) from None
+        lines: dict[str, int] = {}
+        if node is not None:
+            _node_lines(node, "", lines)
+        return cls.from_dict(data, source=source, lines=lines, base_dir=base_dir)
+
+    # -- serialisation -----------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain mapping (YAML-ready); ``None`` fields are left out."""
+        plain = _to_plain(self)
+        return {key: plain[key] for key in _TOP if key in plain}
+
+    def to_yaml(self, path: str | Path | None = None) -> str:
+        """YAML text of the scenario; also written to ``path`` if given."""
+        text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
+
+    def replace(self, **changes: Any) -> Scenario:
+        """A copy with top-level fields replaced (``dataclasses.replace``)."""
+        return dataclasses.replace(self, **changes)
+
+    def with_values(self, values: dict[str, Any]) -> Scenario:
+        """A validated copy with dotted paths set, e.g. ``{"staff.office_verifiers": 3}``."""
+        data = self.to_dict()
+        for path, value in values.items():
+            set_path(data, path, value)
+        base_dir = Path(self.source).resolve().parent if self.source and Path(self.source).exists() else None
+        return Scenario.from_dict(data, source=self.source, base_dir=base_dir)
+
+    # -- resolution --------------------------------------------------------------------------
+    def village_frame(self, readiness: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Villages with population, travel time, readiness and their go-live date (NaT if never).
+
+        Parameters
+        ----------
+        readiness
+            Readiness table (see :mod:`.readiness`); default: the scenario's ``rollout.readiness``.
+        """
+        from .resolve import village_frame
+
+        return village_frame(self, readiness=readiness)
+
+    def go_live_dates(self, readiness: pd.DataFrame | None = None) -> dict[str, dt.date]:
+        """Village code -> go-live date for every village a phase brings live."""
+        from .resolve import go_live_dates
+
+        return go_live_dates(self, readiness=readiness)
+
+    def flow_kwargs(self, readiness: pd.DataFrame | None = None) -> dict[str, Any]:
+        """Keyword arguments for :class:`sakera_toolkit.sim.FlowParams` (unset fields left out)."""
+        from .resolve import flow_kwargs
+
+        return flow_kwargs(self, readiness=readiness)
+
+    def to_flow_params(self, readiness: pd.DataFrame | None = None, **overrides: Any):
+        """The engine's :class:`~sakera_toolkit.sim.FlowParams` for this scenario."""
+        from ..sim import FlowParams
+
+        kwargs = self.flow_kwargs(readiness=readiness)
+        kwargs.update(overrides)
+        return FlowParams(**kwargs)
+
+    def summary(self) -> dict[str, Any]:
+        """One-line facts: name, horizon, phases, villages live at the end, outages."""
+        live = self.go_live_dates()
+        return {
+            "name": self.name,
+            "start_date": self.horizon.start_date.isoformat(),
+            "days": self.horizon.days,
+            "phases": len(self.rollout.phases),
+            "villages_live": sum(1 for d in live.values() if d <= self.horizon.end_date),
+            "outages": len(self.outages),
+            "description_id": self.description.id,
+            "description_en": self.description.en,
+        }
+
+
+# ------------------------------------------------------------------------------------------------
+# parsing
+# ------------------------------------------------------------------------------------------------
+def _node_lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
+    out.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            sub = _join(path, str(key))
+            out[sub] = key_node.start_mark.line + 1
+            _node_lines(value_node, sub, out)
+            out[sub] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _node_lines(item, f"{path}[{i}]", out)
+
+
+_TOP = ("name", "description", "horizon", "rollout", "staff", "calendar", "blanko", "outages", "server", "demand", "travel", "calibration")
+
+
+def _parse(data: Any, ctx: _Ctx) -> Scenario:
+    if data is None:
+        raise ctx.error("", "the scenario file is empty")
+    d = _mapping(ctx, data, "", _TOP, required=("name", "horizon"))
+    name = str(d["name"]).strip()
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+        raise ctx.error("name", f"{name!r} must be letters, digits, '-', '_' or '.'")
+
+    desc_raw = d.get("description")
+    if isinstance(desc_raw, str):
+        description = Description(id=desc_raw, en=desc_raw)
+    else:
+        dd = _mapping(ctx, desc_raw, "description", ("id", "en"))
+        description = Description(id=str(dd.get("id") or ""), en=str(dd.get("en") or ""))
+
+    h = _mapping(ctx, d["horizon"], "horizon", ("start_date", "days", "warmup_days", "population_year"), required=("start_date", "days"))
+    horizon = Horizon(
+        start_date=_date(ctx, h["start_date"], "horizon.start_date"),
+        days=_int(ctx, h["days"], "horizon.days", minimum=1, allow_none=False),
+        warmup_days=_int(ctx, h.get("warmup_days"), "horizon.warmup_days"),
+        population_year=_int(ctx, h.get("population_year"), "horizon.population_year", minimum=1990),
+    )
+    if horizon.warmup_days is not None and horizon.warmup_days >= horizon.days:
+        raise ctx.error("horizon.warmup_days", f"{horizon.warmup_days} must be shorter than horizon.days ({horizon.days})")
+    if horizon.population_year is not None and horizon.population_year > 2100:
+        raise ctx.error("horizon.population_year", f"{horizon.population_year} is outside 1990-2100")
+
+    rollout = _parse_rollout(ctx, d.get("rollout"))
+
+    s = _mapping(ctx, d.get("staff"), "staff", tuple(f.name for f in dataclasses.fields(Staff)))
+    staff = Staff(
+        operators_per_village=_per_village(ctx, s.get("operators_per_village"), "staff.operators_per_village", "int"),
+        operator_skill=_per_village(ctx, s.get("operator_skill"), "staff.operator_skill", "float"),
+        office_skill=_float(ctx, s.get("office_skill"), "staff.office_skill", maximum=1.0),
+        office_counters=_int(ctx, s.get("office_counters"), "staff.office_counters", minimum=1),
+        office_verifiers=_int(ctx, s.get("office_verifiers"), "staff.office_verifiers", minimum=1),
+        mpp_counters=_int(ctx, s.get("mpp_counters"), "staff.mpp_counters"),
+        kecamatan_points=s.get("kecamatan_points") if isinstance(s.get("kecamatan_points"), bool) else _int(ctx, s.get("kecamatan_points"), "staff.kecamatan_points"),
+        leave_days_per_year=_float(ctx, s.get("leave_days_per_year"), "staff.leave_days_per_year", maximum=366.0),
+    )
+
+    c = _mapping(ctx, d.get("calendar"), "calendar", tuple(f.name for f in dataclasses.fields(Calendar)))
+    holidays = None
+    if c.get("holidays") is not None:
+        holidays = tuple(sorted({_date(ctx, v, f"calendar.holidays[{i}]") for i, v in enumerate(_list(ctx, c["holidays"], "calendar.holidays"))}))
+    signing = None
+    if c.get("signing_times") is not None:
+        items = [_time(ctx, v, f"calendar.signing_times[{i}]") for i, v in enumerate(_list(ctx, c["signing_times"], "calendar.signing_times"))]
+        if items != sorted(items) or len(set(items)) != len(items):
+            raise ctx.error("calendar.signing_times", "times must be in increasing order without repeats")
+        signing = tuple(items)
+    work_hours = _span(ctx, c.get("work_hours"), "calendar.work_hours")
+    break_hours = _span(ctx, c.get("break_hours"), "calendar.break_hours")
+    if break_hours is not None and work_hours is not None and not (work_hours[0] < break_hours[0] and break_hours[1] < work_hours[1]):
+        raise ctx.error("calendar.break_hours", f"{list(break_hours)} must lie inside calendar.work_hours {list(work_hours)}")
+    working_days = _weekdays(ctx, c.get("working_days"), "calendar.working_days")
+    if working_days is not None and not working_days:
+        raise ctx.error("calendar.working_days", "needs at least one working day")
+    calendar = Calendar(working_days=working_days, work_hours=work_hours, break_hours=break_hours, holidays=holidays, signing_times=signing)
+
+    b = _mapping(ctx, d.get("blanko"), "blanko", tuple(f.name for f in dataclasses.fields(Blanko)))
+    initial = None
+    if b.get("initial") is not None:
+        bi = _mapping(ctx, b["initial"], "blanko.initial", ("ktp", "kia"))
+        initial = {k: _int(ctx, v, f"blanko.initial.{k}") for k, v in bi.items() if v is not None}
+    blanko = Blanko(
+        initial=initial,
+        reorder_point=_per_card(ctx, b.get("reorder_point"), "blanko.reorder_point"),
+        reorder_qty=_per_card(ctx, b.get("reorder_qty"), "blanko.reorder_qty"),
+        lead_days=_int(ctx, b.get("lead_days"), "blanko.lead_days"),
+        card_print_per_day=_int(ctx, b.get("card_print_per_day"), "blanko.card_print_per_day"),
+    )
+
+    outages = []
+    for i, item in enumerate(_list(ctx, d.get("outages"), "outages")):
+        p = f"outages[{i}]"
+        o = _mapping(ctx, item, p, ("start", "end", "note"), required=("start", "end"))
+        start, end = _date(ctx, o["start"], f"{p}.start"), _date(ctx, o["end"], f"{p}.end")
+        if end < start:
+            raise ctx.error(f"{p}.end", f"{end} is before {p}.start {start}")
+        outages.append(Outage(start=start, end=end, note=str(o.get("note") or "")))
+    outages.sort(key=lambda o: o.start)
+
+    dm = _mapping(ctx, d.get("demand"), "demand", ("scale", "overrides", "initial_backlog"))
+    overrides = None
+    if dm.get("overrides") is not None:
+        ov = _mapping(ctx, dm["overrides"], "demand.overrides", _service_ids())
+        overrides = {k: _float(ctx, v, f"demand.overrides.{k}") for k, v in ov.items()}
+    demand = Demand(
+        scale=_float(ctx, dm.get("scale"), "demand.scale"),
+        overrides=overrides,
+        initial_backlog=_int(ctx, dm.get("initial_backlog"), "demand.initial_backlog"),
+    )
+
+    t = _mapping(ctx, d.get("travel"), "travel", ("mode", "courier_weekdays"))
+    mode = None
+    if t.get("mode") is not None:
+        from .. import calibration
+
+        mode = _choice(ctx, t["mode"], "travel.mode", tuple(sorted(calibration.load("registry")["mode_speed_kmh"])))
+    travel = Travel(mode=mode, courier_weekdays=_weekdays(ctx, t.get("courier_weekdays"), "travel.courier_weekdays"))
+
+    sv = _mapping(ctx, d.get("server"), "server", ("random_outages_per_year",))
+    server = Server(random_outages_per_year=_float(ctx, sv.get("random_outages_per_year"), "server.random_outages_per_year", maximum=365.0))
+
+    calib_file = None
+    if d.get("calibration") is not None:
+        cp = Path(str(d["calibration"]).strip())
+        if not cp.is_absolute() and ctx.base_dir is not None:
+            cp = ctx.base_dir / cp
+        if not cp.exists():
+            raise ctx.error("calibration", f"calibration file {str(d['calibration'])!r} not found")
+        from .. import calibration as _calibration
+
+        _calibration.load("flow", cp)  # validate now: errors name the calibration file and entry
+        calib_file = str(cp)
+
+    return Scenario(
+        name=name,
+        horizon=horizon,
+        description=description,
+        rollout=rollout,
+        staff=staff,
+        calendar=calendar,
+        blanko=blanko,
+        outages=tuple(outages),
+        demand=demand,
+        travel=travel,
+        server=server,
+        calibration=calib_file,
+        source=ctx.source,
+    )
+
+
+def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
+    r = _mapping(ctx, raw, "rollout", ("phases", "readiness"))
+    readiness = str(r.get("readiness") or "assumed").strip()
+    if readiness != "assumed":
+        p = Path(readiness)
+        if not p.is_absolute() and ctx.base_dir is not None:
+            p = ctx.base_dir / p
+        if not p.exists():
+            raise ctx.error("rollout.readiness", f"readiness file {readiness!r} not found (use 'assumed' or a CSV path)")
+        from .readiness import read_readiness_csv
+
+        read_readiness_csv(p)  # validate now so errors name the CSV, row and field
+        readiness = str(p)
+    phases: list[Phase] = []
+    seen: dict[str, str] = {}
+    for i, item in enumerate(_list(ctx, r.get("phases"), "rollout.phases")):
+        p = f"rollout.phases[{i}]"
+        ph = _mapping(ctx, item, p, ("date", "villages", "select", "name"), required=("date",))
+        date = _date(ctx, ph["date"], f"{p}.date")
+        if phases and date < phases[-1].date:
+            raise ctx.error(f"{p}.date", f"{date} is before rollout.phases[{i - 1}].date {phases[-1].date} (phases must be in date order)")
+        codes: list[str] = []
+        raw_villages = ph.get("villages")
+        for j, code in enumerate(_list(ctx, raw_villages, f"{p}.villages")):
+            code = _village_code(ctx, code, f"{p}.villages[{j}]")
+            if code in seen:
+                raise ctx.error(f"{p}.villages[{j}]", f"village {code!r} already goes live in {seen[code]}")
+            seen[code] = p
+            codes.append(code)
+        rules = []
+        raw_select = ph.get("select")
+        if isinstance(raw_select, dict):
+            raw_select = [raw_select]
+        for j, rule in enumerate(_list(ctx, raw_select, f"{p}.select")):
+            rules.append(_parse_rule(ctx, rule, f"{p}.select[{j}]", date))
+        if not codes and not rules:
+            raise ctx.error(p, "a phase needs 'villages' or 'select'")
+        phases.append(Phase(date=date, villages=tuple(codes), select=tuple(rules), name=None if ph.get("name") is None else str(ph["name"])))
+    return Rollout(phases=tuple(phases), readiness=readiness)
+
+
+def _parse_rule(ctx: _Ctx, raw: Any, path: str, phase_date: dt.date) -> SelectionRule:
+    r = _mapping(ctx, raw, path, ("by", "count", "order", "village_type", "kecamatan", "per_kecamatan", "until"), required=("by",))
+    by = _choice(ctx, r["by"], f"{path}.by", SELECT_BY)
+    order = None
+    if r.get("order") is not None:
+        order = _choice(ctx, r["order"], f"{path}.order", ("descending", "ascending"))
+    kec = tuple(_kecamatan(ctx, v, f"{path}.kecamatan[{i}]") for i, v in enumerate(_list(ctx, r.get("kecamatan") if not isinstance(r.get("kecamatan"), str) else [r["kecamatan"]], f"{path}.kecamatan")))
+    if by == "kecamatan" and not kec:
+        raise ctx.error(f"{path}.kecamatan", "is required when by: kecamatan")
+    until = None
+    if r.get("until") is not None:
+        if by != "readiness":
+            raise ctx.error(f"{path}.until", "only applies to by: readiness")
+        until = _date(ctx, r["until"], f"{path}.until")
+        if until < phase_date:
+            raise ctx.error(f"{path}.until", f"{until} is before the phase date {phase_date}")
+    return SelectionRule(
+        by=by,
+        count=_int(ctx, r.get("count"), f"{path}.count", minimum=1),
+        order=order,
+        village_type=_choice(ctx, r.get("village_type") or "any", f"{path}.village_type", ("desa", "kelurahan", "any")),
+        kecamatan=kec,
+        per_kecamatan=_int(ctx, r.get("per_kecamatan"), f"{path}.per_kecamatan", minimum=1),
+        until=until,
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# serialisation and dotted paths
+# ------------------------------------------------------------------------------------------------
+_WEEKDAY_FIELDS = {"working_days", "courier_weekdays"}
+
+
+def _to_plain(obj: Any, key: str | None = None) -> Any:
+    if dataclasses.is_dataclass(obj):
+        out = {}
+        for f in dataclasses.fields(obj):
+            if f.name == "source":
+                continue
+            value = getattr(obj, f.name)
+            if value is None or (isinstance(value, (tuple, dict)) and not value):
+                continue
+            if isinstance(obj, SelectionRule) and f.name == "village_type" and value == "any":
+                continue
+            if isinstance(obj, Scenario) and f.name in ("staff", "calendar", "blanko", "demand", "travel", "server"):
+                plain = _to_plain(value, f.name)
+                if not plain:
+                    continue
+                out[f.name] = plain
+                continue
+            out[f.name] = _to_plain(value, f.name)
+        return out
+    if isinstance(obj, (tuple, list)):
+        if key in _WEEKDAY_FIELDS:
+            return [WEEKDAYS[i] for i in obj]
+        return [_to_plain(v) for v in obj]
+    if isinstance(obj, dict):
+        return {str(k): _to_plain(v) for k, v in obj.items()}
+    if isinstance(obj, dt.date):
+        return obj  # YAML writes an ISO date; reading it back gives the same date
+    return obj
+
+
+_INDEX = re.compile(r"\[(\d+)\]")
+
+
+def _split(path: str) -> list[str | int]:
+    parts: list[str | int] = []
+    for piece in path.split("."):
+        if not piece:
+            raise SakeraInputError(f"empty component in path {path!r}", location="path")
+        name = _INDEX.sub("", piece)
+        if name:
+            parts.append(int(name) if name.isdigit() else name)
+        parts.extend(int(m) for m in _INDEX.findall(piece))
+    return parts
+
+
+def get_path(data: dict, path: str) -> Any:
+    """Value at a dotted path (``staff.office_verifiers``, ``rollout.phases[1].date``)."""
+    cur: Any = data
+    for part in _split(path):
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            raise SakeraInputError(f"path {path!r} does not exist in the scenario", location="path") from None
+    return cur
+
+
+def set_path(data: dict, path: str, value: Any) -> dict:
+    """Set ``value`` at a dotted path in a plain scenario mapping (creating mappings on the way)."""
+    parts = _split(path)
+    cur: Any = data
+    for i, part in enumerate(parts[:-1]):
+        nxt = parts[i + 1]
+        if isinstance(part, int):
+            if not isinstance(cur, list) or part >= len(cur):
+                raise SakeraInputError(f"path {path!r}: index {part} does not exist", location="path")
+            cur = cur[part]
+            continue
+        if not isinstance(cur, dict):
+            raise SakeraInputError(f"path {path!r}: {part!r} is not inside a mapping", location="path")
+        if cur.get(part) is None:
+            if isinstance(nxt, int):
+                raise SakeraInputError(f"path {path!r}: {part!r} has no list to index", location="path")
+            cur[part] = {}
+        cur = cur[part]
+    last = parts[-1]
+    if isinstance(last, int):
+        if not isinstance(cur, list) or last >= len(cur):
+            raise SakeraInputError(f"path {path!r}: index {last} does not exist", location="path")
+    elif not isinstance(cur, dict):
+        raise SakeraInputError(f"path {path!r}: {last!r} is not inside a mapping", location="path")
+    cur[last] = copy.deepcopy(value)
+    return data

@@ -1,0 +1,79 @@
+"""Channel choice: where a citizen takes a request, and what each trip costs.
+
+Rule (documented in ``docs/model.md``):
+
+1. A resident of a village whose desk is live on the arrival day goes to the village desk
+   (``desa``), unless the service needs biometric recording (KTP-el baru), which only a counter
+   can do.
+2. Otherwise the citizen picks, among the points offering the service (office always; MPP if it
+   has counters and offers the service; the kecamatan point if enabled and it offers the
+   service), the one with the lowest generalised cost = round-trip cost + value of time x
+   round-trip hours (registry travel model). The office and the MPP share a location in the
+   registry, so when their costs tie the citizen uses the MPP with probability ``mpp_share``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..registry import TravelModel
+
+__all__ = ["CHANNELS", "ChannelPolicy", "TripCosts"]
+
+#: Channel codes used in arrays (index) and in the trace (name).
+CHANNELS = ("desa", "office", "mpp", "kecamatan")
+DESA, OFFICE, MPP, KECAMATAN = range(4)
+
+
+@dataclass
+class TripCosts:
+    """Per village and channel: km, minutes and IDR of one round trip, shape ``(V, 4)``."""
+
+    km: np.ndarray
+    minutes: np.ndarray
+    cost_idr: np.ndarray
+
+    @classmethod
+    def from_travel(cls, village_codes, mode: str | None, village_trip_minutes: float) -> TripCosts:
+        """Round trips from the registry travel model; a village desk trip costs only local minutes."""
+        model = TravelModel(mode=mode)
+        km = np.zeros((len(village_codes), 4))
+        minutes = np.zeros((len(village_codes), 4))
+        cost = np.zeros((len(village_codes), 4))
+        minutes[:, DESA] = village_trip_minutes
+        for ch, point in ((OFFICE, "office"), (MPP, "mpp"), (KECAMATAN, "kecamatan")):
+            t = model.table(point).reindex(list(village_codes))
+            km[:, ch] = 2.0 * t["distance_km"].to_numpy()
+            minutes[:, ch] = 2.0 * t["travel_minutes"].to_numpy()
+            cost[:, ch] = t["travel_cost_idr"].to_numpy()
+        return cls(km=km, minutes=minutes, cost_idr=cost)
+
+
+@dataclass
+class ChannelPolicy:
+    """The channel choice rule (see module docstring)."""
+
+    trips: TripCosts
+    go_live: np.ndarray  # (V,) day index, inf = never
+    offered: np.ndarray  # (S, 4) bool: service offered on channel
+    biometric: np.ndarray  # (S,) bool
+    value_of_time_idr_per_hour: float
+    mpp_share: float
+
+    def choose(self, village: np.ndarray, service: np.ndarray, arrival: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Channel code per request (``u``: one uniform per request from the channel stream)."""
+        gen = self.trips.cost_idr + self.value_of_time_idr_per_hour * self.trips.minutes / 60.0  # (V, 4)
+        gen_req = gen[village]  # (n, 4)
+        avail = self.offered[service].copy()
+        avail[:, DESA] = False
+        gen_req = np.where(avail, gen_req, np.inf)
+        town = np.where(avail[:, OFFICE], gen_req[:, OFFICE], gen_req[:, MPP])
+        kec_better = gen_req[:, KECAMATAN] < town
+        both_town = avail[:, OFFICE] & avail[:, MPP] & np.isclose(gen_req[:, OFFICE], gen_req[:, MPP], rtol=0, atol=1.0)
+        use_mpp = both_town & (u < self.mpp_share)
+        mpp_cheaper = avail[:, MPP] & (gen_req[:, MPP] < gen_req[:, OFFICE] - 1.0)
+        channel = np.where(kec_better, KECAMATAN, np.where(use_mpp | mpp_cheaper, MPP, OFFICE))
+        live = (arrival >= self.go_live[village]) & ~self.biometric[service]
+        return np.where(live, DESA, channel).astype(np.int8)

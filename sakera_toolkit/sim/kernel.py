@@ -1,0 +1,393 @@
+"""Compiled queueing kernels: multi-server FIFO, with and without working calendars.
+
+Everything here works on plain numpy arrays and is compiled with numba; there is no per-event
+Python object. Times are in days (any unit works for :func:`multi_server_fifo`).
+
+Two kernels:
+
+* :func:`multi_server_fifo` -- the public, validated kernel: ``servers`` identical servers, first
+  come first served, always open. Each customer starts at ``max(arrival, earliest free server)``;
+  a binary heap keeps the servers' next-free times. It reproduces a SimPy ``Resource`` model fed
+  the same arrays (see ``tests/test_kernel.py``).
+* :func:`serve_groups` -- the engine's workhorse: many independent queues ("groups", e.g. one per
+  village desk) each with its own server count and working calendar, non-preemptive priorities,
+  and retries (a customer who fails a visit comes back after a delay and queues again). Service
+  is measured in *working time*: a service running at closing time pauses and resumes at the next
+  opening (so outages lose no work).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+from numba import njit
+
+from ..errors import SakeraInputError
+
+__all__ = ["multi_server_fifo", "serve_groups", "Calendar", "always_open"]
+
+
+@njit(cache=True)
+def _fifo(arrivals, service, servers):
+    n = arrivals.shape[0]
+    starts = np.empty(n, dtype=np.float64)
+    free = [0.0] * servers  # every server free from time 0; a valid heap
+    for i in range(n):
+        earliest = free[0]
+        a = arrivals[i]
+        s = a if a > earliest else earliest
+        starts[i] = s
+        heapq.heapreplace(free, s + service[i])
+    return starts
+
+
+def multi_server_fifo(arrivals, service, servers: int) -> np.ndarray:
+    """Service start times of a FIFO queue with ``servers`` identical servers.
+
+    Parameters
+    ----------
+    arrivals
+        Arrival times, sorted ascending (1-D, finite, >= 0).
+    service
+        Service durations (same length, finite, >= 0).
+    servers
+        Number of identical servers (>= 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        Start time of each customer's service; waiting time is ``starts - arrivals`` and departure
+        ``starts + service``.
+    """
+    a = np.ascontiguousarray(arrivals, dtype=np.float64)
+    s = np.ascontiguousarray(service, dtype=np.float64)
+    if a.ndim != 1 or s.shape != a.shape:
+        raise SakeraInputError("arrivals and service must be 1-D arrays of the same length", location="service")
+    if int(servers) != servers or servers < 1:
+        raise SakeraInputError(f"servers must be a positive integer, got {servers!r}", location="servers")
+    if a.size:
+        if not (np.isfinite(a).all() and np.isfinite(s).all()):
+            raise SakeraInputError("arrivals and service must be finite", location="arrivals")
+        if (a[0] < 0) or (s < 0).any():
+            raise SakeraInputError("arrivals and service must be >= 0", location="service")
+        if (np.diff(a) < 0).any():
+            raise SakeraInputError("arrivals must be sorted ascending", location="arrivals")
+    return _fifo(a, s, int(servers))
+
+
+# --------------------------------------------------------------------------------------------
+# Working calendars
+# --------------------------------------------------------------------------------------------
+class Calendar:
+    """Open intervals of several groups in compressed (CSR) form.
+
+    Group ``g`` is open on ``[start[k], end[k])`` for ``k`` in ``ptr[g]:ptr[g+1]`` (sorted, disjoint).
+    ``cum[k]`` is the open time of group ``g`` before ``start[k]`` (working-time coordinate).
+    Beyond the last interval a group is closed for ever (times become ``inf``).
+    """
+
+    def __init__(self, ptr: np.ndarray, start: np.ndarray, end: np.ndarray):
+        self.ptr = np.ascontiguousarray(ptr, dtype=np.int64)
+        self.start = np.ascontiguousarray(start, dtype=np.float64)
+        self.end = np.ascontiguousarray(end, dtype=np.float64)
+        length = self.end - self.start
+        cum = np.concatenate([[0.0], np.cumsum(length)])[:-1]
+        first = cum[np.minimum(self.ptr[:-1], max(len(cum) - 1, 0))] if len(cum) else np.zeros(len(self.ptr) - 1)
+        group_of = np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
+        self.cum = np.ascontiguousarray(cum - first[group_of] if len(cum) else cum, dtype=np.float64)
+
+    @property
+    def groups(self) -> int:
+        """Number of groups."""
+        return len(self.ptr) - 1
+
+    @classmethod
+    def from_masks(cls, start: np.ndarray, end: np.ndarray, keep: np.ndarray) -> Calendar:
+        """Build from shared intervals and a ``(groups, intervals)`` boolean mask of the ones kept."""
+        keep = np.asarray(keep, dtype=bool)
+        rows, cols = np.nonzero(keep)
+        ptr = np.zeros(keep.shape[0] + 1, dtype=np.int64)
+        np.cumsum(keep.sum(axis=1), out=ptr[1:])
+        return cls(ptr, np.asarray(start)[cols], np.asarray(end)[cols])
+
+    def next_open(self, group: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Earliest open instant >= ``t`` for each (group, t) pair (vectorised)."""
+        return _next_open_many(self.ptr, self.start, self.end, np.asarray(group, np.int64), np.asarray(t, np.float64))
+
+    def add_work(self, group: np.ndarray, t: np.ndarray, work: np.ndarray) -> np.ndarray:
+        """Instant at which ``work`` units of open time after ``t`` have elapsed (vectorised)."""
+        g = np.asarray(group, np.int64)
+        t = np.asarray(t, np.float64)
+        w = np.broadcast_to(np.asarray(work, np.float64), t.shape)
+        return _add_work_many(self.ptr, self.start, self.end, self.cum, g, t, np.ascontiguousarray(w))
+
+    def open_time(self, group: int, t0: float, t1: float) -> float:
+        """Open time of ``group`` within ``[t0, t1)``."""
+        lo, hi = self.ptr[group], self.ptr[group + 1]
+        s = np.clip(self.start[lo:hi], t0, t1)
+        e = np.clip(self.end[lo:hi], t0, t1)
+        return float((e - s).sum())
+
+
+def always_open(groups: int = 1, until: float = 1e18) -> Calendar:
+    """A calendar in which every group is open from 0 to ``until``."""
+    ptr = np.arange(groups + 1, dtype=np.int64)
+    return Calendar(ptr, np.zeros(groups), np.full(groups, float(until)))
+
+
+@njit(cache=True)
+def _search(arr, lo, hi, x):
+    """First index k in [lo, hi) with arr[k] > x (hi if none)."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if arr[mid] > x:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True)
+def _next_open(ptr, cs, ce, g, t):
+    lo = ptr[g]
+    hi = ptr[g + 1]
+    k = _search(ce, lo, hi, t)  # first interval ending after t
+    if k >= hi:
+        return np.inf
+    s = cs[k]
+    return s if s > t else t
+
+
+@njit(cache=True)
+def _add_work(ptr, cs, ce, cum, g, t, work):
+    """t + work units of open time of group g; t need not be open."""
+    if not np.isfinite(t):
+        return np.inf
+    lo = ptr[g]
+    hi = ptr[g + 1]
+    k = _search(ce, lo, hi, t)
+    if k >= hi:
+        return np.inf
+    s = cs[k]
+    if t < s:
+        t = s
+    if work <= 0.0:
+        return t
+    remaining = ce[k] - t
+    if work <= remaining:
+        return t + work
+    # Jump in working-time coordinates: target = cum at t + work.
+    target = cum[k] + (t - cs[k]) + work
+    # Find the interval j > k with cum[j] < target <= cum[j] + len[j].
+    a = k + 1
+    b = hi
+    while a < b:
+        mid = (a + b) >> 1
+        if cum[mid] + (ce[mid] - cs[mid]) >= target:
+            b = mid
+        else:
+            a = mid + 1
+    if a >= hi:
+        return np.inf
+    return cs[a] + (target - cum[a])
+
+
+@njit(cache=True)
+def _next_open_many(ptr, cs, ce, g, t):
+    out = np.empty(t.shape[0], dtype=np.float64)
+    for i in range(t.shape[0]):
+        out[i] = _next_open(ptr, cs, ce, g[i], t[i])
+    return out
+
+
+@njit(cache=True)
+def _add_work_many(ptr, cs, ce, cum, g, t, w):
+    out = np.empty(t.shape[0], dtype=np.float64)
+    for i in range(t.shape[0]):
+        out[i] = _add_work(ptr, cs, ce, cum, g[i], t[i], w[i])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Grouped, calendar-aware queue with priorities and retries
+# --------------------------------------------------------------------------------------------
+@njit(cache=True)
+def _serve_groups(order, gptr, arrival, priority, service, fail, retry_delay, servers, ptr, cs, ce, cum):
+    n = arrival.shape[0]
+    rounds = service.shape[1]
+    cap = n * rounds
+    v_req = np.empty(cap, dtype=np.int64)
+    v_round = np.empty(cap, dtype=np.int64)
+    v_arr = np.empty(cap, dtype=np.float64)
+    v_start = np.empty(cap, dtype=np.float64)
+    v_end = np.empty(cap, dtype=np.float64)
+    nv = 0
+    groups = gptr.shape[0] - 1
+    for g in range(groups):
+        lo = gptr[g]
+        hi = gptr[g + 1]
+        if hi == lo:
+            continue
+        c = servers[g]
+        free = [0.0] * c
+        # waiting: (priority, time, seq, request, round); retries: (time, seq, request, round)
+        waiting = [(0.0, 0.0, 0, 0, 0)]
+        waiting.pop()
+        retries = [(0.0, 0, 0, 0)]
+        retries.pop()
+        seq = hi - lo
+        i = lo
+        last = -np.inf  # dispatch instants never decrease
+        while True:
+            # next arrival (fresh or retry)
+            f = free[0]
+            if len(waiting) == 0:
+                na = np.inf
+                if i < hi:
+                    na = arrival[order[i]]
+                if len(retries) > 0 and retries[0][0] < na:
+                    na = retries[0][0]
+                if na == np.inf:
+                    break
+                t = na if na > f else f
+            else:
+                t = f if f > last else last
+            t = _next_open(ptr, cs, ce, g, t)
+            last = t
+            if t == np.inf:
+                # closed for ever: every remaining customer waits for ever
+                while len(waiting) > 0:
+                    w = heapq.heappop(waiting)
+                    v_req[nv] = w[3]
+                    v_round[nv] = w[4]
+                    v_arr[nv] = w[1]
+                    v_start[nv] = np.inf
+                    v_end[nv] = np.inf
+                    nv += 1
+                while i < hi:
+                    j = order[i]
+                    v_req[nv] = j
+                    v_round[nv] = 0
+                    v_arr[nv] = arrival[j]
+                    v_start[nv] = np.inf
+                    v_end[nv] = np.inf
+                    nv += 1
+                    i += 1
+                while len(retries) > 0:
+                    r = heapq.heappop(retries)
+                    v_req[nv] = r[2]
+                    v_round[nv] = r[3]
+                    v_arr[nv] = r[0]
+                    v_start[nv] = np.inf
+                    v_end[nv] = np.inf
+                    nv += 1
+                break
+            # admit everyone who has arrived by t
+            while True:
+                fresh = np.inf
+                if i < hi:
+                    fresh = arrival[order[i]]
+                retry = np.inf
+                if len(retries) > 0:
+                    retry = retries[0][0]
+                if fresh <= t and fresh <= retry:
+                    j = order[i]
+                    heapq.heappush(waiting, (priority[j], fresh, i - lo, j, 0))
+                    i += 1
+                elif retry <= t:
+                    r = heapq.heappop(retries)
+                    heapq.heappush(waiting, (priority[r[2]], r[0], r[1], r[2], r[3]))
+                else:
+                    break
+            w = heapq.heappop(waiting)
+            j = w[3]
+            k = w[4]
+            end = _add_work(ptr, cs, ce, cum, g, t, service[j, k])
+            heapq.heapreplace(free, end)
+            v_req[nv] = j
+            v_round[nv] = k
+            v_arr[nv] = w[1]
+            v_start[nv] = t
+            v_end[nv] = end
+            nv += 1
+            if fail[j, k] and k + 1 < rounds:
+                d = retry_delay[j, k]
+                if not np.isnan(d) and end < np.inf:
+                    heapq.heappush(retries, (end + d, seq, j, k + 1))
+                    seq += 1
+    return v_req[:nv], v_round[:nv], v_arr[:nv], v_start[:nv], v_end[:nv]
+
+
+def serve_groups(
+    group: np.ndarray,
+    arrival: np.ndarray,
+    service: np.ndarray,
+    servers: np.ndarray,
+    calendar: Calendar,
+    priority: np.ndarray | None = None,
+    fail: np.ndarray | None = None,
+    retry_delay: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Simulate independent multi-server queues with calendars, priorities and retries.
+
+    Parameters
+    ----------
+    group
+        Group (queue) of each customer, ``0 <= group < calendar.groups``.
+    arrival
+        Arrival time of each customer (any order).
+    service
+        ``(n,)`` or ``(n, rounds)`` service durations in working time, one per visit round.
+    servers
+        Servers per group (``>= 1`` where a group has customers).
+    calendar
+        Open intervals of each group (:class:`Calendar`).
+    priority
+        Lower value served first (non-preemptive); ties in arrival order. Default: all equal.
+    fail
+        ``(n, rounds)`` booleans: the visit of that round fails (e.g. incomplete documents).
+    retry_delay
+        ``(n, rounds)`` delay after a failed visit before the customer queues again; ``nan`` means
+        the customer gives up. A failure in the last round is final.
+
+    Returns
+    -------
+    dict
+        One entry per visit: ``request``, ``round``, ``arrival``, ``start``, ``end`` (``inf`` when
+        the group's calendar ends before the visit is served).
+    """
+    group = np.asarray(group, dtype=np.int64)
+    arrival = np.ascontiguousarray(arrival, dtype=np.float64)
+    service = np.asarray(service, dtype=np.float64)
+    if service.ndim == 1:
+        service = service[:, None]
+    service = np.ascontiguousarray(service)
+    n, rounds = service.shape
+    priority = np.zeros(n) if priority is None else np.ascontiguousarray(priority, dtype=np.float64)
+    fail = np.zeros((n, rounds), dtype=np.bool_) if fail is None else np.ascontiguousarray(fail, dtype=np.bool_)
+    retry_delay = (
+        np.full((n, rounds), np.nan) if retry_delay is None else np.ascontiguousarray(retry_delay, dtype=np.float64)
+    )
+    servers = np.ascontiguousarray(servers, dtype=np.int64)
+    if (servers < 1).any():
+        raise SakeraInputError("every group needs at least one server", location="servers")
+    order = np.lexsort((arrival, group))
+    counts = np.bincount(group, minlength=calendar.groups)
+    gptr = np.zeros(calendar.groups + 1, dtype=np.int64)
+    np.cumsum(counts, out=gptr[1:])
+    req, rnd, arr, start, end = _serve_groups(
+        order.astype(np.int64),
+        gptr,
+        arrival,
+        priority,
+        service,
+        fail,
+        retry_delay,
+        servers,
+        calendar.ptr,
+        calendar.start,
+        calendar.end,
+        calendar.cum,
+    )
+    return {"request": req, "round": rnd, "arrival": arr, "start": start, "end": end}

@@ -1,0 +1,129 @@
+"""Key performance indicators of a simulated replication, and their summary over replications.
+
+KPIs cover requests arriving in the KPI window ``[warmup_days, days)`` (the initial backlog is
+left out) unless the name says otherwise (``*_all``, ``backlog_end``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .channel import CHANNELS
+from .params import SERVICE_IDS
+
+__all__ = ["replication_kpis", "turnaround_table", "summarise"]
+
+
+def _q(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x, q)) if len(x) else float("nan")
+
+
+def _window(raw: dict, params) -> np.ndarray:
+    a = raw["arrival"]
+    return (a >= params.warmup_days) & (a < params.days) & ~raw["backlog"]
+
+
+def _sla_observable(arrival: np.ndarray, params, workday_index: np.ndarray, n_days: int) -> np.ndarray:
+    """Requests whose N-working-day deadline falls inside the horizon (so success is observable)."""
+    day = np.floor(arrival).astype(np.int64)
+    wd_end = workday_index[min(int(params.days), len(workday_index) - 1)]
+    return workday_index[np.minimum(day, len(workday_index) - 1)] + n_days < wd_end
+
+
+def replication_kpis(raw: dict, timeseries: pd.DataFrame, params, fc, workday_index: np.ndarray) -> dict:
+    """KPIs of one replication (a flat dict of numbers) from its raw per-request arrays."""
+    w = _window(raw, params)
+    out = raw["outcome"]  # 0 completed, 1 abandoned, 2 in_system
+    ow = out[w]
+    k: dict[str, float] = {}
+    k["arrivals"] = int(w.sum())
+    k["completed"] = int((ow == 0).sum())
+    k["abandoned"] = int((ow == 1).sum())
+    k["in_system"] = int((ow == 2).sum())
+    k["arrivals_all"] = int(len(out))
+    k["completed_all"] = int((out == 0).sum())
+    k["abandoned_all"] = int((out == 1).sum())
+    k["in_system_all"] = int((out == 2).sum())
+    k["backlog_end"] = k["in_system_all"]
+    done = w & (out == 0)
+    ta = raw["turnaround_days"][done]
+    k["turnaround_median_days"] = _q(ta, 0.5)
+    k["turnaround_p90_days"] = _q(ta, 0.9)
+    k["turnaround_mean_days"] = float(ta.mean()) if len(ta) else float("nan")
+    ch = raw["channel"][done]
+    for code, c in enumerate(CHANNELS):
+        x = ta[ch == code]
+        k[f"turnaround_median_days.{c}"] = _q(x, 0.5)
+        k[f"turnaround_p90_days.{c}"] = _q(x, 0.9)
+    sv = raw["service"][done]
+    for code, s in enumerate(SERVICE_IDS):
+        x = ta[sv == code]
+        k[f"turnaround_median_days.{s}"] = _q(x, 0.5)
+        k[f"turnaround_p90_days.{s}"] = _q(x, 0.9)
+    n_sla = int(fc["sla_working_days"])
+    obs = w & _sla_observable(raw["arrival"], params, workday_index, n_sla) & (out != 1)
+    within = (out == 0) & (raw["working_days"] <= n_sla)
+    k["sla_working_days"] = n_sla
+    k["share_within_sla"] = float(within[obs].mean()) if obs.any() else float("nan")
+    n_w = max(int(w.sum()), 1)
+    k["desk_share"] = float((raw["channel"][w] == 0).sum() / n_w)
+    k["trips_per_request"] = float(raw["trips"][w].sum() / n_w)
+    k["trips_total"] = int(raw["trips"][w].sum())
+    k["outside_trips"] = int(raw["outside_trips"][w].sum())
+    k["travel_hours"] = float(raw["travel_minutes"][w].sum() / 60.0)
+    k["travel_km"] = float(raw["travel_km"][w].sum())
+    k["travel_cost_idr"] = float(raw["travel_cost_idr"][w].sum())
+    k["office_only_trips"] = int(raw["office_only_trips"][w].sum())
+    k["office_only_travel_hours"] = float(raw["office_only_minutes"][w].sum() / 60.0)
+    k["office_only_travel_km"] = float(raw["office_only_km"][w].sum())
+    k["office_only_travel_cost_idr"] = float(raw["office_only_cost_idr"][w].sum())
+    k["outside_trips_saved"] = k["office_only_trips"] - k["outside_trips"]
+    k["travel_hours_saved"] = k["office_only_travel_hours"] - k["travel_hours"]
+    k["travel_km_saved"] = k["office_only_travel_km"] - k["travel_km"]
+    k["travel_cost_saved_idr"] = k["office_only_travel_cost_idr"] - k["travel_cost_idr"]
+    k["desk_visits_per_request"] = float(raw["desk_visits"][w].sum() / n_w)
+    ver = raw["verifications"][w]
+    k["rejections_per_file"] = float((ver[ver > 0] - 1).mean()) if (ver > 0).any() else float("nan")
+    ts = timeseries[timeseries["day"].to_numpy() >= params.warmup_days]
+    for res in ("desk", "counter", "verifier"):
+        cap = float(ts[f"capacity_{res}"].sum())
+        k[f"utilisation_{res}"] = float(ts[f"busy_{res}"].sum() / cap) if cap > 0 else float("nan")
+    k["stockout_days_ktp"] = int(ts["stockout_ktp"].sum())
+    k["stockout_days_kia"] = int(ts["stockout_kia"].sum())
+    k["verification_queue_mean"] = float(ts["verification_queue"].mean())
+    return k
+
+
+def turnaround_table(trace: pd.DataFrame, params, fc) -> pd.DataFrame:
+    """Turnaround per replication x service x channel: n, median, p90 (days), share within SLA."""
+    a = trace["arrival"].to_numpy()
+    w = (a >= params.warmup_days) & (a < params.days) & ~trace["backlog"].to_numpy()
+    t = trace[w & (trace["outcome"] == "completed").to_numpy()]
+    n_sla = int(fc["sla_working_days"])
+    g = t.groupby(["replication", "service", "channel"], observed=True)
+    out = g["turnaround_days"].agg(
+        n="size", median_days="median", p90_days=lambda x: float(np.quantile(x, 0.9))
+    )
+    out["share_within_sla_of_completed"] = g["working_days"].apply(lambda x: float((x <= n_sla).mean()))
+    return out.reset_index()
+
+
+def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 95 % confidence interval (Student t over replications) of every KPI."""
+    from scipy import stats
+
+    rows = []
+    n = len(kpis)
+    for col in kpis.columns:
+        if col == "replication":
+            continue
+        x = pd.to_numeric(kpis[col], errors="coerce").to_numpy(dtype=float)
+        x = x[np.isfinite(x)]
+        m = float(x.mean()) if len(x) else float("nan")
+        if len(x) > 1:
+            half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+        else:
+            half = float("nan")
+        rows.append({"kpi": col, "mean": m, "ci95_low": m - half, "ci95_high": m + half, "replications": n})
+    return pd.DataFrame(rows)

@@ -1,0 +1,415 @@
+"""``FlowParams``: everything the service-flow engine needs, validated.
+
+Defaults come from ``data/calibration/flow.yaml`` (and the holiday table of ``demand.yaml``); every
+default there carries its source or the word "assumption". Build directly
+(``FlowParams(days=90, office_verifiers=10)``), with :meth:`FlowParams.all_live` /
+:meth:`FlowParams.office_only`, or from a scenario (``Scenario.to_flow_params()``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import calibration
+from ..errors import SakeraInputError
+
+__all__ = ["FlowParams", "SERVICE_IDS"]
+
+#: Service ids in engine order (fixed by docs/architecture.md).
+SERVICE_IDS = (
+    "kk_baru",
+    "kk_perubahan",
+    "kk_hilang_rusak",
+    "ktp_baru",
+    "ktp_hilang_rusak",
+    "ktp_perubahan",
+    "akta_kelahiran",
+    "akta_kematian",
+    "kia",
+    "pindah_keluar",
+    "pindah_datang",
+)
+
+BLANKO_TYPES = ("ktp", "kia")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def _flow(key: str) -> Any:
+    return calibration.load("flow")[key]
+
+
+def _default(key: str):
+    """``default_factory`` reading ``flow.yaml`` (copies mutable values)."""
+
+    def make():
+        value = _flow(key)
+        if isinstance(value, dict):
+            return dict(value)
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
+    return field(default_factory=make)
+
+
+@lru_cache(maxsize=1)
+def _village_codes() -> tuple[str, ...]:
+    from ..registry import villages
+
+    return tuple(villages()["village_code"])
+
+
+def _default_holidays() -> tuple[dt.date, ...]:
+    return tuple(dt.date.fromisoformat(str(d)) for d in calibration.load("demand")["holidays"])
+
+
+@dataclass(kw_only=True)
+class FlowParams:
+    """Parameters of one simulated scenario (all keyword-only; defaults from ``flow.yaml``).
+
+    Time is measured in days from midnight of ``start_date`` (day 0); hours are hours of the day.
+
+    Attributes
+    ----------
+    start_date : datetime.date
+        First simulated day.
+    days : int
+        Horizon in days (>= 1). Requests arrive during ``[0, days)``; work still open at the end is
+        reported as ``in_system``.
+    warmup_days : int
+        Requests arriving before this day are simulated but left out of the KPIs (0 <= warmup < days).
+    population_year : int or None
+        Year of the registry population used for demand (default: the year of ``start_date``).
+    village_go_live : dict[str, int]
+        Village code -> day index when its Sakera Mesem desk goes live. Villages absent never go live;
+        their residents travel to the office, MPP or kecamatan point.
+    operators_per_village : int or dict[str, int]
+        Operators at each live desk (one value, or per village code; missing codes take the
+        calibration default).
+    operator_skill : float or dict[str, float]
+        0..1; lowers handling time and the back-office rejection rate (``skill_slowdown``,
+        ``error_rate_skill0/1`` in ``flow.yaml``). One value or per village code.
+    office_skill : float
+        Skill of office, MPP and kecamatan counter staff (0..1).
+    office_counters : int
+        Counters at the Dispendukcapil office (>= 1).
+    office_verifiers : int
+        Back-office verifiers at Dispendukcapil (>= 1).
+    mpp_counters : int
+        Dispendukcapil counters at the Mal Pelayanan Publik (0 = no MPP channel).
+    kecamatan_points : bool or int
+        Whether each kecamatan office serves citizens (True: ``kecamatan_counters`` counters each;
+        an int gives the counters per point; False/0: none).
+    signing_times : tuple of float or "HH:MM" str
+        Hours of the day when the TTE batch is signed (on working days, not during outages).
+    working_days : tuple of int
+        Open weekdays, 0 = Monday.
+    work_hours : (float, float) or float
+        Opening and closing hour (e.g. ``(8.0, 14.0)``); a single number is the hours per day from
+        the calibrated opening hour.
+    break_hours : (float, float) or None
+        Daily break when desks and office are closed.
+    holidays : tuple of datetime.date
+        Closed days (default: national holidays 2021-2026 from ``demand.yaml``).
+    leave_days_per_year : float
+        Leave days per operator per year; a desk is closed on a day all its operators are away.
+    blanko_initial : dict[str, int]
+        Blank cards in stock at day 0, keys ``'ktp'`` and ``'kia'``.
+    blanko_reorder_point, blanko_reorder_qty : int or dict[str, int]
+        When stock (on hand) falls to the reorder point with no order outstanding, order
+        ``reorder_qty`` cards; one value for both types or per type.
+    blanko_lead_days : int
+        Calendar days from order to delivery.
+    card_print_per_day : int
+        Cards (KTP-el and KIA together) the office can print per working day.
+    courier_weekdays : tuple of int
+        Weekdays the courier takes printed cards to villages and kecamatan points (0 = Monday).
+    outages : list of (float, float)
+        Central-server outages ``[start_day, end_day)`` in fractional days from day 0 (e.g.
+        ``(190.0, 193.5)``). Upload, verification and signing stop; nothing is lost.
+    random_outages_per_year : float
+        Extra outages drawn at random (Poisson; exponential durations, ``random_outage_mean_days``).
+    demand_scale : float
+        Multiplies every demand rate (>= 0).
+    demand_overrides : dict[str, float]
+        Service id -> rate per 1,000 residents per year replacing the calibrated rate.
+    initial_backlog : int
+        Files waiting for back-office verification at day 0.
+    travel_mode : str or None
+        ``motorbike``, ``ojek`` or ``public_transport`` (default: the registry's usual mode).
+    calibration_file : str or None
+        Optional user ``flow.yaml`` overriding engine numbers (handling minutes, error rates ...).
+    """
+
+    start_date: dt.date = field(default_factory=lambda: dt.date.fromisoformat(str(_flow("start_date"))))
+    days: int = _default("days")
+    warmup_days: int = _default("warmup_days")
+    population_year: int | None = None
+    village_go_live: dict[str, int] = field(default_factory=dict)
+    operators_per_village: int | dict[str, int] = _default("operators_per_village")
+    operator_skill: float | dict[str, float] = _default("operator_skill")
+    office_skill: float = _default("office_skill")
+    office_counters: int = _default("office_counters")
+    office_verifiers: int = _default("office_verifiers")
+    mpp_counters: int = _default("mpp_counters")
+    kecamatan_points: bool | int = _default("kecamatan_points")
+    signing_times: tuple[float, ...] = _default("signing_times")
+    working_days: tuple[int, ...] = _default("working_days")
+    work_hours: tuple[float, float] | float = _default("work_hours")
+    break_hours: tuple[float, float] | None = _default("break_hours")
+    holidays: tuple[dt.date, ...] = field(default_factory=_default_holidays)
+    leave_days_per_year: float = _default("leave_days_per_year")
+    blanko_initial: dict[str, int] = _default("blanko_initial")
+    blanko_reorder_point: int | dict[str, int] = _default("blanko_reorder_point")
+    blanko_reorder_qty: int | dict[str, int] = _default("blanko_reorder_qty")
+    blanko_lead_days: int = _default("blanko_lead_days")
+    card_print_per_day: int = _default("card_print_per_day")
+    courier_weekdays: tuple[int, ...] = _default("courier_weekdays")
+    outages: list[tuple[float, float]] = field(default_factory=list)
+    random_outages_per_year: float = _default("random_outages_per_year")
+    demand_scale: float = 1.0
+    demand_overrides: dict[str, float] = field(default_factory=dict)
+    initial_backlog: int = 0
+    travel_mode: str | None = None
+    calibration_file: str | None = None
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # -- constructors ------------------------------------------------------------------------
+    @classmethod
+    def all_live(cls, **kwargs: Any) -> FlowParams:
+        """Every one of the 186 villages live from day 0 (the built-in default scenario)."""
+        kwargs.setdefault("village_go_live", {code: 0 for code in _village_codes()})
+        return cls(**kwargs)
+
+    @classmethod
+    def office_only(cls, **kwargs: Any) -> FlowParams:
+        """No village desk: everyone travels to the office, MPP or kecamatan point."""
+        kwargs["village_go_live"] = {}
+        return cls(**kwargs)
+
+    def replace(self, **changes: Any) -> FlowParams:
+        """A validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    # -- validation ---------------------------------------------------------------------------
+    def _fail(self, name: str, message: str) -> SakeraInputError:
+        return SakeraInputError(message, location=f"FlowParams.{name}")
+
+    def _int(self, name: str, value: Any, minimum: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise self._fail(name, f"{value!r} is not a whole number")
+        if value < minimum:
+            raise self._fail(name, f"{value} must be >= {minimum}")
+        return int(value)
+
+    def _float(self, name: str, value: Any, lo: float = 0.0, hi: float = math.inf) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+            raise self._fail(name, f"{value!r} is not a number")
+        value = float(value)
+        if not math.isfinite(value) or not lo <= value <= hi:
+            raise self._fail(name, f"{value} must be between {lo} and {hi}")
+        return value
+
+    def _hour(self, name: str, value: Any) -> float:
+        if isinstance(value, str):
+            m = _TIME.match(value.strip())
+            if not m:
+                raise self._fail(name, f"{value!r} is not a time of day HH:MM")
+            return int(m.group(1)) + int(m.group(2)) / 60.0
+        return self._float(name, value, 0.0, 24.0)
+
+    def _weekdays(self, name: str, value: Any) -> tuple[int, ...]:
+        try:
+            days = tuple(sorted({self._int(name, v) for v in value}))
+        except TypeError:
+            raise self._fail(name, f"{value!r} is not a list of weekdays") from None
+        if not days or days[-1] > 6:
+            raise self._fail(name, "needs weekdays between 0 (Monday) and 6 (Sunday)")
+        return days
+
+    def _per_village(self, name: str, value: Any, conv) -> Any:
+        if isinstance(value, dict):
+            known = set(_village_codes())
+            out = {}
+            for code, v in value.items():
+                if code not in known:
+                    raise self._fail(f"{name}[{code!r}]", f"unknown village code {code!r}")
+                out[code] = conv(f"{name}[{code!r}]", v)
+            return out
+        return conv(name, value)
+
+    def _per_blanko(self, name: str, value: Any) -> dict[str, int]:
+        if isinstance(value, dict):
+            unknown = set(value) - set(BLANKO_TYPES)
+            if unknown:
+                raise self._fail(name, f"unknown blanko type(s) {sorted(unknown)}; use {BLANKO_TYPES}")
+            default = calibration.load("flow")[name] if name in calibration.load("flow").values else {}
+            merged = {**default, **value} if isinstance(default, dict) else dict(value)
+            return {k: self._int(f"{name}.{k}", merged.get(k, 0)) for k in BLANKO_TYPES}
+        v = self._int(name, value)
+        return {k: v for k in BLANKO_TYPES}
+
+    def validate(self) -> FlowParams:
+        """Check and normalise every field; raise :class:`SakeraInputError` naming the field."""
+        if isinstance(self.start_date, dt.datetime):
+            self.start_date = self.start_date.date()
+        if isinstance(self.start_date, str):
+            try:
+                self.start_date = dt.date.fromisoformat(self.start_date)
+            except ValueError:
+                raise self._fail("start_date", f"{self.start_date!r} is not a date YYYY-MM-DD") from None
+        if not isinstance(self.start_date, dt.date):
+            raise self._fail("start_date", f"{self.start_date!r} is not a date")
+        self.days = self._int("days", self.days, 1)
+        if self.days > 3660:
+            raise self._fail("days", f"{self.days} is more than ten years")
+        self.warmup_days = self._int("warmup_days", self.warmup_days)
+        if self.warmup_days >= self.days:
+            raise self._fail("warmup_days", f"{self.warmup_days} must be shorter than days ({self.days})")
+        if self.population_year is None:
+            self.population_year = self.start_date.year
+        self.population_year = self._int("population_year", self.population_year, 1990)
+        if self.population_year > 2100:
+            raise self._fail("population_year", f"{self.population_year} is outside 1990-2100")
+        if not isinstance(self.village_go_live, dict):
+            raise self._fail("village_go_live", "must map village codes to day indexes")
+        known = set(_village_codes())
+        live = {}
+        for code, day in self.village_go_live.items():
+            if code not in known:
+                raise self._fail(f"village_go_live[{code!r}]", f"unknown village code {code!r}")
+            live[code] = self._int(f"village_go_live[{code!r}]", day)
+        self.village_go_live = live
+        self.operators_per_village = self._per_village(
+            "operators_per_village", self.operators_per_village, lambda n, v: self._int(n, v, 1)
+        )
+        self.operator_skill = self._per_village("operator_skill", self.operator_skill, lambda n, v: self._float(n, v, 0.0, 1.0))
+        self.office_skill = self._float("office_skill", self.office_skill, 0.0, 1.0)
+        self.office_counters = self._int("office_counters", self.office_counters, 1)
+        self.office_verifiers = self._int("office_verifiers", self.office_verifiers, 1)
+        self.mpp_counters = self._int("mpp_counters", self.mpp_counters)
+        if isinstance(self.kecamatan_points, bool):
+            pass
+        else:
+            self.kecamatan_points = self._int("kecamatan_points", self.kecamatan_points)
+        try:
+            times = tuple(self._hour("signing_times", t) for t in self.signing_times)
+        except TypeError:
+            raise self._fail("signing_times", f"{self.signing_times!r} is not a list of hours") from None
+        if not times:
+            raise self._fail("signing_times", "needs at least one signing time")
+        self.signing_times = tuple(sorted(set(times)))
+        self.working_days = self._weekdays("working_days", self.working_days)
+        wh = self.work_hours
+        if isinstance(wh, (int, float, np.number)) and not isinstance(wh, bool):
+            length = self._float("work_hours", wh, 0.0, 24.0)
+            open_hour = float(_flow("work_hours")[0])
+            if length <= 0 or open_hour + length > 24:
+                raise self._fail("work_hours", f"{length} hours from {open_hour:g}:00 does not fit in a day")
+            wh = (open_hour, open_hour + length)
+        try:
+            wh = tuple(self._hour("work_hours", h) for h in wh)
+        except TypeError:
+            raise self._fail("work_hours", f"{self.work_hours!r} is not (open, close)") from None
+        if len(wh) != 2 or not wh[0] < wh[1]:
+            raise self._fail("work_hours", f"{self.work_hours!r} must be (open, close) with open < close")
+        self.work_hours = wh
+        if self.break_hours is not None:
+            try:
+                bh = tuple(self._hour("break_hours", h) for h in self.break_hours)
+            except TypeError:
+                raise self._fail("break_hours", f"{self.break_hours!r} is not (start, end)") from None
+            if len(bh) != 2 or not wh[0] < bh[0] < bh[1] < wh[1]:
+                raise self._fail("break_hours", f"{self.break_hours!r} must lie inside work_hours {wh}")
+            self.break_hours = bh
+        hol = []
+        for i, d in enumerate(self.holidays or ()):
+            if isinstance(d, dt.datetime):
+                d = d.date()
+            if isinstance(d, str):
+                try:
+                    d = dt.date.fromisoformat(d)
+                except ValueError:
+                    raise self._fail(f"holidays[{i}]", f"{d!r} is not a date") from None
+            if not isinstance(d, dt.date):
+                raise self._fail(f"holidays[{i}]", f"{d!r} is not a date")
+            hol.append(d)
+        self.holidays = tuple(sorted(set(hol)))
+        self.leave_days_per_year = self._float("leave_days_per_year", self.leave_days_per_year, 0.0, 366.0)
+        if not isinstance(self.blanko_initial, dict):
+            raise self._fail("blanko_initial", "must map 'ktp' and 'kia' to card counts")
+        self.blanko_initial = self._per_blanko("blanko_initial", self.blanko_initial)
+        self.blanko_reorder_point = self._per_blanko("blanko_reorder_point", self.blanko_reorder_point)
+        self.blanko_reorder_qty = self._per_blanko("blanko_reorder_qty", self.blanko_reorder_qty)
+        self.blanko_lead_days = self._int("blanko_lead_days", self.blanko_lead_days)
+        self.card_print_per_day = self._int("card_print_per_day", self.card_print_per_day)
+        self.courier_weekdays = self._weekdays("courier_weekdays", self.courier_weekdays)
+        outs = []
+        for i, o in enumerate(self.outages or ()):
+            try:
+                a, b = o
+            except (TypeError, ValueError):
+                raise self._fail(f"outages[{i}]", f"{o!r} is not (start_day, end_day)") from None
+            a = self._float(f"outages[{i}]", a, 0.0)
+            b = self._float(f"outages[{i}]", b, 0.0)
+            if b <= a:
+                raise self._fail(f"outages[{i}]", f"end {b} must be after start {a}")
+            outs.append((a, b))
+        self.outages = sorted(outs)
+        self.random_outages_per_year = self._float("random_outages_per_year", self.random_outages_per_year, 0.0, 365.0)
+        self.demand_scale = self._float("demand_scale", self.demand_scale, 0.0, 100.0)
+        if not isinstance(self.demand_overrides, dict):
+            raise self._fail("demand_overrides", "must map service ids to rates per 1000 residents per year")
+        ov = {}
+        for sid, rate in self.demand_overrides.items():
+            if sid not in SERVICE_IDS:
+                raise self._fail(f"demand_overrides[{sid!r}]", f"unknown service {sid!r}; use one of {SERVICE_IDS}")
+            ov[sid] = self._float(f"demand_overrides[{sid!r}]", rate, 0.0, 10000.0)
+        self.demand_overrides = ov
+        self.initial_backlog = self._int("initial_backlog", self.initial_backlog)
+        if self.travel_mode is not None:
+            modes = sorted(calibration.load("registry")["mode_speed_kmh"])
+            if self.travel_mode not in modes:
+                raise self._fail("travel_mode", f"unknown travel mode {self.travel_mode!r}; choose one of {modes}")
+        if self.calibration_file is not None:
+            self.calibration_file = str(self.calibration_file)
+            if not Path(self.calibration_file).exists():
+                raise self._fail("calibration_file", f"file {self.calibration_file!r} not found")
+        return self
+
+    # -- resolved views used by the engine ------------------------------------------------------
+    def flow_calibration(self) -> calibration.Calibration:
+        """The engine calibration (packaged ``flow.yaml`` plus ``calibration_file``)."""
+        return calibration.load("flow", self.calibration_file)
+
+    def kecamatan_counters(self) -> int:
+        """Counters per kecamatan point (0: no kecamatan channel)."""
+        if isinstance(self.kecamatan_points, bool):
+            return int(self.flow_calibration()["kecamatan_counters"]) if self.kecamatan_points else 0
+        return int(self.kecamatan_points)
+
+    def per_village(self, name: str, codes) -> np.ndarray:
+        """``operators_per_village`` or ``operator_skill`` as an array aligned with ``codes``."""
+        value = getattr(self, name)
+        default = self.flow_calibration()[name]
+        if isinstance(value, dict):
+            return np.array([value.get(c, default) for c in codes], dtype=float)
+        return np.full(len(codes), float(value))
+
+    def go_live_days(self, codes) -> np.ndarray:
+        """Go-live day per village in ``codes`` (``inf``: never)."""
+        return np.array([float(self.village_go_live.get(c, np.inf)) for c in codes])

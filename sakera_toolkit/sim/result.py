@@ -1,0 +1,114 @@
+"""``SimResult``: the tidy outputs of :func:`sakera_toolkit.sim.run`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import SakeraInputError
+
+__all__ = ["SimResult"]
+
+
+class SimResult:
+    """Outputs of a simulation run.
+
+    Attributes
+    ----------
+    params
+        The :class:`~sakera_toolkit.sim.FlowParams` simulated.
+    trace
+        One row per request and replication: ids, service, village, district, channel, arrival and
+        the start/end of every stage (days from midnight of ``params.start_date``; NaN = not reached
+        by the end of the horizon), outcome (completed | abandoned | in_system), trips and travel
+        (km, minutes, IDR) with the office-only baseline of the same request.
+    timeseries
+        One row per day and replication: arrivals, completions, queues, backlog, blanko stock,
+        stock-outs, busy/capacity/utilisation per resource class.
+    kpis
+        One row per replication (see :mod:`sakera_toolkit.sim.kpi`).
+    """
+
+    def __init__(self, params, raw: list[dict], static, timeseries: pd.DataFrame, kpis: pd.DataFrame, outages: list):
+        self.params = params
+        self.raw = raw
+        self.timeseries = timeseries
+        self.kpis = kpis
+        self.outages = outages
+        self._static = static
+        self._trace: pd.DataFrame | None = None
+
+    @property
+    def trace(self) -> pd.DataFrame:
+        """The per-request trace (built from the raw arrays on first access)."""
+        if self._trace is None:
+            from .flow import trace_frame
+
+            frames = [trace_frame(r, self._static) for r in self.raw]
+            self._trace = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return self._trace
+
+    @classmethod
+    def from_parts(cls, params, parts: list[dict]) -> SimResult:
+        """Assemble the results of several replications."""
+        from .kpi import replication_kpis
+
+        fc = params.flow_calibration()
+        rows = []
+        for r, p in enumerate(parts):
+            k = replication_kpis(p["raw"], p["timeseries"], params, fc, p["calendars"].workday_index)
+            rows.append({"replication": r, **k})
+        ts = pd.concat([p["timeseries"] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0]["timeseries"]
+        return cls(
+            params=params,
+            raw=[p["raw"] for p in parts],
+            static=parts[0]["static"],
+            timeseries=ts,
+            kpis=pd.DataFrame(rows),
+            outages=[p["calendars"].outages for p in parts],
+        )
+
+    def summary(self) -> pd.DataFrame:
+        """KPI means with 95 % confidence intervals over replications."""
+        from .kpi import summarise
+
+        return summarise(self.kpis)
+
+    def turnaround(self) -> pd.DataFrame:
+        """Turnaround per replication, service and channel (median, p90, share within SLA)."""
+        from .kpi import turnaround_table
+
+        return turnaround_table(self.trace, self.params, self.params.flow_calibration())
+
+    def kpis_json(self) -> dict:
+        """KPIs as a JSON-ready dict: per KPI its mean and 95 % CI, plus the per-replication values."""
+        s = self.summary()
+
+        def num(x):
+            x = float(x)
+            return None if x != x else x
+
+        return {
+            "replications": int(len(self.kpis)),
+            "start_date": self.params.start_date.isoformat(),
+            "days": int(self.params.days),
+            "warmup_days": int(self.params.warmup_days),
+            "villages_live": int(sum(1 for d in self.params.village_go_live.values() if d < self.params.days)),
+            "kpis": {
+                row.kpi: {"mean": num(row.mean), "ci95_low": num(row.ci95_low), "ci95_high": num(row.ci95_high)}
+                for row in s.itertuples()
+            },
+        }
+
+    def write_trace(self, path: str | Path) -> Path:
+        """Write the trace as CSV (``.csv``) or Parquet (``.parquet``/``.pq``)."""
+        p = Path(path)
+        suffix = p.suffix.lower()
+        if suffix == ".csv":
+            self.trace.to_csv(p, index=False)
+        elif suffix in (".parquet", ".pq"):
+            self.trace.to_parquet(p, index=False)
+        else:
+            raise SakeraInputError(f"unknown trace format {suffix!r}; use .csv or .parquet", location="--trace")
+        return p

@@ -1,0 +1,61 @@
+"""Persistence of the training sandbox: users, classes, cases, attempts, grades, certifications.
+
+SQLAlchemy 2.0 models (:mod:`.models`), engine and sessions (:mod:`.db`: SQLite file by default,
+PostgreSQL by URL or ``$SAKERA_DATABASE_URL``), Alembic migrations (:mod:`.migrations`), users and
+access rules (:mod:`.users`), attempts, grading, dashboards and exports (:mod:`.attempts`), the
+append-only audit log (:mod:`.audit`) and the demo data set (:mod:`.demo`).
+
+Typical use::
+
+    from sakera_toolkit import store
+    store.upgrade(url)                       # or: sakera db upgrade --db URL
+    Session = store.make_session_factory(url)
+    with Session() as session:
+        user = store.users.authenticate(session, "peserta1", password)
+        report = store.attempts.submit(session, user, case, answer)   # committed on return
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import audit, db, models, security, users
+from .db import ENV_VAR, default_sqlite_path, make_engine, make_session_factory, resolve_url, session_scope
+from .migrations import current, ensure_schema, head, upgrade
+from .users import AccessDenied, Identity
+
+__all__ = [
+    "ENV_VAR",
+    "AccessDenied",
+    "Identity",
+    "attempts",
+    "audit",
+    "current",
+    "db",
+    "default_sqlite_path",
+    "demo",
+    "ensure_schema",
+    "head",
+    "make_engine",
+    "make_session_factory",
+    "models",
+    "readiness",
+    "resolve_url",
+    "security",
+    "session_scope",
+    "upgrade",
+    "users",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # attempts/demo import the training package: load them on first use only
+    if name in ("attempts", "demo"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    if name == "readiness":
+        from .attempts import readiness
+
+        return readiness
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,149 @@
+"""Engine and session factory for the training store.
+
+Which database
+--------------
+The URL is chosen in this order:
+
+1. an explicit ``url`` argument (the ``--db URL`` option of the ``sakera`` command);
+2. the environment variable ``SAKERA_DATABASE_URL``;
+3. an embedded SQLite file in the per-user data directory: ``$XDG_DATA_HOME/sakera/sakera.db``
+   (``~/.local/share/sakera/sakera.db`` when ``XDG_DATA_HOME`` is unset) on Linux and other Unix
+   systems, ``%LOCALAPPDATA%\\sakera\\sakera.db`` on Windows and
+   ``~/Library/Application Support/sakera/sakera.db`` on macOS (see :func:`default_sqlite_path`).
+
+PostgreSQL is used with a URL such as ``postgresql+psycopg://user@host:5432/dbname``.
+
+Durability
+----------
+Every SQLite connection is opened with ``journal_mode=WAL``, ``foreign_keys=ON``,
+``synchronous=FULL`` and a busy timeout, so a commit that has returned is on disk and survives a
+killed process (and, with ``synchronous=FULL``, a power cut), and readers do not block the writer.
+PostgreSQL is durable by default (``fsync`` and ``synchronous_commit`` on).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import SakeraInputError
+
+#: Environment variable holding the database URL.
+ENV_VAR = "SAKERA_DATABASE_URL"
+
+#: Milliseconds a SQLite connection waits for a lock held by another writer before failing.
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def default_sqlite_path() -> Path:
+    """Where the default SQLite database lives (per-user data directory, see the module docstring)."""
+    if sys.platform.startswith("win"):
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "sakera" / "sakera.db"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """Return the database URL to use: ``url``, else ``$SAKERA_DATABASE_URL``, else the default file.
+
+    Raises
+    ------
+    SakeraInputError
+        If the URL cannot be parsed or names an unsupported database.
+    """
+    source = "--db"
+    if not url:
+        url = os.environ.get(ENV_VAR) or None
+        source = ENV_VAR
+    if not url:
+        return f"sqlite:///{default_sqlite_path()}"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise SakeraInputError(
+            f"cannot parse database URL {url!r} (expected e.g. sqlite:///path/sakera.db or "
+            "postgresql+psycopg://user@host/db)",
+            source=source,
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise SakeraInputError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql", source=source
+        )
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    """True if ``url`` names a SQLite database."""
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
+    """Create an engine for ``url`` (resolved with :func:`resolve_url`).
+
+    For a SQLite file the parent directory is created and every connection gets the durability
+    pragmas of the module docstring.
+    """
+    resolved = resolve_url(url)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            resolved,
+            echo=echo,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(resolved, echo=echo, pool_pre_ping=True)
+
+
+def make_session_factory(engine: Engine | str | None = None) -> sessionmaker[Session]:
+    """A ``sessionmaker`` bound to ``engine`` (or to a new engine for a URL / the default database).
+
+    Sessions keep loaded attributes after ``commit()`` (``expire_on_commit=False``) so that objects
+    returned by the store functions can still be read after the function has committed.
+    """
+    if not isinstance(engine, Engine):
+        engine = make_engine(engine)
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(url: str | Engine | None = None) -> Iterator[Session]:
+    """Open a session on ``url`` (or an engine), close it (and dispose a private engine) afterwards.
+
+    The store functions commit their own units of work; anything left uncommitted when the block
+    ends is rolled back.
+    """
+    own_engine = not isinstance(url, Engine)
+    engine = make_engine(url) if own_engine else url
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            yield session
+    finally:
+        if own_engine:
+            engine.dispose()

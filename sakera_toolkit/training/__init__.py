@@ -1,0 +1,1 @@
+"""Operator training sandbox: practice cases, defects, grading and curriculum (no Panel import)."""
