@@ -263,12 +263,14 @@ def from_params(params, seed: int | np.random.SeedSequence | np.random.Generator
     """The request stream of a :class:`~sakera_toolkit.sim.FlowParams`."""
     from .registry import village_population
 
+    calib = params.demand_calibration()
     return generate(
         params.start_date,
         params.days,
         seed=seed,
         population=village_population(params.population_year),
-        rate=rates(params.demand_overrides, params.demand_scale),
+        rate=rates(params.demand_overrides, params.demand_scale, calib),
+        calib=calib,
         working_days=params.working_days,
         work_hours=params.work_hours,
         holidays=params.holidays,

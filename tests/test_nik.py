@@ -130,7 +130,13 @@ def test_encode_rejects_bad_input():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(SAMPANG), st.dates(dt.date(2000, 1, 1), dt.date(2000, 1, 5)), sexes), min_size=1, max_size=60))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(SAMPANG), st.dates(dt.date(2000, 1, 1), dt.date(2000, 1, 5)), sexes),
+        min_size=1,
+        max_size=60,
+    )
+)
 def test_allocator_gives_unique_numbers(people):
     alloc = nik.SequenceAllocator()
     numbers = [alloc.next_nik(d, b, s) for d, b, s in people]
@@ -195,7 +201,12 @@ def test_kk_round_trip(district, day, series):
 
 
 def test_kk_invalid_parts():
-    for number, part in [("35270304031900", "length"), ("3527990403190001", "kecamatan"), ("3527034403190001", "date"), ("3527030403190000", "sequence")]:
+    for number, part in [
+        ("35270304031900", "length"),
+        ("3527990403190001", "kecamatan"),
+        ("3527034403190001", "date"),
+        ("3527030403190000", "sequence"),
+    ]:
         with pytest.raises(nik.NikError) as info:
             nik.decode_kk(number, reference=REF)
         assert info.value.part == part and "KK number" in str(info.value)

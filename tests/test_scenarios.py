@@ -311,3 +311,19 @@ def test_readiness_csv_validation_and_relative_path(tmp_path):
 def test_package_presets_are_real_files():
     for name in PRESETS:
         assert Path(scenarios.preset_path(name)).is_file()
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_preset_runs_in_the_engine(name):
+    from sakera_toolkit.sim import run
+
+    s = scenarios.load(name).with_values({"horizon.days": 35, "horizon.warmup_days": 7})
+    params = s.to_flow_params()
+    assert params.village_go_live == s.flow_kwargs()["village_go_live"]
+    result = run(params, seed=3, replications=1)
+    kpis = result.kpis
+    assert len(kpis) == 1 and kpis["arrivals"].iat[0] > 0
+    if name == "office-only":
+        assert kpis["desk_share"].iat[0] == 0
+    if name in ("all-2022", "oct-2021"):
+        assert kpis["desk_share"].iat[0] > 0

@@ -84,7 +84,14 @@ def test_alternatives_of_akta_kelahiran(cat):
 
 def test_flow_is_in_process_order(cat):
     flow = cat.get("ktp_baru").flow
-    assert [step for step, _ in flow] == ["intake_check", "data_entry", "biometric_recording", "verification", "card_printing", "handover"]
+    assert [step for step, _ in flow] == [
+        "intake_check",
+        "data_entry",
+        "biometric_recording",
+        "verification",
+        "card_printing",
+        "handover",
+    ]
     assert dict(flow)["intake_check"] == "desk" and dict(flow)["biometric_recording"] == "office"
 
 
@@ -148,9 +155,19 @@ def _break(raw, service_index, field, value):
         (6, "fee_idr", -1, r"service 'akta_kelahiran', field 'fee_idr'"),
         (1, "name_en", KeyError, r"service 'kk_perubahan', field 'name_en': missing"),
         (2, "category", "other", r"service 'kk_hilang_rusak', field 'category'"),
-        (3, "desk_steps", ["intake_check", "biometric_recording"], r"service 'ktp_baru', field 'desk_steps'.*biometric"),
+        (
+            3,
+            "desk_steps",
+            ["intake_check", "biometric_recording"],
+            r"service 'ktp_baru', field 'desk_steps'.*biometric",
+        ),
         (3, "needs_biometric", False, r"service 'ktp_baru', field 'needs_biometric'"),
-        (4, "office_steps", ["verification", "teleport"], r"service 'ktp_hilang_rusak', field 'office_steps'.*teleport"),
+        (
+            4,
+            "office_steps",
+            ["verification", "teleport"],
+            r"service 'ktp_hilang_rusak', field 'office_steps'.*teleport",
+        ),
         (0, "colour", "blue", r"service 'kk_baru', field 'colour': unknown field"),
         (6, "reporting_deadline_days", KeyError, r"field 'reporting_deadline_days': missing"),
     ],
@@ -165,7 +182,9 @@ def test_bad_service_field_is_named(tmp_path, raw, index, field, value, match):
 def test_bad_requirement_alternative(tmp_path, raw):
     data = copy.deepcopy(raw)
     data["services"][6]["requirements"][0]["alternatives"] = ["ghost"]
-    with pytest.raises(SakeraInputError, match=r"akta_kelahiran', requirement 'surat_keterangan_lahir', field 'alternatives'"):
+    with pytest.raises(
+        SakeraInputError, match=r"akta_kelahiran', requirement 'surat_keterangan_lahir', field 'alternatives'"
+    ):
         load_catalogue(write(tmp_path, data))
 
 

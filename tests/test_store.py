@@ -7,7 +7,13 @@ Every database test runs twice: on a SQLite file and on a real PostgreSQL server
 from __future__ import annotations
 
 import io
+import os
+import signal
+import subprocess
 import sys
+import textwrap
+from datetime import UTC
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,15 +22,29 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from sakera_toolkit import training
 from sakera_toolkit.cli import main
 from sakera_toolkit.errors import SakeraInputError
-from sakera_toolkit.store import audit, demo, users
+from sakera_toolkit.store import attempts, audit, demo, users
 from sakera_toolkit.store.db import make_engine, resolve_url
 from sakera_toolkit.store.migrations import current, ensure_schema, head, upgrade
-from sakera_toolkit.store.models import AuditLog, AuditLogImmutableError, Base, User
+from sakera_toolkit.store.models import Answer, Attempt, AuditLog, AuditLogImmutableError, Base, Certification, Grade, User
 
+ROOT = Path(__file__).resolve().parents[1]
 MANDANGIN = "35.27.03.2001"
 LABUHAN = "35.27.01.2002"
+TOP = training.TOP_LEVEL
+
+
+@pytest.fixture(scope="module")
+def top_case():
+    """One case of the top (timed queue) level at Mandangin's desk."""
+    return training.generate_for_level(TOP, 11, village_code=MANDANGIN)
+
+
+@pytest.fixture(scope="module")
+def other_case():
+    return training.generate_for_level(1, 12, village_code=LABUHAN)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -271,3 +291,188 @@ def test_cli_db_upgrade_and_current(db_url, monkeypatch, capsys):
     assert code == 0 and f"at revision {head()}" in out
     code, out, _ = _cli(monkeypatch, capsys, ["db", "current", "--db", db_url])
     assert code == 0 and "up to date" in out
+
+
+# --- submissions -----------------------------------------------------------------------------
+
+
+def _counts(url: str, attempt_id: int) -> dict[str, int]:
+    """Row counts for one attempt, read through a NEW engine (another connection, another pool)."""
+    eng = make_engine(url)
+    try:
+        with eng.connect() as conn:
+            q = {
+                "attempts": "SELECT count(*) FROM attempts WHERE id = :a AND submitted_at IS NOT NULL",
+                "answers": "SELECT count(*) FROM answers WHERE attempt_id = :a",
+                "grades": "SELECT count(*) FROM grades WHERE attempt_id = :a",
+                "audit": "SELECT count(*) FROM audit_log WHERE action = 'attempt.submit' AND target = :t",
+            }
+            return {k: conn.execute(sa.text(v), {"a": attempt_id, "t": f"attempt:{attempt_id}"}).scalar_one() for k, v in q.items()}
+    finally:
+        eng.dispose()
+
+
+def test_submit_commits_before_returning(db_url, session, top_case):
+    demo.seed_demo(session)
+    att = attempts.start_attempt(session, "peserta1", top_case, level=TOP)
+    wrong = training.Answer(service_id="kk_baru", decision="process", elapsed_seconds=1000)
+    sub = attempts.submit_detailed(session, "peserta1", top_case, wrong, attempt=att)
+    # right after submit returns, another connection sees every row of the submission
+    assert _counts(db_url, sub.attempt_id) == {"attempts": 1, "answers": 1, "grades": 1, "audit": 1}
+    assert sub.report.score < 50 and not sub.report.passed and sub.report.mistakes
+    assert not session.in_transaction() or not (session.new or session.dirty)
+
+    eng = make_engine(db_url)
+    try:
+        with Session(eng) as other:
+            grade_row = other.scalars(sa.select(Grade).where(Grade.attempt_id == sub.attempt_id)).one()
+            assert training.GradeReport.from_dict(grade_row.report_json) == sub.report
+            assert grade_row.score == sub.report.score
+            stored = other.get(Attempt, sub.attempt_id)
+            assert stored.submitted_at.tzinfo is not None and stored.submitted_at.utcoffset() == UTC.utcoffset(None)
+            assert other.scalars(sa.select(Answer.answer_json)).one() == wrong.to_dict()
+    finally:
+        eng.dispose()
+
+    # the heatmap data holds one row per (rule, service, criterion) with the rule's legal source
+    mistakes = attempts.common_mistakes(session, "pelatih")
+    assert mistakes["mistakes"].sum() == len(sub.report.mistakes)
+    assert set(mistakes["rule_id"]) == {m.rule_id for m in sub.report.mistakes}
+    assert (mistakes["service_id"] == top_case.service_id).all()
+    assert attempts.mistake_matrix(mistakes).to_numpy().sum() == len(sub.report.mistakes)
+
+    # a double click on submit returns the stored report and writes nothing
+    again = attempts.submit_detailed(session, "peserta1", top_case, training.perfect_answer(top_case), attempt=att.id)
+    assert again.duplicate and again.report == sub.report
+    assert session.scalar(sa.select(sa.func.count()).select_from(Grade)) == 1
+
+
+def test_submit_rejects_foreign_attempt_and_inactive_user(session, top_case, other_case):
+    demo.seed_demo(session)
+    att = attempts.start_attempt(session, "peserta1", top_case)
+    with pytest.raises(SakeraInputError, match="not an attempt of peserta2"):
+        attempts.submit(session, "peserta2", top_case, training.perfect_answer(top_case), attempt=att.id)
+    with pytest.raises(SakeraInputError, match="another case"):
+        attempts.submit(session, "peserta1", other_case, training.perfect_answer(other_case), attempt=att.id)
+    users.set_active(session, "peserta2", False)
+    with pytest.raises(users.AccessDenied):
+        attempts.submit(session, "peserta2", other_case, training.perfect_answer(other_case))
+    assert session.scalar(sa.select(sa.func.count()).select_from(Grade)) == 0
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys
+    from sakera_toolkit import training
+    from sakera_toolkit.store import attempts, make_session_factory
+
+    url, seed = sys.argv[1], int(sys.argv[2])
+    case = training.generate_for_level(1, seed, village_code="35.27.03.2001")
+    with make_session_factory(url)() as session:
+        report = attempts.submit_detailed(session, "peserta1", case, training.perfect_answer(case, 60))
+        print(report.attempt_id, report.report.score, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)  # killed the instant submit returned
+    """
+)
+
+
+@pytest.mark.slow
+def test_submission_survives_sigkill_right_after_submit(db_url, session):
+    demo.seed_demo(session)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run(
+        [sys.executable, "-c", KILL_SCRIPT, db_url, "5"], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    attempt_id, score = proc.stdout.split()
+    assert float(score) == 100.0
+    assert _counts(db_url, int(attempt_id)) == {"attempts": 1, "answers": 1, "grades": 1, "audit": 1}
+    table = attempts.attempts_table(session, "peserta1")
+    assert table["attempt_id"].tolist() == [int(attempt_id)] and table["score"].tolist() == [100.0]
+
+
+# --- access to attempts, progress, certification and readiness ----------------------------------
+
+
+def test_trainee_queries_never_return_another_trainees_attempts(session, top_case, other_case):
+    demo.seed_demo(session)
+    a1 = attempts.submit_detailed(session, "peserta1", top_case, training.perfect_answer(top_case, 30)).attempt_id
+    a2 = attempts.submit_detailed(session, "peserta2", other_case, training.perfect_answer(other_case, 30)).attempt_id
+
+    assert attempts.attempts_table(session, "peserta1")["attempt_id"].tolist() == [a1]
+    assert attempts.attempts_table(session, "peserta2")["username"].tolist() == ["peserta2"]
+    for call in (
+        lambda: attempts.attempts_table(session, "peserta1", "peserta2"),
+        lambda: attempts.trainee_progress(session, "peserta1", "peserta2"),
+        lambda: attempts.get_attempt(session, "peserta1", a2),
+        lambda: attempts.attempt_report(session, "peserta1", a2),
+        lambda: attempts.export_trainee_record(session, "peserta2", viewer="peserta1"),
+        lambda: attempts.class_overview(session, "peserta1"),
+        lambda: attempts.common_mistakes(session, "peserta1", class_name=demo.DEMO_CLASS),
+        lambda: attempts.attempts_table(session, "evaluator", "peserta1"),  # evaluators: aggregates only
+    ):
+        with pytest.raises(users.AccessDenied):
+            call()
+    assert attempts.attempt_report(session, "peserta1", a1).score == 100.0
+    assert attempts.attempt_report(session, "pelatih", a2).score == 100.0
+    assert attempts.class_overview(session, "pelatih")["username"].tolist() == ["peserta1", "peserta2"]
+    summary = attempts.cohort_summary(session, "evaluator")
+    assert summary.to_dict("records")[0] | {"mean_score": 100.0} == {
+        "class": demo.DEMO_CLASS, "trainer": "pelatih", "trainees": 2, "attempts": 2,
+        "mean_score": 100.0, "pass_rate": 1.0, "certified": 0,
+    }  # fmt: skip
+    assert "username" not in attempts.common_mistakes(session, "evaluator").columns
+
+
+def test_certification_makes_the_village_ready(session, top_case, tmp_path):
+    demo.seed_demo(session)
+    rule = training.CertificationRule()
+    assert attempts.readiness(session)["ready"].sum() == 0
+    news = []
+    for i in range(rule.window):
+        sub = attempts.submit_detailed(session, "peserta1", top_case, training.perfect_answer(top_case, 60), level=TOP)
+        news.append(sub.newly_certified)
+    assert news == [False] * (rule.window - 1) + [True]
+    cert = session.scalars(sa.select(Certification)).one()
+    assert cert.village_code == MANDANGIN and cert.rule["window"] == rule.window
+    assert attempts.certification_status(session, "pelatih", "peserta1").certified
+
+    ready = attempts.readiness(session).set_index("village_code")
+    assert ready["ready"].sum() == 1 and ready.loc[MANDANGIN, "certified_operators"] == 1
+    assert len(ready) == 186
+
+    facilities = tmp_path / "fac.csv"
+    facilities.write_text(f"village_code,facilities\n{MANDANGIN},tidak\n")
+    assert attempts.readiness(session, facilities_csv=facilities)["ready"].sum() == 0
+    facilities.write_text("village_code,facilities\n35.27.99.9999,ya\n")
+    with pytest.raises(SakeraInputError, match=r"row 2, village_code"):
+        attempts.readiness(session, facilities_csv=facilities)
+
+    overview = attempts.class_overview(session, "pelatih").set_index("username")
+    assert bool(overview.loc["peserta1", "certified"]) and overview.loc["peserta1", "attempts"] == rule.window
+    users.set_active(session, "peserta1", False)  # an operator who left no longer makes the village ready
+    assert attempts.readiness(session)["ready"].sum() == 0
+
+
+def test_trainee_record_exports(session, top_case):
+    demo.seed_demo(session)
+    attempts.submit(session, "peserta1", top_case, training.Answer(service_id="kk_baru", decision="refer", elapsed_seconds=100))
+    attempts.submit(session, "peserta1", top_case, training.perfect_answer(top_case, 100))
+    record = attempts.export_trainee_record(session, "peserta1", viewer="pelatih")
+    assert record["score"].tolist()[1] == 100.0 and record["score_service"].tolist() == [0.0, 100.0]
+    text = attempts.export_trainee_csv(session, "peserta1", viewer="pelatih")
+    assert text.splitlines()[0].startswith("attempt_id,username,display_name")
+    assert "service_choice" in text
+    page = attempts.trainee_record_html(session, "peserta1", lang="id")
+    assert "Rekam latihan operator" in page and "Peserta Demo 1" in page and "service_choice" in page
+    assert "Operator training record" in attempts.trainee_record_html(session, "peserta1", lang="en")
+
+
+@pytest.mark.slow
+def test_trainee_record_pdf(tmp_path, session, top_case):
+    pytest.importorskip("weasyprint")
+    demo.seed_demo(session)
+    attempts.submit(session, "peserta1", top_case, training.perfect_answer(top_case, 100))
+    out = tmp_path / "peserta1.pdf"
+    data = attempts.export_trainee_pdf(session, "peserta1", out, viewer="pelatih")
+    assert data.startswith(b"%PDF-") and out.read_bytes() == data

@@ -148,7 +148,10 @@ def test_religion_education_occupation(sample):
     assert (small["occupation"] == "Belum/Tidak Bekerja").all()
     adult_women = persons[(persons["sex"] == "F") & (persons["age"].between(25, 64))]
     assert (adult_women["occupation"] == "Mengurus Rumah Tangga").mean() > 0.3
-    assert not (persons.loc[persons["age"] < 16, "has_ktp_el"] & (persons.loc[persons["age"] < 16, "marital_status"] == "belum_kawin")).any()
+    assert not (
+        persons.loc[persons["age"] < 16, "has_ktp_el"]
+        & (persons.loc[persons["age"] < 16, "marital_status"] == "belum_kawin")
+    ).any()
     assert not persons.loc[persons["age"] >= 17, "has_kia"].any()
     assert not (persons["has_kia"] & ~persons["has_akta_kelahiran"]).any()
 
@@ -157,7 +160,13 @@ def test_addresses_are_in_the_registry(sample):
     households, persons = sample
     geo = synthetic.village_geography()
     keys = set(zip(geo["village_code"], geo["dusun"], geo["rw"], geo["rt"], strict=True))
-    rows = zip(households["village_code"].astype(str), households["dusun"].astype(str), households["rw"], households["rt"], strict=True)
+    rows = zip(
+        households["village_code"].astype(str),
+        households["dusun"].astype(str),
+        households["rw"],
+        households["rt"],
+        strict=True,
+    )
     assert all(k in keys for k in rows)
     vil = registry.villages().set_index("village_code")
     for row in households.sample(300, random_state=2).itertuples():
@@ -165,7 +174,10 @@ def test_addresses_are_in_the_registry(sample):
         assert row.village_name == v["village_name"] and row.district_name == v["district_name"]
         assert f"{v['village_name']}, Kec. {v['district_name']}, Kab. Sampang" in row.address
         assert f"RT {row.rt:03d}/RW {row.rw:03d}" in row.address and f"Dusun {row.dusun}," in row.address
-    assert (persons["address"].astype(str) == households.set_index("kk_number")["address"].astype(str).reindex(persons["kk_number"]).to_numpy()).all()
+    assert (
+        persons["address"].astype(str)
+        == households.set_index("kk_number")["address"].astype(str).reindex(persons["kk_number"]).to_numpy()
+    ).all()
 
 
 def test_village_geography_matches_sourced_totals():
@@ -196,12 +208,14 @@ def test_generate_households_counts():
 def test_generate_household_objects():
     alloc_nik, alloc_kk = nik.SequenceAllocator(), nik.SequenceAllocator("KK number")
     homes = [
-        synthetic.generate_household("35.27.05.2001", seed=s, household_type="nuclear", nik_allocator=alloc_nik, kk_allocator=alloc_kk)
-        for s in range(40)
+        synthetic.generate_household(
+            "35.27.05.2001", seed=s, household_type="nuclear", nik_allocator=alloc_nik, kk_allocator=alloc_kk
+        )
+        for s in range(15)
     ]
     niks = [p.nik for h in homes for p in h.members]
     assert len(niks) == len(set(niks))
-    assert len({h.kk_number for h in homes}) == 40
+    assert len({h.kk_number for h in homes}) == 15
     h = homes[0]
     assert h.household_type == "nuclear" and h.head.relationship == "kepala_keluarga"
     assert h.spouse is not None and h.spouse.sex == "F"

@@ -17,6 +17,7 @@ def add_db_argument(parser) -> None:
 
 
 def register(sub) -> None:
+    """Add ``sakera db upgrade`` and ``sakera db current``."""
     p = sub.add_parser(
         "db",
         help="create/upgrade the training database schema (Alembic) or show its revision",
@@ -51,6 +52,7 @@ def _safe_url(url: str | None) -> str:
 
 
 def run_upgrade(args) -> int:
+    """Run ``sakera db upgrade``."""
     from ..store.migrations import upgrade
 
     reached = upgrade(args.db, args.revision)
@@ -59,6 +61,7 @@ def run_upgrade(args) -> int:
 
 
 def run_current(args) -> int:
+    """Run ``sakera db current``."""
     from ..store.migrations import current, head
 
     rev = current(args.db)

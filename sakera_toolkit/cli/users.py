@@ -29,6 +29,7 @@ class _RefusePasswordArgument(argparse.Action):
 
 
 def register(sub) -> None:
+    """Add ``sakera users add`` and ``sakera users list``."""
     p = sub.add_parser(
         "users",
         help="add or list users of the training sandbox (trainers, trainees, evaluators)",
@@ -103,6 +104,7 @@ def read_password(password_stdin: bool, stdin=None) -> str:
 
 
 def run_add(args) -> int:
+    """Run ``sakera users add``."""
     from ..store import users
     from ..store.db import session_scope
     from ..store.migrations import ensure_schema
@@ -131,6 +133,7 @@ def run_add(args) -> int:
 
 
 def run_list(args) -> int:
+    """Run ``sakera users list``."""
     from ..store import users
     from ..store.db import session_scope
     from ..store.migrations import ensure_schema

@@ -38,7 +38,7 @@ import yaml
 from ..errors import SakeraInputError
 from .spec import Scenario
 
-__all__ = ["parse_vary", "grid", "cell_key", "run_cell", "sweep", "SweepResult", "parts_dir"]
+__all__ = ["parse_vary", "grid", "cell_key", "run_cell", "sweep", "SweepResult", "parts_dir", "warm_up"]
 
 
 def parse_vary(items: Sequence[str]) -> dict[str, list[Any]]:
@@ -98,6 +98,12 @@ def run_cell(scenario: Scenario, values: dict[str, Any], replications: int, seed
     from .compare import simulate_kpis
 
     return simulate_kpis(scenario, replications, seed, overrides=values, runner=runner)
+
+
+def warm_up(scenario: Scenario | str = "oct-2021") -> bool:
+    """Run a two-day simulation so that a fresh worker process has imported and compiled the engine."""
+    run_cell(scenario if isinstance(scenario, Scenario) else __import__("sakera_toolkit.scenarios", fromlist=["load"]).load(scenario), {"horizon.days": 3, "horizon.warmup_days": 1}, 1, 0)
+    return True
 
 
 @dataclass
@@ -168,6 +174,7 @@ def sweep(
     progress: bool = True,
     max_cells: int | None = None,
     runner: Callable | None = None,
+    client: Any = None,
 ) -> SweepResult:
     """Run the grid of ``vary`` over ``scenario``; see the module docstring.
 
@@ -192,6 +199,8 @@ def sweep(
         Run at most this many of the pending cells, then stop (the rest is left for a rerun).
     runner
         Alternative to ``sakera_toolkit.sim.run`` (must be importable on the workers).
+    client
+        An existing ``dask.distributed.Client`` to use (kept open), e.g. from a notebook.
     """
     from . import load
 
@@ -213,7 +222,11 @@ def sweep(
     fp = _fingerprint(base)
     keys = [cell_key(fp, values, replications, seed) for values in cells]
     folder = parts_dir(out) if out is not None else None
-    done = {p.stem for p in folder.glob("*.parquet")} if folder is not None and folder.exists() else set()
+    done: set[str] = set()
+    if folder is not None and folder.exists():
+        for stale in folder.glob(".*.tmp"):  # left by a sweep killed while writing a part
+            stale.unlink(missing_ok=True)
+        done = {p.stem for p in folder.glob("*.parquet")}
     pending = [i for i, k in enumerate(keys) if k not in done]
     skipped = len(cells) - len(pending)
     if max_cells is not None:
@@ -235,11 +248,11 @@ def sweep(
             bar.update(1)
 
     try:
-        if pending and workers == 0 and scheduler is None:
+        if pending and workers == 0 and scheduler is None and client is None:
             for i in pending:
                 finished(i, run_cell(base, cells[i], replications, seed, runner))
         elif pending:
-            _run_on_dask(base, cells, pending, replications, seed, workers, scheduler, runner, finished)
+            _run_on_dask(base, cells, pending, replications, seed, workers, scheduler, runner, finished, client)
     finally:
         if bar is not None:
             bar.close()
@@ -269,11 +282,14 @@ def sweep(
     )
 
 
-def _run_on_dask(base, cells, pending, replications, seed, workers, scheduler, runner, finished) -> None:
+def _run_on_dask(base, cells, pending, replications, seed, workers, scheduler, runner, finished, client=None) -> None:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
-    if scheduler is None:
+    own_client = client is None
+    if client is not None:
+        pass
+    elif scheduler is None:
         cluster = LocalCluster(
             n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
         )
@@ -291,6 +307,7 @@ def _run_on_dask(base, cells, pending, replications, seed, workers, scheduler, r
         for fut in as_completed(futures):
             finished(futures[fut], fut.result())
     finally:
-        client.close()
+        if own_client:
+            client.close()
         if cluster is not None:
             cluster.close()

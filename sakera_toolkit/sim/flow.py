@@ -50,6 +50,7 @@ class _Static:
     desk_minutes: np.ndarray  # (S,)
     priority: np.ndarray  # (S,)
     fc: object  # flow calibration
+    dcal: object  # demand calibration
 
 
 def _catalogue_flags():
@@ -90,7 +91,8 @@ def _prepare(params: FlowParams) -> _Static:
         district_of=district_of,
         district_codes=district_codes,
         population=village_population(params.population_year).reindex(list(codes)),
-        rate=demand.rates(params.demand_overrides, params.demand_scale),
+        rate=demand.rates(params.demand_overrides, params.demand_scale, params.demand_calibration()),
+        dcal=params.demand_calibration(),
         operators=params.per_village("operators_per_village", codes).astype(np.int64),
         skill=params.per_village("operator_skill", codes),
         go_live=go_live,
@@ -149,6 +151,7 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         work_hours=params.work_hours,
         holidays=params.holidays,
         initial_backlog=params.initial_backlog,
+        calib=st.dcal,
     )
     n = len(req)
     arrival, village, service, backlog = req.arrival, req.village.astype(np.int64), req.service.astype(np.int64), req.backlog
@@ -321,6 +324,7 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         "timeseries": ts,
         "calendars": cal,
         "exit_time": exit_time,
+        "exit_unclipped": np.minimum(completion, abandoned_at),
         "desk_visits": dv,
         "verify_visits": vv,
     }

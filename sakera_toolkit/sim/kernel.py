@@ -213,7 +213,27 @@ def _add_work_many(ptr, cs, ce, cum, g, t, w):
 # Grouped, calendar-aware queue with priorities and retries
 # --------------------------------------------------------------------------------------------
 @njit(cache=True)
-def _serve_groups(order, gptr, arrival, priority, service, fail, retry_delay, servers, ptr, cs, ce, cum):
+def _work_from(cs, ce, cum, k, hi, t, work):
+    """End of ``work`` open time starting at open instant ``t`` inside interval ``k``."""
+    if t + work <= ce[k]:
+        return t + work
+    target = cum[k] + (t - cs[k]) + work
+    a = k + 1
+    b = hi
+    while a < b:
+        mid = (a + b) >> 1
+        if cum[mid] + (ce[mid] - cs[mid]) >= target:
+            b = mid
+        else:
+            a = mid + 1
+    if a >= hi:
+        return np.inf
+    return cs[a] + (target - cum[a])
+
+
+@njit(cache=True)
+def _serve_groups(gptr, arrival, priority, service, fail, retry_delay, servers, ptr, cs, ce, cum):
+    """Customers are given sorted by (group, arrival); outputs refer to that order."""
     n = arrival.shape[0]
     rounds = service.shape[1]
     cap = n * rounds
@@ -231,21 +251,22 @@ def _serve_groups(order, gptr, arrival, priority, service, fail, retry_delay, se
             continue
         c = servers[g]
         free = [0.0] * c
-        # waiting: (priority, time, seq, request, round); retries: (time, seq, request, round)
+        # waiting: (priority, time, seq, customer, round); retries: (time, seq, customer, round)
         waiting = [(0.0, 0.0, 0, 0, 0)]
         waiting.pop()
         retries = [(0.0, 0, 0, 0)]
         retries.pop()
         seq = hi - lo
         i = lo
-        last = -np.inf  # dispatch instants never decrease
+        k = ptr[g]  # calendar cursor: dispatch instants never decrease
+        khi = ptr[g + 1]
+        last = -np.inf
         while True:
-            # next arrival (fresh or retry)
             f = free[0]
             if len(waiting) == 0:
                 na = np.inf
                 if i < hi:
-                    na = arrival[order[i]]
+                    na = arrival[i]
                 if len(retries) > 0 and retries[0][0] < na:
                     na = retries[0][0]
                 if na == np.inf:
@@ -253,10 +274,15 @@ def _serve_groups(order, gptr, arrival, priority, service, fail, retry_delay, se
                 t = na if na > f else f
             else:
                 t = f if f > last else last
-            t = _next_open(ptr, cs, ce, g, t)
+            while k < khi and ce[k] <= t:
+                k += 1
+            if k >= khi:
+                t = np.inf
+            elif cs[k] > t:
+                t = cs[k]
             last = t
             if t == np.inf:
-                # closed for ever: every remaining customer waits for ever
+                # the calendar has ended: every remaining visit waits for ever
                 while len(waiting) > 0:
                     w = heapq.heappop(waiting)
                     v_req[nv] = w[3]
@@ -266,10 +292,9 @@ def _serve_groups(order, gptr, arrival, priority, service, fail, retry_delay, se
                     v_end[nv] = np.inf
                     nv += 1
                 while i < hi:
-                    j = order[i]
-                    v_req[nv] = j
+                    v_req[nv] = i
                     v_round[nv] = 0
-                    v_arr[nv] = arrival[j]
+                    v_arr[nv] = arrival[i]
                     v_start[nv] = np.inf
                     v_end[nv] = np.inf
                     nv += 1
@@ -285,15 +310,10 @@ def _serve_groups(order, gptr, arrival, priority, service, fail, retry_delay, se
                 break
             # admit everyone who has arrived by t
             while True:
-                fresh = np.inf
-                if i < hi:
-                    fresh = arrival[order[i]]
-                retry = np.inf
-                if len(retries) > 0:
-                    retry = retries[0][0]
+                fresh = arrival[i] if i < hi else np.inf
+                retry = retries[0][0] if len(retries) > 0 else np.inf
                 if fresh <= t and fresh <= retry:
-                    j = order[i]
-                    heapq.heappush(waiting, (priority[j], fresh, i - lo, j, 0))
+                    heapq.heappush(waiting, (priority[i], fresh, i - lo, i, 0))
                     i += 1
                 elif retry <= t:
                     r = heapq.heappop(retries)
@@ -302,19 +322,19 @@ def _serve_groups(order, gptr, arrival, priority, service, fail, retry_delay, se
                     break
             w = heapq.heappop(waiting)
             j = w[3]
-            k = w[4]
-            end = _add_work(ptr, cs, ce, cum, g, t, service[j, k])
+            rnd = w[4]
+            end = _work_from(cs, ce, cum, k, khi, t, service[j, rnd])
             heapq.heapreplace(free, end)
             v_req[nv] = j
-            v_round[nv] = k
+            v_round[nv] = rnd
             v_arr[nv] = w[1]
             v_start[nv] = t
             v_end[nv] = end
             nv += 1
-            if fail[j, k] and k + 1 < rounds:
-                d = retry_delay[j, k]
+            if fail[j, rnd] and rnd + 1 < rounds:
+                d = retry_delay[j, rnd]
                 if not np.isnan(d) and end < np.inf:
-                    heapq.heappush(retries, (end + d, seq, j, k + 1))
+                    heapq.heappush(retries, (end + d, seq, j, rnd + 1))
                     seq += 1
     return v_req[:nv], v_round[:nv], v_arr[:nv], v_start[:nv], v_end[:nv]
 
@@ -340,9 +360,10 @@ def serve_groups(
     service
         ``(n,)`` or ``(n, rounds)`` service durations in working time, one per visit round.
     servers
-        Servers per group (``>= 1`` where a group has customers).
+        Servers per group (``>= 1``).
     calendar
-        Open intervals of each group (:class:`Calendar`).
+        Open intervals of each group (:class:`Calendar`). A service running at closing time
+        pauses and resumes at the next opening.
     priority
         Lower value served first (non-preemptive); ties in arrival order. Default: all equal.
     fail
@@ -354,21 +375,15 @@ def serve_groups(
     Returns
     -------
     dict
-        One entry per visit: ``request``, ``round``, ``arrival``, ``start``, ``end`` (``inf`` when
-        the group's calendar ends before the visit is served).
+        One entry per visit: ``request`` (index into the inputs), ``round``, ``arrival``,
+        ``start``, ``end`` (``inf`` when the group's calendar ends before the visit is served).
     """
     group = np.asarray(group, dtype=np.int64)
-    arrival = np.ascontiguousarray(arrival, dtype=np.float64)
+    arrival = np.asarray(arrival, dtype=np.float64)
     service = np.asarray(service, dtype=np.float64)
     if service.ndim == 1:
         service = service[:, None]
-    service = np.ascontiguousarray(service)
     n, rounds = service.shape
-    priority = np.zeros(n) if priority is None else np.ascontiguousarray(priority, dtype=np.float64)
-    fail = np.zeros((n, rounds), dtype=np.bool_) if fail is None else np.ascontiguousarray(fail, dtype=np.bool_)
-    retry_delay = (
-        np.full((n, rounds), np.nan) if retry_delay is None else np.ascontiguousarray(retry_delay, dtype=np.float64)
-    )
     servers = np.ascontiguousarray(servers, dtype=np.int64)
     if (servers < 1).any():
         raise SakeraInputError("every group needs at least one server", location="servers")
@@ -376,18 +391,20 @@ def serve_groups(
     counts = np.bincount(group, minlength=calendar.groups)
     gptr = np.zeros(calendar.groups + 1, dtype=np.int64)
     np.cumsum(counts, out=gptr[1:])
+    prio = np.zeros(n) if priority is None else np.asarray(priority, dtype=np.float64)[order]
+    fl = np.zeros((n, rounds), dtype=np.bool_) if fail is None else np.asarray(fail, dtype=np.bool_)[order]
+    delay = np.full((n, rounds), np.nan) if retry_delay is None else np.asarray(retry_delay, dtype=np.float64)[order]
     req, rnd, arr, start, end = _serve_groups(
-        order.astype(np.int64),
         gptr,
-        arrival,
-        priority,
-        service,
-        fail,
-        retry_delay,
+        np.ascontiguousarray(arrival[order]),
+        np.ascontiguousarray(prio),
+        np.ascontiguousarray(service[order]),
+        np.ascontiguousarray(fl),
+        np.ascontiguousarray(delay),
         servers,
         calendar.ptr,
         calendar.start,
         calendar.end,
         calendar.cum,
     )
-    return {"request": req, "round": rnd, "arrival": arr, "start": start, "end": end}
+    return {"request": order[req], "round": rnd, "arrival": arr, "start": start, "end": end}

@@ -85,8 +85,9 @@ class FlowParams:
     days : int
         Horizon in days (>= 1). Requests arrive during ``[0, days)``; work still open at the end is
         reported as ``in_system``.
-    warmup_days : int
+    warmup_days : int or None
         Requests arriving before this day are simulated but left out of the KPIs (0 <= warmup < days).
+        Default: the calibrated warm-up, cut to a quarter of ``days`` for short horizons.
     population_year : int or None
         Year of the registry population used for demand (default: the year of ``start_date``).
     village_go_live : dict[str, int]
@@ -148,11 +149,13 @@ class FlowParams:
         ``motorbike``, ``ojek`` or ``public_transport`` (default: the registry's usual mode).
     calibration_file : str or None
         Optional user ``flow.yaml`` overriding engine numbers (handling minutes, error rates ...).
+    demand_calibration_file : str or None
+        Optional user ``demand.yaml`` overriding demand rates, profiles and seasonality.
     """
 
     start_date: dt.date = field(default_factory=lambda: dt.date.fromisoformat(str(_flow("start_date"))))
     days: int = _default("days")
-    warmup_days: int = _default("warmup_days")
+    warmup_days: int | None = None
     population_year: int | None = None
     village_go_live: dict[str, int] = field(default_factory=dict)
     operators_per_village: int | dict[str, int] = _default("operators_per_village")
@@ -181,6 +184,7 @@ class FlowParams:
     initial_backlog: int = 0
     travel_mode: str | None = None
     calibration_file: str | None = None
+    demand_calibration_file: str | None = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -277,6 +281,8 @@ class FlowParams:
         self.days = self._int("days", self.days, 1)
         if self.days > 3660:
             raise self._fail("days", f"{self.days} is more than ten years")
+        if self.warmup_days is None:
+            self.warmup_days = min(int(_flow("warmup_days")), self.days // 4)
         self.warmup_days = self._int("warmup_days", self.warmup_days)
         if self.warmup_days >= self.days:
             raise self._fail("warmup_days", f"{self.warmup_days} must be shorter than days ({self.days})")
@@ -385,16 +391,22 @@ class FlowParams:
             modes = sorted(calibration.load("registry")["mode_speed_kmh"])
             if self.travel_mode not in modes:
                 raise self._fail("travel_mode", f"unknown travel mode {self.travel_mode!r}; choose one of {modes}")
-        if self.calibration_file is not None:
-            self.calibration_file = str(self.calibration_file)
-            if not Path(self.calibration_file).exists():
-                raise self._fail("calibration_file", f"file {self.calibration_file!r} not found")
+        for name in ("calibration_file", "demand_calibration_file"):
+            value = getattr(self, name)
+            if value is not None:
+                setattr(self, name, str(value))
+                if not Path(str(value)).exists():
+                    raise self._fail(name, f"file {str(value)!r} not found")
         return self
 
     # -- resolved views used by the engine ------------------------------------------------------
     def flow_calibration(self) -> calibration.Calibration:
         """The engine calibration (packaged ``flow.yaml`` plus ``calibration_file``)."""
         return calibration.load("flow", self.calibration_file)
+
+    def demand_calibration(self) -> calibration.Calibration:
+        """The demand calibration (packaged ``demand.yaml`` plus ``demand_calibration_file``)."""
+        return calibration.load("demand", self.demand_calibration_file)
 
     def kecamatan_counters(self) -> int:
         """Counters per kecamatan point (0: no kecamatan channel)."""

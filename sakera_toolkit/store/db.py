@@ -1,4 +1,4 @@
-"""Engine and session factory for the training store.
+r"""Engine and session factory for the training store.
 
 Which database
 --------------
@@ -8,7 +8,7 @@ The URL is chosen in this order:
 2. the environment variable ``SAKERA_DATABASE_URL``;
 3. an embedded SQLite file in the per-user data directory: ``$XDG_DATA_HOME/sakera/sakera.db``
    (``~/.local/share/sakera/sakera.db`` when ``XDG_DATA_HOME`` is unset) on Linux and other Unix
-   systems, ``%LOCALAPPDATA%\\sakera\\sakera.db`` on Windows and
+   systems, ``%LOCALAPPDATA%\sakera\sakera.db`` on Windows and
    ``~/Library/Application Support/sakera/sakera.db`` on macOS (see :func:`default_sqlite_path`).
 
 PostgreSQL is used with a URL such as ``postgresql+psycopg://user@host:5432/dbname``.

@@ -73,6 +73,7 @@ class UtcDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        """Convert to UTC (naive on SQLite, which has no time zones)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -83,6 +84,7 @@ class UtcDateTime(TypeDecorator):
         return value
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        """Return a timezone-aware UTC datetime."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -230,7 +232,7 @@ class CaseRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_key: Mapped[str] = mapped_column(String(64), unique=True)
     service_id: Mapped[str] = mapped_column(String(32), index=True)
-    difficulty: Mapped[str] = mapped_column(String(32))
+    difficulty: Mapped[int] = mapped_column(Integer)
     seed: Mapped[str | None] = mapped_column(String(80))
     case_json: Mapped[dict[str, Any]] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -245,7 +247,7 @@ class Attempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    level: Mapped[str] = mapped_column(String(32))
+    level: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -297,6 +299,7 @@ class Mistake(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     service_id: Mapped[str] = mapped_column(String(32))
     criterion: Mapped[str] = mapped_column(String(64))
+    item: Mapped[str] = mapped_column(String(120))
     rule_id: Mapped[str] = mapped_column(String(120))
     legal_source: Mapped[str | None] = mapped_column(Text)
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from functools import lru_cache
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +70,11 @@ _MARITAL_KTP = {
 }
 _SEX_ID = {"M": "L", "F": "P"}
 _MAX_HOUSEHOLD_TRIES = 200
+
+
+@lru_cache(maxsize=1)
+def _villages():
+    return registry.villages().set_index("village_code")
 
 
 # ---------------------------------------------------------------------------------------- world
@@ -279,16 +286,6 @@ def _marriage_date(rng, husband: _P, wife: _P, before: dt.date) -> dt.date:
 
 
 # ------------------------------------------------------------------------------ people per service
-def _adult_child(sex: str, today: dt.date):
-    def pick(hh):
-        for p in hh.children:
-            if p.sex == sex and 19 <= _age(p.birth_date, today) <= 35 and p.marital_status == "belum_kawin":
-                return p
-        return None
-
-    return pick
-
-
 def _young_couple(max_wife_age: int, today: dt.date):
     def ok(hh):
         head, spouse = hh.head, hh.spouse
@@ -338,14 +335,44 @@ def _people_akta_kematian(world, src, rng):
     world.extra["sebab_kematian"] = str(rng.choice(["SAKIT", "USIA LANJUT"]))
 
 
+def _parents_of_adults(today: dt.date):
+    """Households whose mother (or single parent) is old enough to have a child aged 19 or more."""
+
+    def ok(hh):
+        mother = hh.spouse if hh.head.sex == "M" else hh.head
+        return mother is not None and mother.sex == "F" and _age(mother.birth_date, today) >= 39
+
+    return ok
+
+
+def _adult_child(world: _World, src: _HouseholdSource, family: str, hh, sex: str, rng) -> str:
+    """An unmarried child aged 19-35 of ``sex`` in ``family``; added to the KK when there is none."""
+    for p in hh.children:
+        if p.sex == sex and 19 <= _age(p.birth_date, world.today) <= 35 and p.marital_status == "belum_kawin":
+            return _member_key(world, family, p, hh)
+    mother = hh.spouse if hh.head.sex == "M" else hh.head
+    oldest = min(35, _age(mother.birth_date, world.today) - 20)
+    born = world.today - dt.timedelta(days=int(rng.integers(19 * 365 + 5, oldest * 365 + 6)))
+    key = f"{family}.{len(world.families[family].members)}"
+    district = world.families[family].district_code
+    world.people[key] = _P(
+        name=f"{src.new_name(sex, world.names_used, rng).split()[0]} {hh.head.name.split()[-1]}",
+        nik=src.new_nik(district, born, sex), sex=sex, birth_date=born, birth_place="SAMPANG", relationship="anak",
+        marital_status="belum_kawin", occupation=str(rng.choice(["Petani/Pekebun", "Wiraswasta", "Pedagang", "Buruh Harian Lepas"])),
+    )  # fmt: skip
+    world.families[family].members.append(key)
+    return key
+
+
 def _people_kk_baru(world, src, rng):
-    groom_pick, bride_pick = _adult_child("M", world.today), _adult_child("F", world.today)
-    hh_m = src.draw(world.home_code, ("nuclear", "single_parent", "extended"), groom_pick)
-    hh_f = src.draw(world.home_code, ("nuclear", "single_parent", "extended"), bride_pick)
+    parents = _parents_of_adults(world.today)
+    types = ("couple", "nuclear", "single_parent", "extended")
+    hh_m = src.draw(world.home_code, types, parents)
+    hh_f = src.draw(world.home_code, types, parents)
     _add_family(world, "kk_suami", hh_m)
     _add_family(world, "kk_istri", hh_f)
     world.roles.update(
-        suami=_member_key(world, "kk_suami", groom_pick(hh_m), hh_m), istri=_member_key(world, "kk_istri", bride_pick(hh_f), hh_f)
+        suami=_adult_child(world, src, "kk_suami", hh_m, "M", rng), istri=_adult_child(world, src, "kk_istri", hh_f, "F", rng)
     )
     pemohon, pasangan = ("suami", "istri") if rng.random() < 0.5 else ("istri", "suami")
     world.roles.update(pemohon=world.roles[pemohon], pasangan=world.roles[pasangan])
@@ -816,6 +843,19 @@ def _choose_kinds(
     return pool[:count], pool[count:]
 
 
+def _forced_kinds(kinds: Sequence[str], service_id: str) -> list[str]:
+    known = set(_defects.DEFECT_KINDS)
+    out = []
+    for kind in kinds:
+        if kind not in known:
+            raise SakeraInputError(f"unknown defect kind {kind!r}; choose from {', '.join(_defects.DEFECT_KINDS)}", location="defect_kinds")
+        if not _defects.policy(kind).possible(service_id):
+            raise SakeraInputError(f"defect {kind!r} cannot occur in a {service_id} case", location="defect_kinds")
+        if kind not in out:
+            out.append(kind)
+    return out
+
+
 # ---------------------------------------------------------------------------------------- public API
 def generate_case(
     service_id: str | None = None,
@@ -825,6 +865,7 @@ def generate_case(
     village_code: str | None = None,
     today: dt.date | str | None = None,
     time_limit_seconds: int | None = None,
+    defect_kinds: Sequence[str] | None = None,
 ) -> Case:
     """Generate a practice case.
 
@@ -844,6 +885,10 @@ def generate_case(
         Date at the desk (default: ``case_reference_date`` of ``calibration/training.yaml``).
     time_limit_seconds
         Target handling time (timed levels); ``None`` means the time is not graded.
+    defect_kinds
+        Inject exactly these defect kinds instead of drawing them from the difficulty (for a
+        trainer who wants to drill one skill); ``SakeraInputError`` if one cannot occur in this
+        case (e.g. ``deadline_passed`` for a service without a reporting deadline).
 
     Returns
     -------
@@ -862,7 +907,7 @@ def generate_case(
     ss, seed_value = _seed_sequence(seed)
     choice_ss, people_ss, defect_ss, print_ss = ss.spawn(4)
     choice_rng = np.random.default_rng(choice_ss)
-    villages = registry.villages().set_index("village_code")
+    villages = _villages()
     if service_id is None:
         service_id = str(catalogue.ids()[int(choice_rng.integers(len(catalogue)))])
     service = catalogue.get(service_id)
@@ -889,6 +934,8 @@ def generate_case(
 
     defect_rng = np.random.default_rng(defect_ss)
     chosen, fallbacks = _choose_kinds(service_id, difficulty, cal, choice_rng)
+    if defect_kinds is not None:
+        chosen, fallbacks = _forced_kinds(defect_kinds, service_id), []
     by_kind = {p.kind: p for p in _defects.POLICIES}
     chosen_policies = [p for p in _defects.POLICIES if p.kind in chosen]
 
@@ -909,6 +956,11 @@ def generate_case(
     for p in chosen_policies:
         record = p.inject(world, documents, defect_rng, state)
         if record is None:
+            if defect_kinds is not None:
+                raise SakeraInputError(
+                    f"cannot inject {p.kind!r} into this {service_id} case (seed {seed_value}): no document can show it",
+                    location="defect_kinds",
+                )
             failed += 1
         else:
             injected.append(record)
@@ -937,7 +989,8 @@ def generate_case(
         form={f.key: facts[f.fact] for f in _rules.form_fields(service_id)},
     )
     village = villages.loc[village_code]
-    digest = hashlib.sha1(f"{seed_value}|{service_id}|{difficulty}|{village_code}|{today}".encode()).hexdigest()[:10]
+    forced = "" if defect_kinds is None else ",".join(chosen)
+    digest = hashlib.sha1(f"{seed_value}|{service_id}|{difficulty}|{village_code}|{today}|{forced}".encode()).hexdigest()[:10]
     return Case(
         case_id=f"{service_id}-d{difficulty}-{digest}",
         seed=seed_value,

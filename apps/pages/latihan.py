@@ -1,0 +1,467 @@
+"""Latihan: the trainee's desk.
+
+Citizens wait in a queue (one at the lower levels, several in the timed queue level); the trainee
+reads the citizen's request and documents, chooses the service, ticks the requirements that the
+documents meet, flags the problems, decides (process / return with what is missing / refer to the
+office), fills in the form when the request proceeds and submits. The store grades and **commits**
+the attempt before the page shows the grader's feedback, so feedback the trainee has seen is never
+lost. The sidebar shows the queue, the level and progress towards certification.
+
+Cases are drawn deterministically for each trainee: case number ``k`` of a trainee comes from a
+seed derived from ``(user id, k)``, where ``k`` counts the cases already shown to them (stored
+attempts), so reloading the page shows the same citizens again rather than new, easier ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import panel as pn
+import param
+
+from sakera_toolkit import training
+from sakera_toolkit.services import load_catalogue
+
+from ..i18n import Translator
+from ..shell import Page
+from .cards import CARDS_CSS, documents_html, queue_html, request_html
+
+#: Most recent scores drawn in the progress sparkline.
+SPARKLINE_CASES = 20
+
+FEEDBACK_CSS = """
+.fb { font-size: 13.5px; }
+.fb .score { display: flex; align-items: center; gap: 14px; margin-bottom: 8px; }
+.fb .big { font-size: 34px; font-weight: 700; line-height: 1; }
+.fb .pass { color: #1b7a3a; } .fb .fail { color: #b3261e; }
+.fb .crit { display: grid; grid-template-columns: 170px 1fr 44px; gap: 3px 8px; align-items: center;
+            margin: 6px 0 10px 0; }
+.fb .bar { background: #e7ecea; border-radius: 4px; height: 9px; overflow: hidden; }
+.fb .bar > span { display: block; height: 100%; background: #0b7a5e; }
+.fb ol { padding-left: 20px; margin: 4px 0; }
+.fb li { margin-bottom: 7px; }
+.fb .src { color: #68736f; font-size: 11.5px; display: block; margin-top: 2px; }
+.fb .ok { background: #e6f4ea; color: #1b5e20; padding: 6px 10px; border-radius: 6px; }
+.fb .saved { color: #4a5a56; font-size: 12px; }
+"""
+
+PROGRESS_CSS = """
+.pr { font-size: 13px; }
+.pr .lvl { font-size: 15px; font-weight: 700; color: #0b5d4b; }
+.pr .row { display: flex; justify-content: space-between; margin: 2px 0; }
+.pr .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; }
+.pr .yes { background: #e6f4ea; color: #1b5e20; } .pr .no { background: #fff4d6; color: #6b4d00; }
+.pr .meter { background: #e7ecea; border-radius: 4px; height: 8px; overflow: hidden; margin: 4px 0; }
+.pr .meter > span { display: block; height: 100%; background: #0b7a5e; }
+.pr .why { color: #5b6b67; font-size: 11.5px; }
+"""
+
+
+def case_seed(user_id: int, serial: int) -> int:
+    """The seed of a trainee's ``serial``-th case (stable, independent between trainees)."""
+    digest = hashlib.sha256(f"sakera-latihan:{user_id}:{serial}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 2
+
+
+def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, pass_score: float = 70.0) -> str:
+    """A tiny inline SVG of the last scores (0-100), with the pass line dashed."""
+    values = [max(0.0, min(100.0, float(s))) for s in scores][-SPARKLINE_CASES:]
+    if not values:
+        return ""
+    n = len(values)
+    step = width / max(1, SPARKLINE_CASES - 1)
+
+    def y(v: float) -> float:
+        return height - 3 - (height - 6) * v / 100.0
+
+    points = " ".join(f"{i * step:.1f},{y(v):.1f}" for i, v in enumerate(values))
+    dots = "".join(
+        f'<circle cx="{i * step:.1f}" cy="{y(v):.1f}" r="2.6" fill="{"#1b7a3a" if v >= pass_score else "#b3261e"}"/>'
+        for i, v in enumerate(values)
+    )
+    line = f'<polyline fill="none" stroke="#0b7a5e" stroke-width="1.6" points="{points}"/>' if n > 1 else ""
+    return (
+        f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img">'
+        f'<line x1="0" x2="{width}" y1="{y(pass_score):.1f}" y2="{y(pass_score):.1f}" stroke="#c9a227" '
+        f'stroke-dasharray="4 3" stroke-width="1"/>{line}{dots}</svg>'
+    )
+
+
+def _strip_source(text: str, source: str) -> str:
+    for marker in (f" (Dasar: {source})", f" (Source: {source})"):
+        text = text.replace(marker, "")
+    return text
+
+
+def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number: int | None) -> str:
+    """The grader's report as HTML: score, one bar per criterion, each mistake with its rule."""
+    tr = Translator(lang)
+    esc = html.escape
+    status = ("lulus" if report.passed else "belum lulus") if lang == "id" else ("passed" if report.passed else "not passed")
+    parts = [
+        f'<div class="fb" data-attempt="{attempt_id if attempt_id is not None else ""}">',
+        '<div class="score">',
+        f'<span class="big {"pass" if report.passed else "fail"}">{report.score:.0f}</span>',
+        f"<span><b>{esc(tr('latihan.score'))}</b> /100 · {esc(status)}<br>"
+        f"{esc(tr('latihan.time_taken'))}: {esc(tr('common.seconds', n=report.elapsed_seconds))}</span>",
+        "</div>",
+        '<div class="crit">',
+    ]
+    for crit in report.criteria:
+        if not crit.applicable:
+            continue
+        pct = 100 * crit.score
+        parts.append(
+            f"<span>{esc(crit.label(lang))}</span><span class='bar'><span style='width:{pct:.0f}%'></span></span>"
+            f"<span>{pct:.0f}%</span>"
+        )
+    parts.append("</div>")
+    if report.mistakes:
+        heading = "Yang perlu diperbaiki" if lang == "id" else "What to improve"
+        parts.append(f"<b>{esc(heading)}</b><ol>")
+        for m in report.mistakes:
+            rule_label = tr("latihan.rule")
+            parts.append(
+                f"<li>{esc(_strip_source(m.explain(lang), m.source))}"
+                f"<span class='src'>{esc(rule_label)}: {esc(m.rule_id)} · {esc(m.source)}</span></li>"
+            )
+        parts.append("</ol>")
+    else:
+        parts.append(f"<p class='ok'>{esc('Semua benar. Bagus!' if lang == 'id' else 'Everything is right. Well done!')}</p>")
+    if attempt_number is not None:
+        parts.append(f"<p class='saved'>{esc(tr('latihan.saved', n=attempt_number))}</p>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def progress_html(progress: dict[str, Any], lang: str) -> str:
+    """The sidebar's level and certification box."""
+    tr = Translator(lang)
+    esc = html.escape
+    lv = training.level(progress["level"])
+    status = progress["status"]
+    badge = (f'<span class="badge yes">{esc(tr("latihan.certified"))}</span>' if status.certified
+             else f'<span class="badge no">{esc(tr("latihan.not_certified"))}</span>')
+    avg = progress["recent_average"]
+    return (
+        '<div class="pr">'
+        f'<div class="lvl">{esc(tr("latihan.level"))} {lv.number}: {esc(lv.name(lang))}</div>'
+        f'<div class="row"><span>{esc(tr("latihan.cases_done"))}</span><b>{progress["cases_done"]}</b></div>'
+        f'<div class="row"><span>{esc(tr("latihan.recent_avg"))}</span>'
+        f'<b>{"–" if avg is None else f"{avg:.0f}"}</b></div>'
+        f"<div>{badge}</div>"
+        f'<div class="meter"><span style="width:{100 * status.progress:.0f}%"></span></div>'
+        f'<div class="why">{esc(status.message(lang))}</div>'
+        f'<div style="margin-top:6px">{sparkline_svg(progress["scores"])}</div>'
+        "</div>"
+    )
+
+
+class LatihanPage(Page):
+    """The trainee's practice desk (see the module docstring)."""
+
+    slug = "latihan"
+
+    service = param.String(default="", doc="Service chosen by the trainee ('' = none yet).")
+    requirements_met = param.List(default=[], doc="Requirement ids ticked as met.")
+    defects_flagged = param.List(default=[], doc="Defect kinds flagged.")
+    decision = param.String(default="", doc="'process', 'return', 'refer' or '' (none yet).")
+    missing = param.List(default=[], doc="Requirement ids the citizen must still bring (when returning).")
+    submitted = param.Boolean(default=False, doc="True once the current case has been graded.")
+
+    def __init__(self, user, context, **params: Any) -> None:
+        super().__init__(user, context, **params)
+        self.catalogue = load_catalogue()
+        self.form_values: dict[str, str] = {}
+        self.report: Any = None
+        self.attempt_id: int | None = None
+        self.queue: list[Any] = []
+        self.started_at = time.monotonic()
+        self._attempt_rows: list[Any] = []
+        self._load_progress()
+        self._fill_queue()
+        # panes kept across rebuilds (their content is refreshed, not recreated)
+        self.queue_pane = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 5), tags=["sakera-queue"])
+        self.progress_pane = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 5), stylesheets=[PROGRESS_CSS],
+                                          tags=["sakera-progress"])
+        self.request_pane = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CARDS_CSS], margin=(0, 5),
+                                         tags=["sakera-request"])
+        self.hints_pane = pn.pane.Alert(alert_type="info", sizing_mode="stretch_width", margin=(4, 5), visible=False)
+        self.documents_pane = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CARDS_CSS], margin=(4, 5),
+                                           tags=["sakera-documents"])
+        self.feedback_pane = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[FEEDBACK_CSS],
+                                          margin=(4, 5), tags=["sakera-feedback"])
+        self.message = pn.pane.Alert("", alert_type="warning", visible=False, margin=(4, 5),
+                                     sizing_mode="stretch_width")
+
+    # ------------------------------------------------------------------ data
+    @property
+    def case(self) -> Any:
+        """The citizen being served."""
+        return self.queue[0]
+
+    @property
+    def level(self) -> Any:
+        """The trainee's current curriculum level."""
+        return training.level(self.progress["level"])
+
+    def _load_progress(self) -> None:
+        from sakera_toolkit.store import attempts
+
+        name = self.user.username
+        with self.session() as session:
+            history = attempts.trainee_progress(session, name, name)
+            level_number = attempts.current_level(session, name, name)
+            status = attempts.certification_status(session, name, name)
+        scores = [float(x) for x in history["score"]]
+        window = training.CertificationRule().window
+        self.progress = {
+            "level": level_number,
+            "cases_done": len(scores),
+            "recent_average": sum(scores[-window:]) / len(scores[-window:]) if scores else None,
+            "scores": scores,
+            "status": status,
+        }
+
+    def _fill_queue(self) -> None:
+        """Top the queue up to the level's size with this trainee's next cases."""
+        lv = self.level
+        village = self.user.village_codes[0] if self.user.village_codes else None
+        serial = self.progress["cases_done"] + len(self.queue)
+        while len(self.queue) < lv.queue_size:
+            self.queue.append(training.generate_for_level(lv, case_seed(self.user.id, serial), village_code=village))
+            serial += 1
+        self._start_current()
+
+    def _start_current(self) -> None:
+        from sakera_toolkit.store import attempts
+
+        with self.session() as session:
+            attempt = attempts.start_attempt(session, self.user.username, self.case, level=self.level.number)
+            self.attempt_id = int(attempt.id)
+        self.started_at = time.monotonic()
+
+    # ------------------------------------------------------------------ answer
+    def answer(self) -> Any:
+        """The trainee's answer as a :class:`sakera_toolkit.training.Answer`."""
+        service = self.catalogue.get(self.service) if self.service in self.catalogue.ids() else None
+        requirement_ids = [r.id for r in service.requirements] if service else []
+        fields = training.rules.form_fields(self.service) if service else ()
+        return training.Answer(
+            service_id=self.service or None,
+            requirements={rid: rid in self.requirements_met for rid in requirement_ids},
+            defects=list(self.defects_flagged),
+            decision=self.decision or None,
+            missing=[m for m in self.missing if m in requirement_ids] if self.decision == "return" else [],
+            form={f.key: self.form_values.get(f.key, "") for f in fields} if self.decision == "process" else {},
+            elapsed_seconds=round(time.monotonic() - self.started_at, 1),
+        )
+
+    def submit(self, event: Any = None) -> Any:
+        """Grade and store the answer (committed), then show the feedback. Returns the report."""
+        from sakera_toolkit.store import attempts
+
+        if self.submitted:
+            return self.report
+        if not self.service or not self.decision:
+            self.message.object = self.tr("latihan.incomplete")
+            self.message.visible = True
+            return None
+        answer = self.answer()
+        with self.session() as session:
+            result = attempts.submit_detailed(session, self.user.username, self.case, answer, attempt=self.attempt_id)
+        # committed: from here on the attempt survives anything that happens to the server
+        report = result.report
+        self.report = report
+        self.attempt_id = result.attempt_id
+        if result.newly_certified and pn.state.notifications is not None:
+            pn.state.notifications.success(self.tr("latihan.certified"), duration=8000)
+        self.submitted = True
+        self.message.visible = False
+        self._load_progress()
+        self._show_feedback()
+        self.progress_pane.object = progress_html(self.progress, self.lang)
+        return report
+
+    def next_citizen(self, event: Any = None) -> None:
+        """Serve the next citizen in the queue."""
+        if not self.submitted:
+            return
+        self.queue.pop(0)
+        self.report = None
+        self.form_values = {}
+        with param.parameterized.batch_call_watchers(self):
+            self.service = ""
+            self.requirements_met = []
+            self.defects_flagged = []
+            self.decision = ""
+            self.missing = []
+            self.submitted = False
+        self._fill_queue()
+        self.rebuild()
+
+    # ------------------------------------------------------------------ view
+    def _show_feedback(self) -> None:
+        if self.report is None:
+            self.feedback_pane.object = ""
+            return
+        self.feedback_pane.object = feedback_html(self.report, self.lang, self.attempt_id, self.progress["cases_done"])
+        for widget in self._answer_widgets:
+            widget.disabled = True
+        self.submit_button.visible = False
+        self.next_button.visible = True
+
+    def _asked_for(self, case: Any) -> str:
+        asked = case.request.requested_service_id
+        if asked not in self.catalogue.ids():
+            return ""
+        service = self.catalogue.get(asked)
+        return service.name_id if self.lang == "id" else service.name_en
+
+    def _service_options(self) -> dict[str, str]:
+        name = "name_id" if self.lang == "id" else "name_en"
+        options = {self.tr("latihan.choose_service"): ""}
+        options.update({getattr(s, name): s.id for s in self.catalogue})
+        return options
+
+    def _requirement_options(self) -> dict[str, str]:
+        if self.service not in self.catalogue.ids():
+            return {}
+        name = "name_id" if self.lang == "id" else "name_en"
+        return {getattr(r, name): r.id for r in self.catalogue.get(self.service).requirements}
+
+    def _defect_options(self) -> dict[str, str]:
+        return {info.name(self.lang): kind for kind, info in training.rules.defect_kinds().items()}
+
+    def _decision_options(self) -> dict[str, str]:
+        return {training.rules.decision_label(d, self.lang): d for d in training.DECISIONS}
+
+    def _form_inputs(self) -> list[pn.widgets.TextInput]:
+        inputs = []
+        fields = training.rules.form_fields(self.service) if self.service in self.catalogue.ids() else ()
+        for f in fields:
+            widget = pn.widgets.TextInput(label=f.label(self.lang), value=self.form_values.get(f.key, ""),
+                                          width=230, margin=(2, 8), tags=[f"sakera-form-{f.key}"],
+                                          disabled=self.submitted)
+            widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
+            inputs.append(widget)
+        return inputs
+
+    def _on_service(self, event: Any) -> None:
+        self.service = event.new or ""
+        self.requirements_met = []
+        self.missing = []
+        options = self._requirement_options()
+        self.requirements_box.options = options
+        self.requirements_box.value = []
+        self.missing_box.options = options
+        self.missing_box.value = []
+        self.form_box.objects = self._form_inputs()
+
+    def _on_decision(self, event: Any) -> None:
+        self.decision = event.new or ""
+        self.missing_section.visible = self.decision == "return"
+        self.form_section.visible = self.decision == "process"
+
+    def rebuild(self) -> None:
+        tr = self.tr
+        case = self.case
+        self.queue_pane.object = queue_html(
+            [(c.citizen.name, self._asked_for(c), i == 0) for i, c in enumerate(self.queue)], self.lang
+        )
+        self.progress_pane.object = progress_html(self.progress, self.lang)
+        self.request_pane.object = request_html(case, self.lang)
+        hints = case.hints(self.lang) if self.level.hints else []
+        self.hints_pane.object = "\n".join(f"- {h}" for h in hints)
+        self.hints_pane.visible = bool(hints)
+        self.documents_pane.object = documents_html(case.documents, self.lang)
+        self.message.object = tr("latihan.incomplete")
+
+        self.service_select = pn.widgets.Select(
+            options=self._service_options(), value=self.service,
+            sizing_mode="stretch_width", tags=["sakera-service"], disabled=self.submitted,
+        )
+        self.service_select.param.watch(self._on_service, "value")
+        options = self._requirement_options()
+        self.requirements_box = pn.widgets.CheckBoxGroup(
+            options=options, value=[v for v in self.requirements_met if v in options.values()], inline=False,
+            tags=["sakera-requirements"], disabled=self.submitted,
+        )
+        self.requirements_box.param.watch(lambda e: setattr(self, "requirements_met", list(e.new)), "value")
+        self.defects_box = pn.widgets.CheckBoxGroup(
+            options=self._defect_options(), value=list(self.defects_flagged), inline=False,
+            tags=["sakera-defects"], disabled=self.submitted,
+        )
+        self.defects_box.param.watch(lambda e: setattr(self, "defects_flagged", list(e.new)), "value")
+        decisions = self._decision_options()
+        self.decision_buttons = pn.widgets.RadioButtonGroup(
+            options=decisions, value=self.decision or None, orientation="vertical", color="primary",
+            variant="outline", tags=["sakera-decision"], disabled=self.submitted, sizing_mode="stretch_width",
+        )
+        self.decision_buttons.param.watch(self._on_decision, "value")
+        self.missing_box = pn.widgets.CheckBoxGroup(
+            options=options, value=[v for v in self.missing if v in options.values()], inline=False,
+            tags=["sakera-missing"], disabled=self.submitted,
+        )
+        self.missing_section = pn.Column(pn.pane.Markdown(f"*{tr('latihan.missing')}*", margin=(4, 5, 0, 5)),
+                                         self.missing_box, visible=self.decision == "return", margin=0)
+        self.missing_box.param.watch(lambda e: setattr(self, "missing", list(e.new)), "value")
+        self.form_box = pn.FlexBox(*self._form_inputs(), sizing_mode="stretch_width")
+        self.submit_button = pn.widgets.Button(label=tr("latihan.submit"), color="success", icon="send",
+                                               tags=["sakera-submit"], visible=not self.submitted, width=200,
+                                               margin=(8, 5))
+        self.submit_button.on_click(self.submit)
+        self.next_button = pn.widgets.Button(label=tr("latihan.serve_next"), color="primary", icon="user-plus",
+                                             tags=["sakera-next"], visible=self.submitted, width=240, margin=(8, 5))
+        self.next_button.on_click(self.next_citizen)
+        self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
+                                self.decision_buttons, self.missing_box]
+
+        def section(title: str, *objects: Any, help_text: str = "", **kwargs: Any) -> pn.Column:
+            head = f"**{title}**" + (f"<br><small>{help_text}</small>" if help_text else "")
+            return pn.Column(pn.pane.Markdown(head, margin=(0, 5)), *objects, margin=(4, 5),
+                             styles={"background": "#f7faf9", "border": "1px solid #dde6e3", "border-radius": "6px",
+                                     "padding": "4px 6px"}, **kwargs)
+
+        self.form_section = section(tr("latihan.step_form"), self.form_box, help_text=tr("latihan.form_help"),
+                                    visible=self.decision == "process", sizing_mode="stretch_width")
+        answer_area = pn.Column(
+            pn.Row(
+                pn.Column(
+                    section(tr("latihan.step_service"), self.service_select, sizing_mode="stretch_width"),
+                    section(tr("latihan.step_requirements"), self.requirements_box,
+                            help_text=tr("latihan.requirements_help"), sizing_mode="stretch_width"),
+                    sizing_mode="stretch_width",
+                ),
+                section(tr("latihan.step_defects"), self.defects_box, help_text=tr("latihan.defects_help"),
+                        sizing_mode="stretch_width"),
+                pn.Column(
+                    section(tr("latihan.step_decision"), self.decision_buttons, self.missing_section,
+                            sizing_mode="stretch_width"),
+                    sizing_mode="stretch_width",
+                ),
+                sizing_mode="stretch_width",
+            ),
+            self.form_section,
+            pn.Row(self.submit_button, self.next_button),
+            self.message,
+            self.feedback_pane,
+            sizing_mode="stretch_width",
+        )
+        self.main.objects = [self.request_pane, self.hints_pane, pn.pane.Markdown(f"#### {tr('latihan.documents')}",
+                                                                                  margin=(6, 5, 0, 5)),
+                             self.documents_pane, answer_area]
+        self.sidebar.objects = [
+            pn.pane.Markdown(f"#### {tr('latihan.queue')}", margin=(0, 5)),
+            self.queue_pane,
+            pn.pane.Markdown(f"#### {tr('latihan.progress')}", margin=(10, 5, 0, 5)),
+            self.progress_pane,
+        ]
+        if self.submitted:
+            self._show_feedback()
+        else:
+            self.feedback_pane.object = ""

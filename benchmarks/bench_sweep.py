@@ -1,0 +1,47 @@
+"""Speed-up of a sweep on a Dask LocalCluster with 2 workers vs 1 (target >= 1.8x).
+
+Both clusters are warmed up first (imports and numba compilation happen once per worker process),
+then the same grid is timed: 8 cells of a full-year oct-2021 scenario, 1 replication each.
+
+Run:  .venv/bin/python benchmarks/bench_sweep.py [--cells 8] [--days 365]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+
+def timed_sweep(workers: int, vary: list[str], days: int) -> tuple[float, object]:
+    from dask.distributed import Client, LocalCluster
+
+    from sakera_toolkit.scenarios.sweep import sweep, warm_up
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
+        with Client(cluster) as client:
+            client.run(warm_up)
+            t0 = time.perf_counter()
+            result = sweep("oct-2021", vary + [f"horizon.days={days}"], replications=1, seed=1, client=client, progress=False)
+            return time.perf_counter() - t0, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cells", type=int, default=8)
+    parser.add_argument("--days", type=int, default=365)
+    args = parser.parse_args()
+    vary = ["staff.office_verifiers=" + ",".join(str(8 + i) for i in range(args.cells))]
+    t1, r1 = timed_sweep(1, vary, args.days)
+    t2, r2 = timed_sweep(2, vary, args.days)
+    same = r1.frame.drop(columns=[]).equals(r2.frame)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"cells: {args.cells} x {args.days} days, 1 replication each")
+    print(f"1 worker : {t1:6.2f} s  ({t1 / args.cells:.2f} s/cell)")
+    print(f"2 workers: {t2:6.2f} s  ({t2 / args.cells:.2f} s/cell)")
+    print(f"speed-up : {t1 / t2:.2f}x (target >= 1.8x); identical results: {same}")
+    print(f"peak RSS of the client process: {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,370 @@
+"""Plots and plot-ready tables for the analysts' notebooks (HoloViews/Bokeh, offline).
+
+Every plot is a HoloViews object drawn with the Bokeh backend **without map tiles**: villages are
+plain longitude/latitude points, so the notebooks and exported HTML work without a network
+connection. HoloViews is imported inside each function, so importing this module is cheap and
+never imports Panel.
+
+Labels are Bahasa Indonesia first, English after a slash (``"Waktu tempuh (menit) / travel
+time (minutes)"``); :func:`label` gives the label of a KPI.
+
+Public API
+----------
+label(kpi) -> str
+village_map(table=None, color="travel_minutes", ...) -> holoviews Overlay
+kecamatan_summary(result, confidence=0.95) -> DataFrame  (equity across kecamatan)
+equity_index(result) -> DataFrame  (spread of travel per request across kecamatan, per replication)
+ci_plot(table, kpi) / diff_plot(table, kpi, reference) -> holoviews Overlay
+tornado_plot(tornado, kpi, base) -> holoviews Overlay
+parity_plot(frame, x, y, by=None) -> holoviews Overlay  (simulated vs theory)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "KPI_LABELS",
+    "label",
+    "village_map",
+    "kecamatan_summary",
+    "equity_index",
+    "ci_plot",
+    "diff_plot",
+    "tornado_plot",
+    "parity_plot",
+]
+
+#: Bilingual labels (Indonesian / English) of the KPIs and columns the notebooks plot.
+KPI_LABELS: dict[str, str] = {
+    "arrivals": "Permohonan / requests",
+    "turnaround_median_days": "Waktu selesai median (hari) / median turnaround (days)",
+    "turnaround_p90_days": "Waktu selesai persentil 90 (hari) / 90th-percentile turnaround (days)",
+    "turnaround_mean_days": "Waktu selesai rata-rata (hari) / mean turnaround (days)",
+    "share_within_sla": "Porsi selesai sesuai SLA / share within SLA",
+    "desk_share": "Porsi lewat loket desa / share via village desk",
+    "trips_per_request": "Perjalanan per permohonan / trips per request",
+    "outside_trips": "Perjalanan ke luar desa / trips outside the village",
+    "outside_trips_saved": "Perjalanan yang dihemat / trips saved",
+    "travel_hours": "Jam perjalanan warga / citizen travel hours",
+    "travel_hours_saved": "Jam perjalanan yang dihemat / travel hours saved",
+    "travel_cost_idr": "Biaya perjalanan warga (Rp) / citizen travel cost (IDR)",
+    "travel_cost_saved_idr": "Biaya perjalanan yang dihemat (Rp) / travel cost saved (IDR)",
+    "utilisation_verifier": "Utilisasi verifikator kantor / office verifier utilisation",
+    "utilisation_counter": "Utilisasi loket kantor / office counter utilisation",
+    "utilisation_desk": "Utilisasi loket desa / village desk utilisation",
+    "verification_queue_mean": "Antrean verifikasi rata-rata (berkas) / mean verification queue (files)",
+    "backlog_end": "Berkas belum selesai di akhir / files open at the end",
+    "stockout_days_ktp": "Hari stok blanko KTP-el habis / KTP-el blanko stock-out days",
+    "stockout_days_kia": "Hari stok blanko KIA habis / KIA blanko stock-out days",
+    "travel_minutes": "Waktu tempuh ke Dispendukcapil (menit) / travel time to the office (minutes)",
+    "travel_cost_idr_village": "Biaya pulang-pergi ke Dispendukcapil (Rp) / round-trip cost to the office (IDR)",
+    "population": "Penduduk / population",
+    "travel_hours_per_request": "Jam perjalanan per permohonan / travel hours per request",
+    "travel_hours_saved_per_request": "Jam perjalanan dihemat per permohonan / travel hours saved per request",
+    "requests": "Permohonan / requests",
+}
+
+
+def label(kpi: str) -> str:
+    """Bilingual label of ``kpi`` (the name itself when no label is known)."""
+    return KPI_LABELS.get(kpi, kpi)
+
+
+def _hv():
+    """HoloViews with the Bokeh backend loaded (without touching the notebook display)."""
+    import holoviews as hv
+
+    if "bokeh" not in hv.Store.renderers:
+        import holoviews.plotting.bokeh  # noqa: F401  (registers the backend)
+    if hv.Store.current_backend != "bokeh":
+        hv.Store.set_current_backend("bokeh")
+    return hv
+
+
+# -- map ----------------------------------------------------------------------------------------
+
+
+def village_map(
+    table: pd.DataFrame | None = None,
+    color: str = "travel_minutes",
+    *,
+    title: str | None = None,
+    clabel: str | None = None,
+    cmap: str = "viridis",
+    kecamatan_labels: bool = True,
+    width: int = 760,
+    height: int = 600,
+):
+    """The 186 villages as points on plain longitude/latitude axes, coloured by ``color``.
+
+    No tile server is contacted. The Dispendukcapil office is a red star; P. Mandangin (the island
+    village, reached by boat) and, optionally, the 14 kecamatan are labelled. Hovering a point shows
+    the village, its kecamatan, population and travel time.
+
+    Parameters
+    ----------
+    table
+        One row per village with ``lon``, ``lat``, ``village_name``, ``district_name`` and the
+        ``color`` column (default: :func:`sakera_toolkit.registry.village_table`).
+    color
+        Column to colour by.
+    title, clabel
+        Plot title and colour-bar label (default: bilingual labels).
+    cmap
+        Bokeh/Matplotlib colour map name.
+    kecamatan_labels
+        Write the kecamatan names at their centroids.
+    """
+    from . import calibration, registry
+
+    hv = _hv()
+    if table is None:
+        table = registry.village_table()
+    need = {"lon", "lat", "village_name", "district_name", color}
+    missing = need - set(table.columns)
+    if missing:
+        raise ValueError(f"village_map needs column(s) {sorted(missing)}")
+    hover_cols = [c for c in ("village_name", "district_name", "population", "travel_minutes", "travel_cost_idr") if c in table.columns]
+    vdims = [color] + [c for c in hover_cols if c != color]
+    points = hv.Points(table, kdims=["lon", "lat"], vdims=vdims, label="Desa/kelurahan / villages").opts(
+        color=color,
+        cmap=cmap,
+        colorbar=True,
+        clabel=clabel or label(color),
+        size=9,
+        line_color="black",
+        line_width=0.4,
+        tools=["hover"],
+    )
+    c = calibration.load("registry")
+    office = hv.Points(
+        [(float(c["dispendukcapil_lon"]), float(c["dispendukcapil_lat"]))], kdims=["lon", "lat"], label="Kantor Dispendukcapil / office"
+    ).opts(marker="star", size=22, color="red", line_color="black")
+    office_label = hv.Text(
+        float(c["dispendukcapil_lon"]) + 0.012, float(c["dispendukcapil_lat"]) - 0.012, "Dispendukcapil", halign="left"
+    ).opts(text_font_size="9pt", text_color="red", text_font_style="bold")
+    layers = [points, office, office_label]
+    island = table[table.get("village_code", pd.Series(dtype=str)).astype(str) == str(c["mandangin_code"])] if "village_code" in table else table.iloc[0:0]
+    if len(island):
+        row = island.iloc[0]
+        layers.append(
+            hv.Text(float(row["lon"]) + 0.012, float(row["lat"]), "P. Mandangin (pulau / island)", halign="left").opts(
+                text_font_size="9pt", text_color="navy"
+            )
+        )
+    if kecamatan_labels:
+        d = registry.districts()
+        layers.append(
+            hv.Labels(d, kdims=["centroid_lon", "centroid_lat"], vdims=["district_name"]).opts(
+                text_font_size="8pt", text_color="dimgray", text_alpha=0.8
+            )
+        )
+    overlay = hv.Overlay(layers).opts(
+        title=title or label(color),
+        xlabel="Bujur / longitude",
+        ylabel="Lintang / latitude",
+        width=width,
+        height=height,
+        data_aspect=1,
+        show_legend=False,
+        show_grid=True,
+    )
+    return overlay
+
+
+# -- equity across kecamatan --------------------------------------------------------------------
+
+
+def _kpi_window(result) -> pd.DataFrame:
+    p = result.params
+    t = result.trace
+    a = t["arrival"].to_numpy()
+    keep = (a >= p.warmup_days) & (a < p.days) & ~t["backlog"].to_numpy()
+    return t[keep]
+
+
+def _per_replication_kecamatan(result) -> pd.DataFrame:
+    t = _kpi_window(result)
+    g = t.groupby(["replication", "district_code"], observed=True)
+    out = g.agg(
+        requests=("request_id", "size"),
+        travel_hours=("travel_minutes", "sum"),
+        office_only_hours=("office_only_minutes", "sum"),
+        desk_requests=("channel", lambda s: int((s == "desa").sum())),
+    ).reset_index()
+    out["travel_hours"] /= 60.0
+    out["office_only_hours"] /= 60.0
+    done = t[t["outcome"] == "completed"].groupby(["replication", "district_code"], observed=True)["turnaround_days"].median()
+    out = out.merge(done.rename("turnaround_median_days").reset_index(), on=["replication", "district_code"], how="left")
+    n = out["requests"].clip(lower=1)
+    out["travel_hours_per_request"] = out["travel_hours"] / n
+    out["travel_hours_saved_per_request"] = (out["office_only_hours"] - out["travel_hours"]) / n
+    out["desk_share"] = out["desk_requests"] / n
+    return out
+
+
+def kecamatan_summary(result, confidence: float = 0.95) -> pd.DataFrame:
+    """Per kecamatan: travel hours per request, hours saved, desk share and median turnaround.
+
+    Computed per replication from ``result.trace`` (KPI window only: warm-up and initial backlog
+    left out), then summarised over replications as the mean with a Student-t interval
+    (``*_low``/``*_high`` columns; NaN with a single replication).
+
+    Parameters
+    ----------
+    result
+        A :class:`sakera_toolkit.sim.SimResult`.
+    confidence
+        Confidence level of the intervals.
+    """
+    from scipy import stats
+
+    from . import registry
+
+    per = _per_replication_kecamatan(result)
+    metrics = ["requests", "travel_hours_per_request", "travel_hours_saved_per_request", "desk_share", "turnaround_median_days"]
+    rows = []
+    for code, g in per.groupby("district_code", observed=True, sort=True):
+        row: dict[str, object] = {"district_code": code}
+        for m in metrics:
+            x = g[m].to_numpy(dtype=float)
+            x = x[np.isfinite(x)]
+            mean = float(x.mean()) if len(x) else math.nan
+            half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
+            row[m] = mean
+            if m != "requests":
+                row[f"{m}_low"] = mean - half
+                row[f"{m}_high"] = mean + half
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    names = registry.districts().set_index("district_code")["district_name"]
+    out.insert(1, "district_name", out["district_code"].map(names))
+    return out
+
+
+def equity_index(result) -> pd.DataFrame:
+    """Spread of travel hours per request across the 14 kecamatan, one row per replication.
+
+    Columns: ``max_over_min`` (worst-served kecamatan / best-served, >= 1) and ``cv`` (coefficient
+    of variation across kecamatan). Lower is more equal. Feed the columns to
+    :func:`sakera_toolkit.scenarios.compare.mean_ci` for intervals.
+    """
+    per = _per_replication_kecamatan(result)
+    rows = []
+    for rep, g in per.groupby("replication", sort=True):
+        x = g["travel_hours_per_request"].to_numpy(dtype=float)
+        rows.append(
+            {
+                "replication": int(rep),
+                "max_over_min": float(x.max() / x.min()) if x.min() > 0 else math.inf,
+                "cv": float(x.std(ddof=0) / x.mean()) if x.mean() > 0 else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# -- intervals ----------------------------------------------------------------------------------
+
+
+def _interval_plot(frame: pd.DataFrame, x: str, mean: str, low: str, high: str, ylabel: str, title: str, zero_line: bool):
+    hv = _hv()
+    f = frame[[x, mean, low, high]].copy()
+    f[x] = f[x].astype(str)
+    f["err_neg"] = (f[mean] - f[low]).fillna(0.0)
+    f["err_pos"] = (f[high] - f[mean]).fillna(0.0)
+    scatter = hv.Scatter(f, kdims=[x], vdims=[mean, low, high]).opts(size=10, color="navy", tools=["hover"])
+    bars = hv.ErrorBars(f, kdims=[x], vdims=[mean, "err_neg", "err_pos"]).opts(line_width=2, color="navy")
+    layers = [bars, scatter]
+    if zero_line:
+        layers.insert(0, hv.HLine(0.0).opts(color="gray", line_dash="dashed"))
+    return hv.Overlay(layers).opts(title=title, ylabel=ylabel, xlabel="Skenario / scenario", xrotation=20, width=640, height=360, show_grid=True)
+
+
+def ci_plot(table: pd.DataFrame, kpi: str, title: str | None = None):
+    """Mean and confidence interval of ``kpi`` per scenario.
+
+    ``table`` is :meth:`sakera_toolkit.scenarios.compare.Comparison.table` (columns ``scenario,
+    kpi, mean, ci_low, ci_high``).
+    """
+    sub = table[table["kpi"] == kpi]
+    if sub.empty:
+        raise ValueError(f"no rows for KPI {kpi!r}")
+    return _interval_plot(sub, "scenario", "mean", "ci_low", "ci_high", label(kpi), title or label(kpi), zero_line=False)
+
+
+def diff_plot(table: pd.DataFrame, kpi: str, reference: str, title: str | None = None):
+    """Paired difference of ``kpi`` against ``reference`` per scenario, with its interval.
+
+    An interval crossing the dashed zero line means the difference is not statistically
+    distinguishable.
+    """
+    sub = table[(table["kpi"] == kpi) & (table["scenario"] != reference)]
+    if sub.empty:
+        raise ValueError(f"no rows for KPI {kpi!r} besides the reference {reference!r}")
+    name = label(kpi)
+    t = title or f"Selisih vs {reference} / difference vs {reference}: {name.split(' / ')[-1]}"
+    return _interval_plot(sub, "scenario", "diff", "diff_ci_low", "diff_ci_high", f"Δ {name}", t, zero_line=True)
+
+
+# -- sensitivity --------------------------------------------------------------------------------
+
+
+def tornado_plot(tornado: pd.DataFrame, kpi: str, base: float, title: str | None = None, labels: dict[str, str] | None = None):
+    """Tornado chart: change of ``kpi`` from ``base`` at each parameter's lowest and highest value.
+
+    ``tornado`` is :meth:`sakera_toolkit.scenarios.sweep.SweepResult.tornado` (columns
+    ``parameter, low_value, high_value, kpi_at_low, kpi_at_high``), sorted by swing; the widest bar
+    is drawn on top. ``labels`` renames parameters (e.g. ``{"staff.office_verifiers":
+    "Verifikator / verifiers"}``).
+    """
+    hv = _hv()
+    if tornado.empty:
+        raise ValueError("empty tornado table")
+    names = labels or {}
+    t = tornado.copy()
+    t["name"] = [f"{names.get(p, p)}" for p in t["parameter"]]
+    t = t.iloc[::-1]  # widest bar last = drawn at the top of an inverted axis
+    low = pd.DataFrame({"name": t["name"], "change": t["kpi_at_low"] - base, "value": t["low_value"].astype(str)})
+    high = pd.DataFrame({"name": t["name"], "change": t["kpi_at_high"] - base, "value": t["high_value"].astype(str)})
+    opts = dict(invert_axes=True, tools=["hover"], alpha=0.75, line_color="black")
+    bars_low = hv.Bars(low, kdims=["name"], vdims=["change", "value"], label="nilai terendah / lowest value").opts(color="#4575b4", **opts)
+    bars_high = hv.Bars(high, kdims=["name"], vdims=["change", "value"], label="nilai tertinggi / highest value").opts(color="#d73027", **opts)
+    return (bars_low * bars_high * hv.VLine(0.0).opts(color="black")).opts(
+        title=title or f"Sensitivitas / sensitivity: {label(kpi)}",
+        xlabel="Parameter",
+        ylabel=f"Perubahan vs rata-rata / change vs mean ({base:,.3g})",
+        width=820,
+        height=170 + 55 * len(t),
+        legend_position="right",
+        show_grid=True,
+    )
+
+
+# -- validation ---------------------------------------------------------------------------------
+
+
+def parity_plot(frame: pd.DataFrame, x: str, y: str, by: str | None = None, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None):
+    """Simulated (``y``) against theory (``x``) with the 45° line: points on the line agree."""
+    hv = _hv()
+    f = frame.copy()
+    cols = [y] + ([by] if by else [])
+    lo = float(min(f[x].min(), f[y].min()))
+    hi = float(max(f[x].max(), f[y].max()))
+    pad = 0.05 * (hi - lo if hi > lo else 1.0)
+    line = hv.Curve([(lo - pad, lo - pad), (hi + pad, hi + pad)], label="teori = simulasi / theory = simulation").opts(color="gray", line_dash="dashed")
+    if by:
+        pts = hv.Points(f, kdims=[x, y], vdims=[by]).opts(color=by, cmap="Category10", size=9, tools=["hover"], show_legend=True)
+    else:
+        pts = hv.Points(f, kdims=[x, y], vdims=cols[1:]).opts(size=9, color="navy", tools=["hover"])
+    return (line * pts).opts(
+        title=title or "Simulasi vs teori antrean / simulation vs queueing theory",
+        xlabel=xlabel or f"Teori / theory: {x}",
+        ylabel=ylabel or f"Simulasi / simulation: {y}",
+        width=520,
+        height=460,
+        show_grid=True,
+    )
