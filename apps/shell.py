@@ -41,6 +41,20 @@ HEADER_CSS = """
 """
 
 
+BANNER_CSS = """
+.demo { background: #fff4d6; color: #6b4d00; border: 1px solid #f0dc9c; border-radius: 5px; padding: 3px 10px;
+        font-size: 12.5px; font-weight: 600; }
+"""
+
+HEADING_STYLE = "font-size:15px;font-weight:700;color:#0b5d4b;margin:0;"
+
+
+def heading(text: str, margin: tuple[int, ...] = (6, 5, 2, 5)) -> pn.pane.HTML:
+    """A small section heading (Markdown headings are too large in the Bootstrap template)."""
+    return pn.pane.HTML(f'<div style="{HEADING_STYLE}">{html.escape(text)}</div>', margin=margin,
+                        sizing_mode="stretch_width")
+
+
 @dataclass
 class AppContext:
     """What every page of one server needs: the store and a few settings (no per-user state).
@@ -149,9 +163,8 @@ class Shell(pn.viewable.Viewer):
             )
         )
         self.switch.link(self, value="lang")
-        self.banner = pn.pane.Alert(alert_type="warning", visible=context_demo(page), margin=(0, 0, 6, 0),
-                                    sizing_mode="stretch_width",
-                                    stylesheets=[":host .alert { padding: 4px 12px; margin: 0; font-size: .85rem; }"])
+        self.banner = pn.pane.HTML(visible=context_demo(page), margin=(0, 5, 4, 5), sizing_mode="stretch_width",
+                                   stylesheets=[BANNER_CSS], tags=["sakera-demo-banner"])
         self._refresh_header()
         page.rebuild()
         self.template = pn.template.BootstrapTemplate(
@@ -173,7 +186,7 @@ class Shell(pn.viewable.Viewer):
     def _refresh_header(self) -> None:
         self.nav.object = nav_html(self.page.user, self.page.slug, self.lang)
         self.who.object = user_html(self.page.user, self.lang)
-        self.banner.object = Translator(self.lang)("app.demo_banner")
+        self.banner.object = f'<div class="demo">{html.escape(Translator(self.lang)("app.demo_banner"))}</div>'
 
     def __panel__(self) -> pn.template.BaseTemplate:
         return self.template

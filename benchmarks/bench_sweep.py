@@ -18,11 +18,15 @@ def timed_sweep(workers: int, vary: list[str], days: int) -> tuple[float, object
 
     from sakera_toolkit.scenarios.sweep import sweep, warm_up
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as cluster:
         with Client(cluster) as client:
             client.run(warm_up)
             t0 = time.perf_counter()
-            result = sweep("oct-2021", vary + [f"horizon.days={days}"], replications=1, seed=1, client=client, progress=False)
+            result = sweep(
+                "oct-2021", vary + [f"horizon.days={days}"], replications=1, seed=1, client=client, progress=False
+            )
             return time.perf_counter() - t0, result
 
 

@@ -12,8 +12,9 @@ Public API
 ----------
 label(kpi) -> str
 village_map(table=None, color="travel_minutes", ...) -> holoviews Overlay
-kecamatan_summary(result, confidence=0.95) -> DataFrame  (equity across kecamatan)
-equity_index(result) -> DataFrame  (spread of travel per request across kecamatan, per replication)
+kecamatan_table(result) -> DataFrame  (per replication x kecamatan)
+kecamatan_summary(result | table, confidence=0.95) -> DataFrame  (equity across kecamatan, with CIs)
+equity_index(result | table) -> DataFrame  (spread of travel per request across kecamatan, per replication)
 ci_plot(table, kpi) / diff_plot(table, kpi, reference) -> holoviews Overlay
 tornado_plot(tornado, kpi, base) -> holoviews Overlay
 parity_plot(frame, x, y, by=None) -> holoviews Overlay  (simulated vs theory)
@@ -30,6 +31,7 @@ __all__ = [
     "KPI_LABELS",
     "label",
     "village_map",
+    "kecamatan_table",
     "kecamatan_summary",
     "equity_index",
     "ci_plot",
@@ -118,6 +120,8 @@ def village_map(
         Bokeh/Matplotlib colour map name.
     kecamatan_labels
         Write the kecamatan names at their centroids.
+    width, height
+        Plot size in pixels.
     """
     from . import calibration, registry
 
@@ -128,7 +132,11 @@ def village_map(
     missing = need - set(table.columns)
     if missing:
         raise ValueError(f"village_map needs column(s) {sorted(missing)}")
-    hover_cols = [c for c in ("village_name", "district_name", "population", "travel_minutes", "travel_cost_idr") if c in table.columns]
+    hover_cols = [
+        c
+        for c in ("village_name", "district_name", "population", "travel_minutes", "travel_cost_idr")
+        if c in table.columns
+    ]
     vdims = [color] + [c for c in hover_cols if c != color]
     points = hv.Points(table, kdims=["lon", "lat"], vdims=vdims, label="Desa/kelurahan / villages").opts(
         color=color,
@@ -142,13 +150,19 @@ def village_map(
     )
     c = calibration.load("registry")
     office = hv.Points(
-        [(float(c["dispendukcapil_lon"]), float(c["dispendukcapil_lat"]))], kdims=["lon", "lat"], label="Kantor Dispendukcapil / office"
+        [(float(c["dispendukcapil_lon"]), float(c["dispendukcapil_lat"]))],
+        kdims=["lon", "lat"],
+        label="Kantor Dispendukcapil / office",
     ).opts(marker="star", size=22, color="red", line_color="black")
     office_label = hv.Text(
         float(c["dispendukcapil_lon"]) + 0.012, float(c["dispendukcapil_lat"]) - 0.012, "Dispendukcapil", halign="left"
     ).opts(text_font_size="9pt", text_color="red", text_font_style="bold")
     layers = [points, office, office_label]
-    island = table[table.get("village_code", pd.Series(dtype=str)).astype(str) == str(c["mandangin_code"])] if "village_code" in table else table.iloc[0:0]
+    island = (
+        table[table.get("village_code", pd.Series(dtype=str)).astype(str) == str(c["mandangin_code"])]
+        if "village_code" in table
+        else table.iloc[0:0]
+    )
     if len(island):
         row = island.iloc[0]
         layers.append(
@@ -187,24 +201,44 @@ def _kpi_window(result) -> pd.DataFrame:
     return t[keep]
 
 
-def _per_replication_kecamatan(result) -> pd.DataFrame:
+def kecamatan_table(result) -> pd.DataFrame:
+    """Per replication and kecamatan: requests, travel hours (and per request), desk share, turnaround.
+
+    Columns: ``replication, district_code, requests, travel_hours, office_only_hours,
+    desk_requests, turnaround_median_days, travel_hours_per_request,
+    travel_hours_saved_per_request, desk_share``. Only requests of the KPI window (after the
+    warm-up, initial backlog excluded) count.
+
+    Parameters
+    ----------
+    result
+        A :class:`sakera_toolkit.sim.SimResult`.
+    """
     t = _kpi_window(result)
-    g = t.groupby(["replication", "district_code"], observed=True)
-    out = g.agg(
-        requests=("request_id", "size"),
-        travel_hours=("travel_minutes", "sum"),
-        office_only_hours=("office_only_minutes", "sum"),
-        desk_requests=("channel", lambda s: int((s == "desa").sum())),
-    ).reset_index()
-    out["travel_hours"] /= 60.0
-    out["office_only_hours"] /= 60.0
-    done = t[t["outcome"] == "completed"].groupby(["replication", "district_code"], observed=True)["turnaround_days"].median()
-    out = out.merge(done.rename("turnaround_median_days").reset_index(), on=["replication", "district_code"], how="left")
+    frame = pd.DataFrame(
+        {
+            "replication": t["replication"].to_numpy(),
+            "district_code": t["district_code"],
+            "requests": 1,
+            "travel_hours": t["travel_minutes"].to_numpy() / 60.0,
+            "office_only_hours": t["office_only_minutes"].to_numpy() / 60.0,
+            "desk_requests": (t["channel"] == "desa").to_numpy().astype("int64"),
+        }
+    )
+    out = frame.groupby(["replication", "district_code"], observed=True).sum().reset_index()
+    done = t[(t["outcome"] == "completed").to_numpy()]
+    med = done.groupby(["replication", "district_code"], observed=True)["turnaround_days"].median()
+    out = out.merge(med.rename("turnaround_median_days").reset_index(), on=["replication", "district_code"], how="left")
     n = out["requests"].clip(lower=1)
     out["travel_hours_per_request"] = out["travel_hours"] / n
     out["travel_hours_saved_per_request"] = (out["office_only_hours"] - out["travel_hours"]) / n
     out["desk_share"] = out["desk_requests"] / n
+    out["district_code"] = out["district_code"].astype(str)
     return out
+
+
+def _as_kecamatan_table(result_or_table) -> pd.DataFrame:
+    return result_or_table if isinstance(result_or_table, pd.DataFrame) else kecamatan_table(result_or_table)
 
 
 def kecamatan_summary(result, confidence: float = 0.95) -> pd.DataFrame:
@@ -217,7 +251,7 @@ def kecamatan_summary(result, confidence: float = 0.95) -> pd.DataFrame:
     Parameters
     ----------
     result
-        A :class:`sakera_toolkit.sim.SimResult`.
+        A :class:`sakera_toolkit.sim.SimResult`, or its :func:`kecamatan_table`.
     confidence
         Confidence level of the intervals.
     """
@@ -225,8 +259,14 @@ def kecamatan_summary(result, confidence: float = 0.95) -> pd.DataFrame:
 
     from . import registry
 
-    per = _per_replication_kecamatan(result)
-    metrics = ["requests", "travel_hours_per_request", "travel_hours_saved_per_request", "desk_share", "turnaround_median_days"]
+    per = _as_kecamatan_table(result)
+    metrics = [
+        "requests",
+        "travel_hours_per_request",
+        "travel_hours_saved_per_request",
+        "desk_share",
+        "turnaround_median_days",
+    ]
     rows = []
     for code, g in per.groupby("district_code", observed=True, sort=True):
         row: dict[str, object] = {"district_code": code}
@@ -234,7 +274,11 @@ def kecamatan_summary(result, confidence: float = 0.95) -> pd.DataFrame:
             x = g[m].to_numpy(dtype=float)
             x = x[np.isfinite(x)]
             mean = float(x.mean()) if len(x) else math.nan
-            half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else math.nan
+            half = (
+                float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+                if len(x) > 1
+                else math.nan
+            )
             row[m] = mean
             if m != "requests":
                 row[f"{m}_low"] = mean - half
@@ -251,9 +295,10 @@ def equity_index(result) -> pd.DataFrame:
 
     Columns: ``max_over_min`` (worst-served kecamatan / best-served, >= 1) and ``cv`` (coefficient
     of variation across kecamatan). Lower is more equal. Feed the columns to
-    :func:`sakera_toolkit.scenarios.compare.mean_ci` for intervals.
+    :func:`sakera_toolkit.scenarios.compare.mean_ci` for intervals. ``result`` is a
+    :class:`sakera_toolkit.sim.SimResult` or its :func:`kecamatan_table`.
     """
-    per = _per_replication_kecamatan(result)
+    per = _as_kecamatan_table(result)
     rows = []
     for rep, g in per.groupby("replication", sort=True):
         x = g["travel_hours_per_request"].to_numpy(dtype=float)
@@ -270,7 +315,9 @@ def equity_index(result) -> pd.DataFrame:
 # -- intervals ----------------------------------------------------------------------------------
 
 
-def _interval_plot(frame: pd.DataFrame, x: str, mean: str, low: str, high: str, ylabel: str, title: str, zero_line: bool):
+def _interval_plot(
+    frame: pd.DataFrame, x: str, mean: str, low: str, high: str, ylabel: str, title: str, zero_line: bool
+):
     hv = _hv()
     f = frame[[x, mean, low, high]].copy()
     f[x] = f[x].astype(str)
@@ -281,7 +328,9 @@ def _interval_plot(frame: pd.DataFrame, x: str, mean: str, low: str, high: str, 
     layers = [bars, scatter]
     if zero_line:
         layers.insert(0, hv.HLine(0.0).opts(color="gray", line_dash="dashed"))
-    return hv.Overlay(layers).opts(title=title, ylabel=ylabel, xlabel="Skenario / scenario", xrotation=20, width=640, height=360, show_grid=True)
+    return hv.Overlay(layers).opts(
+        title=title, ylabel=ylabel, xlabel="Skenario / scenario", xrotation=20, width=640, height=360, show_grid=True
+    )
 
 
 def ci_plot(table: pd.DataFrame, kpi: str, title: str | None = None):
@@ -293,7 +342,9 @@ def ci_plot(table: pd.DataFrame, kpi: str, title: str | None = None):
     sub = table[table["kpi"] == kpi]
     if sub.empty:
         raise ValueError(f"no rows for KPI {kpi!r}")
-    return _interval_plot(sub, "scenario", "mean", "ci_low", "ci_high", label(kpi), title or label(kpi), zero_line=False)
+    return _interval_plot(
+        sub, "scenario", "mean", "ci_low", "ci_high", label(kpi), title or label(kpi), zero_line=False
+    )
 
 
 def diff_plot(table: pd.DataFrame, kpi: str, reference: str, title: str | None = None):
@@ -313,7 +364,9 @@ def diff_plot(table: pd.DataFrame, kpi: str, reference: str, title: str | None =
 # -- sensitivity --------------------------------------------------------------------------------
 
 
-def tornado_plot(tornado: pd.DataFrame, kpi: str, base: float, title: str | None = None, labels: dict[str, str] | None = None):
+def tornado_plot(
+    tornado: pd.DataFrame, kpi: str, base: float, title: str | None = None, labels: dict[str, str] | None = None
+):
     """Tornado chart: change of ``kpi`` from ``base`` at each parameter's lowest and highest value.
 
     ``tornado`` is :meth:`sakera_toolkit.scenarios.sweep.SweepResult.tornado` (columns
@@ -331,8 +384,12 @@ def tornado_plot(tornado: pd.DataFrame, kpi: str, base: float, title: str | None
     low = pd.DataFrame({"name": t["name"], "change": t["kpi_at_low"] - base, "value": t["low_value"].astype(str)})
     high = pd.DataFrame({"name": t["name"], "change": t["kpi_at_high"] - base, "value": t["high_value"].astype(str)})
     opts = dict(invert_axes=True, tools=["hover"], alpha=0.75, line_color="black")
-    bars_low = hv.Bars(low, kdims=["name"], vdims=["change", "value"], label="nilai terendah / lowest value").opts(color="#4575b4", **opts)
-    bars_high = hv.Bars(high, kdims=["name"], vdims=["change", "value"], label="nilai tertinggi / highest value").opts(color="#d73027", **opts)
+    bars_low = hv.Bars(low, kdims=["name"], vdims=["change", "value"], label="nilai terendah / lowest value").opts(
+        color="#4575b4", **opts
+    )
+    bars_high = hv.Bars(high, kdims=["name"], vdims=["change", "value"], label="nilai tertinggi / highest value").opts(
+        color="#d73027", **opts
+    )
     return (bars_low * bars_high * hv.VLine(0.0).opts(color="black")).opts(
         title=title or f"Sensitivitas / sensitivity: {label(kpi)}",
         xlabel="Parameter",
@@ -347,7 +404,15 @@ def tornado_plot(tornado: pd.DataFrame, kpi: str, base: float, title: str | None
 # -- validation ---------------------------------------------------------------------------------
 
 
-def parity_plot(frame: pd.DataFrame, x: str, y: str, by: str | None = None, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None):
+def parity_plot(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    by: str | None = None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+):
     """Simulated (``y``) against theory (``x``) with the 45° line: points on the line agree."""
     hv = _hv()
     f = frame.copy()
@@ -355,9 +420,13 @@ def parity_plot(frame: pd.DataFrame, x: str, y: str, by: str | None = None, titl
     lo = float(min(f[x].min(), f[y].min()))
     hi = float(max(f[x].max(), f[y].max()))
     pad = 0.05 * (hi - lo if hi > lo else 1.0)
-    line = hv.Curve([(lo - pad, lo - pad), (hi + pad, hi + pad)], label="teori = simulasi / theory = simulation").opts(color="gray", line_dash="dashed")
+    line = hv.Curve([(lo - pad, lo - pad), (hi + pad, hi + pad)], label="teori = simulasi / theory = simulation").opts(
+        color="gray", line_dash="dashed"
+    )
     if by:
-        pts = hv.Points(f, kdims=[x, y], vdims=[by]).opts(color=by, cmap="Category10", size=9, tools=["hover"], show_legend=True)
+        pts = hv.Points(f, kdims=[x, y], vdims=[by]).opts(
+            color=by, cmap="Category10", size=9, tools=["hover"], show_legend=True
+        )
     else:
         pts = hv.Points(f, kdims=[x, y], vdims=cols[1:]).opts(size=9, color="navy", tools=["hover"])
     return (line * pts).opts(

@@ -39,7 +39,7 @@ def test_distinguishable_flags():
     shifted = [v + 1.0 + 0.01 * i for i, v in enumerate(base)]
     row = _fake_comparison(base, shifted).table().set_index("scenario").loc["b"]
     assert row["distinguishable"] is True and row["diff_ci_low"] > 0
-    noisy = [v + s for v, s in zip(base, [1.0, -1.0, 1.5, -1.5])]
+    noisy = [v + s for v, s in zip(base, [1.0, -1.0, 1.5, -1.5], strict=True)]
     row = _fake_comparison(base, noisy).table().set_index("scenario").loc["b"]
     assert row["distinguishable"] is False and row["diff_ci_low"] < 0 < row["diff_ci_high"]
     same = _fake_comparison(base, base).table().set_index("scenario").loc["b"]
@@ -104,8 +104,7 @@ def test_cli_compare_bad_input(capsys):
 def test_plots_render_without_network(office_vs_all):
     import holoviews as hv
 
-    from sakera_toolkit.scenarios import plots
-    from sakera_toolkit.scenarios import load
+    from sakera_toolkit.scenarios import load, plots
 
     assert isinstance(office_vs_all.plot("travel_hours"), hv.Overlay)
     assert isinstance(office_vs_all.plot_diff("travel_hours_saved"), hv.Overlay)

@@ -59,10 +59,16 @@ def test_milp_matches_brute_force_on_a_small_instance(small_base):
         ok = True
         for p in range(k):
             members = [i for i, c in enumerate(combo) if c == p]
-            if len(members) > per_phase or cand.loc[members, "facility_cost_idr"].sum() > budget or cand.loc[members, "needs_training"].sum() > trainable:
+            if (
+                len(members) > per_phase
+                or cand.loc[members, "facility_cost_idr"].sum() > budget
+                or cand.loc[members, "needs_training"].sum() > trainable
+            ):
                 ok = False
         if ok:
-            best = max(best, sum(weights[c] * cand.at[i, "travel_hours_saved_per_year"] for i, c in enumerate(combo) if c >= 0))
+            best = max(
+                best, sum(weights[c] * cand.at[i, "travel_hours_saved_per_year"] for i, c in enumerate(combo) if c >= 0)
+            )
     assert result.objective == pytest.approx(best, rel=1e-6)
     assert result.dual_bound == pytest.approx(best, rel=1e-4)
 
@@ -75,7 +81,8 @@ def test_full_plan_is_feasible_and_beats_simple_rules():
     rules = result.rules.set_index("plan")
     assert set(rules.index) == {"optimised", "rule: by population", "rule: by distance"}
     assert (rules["objective"] <= rules.at["optimised", "objective"] * (1 + 1e-9)).all()
-    for name, a in result.rule_assignments.items():  # rules obey the same constraints
+    for a in result.rule_assignments.values():  # rules obey the same constraints
+
         class R:
             assignments = a
 
@@ -86,7 +93,7 @@ def test_full_plan_is_feasible_and_beats_simple_rules():
     s = result.scenario("my-plan")
     live = s.go_live_dates()
     assert len(live) == len(result.assignments)
-    for code, when in zip(result.assignments["village_code"], result.assignments["date"]):
+    for code, when in zip(result.assignments["village_code"], result.assignments["date"], strict=True):
         assert live[code] == when
 
 
@@ -111,7 +118,24 @@ def test_plan_input_errors():
 
 def test_cli_plan_writes_a_scenario_that_simulates(tmp_path, capsys):
     out = tmp_path / "plan.yaml"
-    code = main(["plan", "--phases", "2", "--villages-per-phase", "8", "--budget", "30000000", "--out", str(out), "--json", "-n", "2", "--days", "30"])
+    code = main(
+        [
+            "plan",
+            "--phases",
+            "2",
+            "--villages-per-phase",
+            "8",
+            "--budget",
+            "30000000",
+            "--out",
+            str(out),
+            "--json",
+            "-n",
+            "2",
+            "--days",
+            "30",
+        ]
+    )
     assert code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["status"] == "optimal" and report["mip_gap"] is not None
@@ -129,3 +153,37 @@ def test_cli_plan_writes_a_scenario_that_simulates(tmp_path, capsys):
 def test_cli_plan_bad_budget(capsys):
     assert main(["plan", "--phases", "2", "--budget", "-5", "-n", "0"]) == 2
     assert "budget" in capsys.readouterr().err
+
+
+def test_readiness_from_the_training_database(tmp_path, small_base):
+    from sqlalchemy.orm import Session
+
+    from sakera_toolkit.scenarios.readiness import load_readiness
+    from sakera_toolkit.store import users
+    from sakera_toolkit.store.db import make_engine
+    from sakera_toolkit.store.migrations import upgrade
+    from sakera_toolkit.store.models import Certification
+
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    assumed = assumed_readiness().set_index("village_code")
+    pang = [c for c in assumed.index if c.startswith("35.27.13.")]
+    # a Pangarengan village with every facility but no certified operator in the assumed table
+    target = next(
+        c
+        for c in pang
+        if assumed.loc[c, ["has_computer", "has_printer", "has_internet"]].all()
+        and assumed.loc[c, "certified_operators"] == 0
+    )
+    with Session(engine, expire_on_commit=False) as session:
+        user = users.add_user(session, "operator1", "trainee", "a-long-Passw0rd!", villages=[target])
+        session.add(Certification(user_id=user.id, village_code=target, rule={"window": 5}))
+        session.commit()
+    engine.dispose()
+    ready = load_readiness(db=url).set_index("village_code")
+    assert ready.loc[target, "certified_operators"] == 1
+    assert (ready.drop(index=target)["certified_operators"] == 0).all()
+    # the planner sees the certified operator: that village needs no training
+    result = plan(1, villages_per_phase=6, base=small_base, db=url, trainable=0)
+    assert result.assignments["village_code"].tolist() == [target]

@@ -303,7 +303,9 @@ def test_readiness_csv_validation_and_relative_path(tmp_path):
         "rollout:\n  readiness: ready.csv\n  phases:\n    - {date: 2022-01-01, select: [{by: readiness}]}\n"
     )
     assert scenarios.load(scen).go_live_dates() == {"35.27.03.1003": dt.date(2022, 1, 1)}
-    csv.write_text("village_code,has_computer,has_printer,has_internet,certified_operators\n35.27.03.1003,maybe,1,1,1\n")
+    csv.write_text(
+        "village_code,has_computer,has_printer,has_internet,certified_operators\n35.27.03.1003,maybe,1,1,1\n"
+    )
     with pytest.raises(SakeraInputError, match=r"row 2, has_computer"):
         scenarios.load(scen)
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sakera_toolkit import training
 from sakera_toolkit.cli import main
 from sakera_toolkit.errors import SakeraInputError
-from sakera_toolkit.store import attempts, audit, demo, users
+from sakera_toolkit.store import attempts, audit, demo, security, users
 from sakera_toolkit.store.db import make_engine, resolve_url
 from sakera_toolkit.store.migrations import current, ensure_schema, head, upgrade
 from sakera_toolkit.store.models import Answer, Attempt, AuditLog, AuditLogImmutableError, Base, Certification, Grade, User
@@ -45,6 +45,17 @@ def top_case():
 @pytest.fixture(scope="module")
 def other_case():
     return training.generate_for_level(1, 12, village_code=LABUHAN)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Argon2id with tiny cost parameters: these tests check logic, not the KDF's cost.
+
+    (``test_password_hashes_use_argon2id_with_strong_parameters`` checks the real parameters.)
+    """
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(security, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -124,6 +135,19 @@ def test_url_resolution(monkeypatch, tmp_path):
 
 
 # --- users and login ---------------------------------------------------------------------------
+
+
+def test_password_hashes_use_argon2id_with_strong_parameters(monkeypatch):
+    monkeypatch.undo()  # the real hasher
+    from argon2 import Type, extract_parameters
+
+    stored = security.hash_password("kata sandi")
+    params = extract_parameters(stored)
+    assert params.type is Type.ID and params.memory_cost >= 64 * 1024 and params.time_cost >= 2
+    assert security.verify_password(stored, "kata sandi")
+    assert not security.verify_password(stored, "kata sandi ")
+    assert stored != security.hash_password("kata sandi")  # fresh salt every time
+    assert not security.verify_password(None, "x") and not security.verify_password("not-a-hash", "x")
 
 
 def test_add_and_authenticate(session, engine):
@@ -469,10 +493,20 @@ def test_trainee_record_exports(session, top_case):
 
 
 @pytest.mark.slow
-def test_trainee_record_pdf(tmp_path, session, top_case):
+def test_trainee_record_pdf(tmp_path, top_case):
     pytest.importorskip("weasyprint")
-    demo.seed_demo(session)
-    attempts.submit(session, "peserta1", top_case, training.perfect_answer(top_case, 100))
-    out = tmp_path / "peserta1.pdf"
-    data = attempts.export_trainee_pdf(session, "peserta1", out, viewer="pelatih")
+    url = f"sqlite:///{tmp_path / 'pdf.db'}"  # the PDF does not depend on the database: SQLite only
+    upgrade(url)
+    eng = make_engine(url)
+    try:
+        with Session(eng) as session:
+            demo.seed_demo(session)
+            attempts.submit(session, "peserta1", top_case, training.perfect_answer(top_case, 100))
+            out = tmp_path / "peserta1.pdf"
+            data = attempts.export_trainee_pdf(session, "peserta1", out, viewer="pelatih")
+            with pytest.raises(users.AccessDenied):
+                attempts.export_trainee_pdf(session, "peserta1", viewer="peserta2")
+    finally:
+        eng.dispose()
     assert data.startswith(b"%PDF-") and out.read_bytes() == data
+    assert len(data) > 5000

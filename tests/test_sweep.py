@@ -21,7 +21,9 @@ QUICK = ["horizon.days=30"]  # with warm-up 28 the KPIs cover two days: small an
 
 
 def test_parse_vary_and_grid():
-    vary = parse_vary(["staff.office_verifiers=8,10", "horizon.start_date=2022-01-01", "staff.kecamatan_points=true,false"])
+    vary = parse_vary(
+        ["staff.office_verifiers=8,10", "horizon.start_date=2022-01-01", "staff.kecamatan_points=true,false"]
+    )
     assert vary["staff.office_verifiers"] == [8, 10]
     assert str(vary["horizon.start_date"][0]) == "2022-01-01"
     assert vary["staff.kecamatan_points"] == [True, False]
@@ -35,7 +37,9 @@ def test_parse_vary_and_grid():
 
 def test_bad_vary_values_are_reported_before_running(tmp_path):
     with pytest.raises(SakeraInputError, match=r"staff\.office_verifiers.*negative"):
-        sweep(BASE, ["staff.office_verifiers=4,-1"], replications=1, workers=0, out=tmp_path / "x.parquet", progress=False)
+        sweep(
+            BASE, ["staff.office_verifiers=4,-1"], replications=1, workers=0, out=tmp_path / "x.parquet", progress=False
+        )
     assert not parts_dir(tmp_path / "x.parquet").exists()
 
 
@@ -47,7 +51,15 @@ def reference():
 
 def test_tidy_output(reference):
     assert len(reference) == 4 * 2
-    assert list(reference.columns[:7]) == ["run_id", "cell", "scenario", "replication", "seed", "staff.office_verifiers", "demand.scale"]
+    assert list(reference.columns[:7]) == [
+        "run_id",
+        "cell",
+        "scenario",
+        "replication",
+        "seed",
+        "staff.office_verifiers",
+        "demand.scale",
+    ]
     assert set(reference["run_id"]) == {0, 1, 2, 3}
     assert reference.groupby("run_id")["replication"].apply(list).tolist() == [[0, 1]] * 4
     # common random numbers: at the same demand scale every cell sees the same arrivals
@@ -78,8 +90,27 @@ def test_interrupted_sweep_resumes_on_local_cluster(tmp_path, reference):
 @pytest.mark.slow
 def test_cli_sweep_killed_then_resumed(tmp_path, capsys):
     out = tmp_path / "killed.parquet"
-    argv = ["sweep", BASE, "--vary", "staff.office_verifiers=6,8,10,12,14,16", "--vary", "horizon.days=60", "-n", "1", "--workers", "0", "--out", str(out), "--no-progress"]
-    proc = subprocess.Popen([sys.executable, "-m", "sakera_toolkit", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    argv = [
+        "sweep",
+        BASE,
+        "--vary",
+        "staff.office_verifiers=6,8,10,12,14,16",
+        "--vary",
+        "horizon.days=60",
+        "-n",
+        "1",
+        "--workers",
+        "0",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sakera_toolkit", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     parts = parts_dir(out)
     deadline = time.monotonic() + 120
     try:
@@ -112,7 +143,15 @@ def test_cli_sweep_needs_vary(tmp_path, capsys):
 def test_tornado_from_a_sweep(reference):
     from sakera_toolkit.scenarios.sweep import SweepResult
 
-    result = SweepResult(frame=reference, cells=4, ran=4, skipped=0, out=None, seconds=0.0, varied=["staff.office_verifiers", "demand.scale"])
+    result = SweepResult(
+        frame=reference,
+        cells=4,
+        ran=4,
+        skipped=0,
+        out=None,
+        seconds=0.0,
+        varied=["staff.office_verifiers", "demand.scale"],
+    )
     t = result.tornado("arrivals").set_index("parameter")
     # demand drives arrivals; staff does not (common random numbers make that exact)
     assert t.at["demand.scale", "swing"] > 0

@@ -27,7 +27,7 @@ from sakera_toolkit import training
 from sakera_toolkit.services import load_catalogue
 
 from ..i18n import Translator
-from ..shell import Page
+from ..shell import Page, heading
 from .cards import CARDS_CSS, documents_html, queue_html, request_html
 
 #: Most recent scores drawn in the progress sparkline.
@@ -52,7 +52,7 @@ FEEDBACK_CSS = """
 PROGRESS_CSS = """
 .pr { font-size: 13px; }
 .pr .lvl { font-size: 15px; font-weight: 700; color: #0b5d4b; }
-.pr .row { display: flex; justify-content: space-between; margin: 2px 0; }
+.pr .kv { display: flex; justify-content: space-between; margin: 2px 0; }
 .pr .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; }
 .pr .yes { background: #e6f4ea; color: #1b5e20; } .pr .no { background: #fff4d6; color: #6b4d00; }
 .pr .meter { background: #e7ecea; border-radius: 4px; height: 8px; overflow: hidden; margin: 4px 0; }
@@ -150,8 +150,8 @@ def progress_html(progress: dict[str, Any], lang: str) -> str:
     return (
         '<div class="pr">'
         f'<div class="lvl">{esc(tr("latihan.level"))} {lv.number}: {esc(lv.name(lang))}</div>'
-        f'<div class="row"><span>{esc(tr("latihan.cases_done"))}</span><b>{progress["cases_done"]}</b></div>'
-        f'<div class="row"><span>{esc(tr("latihan.recent_avg"))}</span>'
+        f'<div class="kv"><span>{esc(tr("latihan.cases_done"))}</span><b>{progress["cases_done"]}</b></div>'
+        f'<div class="kv"><span>{esc(tr("latihan.recent_avg"))}</span>'
         f'<b>{"–" if avg is None else f"{avg:.0f}"}</b></div>'
         f"<div>{badge}</div>"
         f'<div class="meter"><span style="width:{100 * status.progress:.0f}%"></span></div>'
@@ -310,7 +310,7 @@ class LatihanPage(Page):
             self.feedback_pane.object = ""
             return
         self.feedback_pane.object = feedback_html(self.report, self.lang, self.attempt_id, self.progress["cases_done"])
-        for widget in self._answer_widgets:
+        for widget in [*self._answer_widgets, *self.form_box.objects]:
             widget.disabled = True
         self.submit_button.visible = False
         self.next_button.visible = True
@@ -345,7 +345,7 @@ class LatihanPage(Page):
         fields = training.rules.form_fields(self.service) if self.service in self.catalogue.ids() else ()
         for f in fields:
             widget = pn.widgets.TextInput(label=f.label(self.lang), value=self.form_values.get(f.key, ""),
-                                          width=230, margin=(2, 8), tags=[f"sakera-form-{f.key}"],
+                                          width=185, margin=(2, 4), tags=[f"sakera-form-{f.key}"],
                                           disabled=self.submitted)
             widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
             inputs.append(widget)
@@ -362,10 +362,15 @@ class LatihanPage(Page):
         self.missing_box.value = []
         self.form_box.objects = self._form_inputs()
 
-    def _on_decision(self, event: Any) -> None:
-        self.decision = event.new or ""
-        self.missing_section.visible = self.decision == "return"
-        self.form_section.visible = self.decision == "process"
+    def choose_decision(self, decision: str) -> None:
+        """Select a decision (``process``, ``return`` or ``refer``); the others are unselected."""
+        if self.submitted or decision not in training.DECISIONS:
+            return
+        self.decision = decision
+        for key, button in self.decision_buttons.items():
+            button.variant = "solid" if key == decision else "outline"
+        self.missing_section.visible = decision == "return"
+        self.form_section.visible = decision == "process"
 
     def rebuild(self) -> None:
         tr = self.tr
@@ -397,12 +402,16 @@ class LatihanPage(Page):
             tags=["sakera-defects"], disabled=self.submitted,
         )
         self.defects_box.param.watch(lambda e: setattr(self, "defects_flagged", list(e.new)), "value")
-        decisions = self._decision_options()
-        self.decision_buttons = pn.widgets.RadioButtonGroup(
-            options=decisions, value=self.decision or None, orientation="vertical", color="primary",
-            variant="outline", tags=["sakera-decision"], disabled=self.submitted, sizing_mode="stretch_width",
-        )
-        self.decision_buttons.param.watch(self._on_decision, "value")
+        self.decision_buttons = {
+            decision: pn.widgets.Button(
+                label=label, color="primary", variant="solid" if self.decision == decision else "outline",
+                tags=[f"sakera-decision-{decision}"], disabled=self.submitted, sizing_mode="stretch_width",
+                margin=(2, 5),
+            )
+            for label, decision in self._decision_options().items()
+        }
+        for decision, button in self.decision_buttons.items():
+            button.on_click(lambda event, d=decision: self.choose_decision(d))
         self.missing_box = pn.widgets.CheckBoxGroup(
             options=options, value=[v for v in self.missing if v in options.values()], inline=False,
             tags=["sakera-missing"], disabled=self.submitted,
@@ -419,7 +428,7 @@ class LatihanPage(Page):
                                              tags=["sakera-next"], visible=self.submitted, width=240, margin=(8, 5))
         self.next_button.on_click(self.next_citizen)
         self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
-                                self.decision_buttons, self.missing_box]
+                                *self.decision_buttons.values(), self.missing_box]
 
         def section(title: str, *objects: Any, help_text: str = "", **kwargs: Any) -> pn.Column:
             head = f"**{title}**" + (f"<br><small>{help_text}</small>" if help_text else "")
@@ -429,36 +438,30 @@ class LatihanPage(Page):
 
         self.form_section = section(tr("latihan.step_form"), self.form_box, help_text=tr("latihan.form_help"),
                                     visible=self.decision == "process", sizing_mode="stretch_width")
-        answer_area = pn.Column(
-            pn.Row(
-                pn.Column(
-                    section(tr("latihan.step_service"), self.service_select, sizing_mode="stretch_width"),
-                    section(tr("latihan.step_requirements"), self.requirements_box,
-                            help_text=tr("latihan.requirements_help"), sizing_mode="stretch_width"),
-                    sizing_mode="stretch_width",
-                ),
-                section(tr("latihan.step_defects"), self.defects_box, help_text=tr("latihan.defects_help"),
-                        sizing_mode="stretch_width"),
-                pn.Column(
-                    section(tr("latihan.step_decision"), self.decision_buttons, self.missing_section,
-                            sizing_mode="stretch_width"),
-                    sizing_mode="stretch_width",
-                ),
-                sizing_mode="stretch_width",
-            ),
+        pane_style = {"max-height": "calc(100vh - 110px)", "overflow-y": "auto"}
+        case_column = pn.Column(
+            self.request_pane, self.hints_pane, heading(tr("latihan.documents")), self.documents_pane,
+            sizing_mode="stretch_width", styles=pane_style, margin=(0, 4, 0, 0),
+        )
+        answer_column = pn.Column(
+            section(tr("latihan.step_service"), self.service_select, sizing_mode="stretch_width"),
+            section(tr("latihan.step_requirements"), self.requirements_box,
+                    help_text=tr("latihan.requirements_help"), sizing_mode="stretch_width"),
+            section(tr("latihan.step_defects"), self.defects_box, help_text=tr("latihan.defects_help"),
+                    sizing_mode="stretch_width"),
+            section(tr("latihan.step_decision"), *self.decision_buttons.values(), self.missing_section,
+                    sizing_mode="stretch_width"),
             self.form_section,
             pn.Row(self.submit_button, self.next_button),
             self.message,
             self.feedback_pane,
-            sizing_mode="stretch_width",
+            width=420, styles=pane_style, margin=(0, 0, 0, 4), tags=["sakera-answer"],
         )
-        self.main.objects = [self.request_pane, self.hints_pane, pn.pane.Markdown(f"#### {tr('latihan.documents')}",
-                                                                                  margin=(6, 5, 0, 5)),
-                             self.documents_pane, answer_area]
+        self.main.objects = [pn.Row(case_column, answer_column, sizing_mode="stretch_width")]
         self.sidebar.objects = [
-            pn.pane.Markdown(f"#### {tr('latihan.queue')}", margin=(0, 5)),
+            heading(tr("latihan.queue"), margin=(0, 5, 2, 5)),
             self.queue_pane,
-            pn.pane.Markdown(f"#### {tr('latihan.progress')}", margin=(10, 5, 0, 5)),
+            heading(tr("latihan.progress"), margin=(12, 5, 2, 5)),
             self.progress_pane,
         ]
         if self.submitted:

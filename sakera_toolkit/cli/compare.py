@@ -44,6 +44,7 @@ def overrides_from(args) -> dict:
 
 
 def register(sub) -> None:
+    """Add the ``compare`` subcommand."""
     p = sub.add_parser(
         "compare",
         help="compare scenarios: KPIs with 95%% CIs and paired differences vs the first",
@@ -52,12 +53,24 @@ def register(sub) -> None:
         "whose interval contains 0 are marked '≈' (table) or distinguishable=false (JSON). "
         "Bandingkan skenario: KPI dengan selang kepercayaan 95%% dan selisih terhadap skenario pertama.",
     )
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="preset names or YAML paths; the first is the reference")
+    p.add_argument(
+        "scenarios", nargs="+", metavar="SCENARIO", help="preset names or YAML paths; the first is the reference"
+    )
     p.add_argument("--replications", "-n", type=int, default=10, help="replications per scenario (default 10)")
     p.add_argument("--seed", type=int, default=0, help="base seed shared by all scenarios (default 0)")
-    p.add_argument("--json", action="store_true", help="print JSON (settings, per scenario each KPI with CI and difference)")
-    p.add_argument("--format", choices=FORMATS, default="table", help="table (one row per scenario), csv or json (long rows)")
-    p.add_argument("--kpi", action="append", default=[], metavar="NAME", help="KPI to show (repeatable; default: the headline KPIs)")
+    p.add_argument(
+        "--json", action="store_true", help="print JSON (settings, per scenario each KPI with CI and difference)"
+    )
+    p.add_argument(
+        "--format", choices=FORMATS, default="table", help="table (one row per scenario), csv or json (long rows)"
+    )
+    p.add_argument(
+        "--kpi",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="KPI to show (repeatable; default: the headline KPIs)",
+    )
     p.add_argument("--all-kpis", action="store_true", help="show every KPI the engine reports")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
     p.add_argument("--progress", action="store_true", help="progress bar on stderr")
@@ -66,6 +79,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``sakera compare``."""
     from ..scenarios.compare import compare
 
     result = compare(

@@ -12,6 +12,7 @@ PLAN_KPIS = ("travel_hours_saved", "outside_trips", "share_within_sla", "turnaro
 
 
 def register(sub) -> None:
+    """Add the ``plan`` subcommand."""
     p = sub.add_parser(
         "plan",
         help="optimise the rollout: which villages join in which phase (MILP), vs simple rules",
@@ -25,14 +26,35 @@ def register(sub) -> None:
     p.add_argument("--phases", type=int, required=True, metavar="K", help="number of phases")
     p.add_argument("--villages-per-phase", type=int, metavar="M", help="at most M villages join per phase")
     p.add_argument("--budget", type=float, metavar="IDR", help="facilities budget per phase in rupiah")
-    p.add_argument("--objective", choices=("travel-hours", "trips", "equity"), default="travel-hours", help="what to maximise (default travel-hours)")
-    p.add_argument("--base", default="office-only", metavar="SCENARIO", help="scenario the plan builds on (default office-only)")
-    p.add_argument("--readiness", metavar="CSV", help="readiness CSV (village_code,has_computer,has_printer,has_internet,certified_operators[,ready_date])")
+    p.add_argument(
+        "--objective",
+        choices=("travel-hours", "trips", "equity"),
+        default="travel-hours",
+        help="what to maximise (default travel-hours)",
+    )
+    p.add_argument(
+        "--base", default="office-only", metavar="SCENARIO", help="scenario the plan builds on (default office-only)"
+    )
+    p.add_argument(
+        "--readiness",
+        metavar="CSV",
+        help="readiness CSV (village_code,has_computer,has_printer,has_internet,certified_operators[,ready_date])",
+    )
     p.add_argument("--db", metavar="URL", help="training database URL: certified operators make villages ready")
-    p.add_argument("--trainable", type=int, metavar="N", help="operators that can be trained per phase (default from calibration)")
+    p.add_argument(
+        "--trainable", type=int, metavar="N", help="operators that can be trained per phase (default from calibration)"
+    )
     p.add_argument("--phase-months", type=int, metavar="N", help="months between phases (default from calibration)")
-    p.add_argument("--time-limit", type=float, default=20.0, metavar="S", help="solver time limit in seconds (default 20)")
-    p.add_argument("--replications", "-n", type=int, default=3, help="replications to simulate plan and rules (default 3; 0 = skip)")
+    p.add_argument(
+        "--time-limit", type=float, default=20.0, metavar="S", help="solver time limit in seconds (default 20)"
+    )
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=int,
+        default=3,
+        help="replications to simulate plan and rules (default 3; 0 = skip)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the simulated comparison (default 0)")
     p.add_argument("--out", metavar="FILE.yaml", help="write the plan as a scenario YAML")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
@@ -41,6 +63,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``sakera plan``."""
     from ..scenarios.plan import plan
 
     result = plan(
@@ -75,7 +98,9 @@ def run(args) -> int:
     emit_frame(result.rules, "table")
     if result.simulated is not None:
         kpis = [k for k in PLAN_KPIS if k in result.simulated.kpi_names()]
-        print(f"\nsimulated ({args.replications} replications, seed {args.seed}, differences vs {result.simulated.reference}):")
+        print(
+            f"\nsimulated ({args.replications} replications, seed {args.seed}, differences vs {result.simulated.reference}):"
+        )
         wide = result.simulated.wide(kpis).set_index("scenario").T.fillna("")
         wide.index.name = "kpi"
         emit_frame(wide.reset_index(), "table")

@@ -8,6 +8,7 @@ from ._output import add_format_argument, emit_frame, emit_json
 
 
 def register(sub) -> None:
+    """Add ``scenarios list|show|check``."""
     p = sub.add_parser(
         "scenarios",
         help="list, show or check rollout scenarios (presets or YAML files)",
@@ -31,7 +32,9 @@ def register(sub) -> None:
         description="Validate a scenario and print it as YAML (default), or print its villages with go-live dates "
         "(--villages), or the engine parameters (--params).",
     )
-    p_show.add_argument("scenario", metavar="NAME_OR_PATH", help="preset name (see `sakera scenarios list`) or a YAML file")
+    p_show.add_argument(
+        "scenario", metavar="NAME_OR_PATH", help="preset name (see `sakera scenarios list`) or a YAML file"
+    )
     group = p_show.add_mutually_exclusive_group()
     group.add_argument("--villages", action="store_true", help="print the villages that go live, with date and phase")
     group.add_argument("--params", action="store_true", help="print the engine parameters (FlowParams fields) as JSON")
@@ -49,6 +52,7 @@ def register(sub) -> None:
 
 
 def run_list(args) -> int:
+    """Run ``sakera scenarios list``."""
     from ..scenarios import presets_table
 
     df = presets_table()
@@ -64,13 +68,23 @@ def run_list(args) -> int:
 
 
 def run_show(args) -> int:
+    """Run ``sakera scenarios show``."""
     from ..scenarios import load
 
     scenario = load(args.scenario)
     if args.villages:
         df = scenario.village_frame()
         df = df[df["go_live_date"].notna()].sort_values(["go_live_date", "village_code"])
-        cols = ["village_code", "village_name", "village_type", "district_name", "population", "travel_minutes", "go_live_date", "phase"]
+        cols = [
+            "village_code",
+            "village_name",
+            "village_type",
+            "district_name",
+            "population",
+            "travel_minutes",
+            "go_live_date",
+            "phase",
+        ]
         out = df[cols].copy()
         out["go_live_date"] = out["go_live_date"].dt.date.astype(str)
         emit_frame(out, args.format)
@@ -82,6 +96,7 @@ def run_show(args) -> int:
 
 
 def run_check(args) -> int:
+    """Run ``sakera scenarios check``."""
     from ..scenarios import load
 
     for item in args.scenario:

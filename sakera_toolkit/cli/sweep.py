@@ -6,6 +6,7 @@ from ._output import emit_json
 
 
 def register(sub) -> None:
+    """Add the ``sweep`` subcommand."""
     p = sub.add_parser(
         "sweep",
         help="run a parameter grid over a scenario on Dask (resumable), write tidy parquet",
@@ -17,13 +18,28 @@ def register(sub) -> None:
         "Sapuan parameter: dapat dilanjutkan bila terputus.",
     )
     p.add_argument("scenario", metavar="SCENARIO", help="preset name or YAML path")
-    p.add_argument("--vary", action="append", default=[], metavar="PATH=V1,V2,...", help="dotted scenario path and its values (repeatable)")
+    p.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="PATH=V1,V2,...",
+        help="dotted scenario path and its values (repeatable)",
+    )
     p.add_argument("--replications", "-n", type=int, default=5, help="replications per cell (default 5)")
     p.add_argument("--seed", type=int, default=0, help="seed shared by all cells (default 0)")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (default 2; 0 = no Dask, in this process)")
-    where.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786")
-    p.add_argument("--out", required=True, metavar="FILE.parquet", help="tidy output; finished cells are kept in FILE.parquet.parts/")
+    where.add_argument(
+        "--workers", type=int, default=2, help="LocalCluster worker processes (default 2; 0 = no Dask, in this process)"
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="FILE.parquet",
+        help="tidy output; finished cells are kept in FILE.parquet.parts/",
+    )
     p.add_argument("--max-cells", type=int, metavar="N", help="run at most N pending cells, then stop (resume later)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
@@ -31,6 +47,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``sakera sweep``."""
     from ..errors import SakeraInputError
     from ..scenarios.sweep import sweep
 
@@ -51,7 +68,11 @@ def run(args) -> int:
     if args.json:
         emit_json(summary)
     else:
-        state = f"wrote {summary['out']}" if summary["out"] else f"{summary['cells'] - summary['ran'] - summary['skipped']} cell(s) still pending: run again to finish"
+        state = (
+            f"wrote {summary['out']}"
+            if summary["out"]
+            else f"{summary['cells'] - summary['ran'] - summary['skipped']} cell(s) still pending: run again to finish"
+        )
         print(
             f"{summary['cells']} cells: {summary['ran']} run, {summary['skipped']} already done (skipped); "
             f"{summary['rows']} rows; {state} ({summary['seconds']} s)"

@@ -50,7 +50,11 @@ ID_COLUMNS = ("replication", "seed", "scenario", "run_id")
 
 def kpi_columns(kpis: pd.DataFrame) -> list[str]:
     """The numeric KPI columns of a per-replication KPI table (identifiers excluded)."""
-    return [c for c in kpis.columns if c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(kpis[c]) and not pd.api.types.is_bool_dtype(kpis[c])]
+    return [
+        c
+        for c in kpis.columns
+        if c not in ID_COLUMNS and pd.api.types.is_numeric_dtype(kpis[c]) and not pd.api.types.is_bool_dtype(kpis[c])
+    ]
 
 
 def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -69,7 +73,9 @@ def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> t
     return (mean, mean - half, mean + half)
 
 
-def paired_ci(values: Sequence[float], reference: Sequence[float], confidence: float = 0.95) -> tuple[float, float, float]:
+def paired_ci(
+    values: Sequence[float], reference: Sequence[float], confidence: float = 0.95
+) -> tuple[float, float, float]:
     """Mean paired difference ``values - reference`` and its confidence interval."""
     a = np.asarray(values, dtype="float64")
     b = np.asarray(reference, dtype="float64")
@@ -94,6 +100,8 @@ def simulate_kpis(
         A :class:`Scenario`, a preset name or a YAML path.
     replications, seed
         Passed to ``sakera_toolkit.sim.run``; the same seed gives common random numbers.
+    progress
+        Show the engine's progress bar on stderr.
     overrides
         Dotted scenario paths to set first (``{"horizon.days": 60}``).
     runner
@@ -164,7 +172,9 @@ class Comparison:
                     row.update(diff=0.0, diff_ci_low=math.nan, diff_ci_high=math.nan, distinguishable=pd.NA)
                 else:
                     pair = pd.concat([sub.loc[common, kpi], ref.loc[common, kpi]], axis=1).dropna().to_numpy()
-                    d, dlow, dhigh = paired_ci(pair[:, 0], pair[:, 1], self.confidence) if len(pair) else (math.nan,) * 3
+                    d, dlow, dhigh = (
+                        paired_ci(pair[:, 0], pair[:, 1], self.confidence) if len(pair) else (math.nan,) * 3
+                    )
                     if math.isnan(dlow):
                         # fewer than 2 replications, or a constant difference: an exact difference
                         # is distinguishable only when it is not zero and has no spread
@@ -198,7 +208,9 @@ class Comparison:
         names = self.kpi_names()
         unknown = [k for k in kpis if k not in names]
         if unknown:
-            raise SakeraInputError(f"unknown KPI(s) {unknown}; the engine reports: {', '.join(names)}", location="--kpi")
+            raise SakeraInputError(
+                f"unknown KPI(s) {unknown}; the engine reports: {', '.join(names)}", location="--kpi"
+            )
         return list(kpis)
 
     def to_dict(self, kpis: Sequence[str] | None = None) -> dict[str, Any]:

@@ -54,7 +54,9 @@ RULES = ("population", "distance")
 EQUITY_TIEBREAK = 1e-3
 
 
-def village_benefits(base: Scenario, readiness: pd.DataFrame, calib: calibration.Calibration | None = None) -> pd.DataFrame:
+def village_benefits(
+    base: Scenario, readiness: pd.DataFrame, calib: calibration.Calibration | None = None
+) -> pd.DataFrame:
     """Per village: population, travel, yearly requests, hours and trips a desk saves, cost, training need."""
     c = calib or calibration.load("plan")
     df = base.village_frame(readiness=readiness)
@@ -91,7 +93,9 @@ class Plan:
     simulated: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def scenario(self, name: str | None = None, assignments: pd.DataFrame | None = None, label: str = "optimised") -> Scenario:
+    def scenario(
+        self, name: str | None = None, assignments: pd.DataFrame | None = None, label: str = "optimised"
+    ) -> Scenario:
         """The plan as a scenario: the base's live villages, then one explicit phase per plan phase."""
         a = self.assignments if assignments is None else assignments
         name = name or f"plan-{self.objective_name}"
@@ -129,12 +133,21 @@ class Plan:
         p.write_text(text, encoding="utf-8")
         return p
 
-    def simulate(self, replications: int = 3, seed: int = 0, progress: bool = False, overrides: dict | None = None, runner: Callable | None = None):
+    def simulate(
+        self,
+        replications: int = 3,
+        seed: int = 0,
+        progress: bool = False,
+        overrides: dict | None = None,
+        runner: Callable | None = None,
+    ):
         """Simulate base, plan and the rule plans with common random numbers (a :class:`~.compare.Comparison`)."""
         from .compare import compare
 
         scen = [self.base, self.scenario()] + [self.rule_scenario(r) for r in self.rule_assignments]
-        self.simulated = compare(scen, replications=replications, seed=seed, progress=progress, overrides=overrides, runner=runner)
+        self.simulated = compare(
+            scen, replications=replications, seed=seed, progress=progress, overrides=overrides, runner=runner
+        )
         return self.simulated
 
     def phase_table(self) -> pd.DataFrame:
@@ -166,7 +179,9 @@ class Plan:
             "base": self.base.name,
             "constraints": self.constraints,
             "phases": self.phase_table().to_dict("records"),
-            "villages": self.assignments[["village_code", "village_name", "district_name", "phase", "date"]].assign(date=lambda d: d["date"].astype(str)).to_dict("records"),
+            "villages": self.assignments[["village_code", "village_name", "district_name", "phase", "date"]]
+            .assign(date=lambda d: d["date"].astype(str))
+            .to_dict("records"),
             "rules": self.rules.to_dict("records"),
         }
         if self.simulated is not None:
@@ -196,12 +211,14 @@ def _score(values: pd.DataFrame, assign: pd.DataFrame, k: int, objective: str, c
     cov = dict(base_cov)
     if not assign.empty:
         v = values.set_index("village_code").loc[assign["village_code"]]
-        for kec, pop, p in zip(v["district_code"], v["population"], assign["phase"]):
+        for kec, pop, p in zip(v["district_code"], v["population"], assign["phase"], strict=True):
             cov[kec] = cov.get(kec, 0.0) + w[int(p)] * pop
     return float(min(cov.get(kec, 0.0) / pop_k[kec] for kec in pop_k))
 
 
-def _greedy(cand: pd.DataFrame, order: list[str], k: int, per_phase: int | None, budget: float | None, trainable: int) -> pd.DataFrame:
+def _greedy(
+    cand: pd.DataFrame, order: list[str], k: int, per_phase: int | None, budget: float | None, trainable: int
+) -> pd.DataFrame:
     c = cand.set_index("village_code")
     remaining = list(order)
     rows = []
@@ -210,7 +227,11 @@ def _greedy(cand: pd.DataFrame, order: list[str], k: int, per_phase: int | None,
         left = []
         for code in remaining:
             cost, train = float(c.at[code, "facility_cost_idr"]), int(bool(c.at[code, "needs_training"]))
-            fits = (per_phase is None or count < per_phase) and (budget is None or spent + cost <= budget + 1e-6) and trained + train <= trainable
+            fits = (
+                (per_phase is None or count < per_phase)
+                and (budget is None or spent + cost <= budget + 1e-6)
+                and trained + train <= trainable
+            )
             if fits:
                 rows.append((code, p))
                 count, spent, trained = count + 1, spent + cost, trained + train
@@ -268,7 +289,9 @@ def plan(
     if villages_per_phase is None and budget is None:
         raise SakeraInputError("give --villages-per-phase or --budget (or both)", location="--villages-per-phase")
     if villages_per_phase is not None and villages_per_phase < 1:
-        raise SakeraInputError(f"villages per phase must be >= 1, got {villages_per_phase}", location="--villages-per-phase")
+        raise SakeraInputError(
+            f"villages per phase must be >= 1, got {villages_per_phase}", location="--villages-per-phase"
+        )
     if budget is not None and (not math.isfinite(budget) or budget < 0):
         raise SakeraInputError(f"budget must be >= 0 IDR, got {budget}", location="--budget")
     trainable = int(c["operators_trainable_per_phase"]) if trainable is None else int(trainable)
@@ -390,12 +413,44 @@ def plan(
     objective_value = _score(values, assign, k, objective, cover)
     per_phase = villages_per_phase
     rule_assign = {
-        "population": enrich(_greedy(cand, cand.sort_values(["population", "village_code"], ascending=[False, True])["village_code"].tolist(), k, per_phase, budget, trainable)),
-        "distance": enrich(_greedy(cand, cand.sort_values(["travel_minutes", "village_code"], ascending=[False, True])["village_code"].tolist(), k, per_phase, budget, trainable)),
+        "population": enrich(
+            _greedy(
+                cand,
+                cand.sort_values(["population", "village_code"], ascending=[False, True])["village_code"].tolist(),
+                k,
+                per_phase,
+                budget,
+                trainable,
+            )
+        ),
+        "distance": enrich(
+            _greedy(
+                cand,
+                cand.sort_values(["travel_minutes", "village_code"], ascending=[False, True])["village_code"].tolist(),
+                k,
+                per_phase,
+                budget,
+                trainable,
+            )
+        ),
     }
-    rule_rows = [{"plan": "optimised", "objective": objective_value, "villages": int(len(assign)), "facility_cost_idr": float(assign["facility_cost_idr"].sum())}]
+    rule_rows = [
+        {
+            "plan": "optimised",
+            "objective": objective_value,
+            "villages": int(len(assign)),
+            "facility_cost_idr": float(assign["facility_cost_idr"].sum()),
+        }
+    ]
     for name, a in rule_assign.items():
-        rule_rows.append({"plan": f"rule: by {name}", "objective": _score(values, a, k, objective, cover), "villages": int(len(a)), "facility_cost_idr": float(a["facility_cost_idr"].sum())})
+        rule_rows.append(
+            {
+                "plan": f"rule: by {name}",
+                "objective": _score(values, a, k, objective, cover),
+                "villages": int(len(a)),
+                "facility_cost_idr": float(a["facility_cost_idr"].sum()),
+            }
+        )
     rules = pd.DataFrame(rule_rows)
     best = max(rule_rows[0]["objective"], 1e-12)
     rules["objective_vs_optimised"] = rules["objective"] / best
@@ -403,7 +458,9 @@ def plan(
     gap = getattr(res, "mip_gap", None)
     dual = getattr(res, "mip_dual_bound", None)
     sign = -1.0
-    status = {0: "optimal", 1: "time or iteration limit (feasible)", 2: "infeasible", 3: "unbounded", 4: "other"}.get(res.status, str(res.status))
+    status = {0: "optimal", 1: "time or iteration limit (feasible)", 2: "infeasible", 3: "unbounded", 4: "other"}.get(
+        res.status, str(res.status)
+    )
     dual_value = None
     if dual is not None and math.isfinite(dual):
         dual_value = float(sign * dual)

@@ -25,11 +25,18 @@ def ci_plot(table: pd.DataFrame, kpi: str, title: str | None = None):
     if t.empty:
         raise ValueError(f"no rows for KPI {kpi!r}")
     err = pd.DataFrame(
-        {"scenario": t["scenario"], "mean": t["mean"], "minus": (t["mean"] - t["ci_low"]).fillna(0), "plus": (t["ci_high"] - t["mean"]).fillna(0)}
+        {
+            "scenario": t["scenario"],
+            "mean": t["mean"],
+            "minus": (t["mean"] - t["ci_low"]).fillna(0),
+            "plus": (t["ci_high"] - t["mean"]).fillna(0),
+        }
     )
     points = hv.Scatter(err, "scenario", "mean").opts(size=9, tools=["hover"])
     bars = hv.ErrorBars(err, "scenario", ["mean", "minus", "plus"])
-    return (bars * points).opts(title=title or f"{kpi} (95% CI)", ylabel=kpi, xlabel="", width=560, height=320, invert_axes=True)
+    return (bars * points).opts(
+        title=title or f"{kpi} (95% CI)", ylabel=kpi, xlabel="", width=560, height=320, invert_axes=True
+    )
 
 
 def diff_plot(table: pd.DataFrame, kpi: str, reference: str, title: str | None = None):
@@ -51,7 +58,12 @@ def diff_plot(table: pd.DataFrame, kpi: str, reference: str, title: str | None =
     bars = hv.ErrorBars(err, "scenario", ["diff", "minus", "plus"])
     zero = hv.VLine(0).opts(color="grey", line_dash="dashed")
     return (bars * points * zero).opts(
-        title=title or f"{kpi}: difference vs {reference}", xlabel="", ylabel=f"Δ {kpi}", width=560, height=320, invert_axes=True
+        title=title or f"{kpi}: difference vs {reference}",
+        xlabel="",
+        ylabel=f"Δ {kpi}",
+        width=560,
+        height=320,
+        invert_axes=True,
     )
 
 
@@ -65,7 +77,13 @@ def tornado_plot(tornado: pd.DataFrame, kpi: str, title: str | None = None):
         rows.append({"parameter": r.parameter, "end": "high", "change": r.kpi_at_high - base})
     df = pd.DataFrame(rows)
     bars = hv.Bars(df, ["parameter", "end"], "change").opts(
-        invert_axes=True, stacked=False, width=620, height=60 + 40 * max(1, len(tornado)), tools=["hover"], color="end", cmap="Category10"
+        invert_axes=True,
+        stacked=False,
+        width=620,
+        height=60 + 40 * max(1, len(tornado)),
+        tools=["hover"],
+        color="end",
+        cmap="Category10",
     )
     return bars.opts(title=title or f"Sensitivity of {kpi} (change from the median)", xlabel="", ylabel=f"Δ {kpi}")
 
@@ -76,5 +94,7 @@ def plan_map(villages: pd.DataFrame, color: str = "phase", title: str | None = N
     df = villages.copy()
     df[color] = df[color].astype(str).replace({"<NA>": "not live", "NaT": "not live", "nan": "not live"})
     vdims = [color] + [c for c in ("village_name", "district_name", "population", "travel_minutes") if c in df.columns]
-    pts = hv.Points(df, ["lon", "lat"], vdims).opts(color=color, cmap="Category20", size=7, tools=["hover"], width=640, height=460, legend_position="right")
+    pts = hv.Points(df, ["lon", "lat"], vdims).opts(
+        color=color, cmap="Category20", size=7, tools=["hover"], width=640, height=460, legend_position="right"
+    )
     return pts.opts(title=title or f"Villages by {color}", data_aspect=1)

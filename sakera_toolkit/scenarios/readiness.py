@@ -4,11 +4,11 @@ A village can go live only when it has the three facilities and at least one cer
 (radarmadura 13/12/2021: "fasilitas lengkap beserta operator yang paham teknologi"). Readiness
 comes from, in order of preference:
 
-1. the training database (``sakera_toolkit.store.attempts.readiness``) when it exists and a
-   database URL is given,
-2. a CSV ``village_code,has_computer,has_printer,has_internet,certified_operators[,ready_date]``,
-3. the *assumed* table of :func:`assumed_readiness`, a deterministic rule whose every number lives
-   in ``calibration/plan.yaml`` (all labelled assumption: the real facility survey is unknown).
+* facilities: a CSV ``village_code,has_computer,has_printer,has_internet,certified_operators[,ready_date]``
+  or else the *assumed* table of :func:`assumed_readiness`, a deterministic rule whose every number
+  lives in ``calibration/plan.yaml`` (all labelled assumption: the real facility survey is unknown);
+* certified operators: the training database (``sakera_toolkit.store.attempts.readiness``) when a
+  database URL is given, else the same CSV or assumed table.
 
 The assumed rule
 ----------------
@@ -60,7 +60,20 @@ def add_months(day: dt.date, months: int) -> dt.date:
     month0 = day.month - 1 + int(months)
     year = day.year + month0 // 12
     month = month0 % 12 + 1
-    last = [31, 29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    last = [
+        31,
+        29 if (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)) else 28,
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ]
     return dt.date(year, month, min(day.day, last[month - 1]))
 
 
@@ -81,7 +94,9 @@ def _fill_ready_dates(df: pd.DataFrame, calib: calibration.Calibration) -> pd.Da
     travel = TravelModel().table("office")["travel_minutes"]
     out = df.copy()
     ready_now = _ready_flags(out)
-    has_all = out["has_computer"].to_numpy(bool) & out["has_printer"].to_numpy(bool) & out["has_internet"].to_numpy(bool)
+    has_all = (
+        out["has_computer"].to_numpy(bool) & out["has_printer"].to_numpy(bool) & out["has_internet"].to_numpy(bool)
+    )
     facilities_date = [base if ok else add_months(base, procure) for ok in has_all]
     needs_training = out["certified_operators"].to_numpy() <= 0
     order = sorted(
@@ -124,7 +139,11 @@ def assumed_readiness(calib: calibration.Calibration | None = None) -> pd.DataFr
     rng = np.random.default_rng(int(c["readiness_seed"]))
     u = rng.random((len(vil), 4))
     kel = vil["village_type"].to_numpy() == "kelurahan"
-    p_net = np.where(centre_km <= float(c["internet_near_km"]), float(c["share_with_internet_near"]), float(c["share_with_internet_far"]))
+    p_net = np.where(
+        centre_km <= float(c["internet_near_km"]),
+        float(c["share_with_internet_near"]),
+        float(c["share_with_internet_far"]),
+    )
     computer = kel | (u[:, 0] < float(c["share_with_computer"]))
     printer = kel | (u[:, 1] < float(c["share_with_printer"]))
     internet = kel | (u[:, 2] < p_net)
@@ -189,7 +208,9 @@ def read_readiness_csv(path: str | Path, calib: calibration.Calibration | None =
             try:
                 row["ready_date"] = dt.date.fromisoformat(date_text)
             except ValueError:
-                raise SakeraInputError(f"{date_text!r} is not a date (YYYY-MM-DD)", source=name, location=f"row {i}, ready_date") from None
+                raise SakeraInputError(
+                    f"{date_text!r} is not a date (YYYY-MM-DD)", source=name, location=f"row {i}, ready_date"
+                ) from None
         else:
             row["ready_date"] = None
         rows[code] = row
@@ -198,53 +219,53 @@ def read_readiness_csv(path: str | Path, calib: calibration.Calibration | None =
         table.append(
             rows.get(
                 code,
-                {"village_code": code, "has_computer": False, "has_printer": False, "has_internet": False, "certified_operators": 0, "ready_date": None},
+                {
+                    "village_code": code,
+                    "has_computer": False,
+                    "has_printer": False,
+                    "has_internet": False,
+                    "certified_operators": 0,
+                    "ready_date": None,
+                },
             )
         )
     df = pd.DataFrame(table)
     base = dt.date.fromisoformat(str((calib or calibration.load("plan"))["readiness_base_date"]))
     ready = _ready_flags(df)
-    df["ready_date"] = [d if d is not None else (base if ok else None) for d, ok in zip(df["ready_date"], ready)]
+    df["ready_date"] = [
+        d if d is not None else (base if ok else None) for d, ok in zip(df["ready_date"], ready, strict=True)
+    ]
     return df[list(READINESS_COLUMNS)]
 
 
-def _from_store(db: str) -> pd.DataFrame:
-    """Readiness from the training database (certified operators); facilities from the assumed table."""
+def certified_from_store(db: str) -> pd.Series:
+    """Certified operators per village from the training database (``store.attempts.readiness``)."""
     try:
-        from ..store import attempts  # type: ignore[attr-defined]
+        from ..store.attempts import readiness as store_readiness
     except ImportError as exc:
-        raise SakeraInputError(f"the training database is not available in this installation ({exc})", location="--db") from None
-    fn = getattr(attempts, "readiness", None)
-    if fn is None:
-        raise SakeraInputError("this installation's store has no readiness() function", location="--db")
-    try:
-        got = fn(db)
-    except TypeError:
-        from ..store import db as store_db  # type: ignore[attr-defined]
-
-        with store_db.session(db) as session:  # pragma: no cover - depends on the store's final API
-            got = fn(session)
-    got = pd.DataFrame(got)
-    base = assumed_readiness()
-    if "village_code" not in got.columns:
-        raise SakeraInputError("store readiness() returned no village_code column", location="--db")
-    merged = base.drop(columns=["certified_operators", "ready_date"]).merge(got, on="village_code", how="left", suffixes=("", "_db"))
-    for fac in FACILITIES:
-        col = f"has_{fac}_db"
-        if col in merged:
-            merged[f"has_{fac}"] = merged[col].fillna(merged[f"has_{fac}"]).astype(bool)
-    if "certified_operators" not in merged:
-        merged["certified_operators"] = merged.get("ready", pd.Series(False, index=merged.index)).fillna(False).astype("int64")
-    merged["certified_operators"] = merged["certified_operators"].fillna(0).astype("int64")
-    if "ready_date" not in merged:
-        merged["ready_date"] = None
-    return _fill_ready_dates(merged, calibration.load("plan"))[list(READINESS_COLUMNS)]
+        raise SakeraInputError(
+            f"the training database is not available in this installation ({exc})", location="--db"
+        ) from None
+    table = store_readiness(db)
+    return table.set_index("village_code")["certified_operators"].astype("int64")
 
 
 def load_readiness(source: str | Path | None = None, db: str | None = None) -> pd.DataFrame:
-    """Readiness table from the database ``db``, a CSV ``source`` or the assumed rule (``None``/``"assumed"``)."""
-    if db:
-        return _from_store(db)
+    """Readiness table from a CSV ``source`` or the assumed rule (``None``/``"assumed"``).
+
+    With ``db`` (a training-database URL), the certified operators come from the database instead:
+    facilities still come from ``source`` (the database records who is certified, not computers),
+    a village is ready from ``readiness_base_date`` when it has everything, and otherwise has no
+    ready date.
+    """
     if source is None or str(source) == "assumed":
-        return assumed_readiness()
-    return read_readiness_csv(source)
+        table = assumed_readiness()
+    else:
+        table = read_readiness_csv(source)
+    if db:
+        counts = certified_from_store(db)
+        table = table.copy()
+        table["certified_operators"] = table["village_code"].map(counts).fillna(0).astype("int64")
+        base = dt.date.fromisoformat(str(calibration.load("plan")["readiness_base_date"]))
+        table["ready_date"] = [base if ok else None for ok in _ready_flags(table)]
+    return table

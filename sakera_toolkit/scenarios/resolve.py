@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import SakeraInputError
 from .spec import hours_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -55,7 +54,9 @@ def _apply_rule(rule: SelectionRule, phase: Phase, pool: pd.DataFrame) -> list[t
     elif rule.by == "readiness":
         limit = rule.until or phase.date
         df = df[pd.to_datetime(df["ready_date"]).dt.date <= limit]
-        df = df.sort_values(["ready_date", "travel_minutes", "village_code"], ascending=[True, False, True], kind="stable")
+        df = df.sort_values(
+            ["ready_date", "travel_minutes", "village_code"], ascending=[True, False, True], kind="stable"
+        )
     else:  # kecamatan, all
         df = df.sort_values("village_code", kind="stable")
     if rule.per_kecamatan is not None:
@@ -63,7 +64,7 @@ def _apply_rule(rule: SelectionRule, phase: Phase, pool: pd.DataFrame) -> list[t
     if rule.count is not None:
         df = df.head(rule.count)
     out = []
-    for code, ready in zip(df["village_code"], df["ready_date"]):
+    for code, ready in zip(df["village_code"], df["ready_date"], strict=True):
         when = phase.date
         if rule.by == "readiness" and rule.until is not None:
             when = max(phase.date, pd.Timestamp(ready).date())
@@ -95,7 +96,7 @@ def go_live_dates(scenario: Scenario, readiness: pd.DataFrame | None = None) -> 
     """Village code -> go-live date (villages that never go live are left out)."""
     df = village_frame(scenario, readiness)
     df = df[df["go_live_date"].notna()]
-    return {code: ts.date() for code, ts in zip(df["village_code"], df["go_live_date"])}
+    return {code: ts.date() for code, ts in zip(df["village_code"], df["go_live_date"], strict=True)}
 
 
 def _day(scenario: Scenario, when: dt.date) -> int:
@@ -131,7 +132,14 @@ def flow_kwargs(scenario: Scenario, readiness: pd.DataFrame | None = None) -> di
                 value = {**{code: default for code in live}, **{c: v for c, v in value.items() if c != "default"}}
         if value is not None:
             kw[name] = value
-    for name in ("office_skill", "office_counters", "office_verifiers", "mpp_counters", "kecamatan_points", "leave_days_per_year"):
+    for name in (
+        "office_skill",
+        "office_counters",
+        "office_verifiers",
+        "mpp_counters",
+        "kecamatan_points",
+        "leave_days_per_year",
+    ):
         if getattr(s, name) is not None:
             kw[name] = getattr(s, name)
 

@@ -117,7 +117,9 @@ class _Ctx:
             # fall back to the closest parent that has a line
             parent = path
             while parent and line is None:
-                parent = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", parent) if re.search(r"(\.[^.\[]+|\[\d+\])$", parent) else ""
+                parent = (
+                    re.sub(r"(\.[^.\[]+|\[\d+\])$", "", parent) if re.search(r"(\.[^.\[]+|\[\d+\])$", parent) else ""
+                )
                 line = self.lines.get(parent)
         loc = f"{path} (line {line})" if line is not None and path else (path or None)
         return SakeraInputError(message, source=self.source, location=loc)
@@ -146,7 +148,11 @@ def _int(ctx: _Ctx, value: Any, path: str, minimum: int | None = 0, allow_none: 
         if allow_none:
             return None
         raise ctx.error(path, "is required")
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not value.is_integer())
+    ):
         raise ctx.error(path, f"{value!r} is not a whole number")
     value = int(value)
     if minimum is not None and value < minimum:
@@ -155,7 +161,9 @@ def _int(ctx: _Ctx, value: Any, path: str, minimum: int | None = 0, allow_none: 
     return value
 
 
-def _float(ctx: _Ctx, value: Any, path: str, minimum: float = 0.0, strict: bool = False, maximum: float | None = None) -> float | None:
+def _float(
+    ctx: _Ctx, value: Any, path: str, minimum: float = 0.0, strict: bool = False, maximum: float | None = None
+) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -295,7 +303,7 @@ def _kecamatan(ctx: _Ctx, value: Any, path: str) -> str:
     text = str(value).strip()
     if text in set(dis["district_code"]):
         return text
-    by_name = {n.lower(): c for n, c in zip(dis["district_name"], dis["district_code"])}
+    by_name = {n.lower(): c for n, c in zip(dis["district_name"], dis["district_code"], strict=True)}
     if text.lower() in by_name:
         return by_name[text.lower()]
     raise ctx.error(path, f"unknown kecamatan {text!r}")
@@ -305,7 +313,11 @@ def _per_village(ctx: _Ctx, value: Any, path: str, kind: str) -> int | float | d
     """A number, or a mapping ``{default: n, <village code>: n}``."""
     if value is None:
         return None
-    conv = (lambda v, p: _int(ctx, v, p, minimum=1)) if kind == "int" else (lambda v, p: _float(ctx, v, p, minimum=0.0, maximum=1.0))
+    conv = (
+        (lambda v, p: _int(ctx, v, p, minimum=1))
+        if kind == "int"
+        else (lambda v, p: _float(ctx, v, p, minimum=0.0, maximum=1.0))
+    )
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
@@ -592,7 +604,20 @@ def _node_lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
             _node_lines(item, f"{path}[{i}]", out)
 
 
-_TOP = ("name", "description", "horizon", "rollout", "staff", "calendar", "blanko", "outages", "server", "demand", "travel", "calibration")
+_TOP = (
+    "name",
+    "description",
+    "horizon",
+    "rollout",
+    "staff",
+    "calendar",
+    "blanko",
+    "outages",
+    "server",
+    "demand",
+    "travel",
+    "calibration",
+)
 
 
 def _parse(data: Any, ctx: _Ctx) -> Scenario:
@@ -610,7 +635,13 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         dd = _mapping(ctx, desc_raw, "description", ("id", "en"))
         description = Description(id=str(dd.get("id") or ""), en=str(dd.get("en") or ""))
 
-    h = _mapping(ctx, d["horizon"], "horizon", ("start_date", "days", "warmup_days", "population_year"), required=("start_date", "days"))
+    h = _mapping(
+        ctx,
+        d["horizon"],
+        "horizon",
+        ("start_date", "days", "warmup_days", "population_year"),
+        required=("start_date", "days"),
+    )
     horizon = Horizon(
         start_date=_date(ctx, h["start_date"], "horizon.start_date"),
         days=_int(ctx, h["days"], "horizon.days", minimum=1, allow_none=False),
@@ -618,7 +649,9 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         population_year=_int(ctx, h.get("population_year"), "horizon.population_year", minimum=1990),
     )
     if horizon.warmup_days is not None and horizon.warmup_days >= horizon.days:
-        raise ctx.error("horizon.warmup_days", f"{horizon.warmup_days} must be shorter than horizon.days ({horizon.days})")
+        raise ctx.error(
+            "horizon.warmup_days", f"{horizon.warmup_days} must be shorter than horizon.days ({horizon.days})"
+        )
     if horizon.population_year is not None and horizon.population_year > 2100:
         raise ctx.error("horizon.population_year", f"{horizon.population_year} is outside 1990-2100")
 
@@ -632,28 +665,52 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         office_counters=_int(ctx, s.get("office_counters"), "staff.office_counters", minimum=1),
         office_verifiers=_int(ctx, s.get("office_verifiers"), "staff.office_verifiers", minimum=1),
         mpp_counters=_int(ctx, s.get("mpp_counters"), "staff.mpp_counters"),
-        kecamatan_points=s.get("kecamatan_points") if isinstance(s.get("kecamatan_points"), bool) else _int(ctx, s.get("kecamatan_points"), "staff.kecamatan_points"),
+        kecamatan_points=s.get("kecamatan_points")
+        if isinstance(s.get("kecamatan_points"), bool)
+        else _int(ctx, s.get("kecamatan_points"), "staff.kecamatan_points"),
         leave_days_per_year=_float(ctx, s.get("leave_days_per_year"), "staff.leave_days_per_year", maximum=366.0),
     )
 
     c = _mapping(ctx, d.get("calendar"), "calendar", tuple(f.name for f in dataclasses.fields(Calendar)))
     holidays = None
     if c.get("holidays") is not None:
-        holidays = tuple(sorted({_date(ctx, v, f"calendar.holidays[{i}]") for i, v in enumerate(_list(ctx, c["holidays"], "calendar.holidays"))}))
+        holidays = tuple(
+            sorted(
+                {
+                    _date(ctx, v, f"calendar.holidays[{i}]")
+                    for i, v in enumerate(_list(ctx, c["holidays"], "calendar.holidays"))
+                }
+            )
+        )
     signing = None
     if c.get("signing_times") is not None:
-        items = [_time(ctx, v, f"calendar.signing_times[{i}]") for i, v in enumerate(_list(ctx, c["signing_times"], "calendar.signing_times"))]
+        items = [
+            _time(ctx, v, f"calendar.signing_times[{i}]")
+            for i, v in enumerate(_list(ctx, c["signing_times"], "calendar.signing_times"))
+        ]
         if items != sorted(items) or len(set(items)) != len(items):
             raise ctx.error("calendar.signing_times", "times must be in increasing order without repeats")
         signing = tuple(items)
     work_hours = _span(ctx, c.get("work_hours"), "calendar.work_hours")
     break_hours = _span(ctx, c.get("break_hours"), "calendar.break_hours")
-    if break_hours is not None and work_hours is not None and not (work_hours[0] < break_hours[0] and break_hours[1] < work_hours[1]):
-        raise ctx.error("calendar.break_hours", f"{list(break_hours)} must lie inside calendar.work_hours {list(work_hours)}")
+    if (
+        break_hours is not None
+        and work_hours is not None
+        and not (work_hours[0] < break_hours[0] and break_hours[1] < work_hours[1])
+    ):
+        raise ctx.error(
+            "calendar.break_hours", f"{list(break_hours)} must lie inside calendar.work_hours {list(work_hours)}"
+        )
     working_days = _weekdays(ctx, c.get("working_days"), "calendar.working_days")
     if working_days is not None and not working_days:
         raise ctx.error("calendar.working_days", "needs at least one working day")
-    calendar = Calendar(working_days=working_days, work_hours=work_hours, break_hours=break_hours, holidays=holidays, signing_times=signing)
+    calendar = Calendar(
+        working_days=working_days,
+        work_hours=work_hours,
+        break_hours=break_hours,
+        holidays=holidays,
+        signing_times=signing,
+    )
 
     b = _mapping(ctx, d.get("blanko"), "blanko", tuple(f.name for f in dataclasses.fields(Blanko)))
     initial = None
@@ -698,7 +755,11 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
     travel = Travel(mode=mode, courier_weekdays=_weekdays(ctx, t.get("courier_weekdays"), "travel.courier_weekdays"))
 
     sv = _mapping(ctx, d.get("server"), "server", ("random_outages_per_year",))
-    server = Server(random_outages_per_year=_float(ctx, sv.get("random_outages_per_year"), "server.random_outages_per_year", maximum=365.0))
+    server = Server(
+        random_outages_per_year=_float(
+            ctx, sv.get("random_outages_per_year"), "server.random_outages_per_year", maximum=365.0
+        )
+    )
 
     calib_file = None
     if d.get("calibration") is not None:
@@ -737,7 +798,9 @@ def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
         if not p.is_absolute() and ctx.base_dir is not None:
             p = ctx.base_dir / p
         if not p.exists():
-            raise ctx.error("rollout.readiness", f"readiness file {readiness!r} not found (use 'assumed' or a CSV path)")
+            raise ctx.error(
+                "rollout.readiness", f"readiness file {readiness!r} not found (use 'assumed' or a CSV path)"
+            )
         from .readiness import read_readiness_csv
 
         read_readiness_csv(p)  # validate now so errors name the CSV, row and field
@@ -749,7 +812,10 @@ def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
         ph = _mapping(ctx, item, p, ("date", "villages", "select", "name"), required=("date",))
         date = _date(ctx, ph["date"], f"{p}.date")
         if phases and date < phases[-1].date:
-            raise ctx.error(f"{p}.date", f"{date} is before rollout.phases[{i - 1}].date {phases[-1].date} (phases must be in date order)")
+            raise ctx.error(
+                f"{p}.date",
+                f"{date} is before rollout.phases[{i - 1}].date {phases[-1].date} (phases must be in date order)",
+            )
         codes: list[str] = []
         raw_villages = ph.get("villages")
         for j, code in enumerate(_list(ctx, raw_villages, f"{p}.villages")):
@@ -766,17 +832,39 @@ def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
             rules.append(_parse_rule(ctx, rule, f"{p}.select[{j}]", date))
         if not codes and not rules:
             raise ctx.error(p, "a phase needs 'villages' or 'select'")
-        phases.append(Phase(date=date, villages=tuple(codes), select=tuple(rules), name=None if ph.get("name") is None else str(ph["name"])))
+        phases.append(
+            Phase(
+                date=date,
+                villages=tuple(codes),
+                select=tuple(rules),
+                name=None if ph.get("name") is None else str(ph["name"]),
+            )
+        )
     return Rollout(phases=tuple(phases), readiness=readiness)
 
 
 def _parse_rule(ctx: _Ctx, raw: Any, path: str, phase_date: dt.date) -> SelectionRule:
-    r = _mapping(ctx, raw, path, ("by", "count", "order", "village_type", "kecamatan", "per_kecamatan", "until"), required=("by",))
+    r = _mapping(
+        ctx,
+        raw,
+        path,
+        ("by", "count", "order", "village_type", "kecamatan", "per_kecamatan", "until"),
+        required=("by",),
+    )
     by = _choice(ctx, r["by"], f"{path}.by", SELECT_BY)
     order = None
     if r.get("order") is not None:
         order = _choice(ctx, r["order"], f"{path}.order", ("descending", "ascending"))
-    kec = tuple(_kecamatan(ctx, v, f"{path}.kecamatan[{i}]") for i, v in enumerate(_list(ctx, r.get("kecamatan") if not isinstance(r.get("kecamatan"), str) else [r["kecamatan"]], f"{path}.kecamatan")))
+    kec = tuple(
+        _kecamatan(ctx, v, f"{path}.kecamatan[{i}]")
+        for i, v in enumerate(
+            _list(
+                ctx,
+                r.get("kecamatan") if not isinstance(r.get("kecamatan"), str) else [r["kecamatan"]],
+                f"{path}.kecamatan",
+            )
+        )
+    )
     if by == "kecamatan" and not kec:
         raise ctx.error(f"{path}.kecamatan", "is required when by: kecamatan")
     until = None

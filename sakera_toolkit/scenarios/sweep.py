@@ -38,7 +38,7 @@ import yaml
 from ..errors import SakeraInputError
 from .spec import Scenario
 
-__all__ = ["parse_vary", "grid", "cell_key", "run_cell", "sweep", "SweepResult", "parts_dir", "warm_up"]
+__all__ = ["parse_vary", "grid", "cell_key", "run_cell", "run_params", "sweep", "SweepResult", "parts_dir", "warm_up"]
 
 
 def parse_vary(items: Sequence[str]) -> dict[str, list[Any]]:
@@ -74,7 +74,7 @@ def parse_vary(items: Sequence[str]) -> dict[str, list[Any]]:
 def grid(vary: dict[str, list[Any]]) -> list[dict[str, Any]]:
     """Cartesian product of the varied values, first path slowest; ``[{}]`` when nothing varies."""
     paths = list(vary)
-    return [dict(zip(paths, combo)) for combo in itertools.product(*(vary[p] for p in paths))]
+    return [dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(vary[p] for p in paths))]
 
 
 def _fingerprint(scenario: Scenario) -> str:
@@ -84,7 +84,9 @@ def _fingerprint(scenario: Scenario) -> str:
 
 def cell_key(scenario_fingerprint: str, values: dict[str, Any], replications: int, seed: int) -> str:
     """Stable identifier of a cell (16 hex digits)."""
-    text = json.dumps({"s": scenario_fingerprint, "v": values, "r": replications, "seed": seed}, sort_keys=True, default=str)
+    text = json.dumps(
+        {"s": scenario_fingerprint, "v": values, "r": replications, "seed": seed}, sort_keys=True, default=str
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -93,7 +95,25 @@ def parts_dir(out: str | Path) -> Path:
     return Path(str(out) + ".parts")
 
 
-def run_cell(scenario: Scenario, values: dict[str, Any], replications: int, seed: int, runner: Callable | None = None) -> pd.DataFrame:
+def run_params(
+    flow_kwargs: dict[str, Any], scenario_name: str, replications: int, seed: int, runner: Callable | None = None
+) -> pd.DataFrame:
+    """Simulate resolved engine parameters (what a Dask worker runs); same table as :func:`run_cell`."""
+    from ..sim import FlowParams
+
+    if runner is None:
+        from ..sim import run as runner
+    result = runner(FlowParams(**flow_kwargs), seed=seed, replications=replications, progress=False)
+    kpis = result.kpis.copy()
+    if "replication" not in kpis.columns:
+        kpis.insert(0, "replication", range(len(kpis)))
+    kpis.insert(0, "scenario", scenario_name)
+    return kpis.reset_index(drop=True)
+
+
+def run_cell(
+    scenario: Scenario, values: dict[str, Any], replications: int, seed: int, runner: Callable | None = None
+) -> pd.DataFrame:
     """Simulate one cell: ``scenario`` with ``values`` set, all replications, per-replication KPIs."""
     from .compare import simulate_kpis
 
@@ -102,7 +122,14 @@ def run_cell(scenario: Scenario, values: dict[str, Any], replications: int, seed
 
 def warm_up(scenario: Scenario | str = "oct-2021") -> bool:
     """Run a two-day simulation so that a fresh worker process has imported and compiled the engine."""
-    run_cell(scenario if isinstance(scenario, Scenario) else __import__("sakera_toolkit.scenarios", fromlist=["load"]).load(scenario), {"horizon.days": 3, "horizon.warmup_days": 1}, 1, 0)
+    run_cell(
+        scenario
+        if isinstance(scenario, Scenario)
+        else __import__("sakera_toolkit.scenarios", fromlist=["load"]).load(scenario),
+        {"horizon.days": 3, "horizon.warmup_days": 1},
+        1,
+        0,
+    )
     return True
 
 
@@ -135,7 +162,15 @@ class SweepResult:
         rows = []
         for path in self.varied:
             means = self.frame.groupby(path, sort=True)[kpi].mean()
-            rows.append({"parameter": path, "low_value": means.index[0], "high_value": means.index[-1], "kpi_at_low": means.iloc[0], "kpi_at_high": means.iloc[-1]})
+            rows.append(
+                {
+                    "parameter": path,
+                    "low_value": means.index[0],
+                    "high_value": means.index[-1],
+                    "kpi_at_low": means.iloc[0],
+                    "kpi_at_high": means.iloc[-1],
+                }
+            )
         out = pd.DataFrame(rows)
         if len(out):
             out["swing"] = (out["kpi_at_high"] - out["kpi_at_low"]).abs()
@@ -213,12 +248,18 @@ def sweep(
     if workers < 0:
         raise SakeraInputError(f"workers must be >= 0, got {workers}", location="--workers")
     cells = grid(vary)
-    # validate every combination before starting any work (errors name the path and value)
+    # resolve and validate every combination here, before starting any work (errors name the path
+    # and value); workers then only receive engine parameters, so they need no scenario files
+    from ..sim import FlowParams
+
+    cell_params = []
     for values in cells:
         try:
-            base.with_values(values).flow_kwargs()
+            kwargs = base.with_values(values).flow_kwargs()
+            FlowParams(**kwargs)
         except SakeraInputError as exc:
             raise SakeraInputError(f"{values}: {exc}", location="--vary") from None
+        cell_params.append(kwargs)
     fp = _fingerprint(base)
     keys = [cell_key(fp, values, replications, seed) for values in cells]
     folder = parts_dir(out) if out is not None else None
@@ -250,9 +291,11 @@ def sweep(
     try:
         if pending and workers == 0 and scheduler is None and client is None:
             for i in pending:
-                finished(i, run_cell(base, cells[i], replications, seed, runner))
+                finished(i, run_params(cell_params[i], base.name, replications, seed, runner))
         elif pending:
-            _run_on_dask(base, cells, pending, replications, seed, workers, scheduler, runner, finished, client)
+            _run_on_dask(
+                base.name, cell_params, pending, replications, seed, workers, scheduler, runner, finished, client
+            )
     finally:
         if bar is not None:
             bar.close()
@@ -282,19 +325,19 @@ def sweep(
     )
 
 
-def _run_on_dask(base, cells, pending, replications, seed, workers, scheduler, runner, finished, client=None) -> None:
+def _run_on_dask(
+    name, cell_params, pending, replications, seed, workers, scheduler, runner, finished, client=None
+) -> None:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None
     own_client = client is None
-    if client is not None:
-        pass
-    elif scheduler is None:
+    if client is None and scheduler is None:
         cluster = LocalCluster(
             n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
         )
         client = Client(cluster)
-    else:
+    elif client is None:
         try:
             client = Client(scheduler, timeout=30)
         except OSError as exc:
@@ -302,7 +345,16 @@ def _run_on_dask(base, cells, pending, replications, seed, workers, scheduler, r
     try:
         futures = {}
         for i in pending:
-            fut = client.submit(run_cell, base, cells[i], replications, seed, runner, pure=False, key=f"sakera-cell-{i}-{time.time_ns()}")
+            fut = client.submit(
+                run_params,
+                cell_params[i],
+                name,
+                replications,
+                seed,
+                runner,
+                pure=False,
+                key=f"sakera-cell-{i}-{time.time_ns()}",
+            )
             futures[fut] = i
         for fut in as_completed(futures):
             finished(futures[fut], fut.result())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,7 @@ from .. import demand
 from ..registry import districts, village_population, villages
 from .calendars import build_calendars, draw_outages
 from .channel import CHANNELS, DESA, KECAMATAN, MPP, OFFICE, ChannelPolicy, TripCosts
-from .kernel import serve_groups
+from .kernel import serve_groups, visit_summary
 from .params import SERVICE_IDS, FlowParams
 from .printing import next_instant, print_cards
 from .result import SimResult
@@ -53,6 +54,16 @@ class _Static:
     dcal: object  # demand calibration
 
 
+@lru_cache(maxsize=8)
+def _trip_costs(codes: tuple[str, ...], mode: str | None, village_trip_minutes: float) -> TripCosts:
+    return TripCosts.from_travel(codes, mode, village_trip_minutes)
+
+
+@lru_cache(maxsize=8)
+def _population(year: int, codes: tuple[str, ...]) -> pd.Series:
+    return village_population(year).reindex(list(codes))
+
+
 def _catalogue_flags():
     from ..services import load_catalogue
 
@@ -71,7 +82,7 @@ def _prepare(params: FlowParams) -> _Static:
     district_codes = tuple(dis["district_code"])
     district_of = pd.Index(district_codes).get_indexer(vil["district_code"])
     card, biometric, blanko = _catalogue_flags()
-    trips = TripCosts.from_travel(codes, params.travel_mode, float(fc["village_trip_minutes"]))
+    trips = _trip_costs(codes, params.travel_mode, float(fc["village_trip_minutes"]))
     offered = np.ones((len(SERVICE_IDS), 4), dtype=bool)
     offered[:, MPP] = np.isin(SERVICE_IDS, list(fc["mpp_services"])) & (params.mpp_counters > 0)
     offered[:, KECAMATAN] = np.isin(SERVICE_IDS, list(fc["kecamatan_services"])) & (params.kecamatan_counters() > 0)
@@ -90,7 +101,7 @@ def _prepare(params: FlowParams) -> _Static:
         codes=codes,
         district_of=district_of,
         district_codes=district_codes,
-        population=village_population(params.population_year).reindex(list(codes)),
+        population=_population(params.population_year, codes),
         rate=demand.rates(params.demand_overrides, params.demand_scale, params.demand_calibration()),
         dcal=params.demand_calibration(),
         operators=params.per_village("operators_per_village", codes).astype(np.int64),
@@ -112,23 +123,35 @@ def _lognormal(mean: np.ndarray, cv: float, z: np.ndarray) -> np.ndarray:
     return mean * np.exp(np.sqrt(sigma2) * z - sigma2 / 2.0)
 
 
-def _visit_summary(n: int, visits: dict, horizon: float):
-    """Per request: first start, last end, last round and visits started within the horizon."""
-    req, rnd = visits["request"], visits["round"]
-    order = np.lexsort((rnd, req))
-    req, rnd = req[order], rnd[order]
-    start, end = visits["start"][order], visits["end"][order]
-    first_start = np.full(n, np.nan)
-    last_end = np.full(n, np.nan)
-    last_round = np.full(n, -1, dtype=np.int64)
-    if len(req):
-        boundary = np.flatnonzero(np.r_[True, req[1:] != req[:-1]])
-        last = np.r_[boundary[1:] - 1, len(req) - 1]
-        first_start[req[boundary]] = start[boundary]
-        last_end[req[last]] = end[last]
-        last_round[req[last]] = rnd[last]
-    count = np.bincount(req[start < horizon], minlength=n)
-    return first_start, last_end, last_round, count
+def _retry_draws(rng, mean, cv, p_fail, p_return, delay_mean, rounds, last_round_passes):
+    """Service times, failures and retry delays for visit rounds, shape ``(n, rounds)``.
+
+    Round 0 is drawn for every request (so scenarios sharing a seed share these draws); later
+    rounds only for requests that failed and came back. One uniform decides a round: it fails if
+    ``u < p_fail`` and the citizen (or operator) comes back if ``u < p_fail * p_return``.
+    Rounds never reached hold NaN service times.
+    """
+    n = len(mean)
+    service = np.full((n, rounds), np.nan)
+    fail = np.zeros((n, rounds), dtype=bool)
+    delay = np.full((n, rounds), np.nan)
+    p_fail = np.broadcast_to(np.asarray(p_fail, dtype=float), (n,))
+    active = np.arange(n)
+    for k in range(rounds):
+        z = rng.standard_normal(len(active))
+        u = rng.random(len(active))
+        service[active, k] = _lognormal(mean[active], cv, z)
+        pf = p_fail[active]
+        f = u < pf
+        if last_round_passes and k == rounds - 1:
+            f[:] = False
+        fail[active, k] = f
+        back = active[f & (u < pf * p_return)]
+        delay[back, k] = rng.exponential(delay_mean, len(back))
+        active = back
+        if not len(active):
+            break
+    return service, fail, delay
 
 
 def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence, replication: int) -> dict:
@@ -184,17 +207,24 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
     mean_min = st.desk_minutes[service] * np.where(channel == DESA, 1.0, float(fc["office_minutes_factor"]))
     mean_min = mean_min + np.where((channel != DESA) & st.biometric[service], float(fc["biometric_minutes"]), 0.0)
     mean_min = mean_min * (1.0 + slowdown * (1.0 - skill))
-    g_desk = rng["desk"]
-    z = g_desk.standard_normal((n, R))
-    fail = g_desk.random((n, R)) < float(fc["incomplete_probability"])
-    comes_back = g_desk.random((n, R)) < float(fc["return_probability"])
-    delay = np.where(comes_back, g_desk.exponential(float(fc["return_delay_days"]), (n, R)), np.nan)
-    desk_service = _lognormal(mean_min[:, None], float(fc["handling_cv"]), z) * MINUTES
-    walk_in = np.flatnonzero(~backlog)
-    dv = serve_groups(group[walk_in], arrival[walk_in], desk_service[walk_in], servers, cal.service, None, fail[walk_in], delay[walk_in])
+    desk_service, fail, delay = _retry_draws(
+        rng["desk"],
+        mean_min * MINUTES,
+        float(fc["handling_cv"]),
+        float(fc["incomplete_probability"]),
+        float(fc["return_probability"]),
+        float(fc["return_delay_days"]),
+        R,
+        last_round_passes=False,
+    )
+    walk_in = np.flatnonzero(~backlog) if backlog.any() else np.arange(n)
+    if len(walk_in) == n:
+        dv = serve_groups(group, arrival, desk_service, servers, cal.service, None, fail, delay)
+    else:
+        dv = serve_groups(group[walk_in], arrival[walk_in], desk_service[walk_in], servers, cal.service, None, fail[walk_in], delay[walk_in])
     dv_request = walk_in[dv["request"]]
     dv = {**dv, "request": dv_request, "group": group[dv_request], "work": desk_service[dv_request, dv["round"]]}
-    desk_start, desk_end, desk_round, desk_visits = _visit_summary(n, dv, H)
+    desk_start, desk_end, desk_round, desk_visits = visit_summary(n, dv, H)
     last_failed = np.zeros(n, dtype=bool)
     has = desk_round >= 0
     last_failed[has] = fail[has, desk_round[has]]
@@ -209,14 +239,18 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
 
     # -- back-office verification with rejection and rework ----------------------------------
     Rv = int(fc["max_verifications"])
-    g_back = rng["backoffice"]
-    zv = g_back.standard_normal((n, Rv))
     e0, e1 = float(fc["error_rate_skill0"]), float(fc["error_rate_skill1"])
     err = e0 + (e1 - e0) * skill
-    reject = g_back.random((n, Rv)) < err[:, None]
-    reject[:, -1] = False  # the last attempt is accepted
-    rework = g_back.exponential(float(fc["rework_delay_days"]), (n, Rv))
-    verify_service = _lognormal(np.full((n, 1), float(fc["verify_minutes"])), float(fc["handling_cv"]), zv) * MINUTES
+    verify_service, reject, rework = _retry_draws(
+        rng["backoffice"],
+        np.full(n, float(fc["verify_minutes"]) * MINUTES),
+        float(fc["handling_cv"]),
+        err,
+        1.0,
+        float(fc["rework_delay_days"]),
+        Rv,
+        last_round_passes=True,
+    )
     entering = np.flatnonzero(np.isfinite(upload_end))
     vv = serve_groups(
         np.zeros(len(entering), np.int64),
@@ -230,7 +264,7 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
     )
     vv_request = entering[vv["request"]]
     vv = {**vv, "request": vv_request, "work": verify_service[vv_request, vv["round"]]}
-    verify_start, verify_end, verify_round, verifications = _visit_summary(n, vv, H)
+    verify_start, verify_end, verify_round, verifications = visit_summary(n, vv, H)
     verify_end = np.where(np.isnan(verify_end), np.inf, verify_end)
 
     # -- TTE signing in batches -----------------------------------------------------------------
@@ -315,13 +349,16 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         "office_only_cost_idr": base_trips * st.trips.cost_idr[village, OFFICE],
     }
 
-    from .timeseries import daily
+    from .timeseries import resource_usage
 
-    ts = daily(params, st, cal, raw, dv, vv, exit_time, card, stock_eod, stockout, ordered, replication)
     return {
         "raw": raw,
         "static": st,
-        "timeseries": ts,
+        "usage": resource_usage(params, st, cal, dv, vv),
+        "card": card,
+        "stock_eod": stock_eod,
+        "stockout": stockout,
+        "ordered": ordered,
         "calendars": cal,
         "exit_time": exit_time,
         "exit_unclipped": np.minimum(completion, abandoned_at),

@@ -25,7 +25,7 @@ from numba import njit
 
 from ..errors import SakeraInputError
 
-__all__ = ["multi_server_fifo", "serve_groups", "Calendar", "always_open"]
+__all__ = ["multi_server_fifo", "serve_groups", "visit_summary", "Calendar", "always_open"]
 
 
 @njit(cache=True)
@@ -387,7 +387,11 @@ def serve_groups(
     servers = np.ascontiguousarray(servers, dtype=np.int64)
     if (servers < 1).any():
         raise SakeraInputError("every group needs at least one server", location="servers")
-    order = np.lexsort((arrival, group))
+    if n > 1 and (arrival[1:] >= arrival[:-1]).all():
+        small = np.int16 if calendar.groups < 2**15 else np.int64  # 16-bit keys sort by radix
+        order = np.argsort(group.astype(small), kind="stable")  # keeps arrival order within groups
+    else:
+        order = np.lexsort((arrival, group))
     counts = np.bincount(group, minlength=calendar.groups)
     gptr = np.zeros(calendar.groups + 1, dtype=np.int64)
     np.cumsum(counts, out=gptr[1:])
@@ -408,3 +412,26 @@ def serve_groups(
         calendar.cum,
     )
     return {"request": order[req], "round": rnd, "arrival": arr, "start": start, "end": end}
+
+
+@njit(cache=True)
+def _visit_summary(n, req, rnd, start, end, horizon):
+    first_start = np.full(n, np.nan)
+    last_end = np.full(n, np.nan)
+    last_round = np.full(n, -1, dtype=np.int64)
+    count = np.zeros(n, dtype=np.int64)
+    for v in range(req.shape[0]):
+        j = req[v]
+        if rnd[v] == 0:
+            first_start[j] = start[v]
+        if rnd[v] > last_round[j]:
+            last_round[j] = rnd[v]
+            last_end[j] = end[v]
+        if start[v] < horizon:
+            count[j] += 1
+    return first_start, last_end, last_round, count
+
+
+def visit_summary(n: int, visits: dict, horizon: float):
+    """Per customer: first start, end of the last visit, last round and visits started before ``horizon``."""
+    return _visit_summary(n, visits["request"], visits["round"], visits["start"], visits["end"], float(horizon))

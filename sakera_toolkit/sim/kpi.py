@@ -11,12 +11,23 @@ import pandas as pd
 
 from .channel import CHANNELS
 from .params import SERVICE_IDS
+from .timeseries import count_between
 
 __all__ = ["replication_kpis", "turnaround_table", "summarise"]
 
 
 def _q(x: np.ndarray, q: float) -> float:
     return float(np.quantile(x, q)) if len(x) else float("nan")
+
+
+def _sorted_q(x: np.ndarray, q: float) -> float:
+    """Quantile (linear interpolation, as numpy's default) of an already sorted array."""
+    if not len(x):
+        return float("nan")
+    pos = q * (len(x) - 1)
+    lo = int(np.floor(pos))
+    hi = min(lo + 1, len(x) - 1)
+    return float(x[lo] + (x[hi] - x[lo]) * (pos - lo))
 
 
 def _window(raw: dict, params) -> np.ndarray:
@@ -31,8 +42,10 @@ def _sla_observable(arrival: np.ndarray, params, workday_index: np.ndarray, n_da
     return workday_index[np.minimum(day, len(workday_index) - 1)] + n_days < wd_end
 
 
-def replication_kpis(raw: dict, timeseries: pd.DataFrame, params, fc, workday_index: np.ndarray) -> dict:
-    """KPIs of one replication (a flat dict of numbers) from its raw per-request arrays."""
+def replication_kpis(part: dict, params, fc) -> dict:
+    """KPIs of one replication (a flat dict of numbers) from its raw arrays (see ``flow.run_replication``)."""
+    raw = part["raw"]
+    workday_index = part["calendars"].workday_index
     w = _window(raw, params)
     out = raw["outcome"]  # 0 completed, 1 abandoned, 2 in_system
     ow = out[w]
@@ -51,16 +64,15 @@ def replication_kpis(raw: dict, timeseries: pd.DataFrame, params, fc, workday_in
     k["turnaround_median_days"] = _q(ta, 0.5)
     k["turnaround_p90_days"] = _q(ta, 0.9)
     k["turnaround_mean_days"] = float(ta.mean()) if len(ta) else float("nan")
-    ch = raw["channel"][done]
-    for code, c in enumerate(CHANNELS):
-        x = ta[ch == code]
-        k[f"turnaround_median_days.{c}"] = _q(x, 0.5)
-        k[f"turnaround_p90_days.{c}"] = _q(x, 0.9)
-    sv = raw["service"][done]
-    for code, s in enumerate(SERVICE_IDS):
-        x = ta[sv == code]
-        k[f"turnaround_median_days.{s}"] = _q(x, 0.5)
-        k[f"turnaround_p90_days.{s}"] = _q(x, 0.9)
+    for key, names in (("channel", CHANNELS), ("service", SERVICE_IDS)):
+        codes = raw[key][done]
+        order = np.lexsort((ta, codes))
+        sorted_ta = ta[order]
+        bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
+        for code, name in enumerate(names):
+            x = sorted_ta[bounds[code] : bounds[code + 1]]
+            k[f"turnaround_median_days.{name}"] = _sorted_q(x, 0.5)
+            k[f"turnaround_p90_days.{name}"] = _sorted_q(x, 0.9)
     n_sla = int(fc["sla_working_days"])
     obs = w & _sla_observable(raw["arrival"], params, workday_index, n_sla) & (out != 1)
     within = (out == 0) & (raw["working_days"] <= n_sla)
@@ -85,13 +97,15 @@ def replication_kpis(raw: dict, timeseries: pd.DataFrame, params, fc, workday_in
     k["desk_visits_per_request"] = float(raw["desk_visits"][w].sum() / n_w)
     ver = raw["verifications"][w]
     k["rejections_per_file"] = float((ver[ver > 0] - 1).mean()) if (ver > 0).any() else float("nan")
-    ts = timeseries[timeseries["day"].to_numpy() >= params.warmup_days]
+    w0, H = int(params.warmup_days), int(params.days)
+    usage = part["usage"]
     for res in ("desk", "counter", "verifier"):
-        cap = float(ts[f"capacity_{res}"].sum())
-        k[f"utilisation_{res}"] = float(ts[f"busy_{res}"].sum() / cap) if cap > 0 else float("nan")
-    k["stockout_days_ktp"] = int(ts["stockout_ktp"].sum())
-    k["stockout_days_kia"] = int(ts["stockout_kia"].sum())
-    k["verification_queue_mean"] = float(ts["verification_queue"].mean())
+        cap = float(usage[f"capacity_{res}"][w0:H].sum())
+        k[f"utilisation_{res}"] = float(usage[f"busy_{res}"][w0:H].sum() / cap) if cap > 0 else float("nan")
+    k["stockout_days_ktp"] = int(part["stockout"][0, w0:H].sum())
+    k["stockout_days_kia"] = int(part["stockout"][1, w0:H].sum())
+    vv = part["verify_visits"]
+    k["verification_queue_mean"] = float(count_between(vv["arrival"], vv["start"], H)[w0:H].mean())
     return k
 
 

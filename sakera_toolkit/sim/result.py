@@ -30,14 +30,28 @@ class SimResult:
         One row per replication (see :mod:`sakera_toolkit.sim.kpi`).
     """
 
-    def __init__(self, params, raw: list[dict], static, timeseries: pd.DataFrame, kpis: pd.DataFrame, outages: list):
+    def __init__(self, params, parts: list[dict], kpis: pd.DataFrame):
         self.params = params
-        self.raw = raw
-        self.timeseries = timeseries
+        self.parts = parts
         self.kpis = kpis
-        self.outages = outages
-        self._static = static
+        self.outages = [p["calendars"].outages for p in parts]
         self._trace: pd.DataFrame | None = None
+        self._timeseries: pd.DataFrame | None = None
+
+    @property
+    def raw(self) -> list[dict]:
+        """Per replication, the per-request numpy arrays behind :attr:`trace` (codes, not labels)."""
+        return [p["raw"] for p in self.parts]
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """The daily series (built from the raw arrays on first access)."""
+        if self._timeseries is None:
+            from .timeseries import daily
+
+            frames = [daily(p, self.params) for p in self.parts]
+            self._timeseries = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return self._timeseries
 
     @property
     def trace(self) -> pd.DataFrame:
@@ -45,7 +59,7 @@ class SimResult:
         if self._trace is None:
             from .flow import trace_frame
 
-            frames = [trace_frame(r, self._static) for r in self.raw]
+            frames = [trace_frame(p["raw"], p["static"]) for p in self.parts]
             self._trace = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return self._trace
 
@@ -55,19 +69,8 @@ class SimResult:
         from .kpi import replication_kpis
 
         fc = params.flow_calibration()
-        rows = []
-        for r, p in enumerate(parts):
-            k = replication_kpis(p["raw"], p["timeseries"], params, fc, p["calendars"].workday_index)
-            rows.append({"replication": r, **k})
-        ts = pd.concat([p["timeseries"] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0]["timeseries"]
-        return cls(
-            params=params,
-            raw=[p["raw"] for p in parts],
-            static=parts[0]["static"],
-            timeseries=ts,
-            kpis=pd.DataFrame(rows),
-            outages=[p["calendars"].outages for p in parts],
-        )
+        rows = [{"replication": r, **replication_kpis(p, params, fc)} for r, p in enumerate(parts)]
+        return cls(params=params, parts=parts, kpis=pd.DataFrame(rows))
 
     def summary(self) -> pd.DataFrame:
         """KPI means with 95 % confidence intervals over replications."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["daily", "count_between"]
+__all__ = ["daily", "resource_usage", "count_between"]
 
 
 def _upto(times: np.ndarray, days: int) -> np.ndarray:
@@ -25,10 +25,35 @@ def _busy(day_of_start: np.ndarray, work: np.ndarray, days: int) -> np.ndarray:
     return np.bincount(day_of_start[ok].astype(np.int64), weights=work[ok], minlength=days)[:days]
 
 
-def daily(params, st, cal, raw: dict, dv: dict, vv: dict, exit_time, card, stock_eod, stockout, ordered, replication: int) -> pd.DataFrame:
-    """One row per simulated day (state at the end of the day, flows during the day)."""
+def resource_usage(params, st, cal, dv: dict, vv: dict) -> dict[str, np.ndarray]:
+    """Busy and available server time (days) per day for desks, counters and verifiers."""
     H = int(params.days)
     V = len(st.codes)
+    desk_mask = dv["group"] < V
+    open_service = cal.open_per_day(cal.service)[:, :H]
+    days_idx = np.arange(H)
+    live = days_idx[None, :] >= st.go_live[:, None]
+    counters = np.concatenate(
+        [[params.office_counters, params.mpp_counters], np.full(len(st.district_codes), params.kecamatan_counters())]
+    )
+    d_start = np.floor(dv["start"])
+    return {
+        "capacity_desk": (open_service[:V] * st.operators[:, None] * live).sum(axis=0),
+        "capacity_counter": (open_service[V:] * counters[:, None]).sum(axis=0),
+        "capacity_verifier": cal.open_per_day(cal.backoffice)[0, :H] * params.office_verifiers,
+        "busy_desk": _busy(d_start[desk_mask], dv["work"][desk_mask], H),
+        "busy_counter": _busy(d_start[~desk_mask], dv["work"][~desk_mask], H),
+        "busy_verifier": _busy(np.floor(vv["start"]), vv["work"], H),
+    }
+
+
+def daily(part: dict, params) -> pd.DataFrame:
+    """One row per simulated day of a replication (state at the end of the day, flows during it)."""
+    raw, dv, vv, usage = part["raw"], part["desk_visits"], part["verify_visits"], part["usage"]
+    stock_eod, stockout, ordered = part["stock_eod"], part["stockout"], part["ordered"]
+    replication = int(raw["replication"][0]) if len(raw["replication"]) else 0
+    H = int(params.days)
+    V = len(part["static"].codes)
     arrival = raw["arrival"]
     walk_in = ~raw["backlog"]
     outcome = raw["outcome"]
@@ -39,21 +64,9 @@ def daily(params, st, cal, raw: dict, dv: dict, vv: dict, exit_time, card, stock
 
     desk_mask = dv["group"] < V
     nan = np.nan
+    card = part["card"]
     couriered = card & np.isin(raw["channel"], [0, 3])
-
-    open_service = cal.open_per_day(cal.service)[:, :H]
     days_idx = np.arange(H)
-    live = days_idx[None, :] >= st.go_live[:, None]
-    desk_cap = (open_service[:V] * st.operators[:, None] * live).sum(axis=0)
-    counters = np.concatenate(
-        [[params.office_counters, params.mpp_counters], np.full(len(st.district_codes), params.kecamatan_counters())]
-    )
-    counter_cap = (open_service[V:] * counters[:, None]).sum(axis=0)
-    verifier_cap = cal.open_per_day(cal.backoffice)[0, :H] * params.office_verifiers
-    d_start = np.floor(dv["start"])
-    desk_busy = _busy(d_start[desk_mask], dv["work"][desk_mask], H)
-    counter_busy = _busy(d_start[~desk_mask], dv["work"][~desk_mask], H)
-    verifier_busy = _busy(np.floor(vv["start"]), vv["work"], H)
 
     def ratio(a, b):
         return np.divide(a, b, out=np.full(H, np.nan), where=b > 0)
@@ -66,7 +79,7 @@ def daily(params, st, cal, raw: dict, dv: dict, vv: dict, exit_time, card, stock
             "arrivals": per_day(walk_in & (arrival < H), np.floor(arrival)),
             "completed": per_day(outcome == 0, exit_day),
             "abandoned": per_day(outcome == 1, exit_day),
-            "in_system": count_between(arrival, exit_time, H),
+            "in_system": count_between(arrival, part["exit_time"], H),
             "desk_queue": count_between(dv["arrival"][desk_mask], dv["start"][desk_mask], H),
             "counter_queue": count_between(dv["arrival"][~desk_mask], dv["start"][~desk_mask], H),
             "verification_queue": count_between(vv["arrival"], vv["start"], H),
@@ -79,14 +92,9 @@ def daily(params, st, cal, raw: dict, dv: dict, vv: dict, exit_time, card, stock
             "stockout_kia": stockout[1, :H],
             "blanko_ordered_ktp": ordered[0, :H],
             "blanko_ordered_kia": ordered[1, :H],
-            "utilisation_desk": ratio(desk_busy, desk_cap),
-            "utilisation_counter": ratio(counter_busy, counter_cap),
-            "utilisation_verifier": ratio(verifier_busy, verifier_cap),
-            "busy_desk": desk_busy,
-            "capacity_desk": desk_cap,
-            "busy_counter": counter_busy,
-            "capacity_counter": counter_cap,
-            "busy_verifier": verifier_busy,
-            "capacity_verifier": verifier_cap,
+            "utilisation_desk": ratio(usage["busy_desk"], usage["capacity_desk"]),
+            "utilisation_counter": ratio(usage["busy_counter"], usage["capacity_counter"]),
+            "utilisation_verifier": ratio(usage["busy_verifier"], usage["capacity_verifier"]),
+            **{k: usage[k] for k in ("busy_desk", "capacity_desk", "busy_counter", "capacity_counter", "busy_verifier", "capacity_verifier")},
         }
     )

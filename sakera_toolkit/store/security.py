@@ -75,15 +75,15 @@ def needs_rehash(password_hash: str) -> bool:
         return True
 
 
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return _HASHER.hash("sakera-dummy-password-for-timing")
+@lru_cache(maxsize=4)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    return hasher.hash("sakera-dummy-password-for-timing")
 
 
 def dummy_verify() -> None:
     """Spend one verification's worth of work (used when a username does not exist)."""
     try:
-        _HASHER.verify(_dummy_hash(), "not-the-dummy-password")
+        _HASHER.verify(_dummy_hash(_HASHER), "not-the-dummy-password")
     except VerifyMismatchError:
         pass
 

@@ -19,6 +19,7 @@ GradeReport), :mod:`.curriculum` (levels, promotion, certification, queues), :mo
 (bilingual rules with legal sources).
 """
 
+from . import rules
 from .cases import DIFFICULTIES, generate_case
 from .curriculum import (
     LEVELS,
@@ -37,7 +38,6 @@ from .curriculum import (
 from .defects import DEFECT_KINDS, Finding, detect_defects
 from .grading import Answer, CriterionScore, Flag, GradeReport, Mistake, grade, perfect_answer
 from .model import Case, Document, Expected, InjectedDefect, Person, Request
-from . import rules
 from .rules import CRITERIA, DECISIONS, Rule, rule
 
 __all__ = [

@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -177,7 +177,9 @@ def _seed_sequence(seed: SeedLike) -> tuple[np.random.SeedSequence, int]:
     elif isinstance(seed, np.random.SeedSequence):
         value = int(seed.generate_state(2, dtype=np.uint64)[0] >> np.uint64(1))
     elif seed is None or isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or int(seed) < 0:
-        raise SakeraInputError(f"seed {seed!r} must be a non-negative integer, a SeedSequence or a Generator", location="seed")
+        raise SakeraInputError(
+            f"seed {seed!r} must be a non-negative integer, a SeedSequence or a Generator", location="seed"
+        )
     else:
         value = int(seed)
     return np.random.SeedSequence(value), value
@@ -224,7 +226,9 @@ class _HouseholdSource:
             found = accept(hh)
             if found:
                 return hh
-        raise RuntimeError(f"no suitable household found in {village_code} after {_MAX_HOUSEHOLD_TRIES} draws")  # pragma: no cover
+        raise RuntimeError(
+            f"no suitable household found in {village_code} after {_MAX_HOUSEHOLD_TRIES} draws"
+        )  # pragma: no cover
 
     def new_name(self, sex: str, used: set[str], rng: np.random.Generator) -> str:
         pool = self.names[0] if sex == "M" else self.names[1]
@@ -315,16 +319,23 @@ def _people_akta_kelahiran(world, src, rng):
     )  # fmt: skip
     world.roles["bayi"] = "bayi"
     district = world.families["kk"].district_name.upper()
-    world.event_place = str(rng.choice([f"PUSKESMAS {district}", "RSUD SAMPANG", f"POLINDES {world.families['kk'].village_name.upper()}"]))
+    world.event_place = str(
+        rng.choice([f"PUSKESMAS {district}", "RSUD SAMPANG", f"POLINDES {world.families['kk'].village_name.upper()}"])
+    )
     world.extra["penolong"] = "BIDAN" if "RSUD" not in world.event_place else "DOKTER"
     children = [world.people[k] for k in world.families["kk"].members if world.people[k].relationship == "anak"]
     first_birth = min([c.birth_date for c in children] + [world.event_date])
-    world.extra["tanggal_nikah"] = format_date(_marriage_date(rng, world.person("ayah"), world.person("ibu"), first_birth))
+    world.extra["tanggal_nikah"] = format_date(
+        _marriage_date(rng, world.person("ayah"), world.person("ibu"), first_birth)
+    )
 
 
 def _people_akta_kematian(world, src, rng):
     def ok(hh):
-        return any(p.relationship in ("orang_tua", "mertua") for p in hh.members) and hh.head.relationship == "kepala_keluarga"
+        return (
+            any(p.relationship in ("orang_tua", "mertua") for p in hh.members)
+            and hh.head.relationship == "kepala_keluarga"
+        )
 
     hh = src.draw(world.home_code, ("extended",), ok)
     _add_family(world, "kk", hh)
@@ -372,7 +383,8 @@ def _people_kk_baru(world, src, rng):
     _add_family(world, "kk_suami", hh_m)
     _add_family(world, "kk_istri", hh_f)
     world.roles.update(
-        suami=_adult_child(world, src, "kk_suami", hh_m, "M", rng), istri=_adult_child(world, src, "kk_istri", hh_f, "F", rng)
+        suami=_adult_child(world, src, "kk_suami", hh_m, "M", rng),
+        istri=_adult_child(world, src, "kk_istri", hh_f, "F", rng),
     )
     pemohon, pasangan = ("suami", "istri") if rng.random() < 0.5 else ("istri", "suami")
     world.roles.update(pemohon=world.roles[pemohon], pasangan=world.roles[pasangan])
@@ -385,7 +397,9 @@ def _people_kk_perubahan(world, src, rng):
     hh = src.draw(world.home_code, ("couple", "nuclear"), _young_couple(42, world.today))
     _add_family(world, "kk", hh)
     world.roles.update(
-        pemohon=_member_key(world, "kk", hh.head, hh), ayah=_member_key(world, "kk", hh.head, hh), ibu=_member_key(world, "kk", hh.spouse, hh)
+        pemohon=_member_key(world, "kk", hh.head, hh),
+        ayah=_member_key(world, "kk", hh.head, hh),
+        ibu=_member_key(world, "kk", hh.spouse, hh),
     )
     born = world.today - dt.timedelta(days=int(rng.integers(60, 700)))
     sex = "M" if rng.random() < 0.5 else "F"
@@ -396,7 +410,9 @@ def _people_kk_perubahan(world, src, rng):
         birth_place="SAMPANG", relationship="anak", marital_status="belum_kawin", occupation="Belum/Tidak Bekerja",
     )  # fmt: skip
     world.roles["anak"] = "anak"
-    world.extra["akta_terbit"] = format_date(min(world.today - dt.timedelta(days=1), born + dt.timedelta(days=int(rng.integers(7, 50)))))
+    world.extra["akta_terbit"] = format_date(
+        min(world.today - dt.timedelta(days=1), born + dt.timedelta(days=int(rng.integers(7, 50))))
+    )
 
 
 def _people_kk_hilang_rusak(world, src, rng):
@@ -451,7 +467,9 @@ def _people_kia(world, src, rng):
     world.extra["nama_ibu"] = mother.name if mother is not None else src.new_name("F", world.names_used, rng)
     world.extra["nama_ayah"] = father.name if father is not None else src.new_name("M", world.names_used, rng)
     world.names_used.update({world.extra["nama_ibu"].casefold(), world.extra["nama_ayah"].casefold()})
-    world.extra["akta_terbit"] = format_date(min(world.today - dt.timedelta(days=1), child.birth_date + dt.timedelta(days=int(rng.integers(7, 400)))))
+    world.extra["akta_terbit"] = format_date(
+        min(world.today - dt.timedelta(days=1), child.birth_date + dt.timedelta(days=int(rng.integers(7, 400))))
+    )
 
 
 _DESTINATION_REASONS = (("PEKERJAAN", "work"), ("KELUARGA", "family"), ("PENDIDIKAN", "education"))
@@ -507,7 +525,9 @@ def _dedupe_names(world: _World, src: _HouseholdSource, rng: np.random.Generator
 
 
 # ---------------------------------------------------------------------------------------- documents
-def _ktp(world: _World, ref: str, p: _P, fam: _Family, rng, marital: str | None = None, before: dt.date | None = None) -> Document:
+def _ktp(
+    world: _World, ref: str, p: _P, fam: _Family, rng, marital: str | None = None, before: dt.date | None = None
+) -> Document:
     lo = max(_add_years(p.birth_date, 17), dt.date(2012, 1, 2))
     hi = (before or world.today) - dt.timedelta(days=30)
     return Document(
@@ -678,7 +698,9 @@ def _documents(world: _World, rng: np.random.Generator) -> list[Document]:
         fam_p, fam_q = world.families[world.extra["keluarga_pemohon"]], world.families[world.extra["keluarga_pasangan"]]
         pas = world.person("pasangan")
         return [
-            _buku_nikah(world, world.person("suami"), world.person("istri"), world.event_date, fam_p.district_name, rng),
+            _buku_nikah(
+                world, world.person("suami"), world.person("istri"), world.event_date, fam_p.district_name, rng
+            ),
             _kk(world, "kk", fam_p),
             _kk(world, "kk_pasangan", fam_q),
             _ktp(world, "ktp_el", pem, fam_p, rng, before=world.event_date),
@@ -688,7 +710,14 @@ def _documents(world: _World, rng: np.random.Generator) -> list[Document]:
         anak = world.person("anak")
         return [
             _kk(world, "kk", kk),
-            _akta("akta_kelahiran", anak, world.person("ayah").name, world.person("ibu").name, world.extra["akta_terbit"], rng),
+            _akta(
+                "akta_kelahiran",
+                anak,
+                world.person("ayah").name,
+                world.person("ibu").name,
+                world.extra["akta_terbit"],
+                rng,
+            ),
             _ktp(world, "ktp_el", pem, kk, rng),
         ]
     if s == "kk_hilang_rusak":
@@ -706,7 +735,14 @@ def _documents(world: _World, rng: np.random.Generator) -> list[Document]:
     if s == "kia":
         anak = world.person("anak")
         docs = [
-            _akta("akta_kelahiran", anak, world.extra["nama_ayah"], world.extra["nama_ibu"], world.extra["akta_terbit"], rng),
+            _akta(
+                "akta_kelahiran",
+                anak,
+                world.extra["nama_ayah"],
+                world.extra["nama_ibu"],
+                world.extra["akta_terbit"],
+                rng,
+            ),
             _kk(world, "kk", kk),
             _ktp(world, "ktp_el", pem, kk, rng),
         ]
@@ -715,7 +751,11 @@ def _documents(world: _World, rng: np.random.Generator) -> list[Document]:
                 Document(
                     ref="pas_foto",
                     kind="pas_foto",
-                    fields={"nama": anak.name.upper(), "ukuran": "3 x 4 cm", "warna_latar": str(rng.choice(["MERAH", "BIRU"]))},
+                    fields={
+                        "nama": anak.name.upper(),
+                        "ukuran": "3 x 4 cm",
+                        "warna_latar": str(rng.choice(["MERAH", "BIRU"])),
+                    },
                 )
             )
         return docs
@@ -848,7 +888,9 @@ def _forced_kinds(kinds: Sequence[str], service_id: str) -> list[str]:
     out = []
     for kind in kinds:
         if kind not in known:
-            raise SakeraInputError(f"unknown defect kind {kind!r}; choose from {', '.join(_defects.DEFECT_KINDS)}", location="defect_kinds")
+            raise SakeraInputError(
+                f"unknown defect kind {kind!r}; choose from {', '.join(_defects.DEFECT_KINDS)}", location="defect_kinds"
+            )
         if not _defects.policy(kind).possible(service_id):
             raise SakeraInputError(f"defect {kind!r} cannot occur in a {service_id} case", location="defect_kinds")
         if kind not in out:
@@ -908,11 +950,14 @@ def generate_case(
     choice_ss, people_ss, defect_ss, print_ss = ss.spawn(4)
     choice_rng = np.random.default_rng(choice_ss)
     villages = _villages()
+    # Always draw both picks so that a case is the same whether its service/village was drawn or given.
+    service_pick = int(choice_rng.integers(len(catalogue)))
+    village_pick = int(choice_rng.integers(len(villages)))
     if service_id is None:
-        service_id = str(catalogue.ids()[int(choice_rng.integers(len(catalogue)))])
+        service_id = str(catalogue.ids()[service_pick])
     service = catalogue.get(service_id)
     if village_code is None:
-        village_code = str(villages.index[int(choice_rng.integers(len(villages)))])
+        village_code = str(villages.index[village_pick])
     elif village_code not in villages.index:
         raise SakeraInputError(f"unknown village code {village_code!r}", location="village_code")
     if today is None:
@@ -922,8 +967,12 @@ def generate_case(
             today = dt.date.fromisoformat(str(today))
         except ValueError:
             raise SakeraInputError(f"today {today!r} is not an ISO date", location="today") from None
-    if time_limit_seconds is not None and (not isinstance(time_limit_seconds, (int, np.integer)) or time_limit_seconds <= 0):
-        raise SakeraInputError("time_limit_seconds must be a positive whole number of seconds", location="time_limit_seconds")
+    if time_limit_seconds is not None and (
+        not isinstance(time_limit_seconds, (int, np.integer)) or time_limit_seconds <= 0
+    ):
+        raise SakeraInputError(
+            "time_limit_seconds must be a positive whole number of seconds", location="time_limit_seconds"
+        )
 
     world = _World(service=service, today=today, cal=cal, desk_code=village_code, villages=villages)
     world.home_code = village_code
@@ -990,7 +1039,9 @@ def generate_case(
     )
     village = villages.loc[village_code]
     forced = "" if defect_kinds is None else ",".join(chosen)
-    digest = hashlib.sha1(f"{seed_value}|{service_id}|{difficulty}|{village_code}|{today}|{forced}".encode()).hexdigest()[:10]
+    digest = hashlib.sha1(
+        f"{seed_value}|{service_id}|{difficulty}|{village_code}|{today}|{forced}".encode()
+    ).hexdigest()[:10]
     return Case(
         case_id=f"{service_id}-d{difficulty}-{digest}",
         seed=seed_value,

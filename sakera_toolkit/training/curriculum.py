@@ -109,9 +109,13 @@ def _as_attempt(item: Any) -> Attempt:
     if isinstance(item, Mapping):
         return Attempt(int(item["level"]), float(item["score"]), str(item.get("case_id", "")), item.get("submitted_at"))
     try:
-        return Attempt(int(item.level), float(item.score), str(getattr(item, "case_id", "")), getattr(item, "submitted_at", None))
+        return Attempt(
+            int(item.level), float(item.score), str(getattr(item, "case_id", "")), getattr(item, "submitted_at", None)
+        )
     except AttributeError:
-        raise SakeraInputError(f"cannot read attempt {item!r}: it needs a level and a score", location="attempts") from None
+        raise SakeraInputError(
+            f"cannot read attempt {item!r}: it needs a level and a score", location="attempts"
+        ) from None
 
 
 def _ordered(attempts: Iterable[Any]) -> list[Attempt]:
@@ -213,8 +217,11 @@ def certification_status(attempts: Iterable[Any], rule: CertificationRule | None
 
 
 def next_level(attempts: Iterable[Any], current_level: int, rule: PromotionRule | None = None) -> int:
-    """The level to play next: one up when the last ``rule.window`` cases at ``current_level``
-    average at least ``rule.threshold``; otherwise the same level (the top level is kept)."""
+    """The level to play next.
+
+    One level up when the last ``rule.window`` cases at ``current_level`` average at least
+    ``rule.threshold``; otherwise the same level (the top level is kept).
+    """
     rule = rule or PromotionRule()
     current = level(current_level).number
     if current >= TOP_LEVEL:
@@ -267,6 +274,8 @@ def generate_queue(
         stored in ``case.seed``, so any case can be regenerated alone.
     village_code
         The desk's village (all citizens arrive at the same desk); drawn from the seed if ``None``.
+    today
+        Date at the desk (default: the calibrated reference date).
     service_ids
         Restrict the services drawn (default: the whole catalogue).
     """
@@ -293,6 +302,8 @@ def generate_queue(
     if service_ids is not None:
         picks = [str(service_ids[int(i)]) for i in rng.integers(0, len(service_ids), size=int(size))]
     return [
-        generate_for_level(lv, int(s), service_id=None if picks is None else picks[i], village_code=village_code, today=today)
+        generate_for_level(
+            lv, int(s), service_id=None if picks is None else picks[i], village_code=village_code, today=today
+        )
         for i, s in enumerate(seeds)
     ]

@@ -131,7 +131,14 @@ def person_records(documents: Iterable[Document]) -> list[PersonRecord]:
         if doc.kind == "kk":
             for i, row in enumerate(doc.rows):
                 out.append(
-                    PersonRecord(doc.ref, f"rows[{i}]", row.get("nik", ""), row.get("nama", ""), row.get("tanggal_lahir"), row.get("jenis_kelamin"))
+                    PersonRecord(
+                        doc.ref,
+                        f"rows[{i}]",
+                        row.get("nik", ""),
+                        row.get("nama", ""),
+                        row.get("tanggal_lahir"),
+                        row.get("jenis_kelamin"),
+                    )
                 )
             continue
         for nik_f, name_f, date_f, sex_f in _RECORD_FIELDS.get(doc.kind, ()):
@@ -162,7 +169,9 @@ def missing_requirements(documents: Sequence[Document], service_id: str, today: 
     status = requirement_status(documents, service_id, today)
     service = services.load_catalogue().get(service_id)
     return tuple(
-        r.id for r in service.required_documents() if not status[r.id] and not any(status.get(a, False) for a in r.alternatives)
+        r.id
+        for r in service.required_documents()
+        if not status[r.id] and not any(status.get(a, False) for a in r.alternatives)
     )
 
 
@@ -248,7 +257,9 @@ class DefectPolicy:
     def alter_people(self, world: _World, rng: np.random.Generator) -> None:
         """Change the people after they are drawn, before documents are printed."""
 
-    def inject(self, world: _World, documents: list[Document], rng: np.random.Generator, state: InjectionState) -> InjectedDefect | None:
+    def inject(
+        self, world: _World, documents: list[Document], rng: np.random.Generator, state: InjectionState
+    ) -> InjectedDefect | None:
         """Tamper with the printed documents; return the injection record, or ``None`` if impossible."""
         raise NotImplementedError
 
@@ -275,7 +286,9 @@ class FeeRequested(DefectPolicy):
 
     def inject(self, world, documents, rng, state):
         fee = f"{world.fee_idr:,}".replace(",", ".")
-        return self._record((), None, f"Warga menawarkan atau dimintai Rp{fee}.", f"The citizen offers or was asked for Rp{fee}.")
+        return self._record(
+            (), None, f"Warga menawarkan atau dimintai Rp{fee}.", f"The citizen offers or was asked for Rp{fee}."
+        )
 
     def detect(self, desk):
         if desk.request.fee_idr > 0:
@@ -334,7 +347,10 @@ class NotDomiciled(DefectPolicy):
         state.protect(refs)
         place = world.village_label(world.destination_code if world.service_id == "pindah_datang" else world.home_code)
         return self._record(
-            refs, "desa", f"Alamat pada dokumen: {place}, bukan desa ini.", f"Address on the documents: {place}, not this village."
+            refs,
+            "desa",
+            f"Alamat pada dokumen: {place}, bukan desa ini.",
+            f"Address on the documents: {place}, not this village.",
         )
 
     def detect(self, desk):
@@ -376,7 +392,10 @@ class DeadlinePassed(DefectPolicy):
         days = (world.today - world.event_date).days
         limit = world.service.reporting_deadline_days
         return self._record(
-            refs, fld, f"Peristiwa terjadi {days} hari lalu; batasnya {limit} hari.", f"The event was {days} days ago; the limit is {limit} days."
+            refs,
+            fld,
+            f"Peristiwa terjadi {days} hari lalu; batasnya {limit} hari.",
+            f"The event was {days} days ago; the limit is {limit} days.",
         )
 
     def detect(self, desk):
@@ -410,8 +429,11 @@ def _shift_nik_sex(value: str) -> str:
 
 
 class DateInconsistent(DefectPolicy):
-    """A birth date that disagrees with the NIK, a NIK that breaks the day+40 rule, or a letter
-    dated before the event it certifies."""
+    """An impossible or inconsistent date.
+
+    A birth date that disagrees with the NIK, a NIK that breaks the day+40 rule, or a letter dated
+    before the event it certifies.
+    """
 
     kind = "date_inconsistent"
 
@@ -501,7 +523,11 @@ class DateInconsistent(DefectPolicy):
                 out.append(self._finding((rec.document,), f"NIK {rec.nik} tidak sah.", f"NIK {rec.nik} is invalid."))
                 continue
             sex = _SEX_FROM_LABEL.get(str(rec.sex).upper())
-            same_date = born is not None and (info.birth_date.day, info.birth_date.month, info.birth_date.year % 100) == (
+            same_date = born is not None and (
+                info.birth_date.day,
+                info.birth_date.month,
+                info.birth_date.year % 100,
+            ) == (
                 born.day,
                 born.month,
                 born.year % 100,
@@ -525,7 +551,11 @@ class DateInconsistent(DefectPolicy):
                 continue
             if event > desk.today or (letter is not None and letter < event) or (born is not None and event < born):
                 out.append(
-                    self._finding((doc.ref,), "Urutan tanggal pada surat tidak mungkin.", "The dates on the letter are in an impossible order.")
+                    self._finding(
+                        (doc.ref,),
+                        "Urutan tanggal pada surat tidak mungkin.",
+                        "The dates on the letter are in an impossible order.",
+                    )
                 )
         return out
 
@@ -539,7 +569,9 @@ def _other_nik(value: str, taken: set[str], rng: np.random.Generator) -> str:
             return candidate
 
 
-def _identity_candidates(documents: Sequence[Document], state: InjectionState) -> list[tuple[PersonRecord, list[PersonRecord]]]:
+def _identity_candidates(
+    documents: Sequence[Document], state: InjectionState
+) -> list[tuple[PersonRecord, list[PersonRecord]]]:
     """Records of people written on at least two documents, whose record can be tampered with."""
     by_nik: dict[str, list[PersonRecord]] = defaultdict(list)
     for rec in person_records(documents):
@@ -624,7 +656,9 @@ class NameMismatch(DefectPolicy):
         if not candidates:
             return None
         rec, recs = candidates[int(rng.integers(len(candidates)))]
-        names = {normalise(r.name) for r in person_records(documents)} | {normalise(p.name) for p in world.people.values()}
+        names = {normalise(r.name) for r in person_records(documents)} | {
+            normalise(p.name) for p in world.people.values()
+        }
         new = rec.name
         for _ in range(20):
             new = _misspell(rec.name, rng)

@@ -65,7 +65,8 @@ def _as_flag(item: Any) -> Flag:
         raise SakeraInputError(f"cannot read defect flag {item!r}", location="answer.defects")
     if flag.kind not in _rules.defect_kinds():
         raise SakeraInputError(
-            f"unknown defect kind {flag.kind!r}; choose one of {', '.join(_rules.defect_kinds())}", location="answer.defects"
+            f"unknown defect kind {flag.kind!r}; choose one of {', '.join(_rules.defect_kinds())}",
+            location="answer.defects",
         )
     return flag
 
@@ -107,7 +108,9 @@ class Answer:
         object.__setattr__(self, "defects", tuple(dict.fromkeys(flags)))
         object.__setattr__(self, "requirements", {str(k): bool(v) for k, v in dict(self.requirements or {}).items()})
         object.__setattr__(self, "missing", tuple(dict.fromkeys(str(m) for m in (self.missing or ()))))
-        object.__setattr__(self, "form", {str(k): "" if v is None else str(v) for k, v in dict(self.form or {}).items()})
+        object.__setattr__(
+            self, "form", {str(k): "" if v is None else str(v) for k, v in dict(self.form or {}).items()}
+        )
         if self.decision is not None and self.decision not in _rules.DECISIONS:
             raise SakeraInputError(
                 f"decision {self.decision!r} must be one of {', '.join(_rules.DECISIONS)}", location="answer.decision"
@@ -343,7 +346,14 @@ class GradeReport:
 
 
 # ---------------------------------------------------------------------------------------- helpers
-_SEX_SYNONYMS = {"l": "laki-laki", "m": "laki-laki", "laki-laki": "laki-laki", "p": "perempuan", "f": "perempuan", "perempuan": "perempuan"}
+_SEX_SYNONYMS = {
+    "l": "laki-laki",
+    "m": "laki-laki",
+    "laki-laki": "laki-laki",
+    "p": "perempuan",
+    "f": "perempuan",
+    "perempuan": "perempuan",
+}
 
 
 def _same_value(expected: str, given: str) -> bool:
@@ -427,7 +437,9 @@ def _mistake(
             if note:
                 text += f" Bukti: {note[0]}"
         else:
-            text = f"{crit} — {item_label[1]}: expected {exp_shown}, you gave {giv_shown}. {rule.text_en} (Source: {src})"
+            text = (
+                f"{crit} — {item_label[1]}: expected {exp_shown}, you gave {giv_shown}. {rule.text_en} (Source: {src})"
+            )
             if note:
                 text += f" Evidence: {note[1]}"
         texts.append(text)
@@ -472,7 +484,11 @@ def grade(case: Case, answer: Answer) -> GradeReport:
     if not ok:
         mistakes.append(
             _mistake(
-                "service", "service_id", ("layanan", "service"), exp.service_id, answer.service_id,
+                "service",
+                "service_id",
+                ("layanan", "service"),
+                exp.service_id,
+                answer.service_id,
                 (_both(labels.service_name, exp.service_id), _both(labels.service_name, answer.service_id)),
                 "service_choice",
             )  # fmt: skip
@@ -489,15 +505,24 @@ def grade(case: Case, answer: Answer) -> GradeReport:
         req = service.requirement(rid)
         mistakes.append(
             _mistake(
-                "requirements", rid, (req.name_id, req.name_en), present, given,
+                "requirements",
+                rid,
+                (req.name_id, req.name_en),
+                present,
+                given,
                 (_both(labels.present, present), _both(labels.present, given)),
-                "requirements_check", source=req.source,
+                "requirements_check",
+                source=req.source,
             )  # fmt: skip
         )
     n_req = len(exp.requirements)
     scores.append(
         CriterionScore(
-            "requirements", right / n_req if n_req else 1.0, float(cal["weight_requirements"]), True, {"right": right, "total": n_req}
+            "requirements",
+            right / n_req if n_req else 1.0,
+            float(cal["weight_requirements"]),
+            True,
+            {"right": right, "total": n_req},
         )
     )
 
@@ -514,9 +539,14 @@ def grade(case: Case, answer: Answer) -> GradeReport:
         if kind not in flags:
             mistakes.append(
                 _mistake(
-                    "defects", kind, (info.name_id, info.name_en), True, False,
+                    "defects",
+                    kind,
+                    (info.name_id, info.name_en),
+                    True,
+                    False,
                     (_both(labels.flagged, True), _both(labels.flagged, False)),
-                    info.rule, note=(record.detail_id, record.detail_en),
+                    info.rule,
+                    note=(record.detail_id, record.detail_en),
                 )  # fmt: skip
             )
             continue
@@ -525,12 +555,17 @@ def grade(case: Case, answer: Answer) -> GradeReport:
             credit += half
             mistakes.append(
                 _mistake(
-                    "defects", kind, (info.name_id, info.name_en), list(record.documents), doc,
+                    "defects",
+                    kind,
+                    (info.name_id, info.name_en),
+                    list(record.documents),
+                    doc,
                     (
                         tuple(", ".join(titles.get(r, (r, r))[k] for r in record.documents) for k in (0, 1)),
                         titles.get(doc, (doc, doc)),
                     ),
-                    info.rule, note=(record.detail_id, record.detail_en),
+                    info.rule,
+                    note=(record.detail_id, record.detail_en),
                 )  # fmt: skip
             )
         else:
@@ -540,7 +575,11 @@ def grade(case: Case, answer: Answer) -> GradeReport:
         info = _rules.defect_info(kind)
         mistakes.append(
             _mistake(
-                "defects", kind, (info.name_id, info.name_en), False, True,
+                "defects",
+                kind,
+                (info.name_id, info.name_en),
+                False,
+                True,
                 (_both(labels.flagged, False), _both(labels.flagged, True)),
                 info.rule,
             )  # fmt: skip
@@ -551,7 +590,10 @@ def grade(case: Case, answer: Answer) -> GradeReport:
     defect_score = 1.0 if n_exp == 0 and n_flag == 0 else 2 * credit / (n_exp + n_flag)
     scores.append(
         CriterionScore(
-            "defects", defect_score, float(cal["weight_defects"]), True,
+            "defects",
+            defect_score,
+            float(cal["weight_defects"]),
+            True,
             {"precision": precision, "recall": recall, "expected": sorted(evidence), "flagged": sorted(flags)},
         )  # fmt: skip
     )
@@ -561,7 +603,11 @@ def grade(case: Case, answer: Answer) -> GradeReport:
     if answer.decision != exp.decision:
         mistakes.append(
             _mistake(
-                "decision", "decision", ("keputusan", "decision"), exp.decision, answer.decision,
+                "decision",
+                "decision",
+                ("keputusan", "decision"),
+                exp.decision,
+                answer.decision,
                 (_both(labels.decision, exp.decision), _both(labels.decision, answer.decision)),
                 _decision_rule(case, service),
             )  # fmt: skip
@@ -570,7 +616,11 @@ def grade(case: Case, answer: Answer) -> GradeReport:
         decision_score = float(cal["wrong_missing_items_credit"])
         mistakes.append(
             _mistake(
-                "decision", "missing", ("yang harus dilengkapi", "items to complete"), list(exp.missing), list(answer.missing),
+                "decision",
+                "missing",
+                ("yang harus dilengkapi", "items to complete"),
+                list(exp.missing),
+                list(answer.missing),
                 (_both(labels.requirements, exp.missing), _both(labels.requirements, answer.missing)),
                 "missing_items",
             )  # fmt: skip
@@ -592,14 +642,24 @@ def grade(case: Case, answer: Answer) -> GradeReport:
                 continue
             mistakes.append(
                 _mistake(
-                    "form", f.key, (f.label_id, f.label_en), want, given,
-                    ((labels.text(want, "id"), labels.text(want, "en")), (labels.text(given, "id"), labels.text(given, "en"))),
+                    "form",
+                    f.key,
+                    (f.label_id, f.label_en),
+                    want,
+                    given,
+                    (
+                        (labels.text(want, "id"), labels.text(want, "en")),
+                        (labels.text(given, "id"), labels.text(given, "en")),
+                    ),
                     "form_fields",
                 )  # fmt: skip
             )
     scores.append(
         CriterionScore(
-            "form", form_right / len(fields) if form_applies else 0.0, float(cal["weight_form"]), form_applies,
+            "form",
+            form_right / len(fields) if form_applies else 0.0,
+            float(cal["weight_form"]),
+            form_applies,
             {"right": form_right, "total": len(fields) if form_applies else 0},
         )  # fmt: skip
     )
@@ -615,13 +675,26 @@ def grade(case: Case, answer: Answer) -> GradeReport:
         if over > 0:
             mistakes.append(
                 _mistake(
-                    "time", "elapsed_seconds", ("waktu", "time"), limit, answer.elapsed_seconds,
-                    ((f"≤ {limit} detik", f"≤ {limit} s"), (f"{answer.elapsed_seconds:.0f} detik", f"{answer.elapsed_seconds:.0f} s")),
+                    "time",
+                    "elapsed_seconds",
+                    ("waktu", "time"),
+                    limit,
+                    answer.elapsed_seconds,
+                    (
+                        (f"≤ {limit} detik", f"≤ {limit} s"),
+                        (f"{answer.elapsed_seconds:.0f} detik", f"{answer.elapsed_seconds:.0f} s"),
+                    ),
                     "time_target",
                 )  # fmt: skip
             )
     scores.append(
-        CriterionScore("time", time_score, float(cal["weight_time"]), time_applies, {"limit_seconds": limit, "elapsed_seconds": answer.elapsed_seconds})
+        CriterionScore(
+            "time",
+            time_score,
+            float(cal["weight_time"]),
+            time_applies,
+            {"limit_seconds": limit, "elapsed_seconds": answer.elapsed_seconds},
+        )
     )
 
     total_weight = sum(c.weight for c in scores if c.applicable)
@@ -653,4 +726,3 @@ def perfect_answer(case: Case, elapsed_seconds: float = 0.0) -> Answer:
         form=dict(exp.form) if exp.decision == "process" else {},
         elapsed_seconds=elapsed_seconds,
     )
-

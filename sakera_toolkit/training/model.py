@@ -380,9 +380,11 @@ class Case:
         return self.request.text(lang)
 
     def hints(self, lang: str = "id") -> list[str]:
-        """Guidance shown in guided levels: the right service, its mandatory requirements and what
-        to check (identity data, domicile, deadline, document condition, no fees). Never names
-        the defects of this case."""
+        """Guidance shown in guided levels.
+
+        The right service, its mandatory requirements and what to check (identity data, domicile,
+        deadline, document condition, no fees). Never names the defects of this case.
+        """
         from .cases import case_hints
 
         return case_hints(self, lang)

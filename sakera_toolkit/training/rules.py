@@ -186,7 +186,9 @@ def _rules_file() -> tuple[dict[str, Rule], dict[str, DefectInfo], dict[str, tup
             raise SakeraInputError(f"unknown rule {rid!r}", source=origin, location=f"{where}.rule")
         decision = entry.get("decision")
         if decision is not None and decision not in DECISIONS:
-            raise SakeraInputError(f"decision must be one of {DECISIONS} or null", source=origin, location=f"{where}.decision")
+            raise SakeraInputError(
+                f"decision must be one of {DECISIONS} or null", source=origin, location=f"{where}.decision"
+            )
         defects[kind] = DefectInfo(
             kind=kind,
             name_id=str(_need(entry, "name_id", origin, where)),
@@ -205,7 +207,10 @@ def _rules_file() -> tuple[dict[str, Rule], dict[str, DefectInfo], dict[str, tup
     criteria: dict[str, Text] = {}
     for key in CRITERIA:
         entry = _need(_need(raw, "criteria", origin, "criteria"), key, origin, "criteria")
-        criteria[key] = Text(str(_need(entry, "name_id", origin, f"criteria.{key}")), str(_need(entry, "name_en", origin, f"criteria.{key}")))
+        criteria[key] = Text(
+            str(_need(entry, "name_id", origin, f"criteria.{key}")),
+            str(_need(entry, "name_en", origin, f"criteria.{key}")),
+        )
     return rules_, defects, decisions, criteria
 
 
@@ -231,7 +236,9 @@ def defect_info(kind: str) -> DefectInfo:
     """Label, rule and decision effect of a defect kind (``SakeraInputError`` if unknown)."""
     table = _rules_file()[1]
     if kind not in table:
-        raise SakeraInputError(f"unknown defect kind {kind!r}; choose one of {', '.join(table)}", location="defect kind")
+        raise SakeraInputError(
+            f"unknown defect kind {kind!r}; choose one of {', '.join(table)}", location="defect kind"
+        )
     return table[kind]
 
 
@@ -239,7 +246,9 @@ def decision_label(decision: str, lang: str = "id") -> str:
     """The on-screen name of a decision (``process``, ``return``, ``refer``)."""
     table = _rules_file()[2]
     if decision not in table:
-        raise SakeraInputError(f"unknown decision {decision!r}; choose one of {', '.join(DECISIONS)}", location="decision")
+        raise SakeraInputError(
+            f"unknown decision {decision!r}; choose one of {', '.join(DECISIONS)}", location="decision"
+        )
     return table[decision][0].get(lang)
 
 
@@ -282,7 +291,9 @@ def _documents_file() -> tuple[dict[str, DocumentKind], dict[str, Text], dict[st
         for req_id, kind in mapping.items():
             if kind not in kinds:
                 raise SakeraInputError(
-                    f"unknown document kind {kind!r}", source=origin, location=f"requirement_documents.{service_id}.{req_id}"
+                    f"unknown document kind {kind!r}",
+                    source=origin,
+                    location=f"requirement_documents.{service_id}.{req_id}",
                 )
         req_docs[str(service_id)] = {str(k): str(v) for k, v in mapping.items()}
     notes = tuple(Text(str(a), str(b)) for a, b in _need(raw, "damage_notes", origin, "damage_notes"))
@@ -308,8 +319,10 @@ def condition_label(condition: str, lang: str = "id") -> str:
 
 
 def requirement_documents(service_id: str) -> dict[str, str]:
-    """Requirement id -> document kind that meets it, for ``service_id`` (requirements without a
-    document kind in the sandbox never appear in a bundle)."""
+    """Requirement id -> document kind that meets it, for ``service_id``.
+
+    Requirements without a document kind in the sandbox never appear in a bundle.
+    """
     return dict(_documents_file()[2].get(service_id, {}))
 
 
