@@ -13,6 +13,7 @@ checks roles on page requests and websocket connections (:mod:`apps.auth`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -24,8 +25,19 @@ from typing import Any
 
 import panel as pn
 from sqlalchemy.engine import make_url
+from tornado.web import RequestHandler
 
-from .auth import PAGE_ROLES, SakeraAuthProvider, UserDirectory, authorize, is_allowed, session_user
+from .auth import (
+    PAGE_ROLES,
+    ROLE_HOME,
+    SakeraAuthProvider,
+    UserDirectory,
+    authorize,
+    is_allowed,
+    login_url_for,
+    render_forbidden,
+    session_user,
+)
 from .i18n import Translator, lang_from_cookies
 from .shell import AppContext, Shell, denied_view
 
@@ -37,6 +49,48 @@ COOKIE_SECRET_ENV = "SAKERA_COOKIE_SECRET"
 CHECK_UNUSED_SESSIONS_MS = 10_000
 #: A session with no connection for this long (ms) is discarded.
 UNUSED_SESSION_LIFETIME_MS = 30_000
+
+
+class RecordHandler(RequestHandler):
+    """``GET /rekaman/<username>.csv|.pdf``: a trainee's record, under the store's access rules.
+
+    A trainee may download only their own record, a trainer those of their classes, an evaluator
+    none (403). Not logged in: redirect to the login page.
+    """
+
+    def initialize(self, provider: SakeraAuthProvider, context: AppContext) -> None:
+        self.provider = provider
+        self.context = context
+
+    async def get(self, username: str, fmt: str) -> None:
+        from sakera_toolkit.store import attempts
+        from sakera_toolkit.store.users import AccessDenied
+
+        viewer = self.provider.current_app_user(self)
+        if viewer is None:
+            self.redirect(login_url_for(self.request.uri))
+            return
+        lang = lang_from_cookies(self.request.cookies)
+
+        def export() -> bytes:
+            with self.context.session_factory() as session:
+                if fmt == "pdf":
+                    return attempts.export_trainee_pdf(session, username, viewer=viewer.username, lang=lang)
+                return attempts.export_trainee_csv(session, username, viewer=viewer.username).encode("utf-8")
+
+        try:
+            data = await asyncio.get_running_loop().run_in_executor(None, export)
+        except AccessDenied:
+            log.warning("refused record of %s to %s (%s)", username, viewer.username, viewer.role)
+            self.set_status(403)
+            self.set_header("Content-Type", "text/html; charset=UTF-8")
+            self.finish(render_forbidden(lang, viewer.role, ROLE_HOME.get(viewer.role, "/")))
+            return
+        media = "application/pdf" if fmt == "pdf" else "text/csv; charset=utf-8"
+        self.set_header("Content-Type", media)
+        self.set_header("Content-Disposition", f'attachment; filename="rekaman-{username}.{fmt}"')
+        self.set_header("Cache-Control", "no-store")
+        self.finish(data)
 
 
 def page_classes() -> dict[str, type]:
@@ -174,6 +228,8 @@ def make_server(
         unused_session_lifetime_milliseconds=UNUSED_SESSION_LIFETIME_MS,
         liveness=True,
         verbose=False,
+        extra_patterns=[(r"/rekaman/([a-z0-9][a-z0-9._-]{1,63})\.(csv|pdf)", RecordHandler,
+                         {"provider": provider, "context": context})],
     )
     set_nodelay(server)
     server.sakera_context = context

@@ -12,6 +12,7 @@ Widgets are found by their Bokeh ``tags`` (the pages tag the controls a client n
 from __future__ import annotations
 
 import asyncio
+import html
 import json
 import re
 import time
@@ -204,8 +205,8 @@ class BokehSession:
         return time.perf_counter() - start
 
     def text_of(self, tag: str) -> str:
-        """The ``text`` of a tagged HTML/Markdown pane (what the user reads)."""
-        return str(self.attribute(self.find(tag), "text") or "")
+        """The ``text`` of a tagged HTML/Markdown pane (Panel sends it HTML-escaped; unescaped here)."""
+        return html.unescape(str(self.attribute(self.find(tag), "text") or ""))
 
     def close(self) -> None:
         self.ws.close()

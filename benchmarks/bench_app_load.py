@@ -116,17 +116,16 @@ async def trainee(base: str, username: str, cases: int, think: float, rng: rando
     try:
         for _ in range(cases):
             service_id = session.find("sakera-service")
-            decision_id = session.find("sakera-decision")
             options = session.attribute(service_id, "options") or []
-            values = [o[0] if isinstance(o, list) else o for o in options]
-            values = [v for v in values if v] or values
+            values = [o[0] if isinstance(o, list) else o for o in options][1:]  # [0] is "(pilih layanan)"
             await session.set_value(service_id, "value", rng.choice(values))
-            await session.set_value(decision_id, "active", rng.randrange(3))
+            decision = rng.choice(["process", "return", "refer"])
+            await session.click(session.find(f"sakera-decision-{decision}"))
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             before = feedback_marker(session)
             await session.click(session.find("sakera-submit"))
             t0 = time.perf_counter()
-            await session.wait_for(lambda s: "data-attempt" in feedback_marker(s) and feedback_marker(s) != before,
+            await session.wait_for(lambda s: 'data-attempt="' in feedback_marker(s) and feedback_marker(s) != before,
                                    timeout)
             latencies.append(time.perf_counter() - t0)
             await asyncio.sleep(think * rng.uniform(0.5, 1.5))

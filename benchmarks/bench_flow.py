@@ -39,14 +39,18 @@ def main() -> None:
     simpy_rate = args.simpy_customers / s_wall
     simpy_rate_cpu = args.simpy_customers / s_cpu
 
-    print(f"regency-year, all 186 villages live, {params.start_date} + {params.days} days: {n:,} requests, "
-          f"{len(trace.columns)} trace columns")
+    print(
+        f"regency-year, all 186 villages live, {params.start_date} + {params.days} days: {n:,} requests, "
+        f"{len(trace.columns)} trace columns"
+    )
     print(f"run()         : {wall:.3f} s wall, {cpu:.3f} s CPU per replication (median of {args.repeat})")
     print(f"run() + trace : {t_wall:.3f} s wall, {t_cpu:.3f} s CPU")
     print(f"peak traced memory (run + trace DataFrame): {mem:.0f} MB; process peak RSS {max_rss_mb():.0f} MB")
     print(f"flow throughput : {n / wall:,.0f} requests/s wall ({n / cpu:,.0f} per CPU-second)")
-    print(f"SimPy bare M/M/2: {simpy_rate:,.0f} customers/s wall ({simpy_rate_cpu:,.0f} per CPU-second), "
-          f"{args.simpy_customers:,} customers")
+    print(
+        f"SimPy bare M/M/2: {simpy_rate:,.0f} customers/s wall ({simpy_rate_cpu:,.0f} per CPU-second), "
+        f"{args.simpy_customers:,} customers"
+    )
     print(f"ratio           : {n / wall / simpy_rate:.1f}x wall, {n / cpu / simpy_rate_cpu:.1f}x CPU (target >= 10x)")
     print(f"with the trace  : {n / t_wall / simpy_rate:.1f}x wall")
 

@@ -42,8 +42,10 @@ def main() -> None:
     max_diff = float(np.max(np.abs(starts[:m] - ref)))
 
     print(f"M/M/{args.servers}, load {args.rho}, {n:,} customers, same arrays for both")
-    print(f"kernel  : {k_wall * 1e3:8.1f} ms wall, {k_cpu * 1e3:8.1f} ms CPU (median of {args.repeat}); "
-          f"peak traced memory {k_mem:.1f} MB")
+    print(
+        f"kernel  : {k_wall * 1e3:8.1f} ms wall, {k_cpu * 1e3:8.1f} ms CPU (median of {args.repeat}); "
+        f"peak traced memory {k_mem:.1f} MB"
+    )
     label = "measured" if m == n else f"measured on the first {m:,} customers, scaled x{scale:g}"
     print(f"SimPy   : {s_wall * scale:8.2f} s wall, {s_cpu * scale:8.2f} s CPU ({label})")
     print(f"agreement on {m:,} starts: max |kernel - SimPy| = {max_diff:.3g}")

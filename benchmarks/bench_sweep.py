@@ -9,6 +9,7 @@ Run:  .venv/bin/python benchmarks/bench_sweep.py [--cells 8] [--days 365]
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -36,15 +37,20 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     args = parser.parse_args()
     vary = ["staff.office_verifiers=" + ",".join(str(8 + i) for i in range(args.cells))]
+    load_before = os.getloadavg()[0]
     t1, r1 = timed_sweep(1, vary, args.days)
     t2, r2 = timed_sweep(2, vary, args.days)
-    same = r1.frame.drop(columns=[]).equals(r2.frame)
+    same = r1.frame.equals(r2.frame)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"cells: {args.cells} x {args.days} days, 1 replication each")
     print(f"1 worker : {t1:6.2f} s  ({t1 / args.cells:.2f} s/cell)")
     print(f"2 workers: {t2:6.2f} s  ({t2 / args.cells:.2f} s/cell)")
     print(f"speed-up : {t1 / t2:.2f}x (target >= 1.8x); identical results: {same}")
     print(f"peak RSS of the client process: {peak_mb:.0f} MB")
+    print(
+        f"machine: {os.cpu_count()} cores, 1-min load average {load_before:.1f} before / {os.getloadavg()[0]:.1f} after "
+        "(other processes on the cores lower the speed-up)"
+    )
 
 
 if __name__ == "__main__":

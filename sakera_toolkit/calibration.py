@@ -15,7 +15,7 @@ Example entry::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ class Calibration:
         return self.values[key]
 
     def get(self, key: str, default: Any = None) -> Any:
+        """Value of ``key``, or ``default`` when absent."""
         return self.values.get(key, default)
 
     def table(self):
@@ -77,7 +78,7 @@ def _parse(name: str, raw: Any, origin: str) -> Calibration:
     return Calibration(name=name, values=values, sources=sources, units=units)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_packaged(name: str) -> Calibration:
     ref = resources.files("sakera_toolkit") / "data" / "calibration" / f"{name}.yaml"
     try:

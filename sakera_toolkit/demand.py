@@ -7,8 +7,10 @@ service is spread over that year's open days in proportion to
     weekday_profile[weekday] x seasonal multipliers (school months, post-Lebaran, pre-election)
 
 and is zero on closed days (weekends, holidays): demand that would fall on a holiday moves to the
-other open days of the year. Counts are Poisson per day x village x service (vectorised), times
-within the day follow ``hour_profile`` over the opening hours.
+other open days of the year. Counts are Poisson per day x village x service (drawn by Poisson
+splitting: a Poisson count per day x service, each request placed in a village with probability
+proportional to its population), times within the day follow ``hour_profile`` over the opening
+hours.
 
 The arrival stream depends only on the demand inputs and the seed, never on which villages are
 live, so two scenarios run with the same seed see the same requests (common random numbers).
@@ -56,7 +58,9 @@ def as_generator(seed: int | np.random.SeedSequence | np.random.Generator | None
     return np.random.default_rng(seed)
 
 
-def rates(overrides: dict[str, float] | None = None, scale: float = 1.0, calib: calibration.Calibration | None = None) -> pd.Series:
+def rates(
+    overrides: dict[str, float] | None = None, scale: float = 1.0, calib: calibration.Calibration | None = None
+) -> pd.Series:
     """Requests per 1,000 residents per year for each service (calibrated, overridden, scaled)."""
     c = calib or calibration.load("demand")
     out = pd.Series({s: float(c[f"rate_{s}"]) for s in SERVICE_IDS}, name="rate_per_1000_per_year")
@@ -100,7 +104,11 @@ def _season(days: np.ndarray, c: calibration.Calibration) -> np.ndarray:
 
 def _open_days(days: np.ndarray, working_days, holidays) -> np.ndarray:
     weekday = (days.astype(int) + 3) % 7  # 1970-01-01 was a Thursday
-    hol = np.array([np.datetime64(d.isoformat()) for d in holidays], dtype="datetime64[D]") if holidays else np.array([], "datetime64[D]")
+    hol = (
+        np.array([np.datetime64(d.isoformat()) for d in holidays], dtype="datetime64[D]")
+        if holidays
+        else np.array([], "datetime64[D]")
+    )
     return np.isin(weekday, np.asarray(working_days, dtype=int)) & ~np.isin(days, hol)
 
 
@@ -193,8 +201,14 @@ def generate(
 
     Parameters
     ----------
+    start_date, days
+        First day and length of the horizon.
     seed
         Int, SeedSequence or Generator; the same seed gives the same stream.
+    population_year
+        Registry year when ``population`` is not given (default: the year of ``start_date``).
+    calib
+        Demand calibration (default: packaged ``demand.yaml``).
     population
         Residents per village (index ``village_code``); default: registry for ``population_year``.
     rate
@@ -219,15 +233,22 @@ def generate(
     pop = population.to_numpy(dtype=float)
     annual = pop[:, None] / 1000.0 * rate.to_numpy()[None, :]  # (V, S)
     w = day_weights(start_date, days, working_days, holidays, c)  # (D, S)
-    lam = w[:, None, :] * annual[None, :, :]  # (D, V, S)
-    counts = rng_counts.poisson(lam).ravel()
+    # Poisson splitting: a Poisson count per day x service, each request then placed in a village
+    # with probability proportional to its population (same law as independent Poisson cells).
+    totals = rate.to_numpy() * pop.sum() / 1000.0  # (S,)
+    counts = rng_counts.poisson(w * totals[None, :]).ravel()  # (D * S,)
     cells = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    day, rest = np.divmod(cells, len(codes) * len(SERVICE_IDS))
-    village, service = np.divmod(rest, len(SERVICE_IDS))
+    day, service = np.divmod(cells, len(SERVICE_IDS))
+    cum_pop = np.cumsum(pop) / pop.sum() if pop.sum() > 0 else np.linspace(0, 1, len(pop))
+    village = np.minimum(np.searchsorted(cum_pop, rng_counts.random(len(cells)), side="right"), len(pop) - 1)
     profile = np.asarray(c["hour_profile"], dtype=float)
-    profile = profile / profile.sum()
-    slot = rng_times.choice(len(profile), size=len(cells), p=profile)
-    frac = (slot + rng_times.random(len(cells))) / len(profile)
+    cdf = np.cumsum(profile / profile.sum())
+    cdf[-1] = 1.0
+    u = rng_times.random(len(cells))
+    slot = np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
+    lower = np.concatenate([[0.0], cdf[:-1]])
+    within = (u - lower[slot]) / (cdf[slot] - lower[slot])  # uniform inside the slot
+    frac = (slot + within) / len(profile)
     h0, h1 = work_hours
     arrival = day + (h0 + frac * (h1 - h0)) / 24.0
     order = np.argsort(arrival, kind="stable")
@@ -293,6 +314,8 @@ def fit_rates(
 
     Parameters
     ----------
+    source
+        CSV path or DataFrame.
     population_year
         Registry year for the denominator (default: the year of the middle of the log).
     period_days
@@ -332,7 +355,9 @@ def fit_rates(
     bad = stamps.isna().to_numpy()
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise SakeraInputError(f"{df[date_col].iloc[i]!r} is not a date", source=name, location=f"row {i + 2}, {date_col}")
+        raise SakeraInputError(
+            f"{df[date_col].iloc[i]!r} is not a date", source=name, location=f"row {i + 2}, {date_col}"
+        )
     services = df["service"].str.strip()
     unknown = ~services.isin(SERVICE_IDS).to_numpy()
     if unknown.any():
@@ -346,7 +371,9 @@ def fit_rates(
         badv = ~vc.isin(known).to_numpy()
         if badv.any():
             i = int(np.flatnonzero(badv)[0])
-            raise SakeraInputError(f"unknown village_code {vc.iloc[i]!r}", source=name, location=f"row {i + 2}, village_code")
+            raise SakeraInputError(
+                f"unknown village_code {vc.iloc[i]!r}", source=name, location=f"row {i + 2}, village_code"
+            )
     days = stamps.dt.normalize()
     if period_days is None:
         period_days = int((days.max() - days.min()).days) + 1

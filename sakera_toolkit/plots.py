@@ -71,6 +71,10 @@ KPI_LABELS: dict[str, str] = {
 }
 
 
+#: Colours of categorical maps (colour-blind safe "Dark2" first, then greys for the rest).
+CATEGORY_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#bdbdbd"]
+
+
 def label(kpi: str) -> str:
     """Bilingual label of ``kpi`` (the name itself when no label is known)."""
     return KPI_LABELS.get(kpi, kpi)
@@ -96,7 +100,7 @@ def village_map(
     *,
     title: str | None = None,
     clabel: str | None = None,
-    cmap: str = "viridis",
+    cmap: str | list[str] = "viridis",
     kecamatan_labels: bool = True,
     width: int = 760,
     height: int = 600,
@@ -113,11 +117,12 @@ def village_map(
         One row per village with ``lon``, ``lat``, ``village_name``, ``district_name`` and the
         ``color`` column (default: :func:`sakera_toolkit.registry.village_table`).
     color
-        Column to colour by.
+        Column to colour by: numeric (a colour bar) or categorical (one legend entry per value, in
+        the order of a pandas Categorical, else sorted).
     title, clabel
         Plot title and colour-bar label (default: bilingual labels).
     cmap
-        Bokeh/Matplotlib colour map name.
+        Colour map name for a numeric column, or a list of colours for a categorical one.
     kecamatan_labels
         Write the kecamatan names at their centroids.
     width, height
@@ -138,16 +143,27 @@ def village_map(
         if c in table.columns
     ]
     vdims = [color] + [c for c in hover_cols if c != color]
-    points = hv.Points(table, kdims=["lon", "lat"], vdims=vdims, label="Desa/kelurahan / villages").opts(
-        color=color,
-        cmap=cmap,
-        colorbar=True,
-        clabel=clabel or label(color),
-        size=9,
-        line_color="black",
-        line_width=0.4,
-        tools=["hover"],
-    )
+    style = dict(size=9, line_color="black", line_width=0.4, tools=["hover"])
+    categorical = not pd.api.types.is_numeric_dtype(table[color]) or pd.api.types.is_bool_dtype(table[color])
+    if categorical:
+        # one layer per category (legend entries in category order: pandas Categorical order, else sorted)
+        col = table[color]
+        cats = (
+            list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else sorted(col.astype(str).unique())
+        )
+        colours = cmap if isinstance(cmap, (list, tuple)) else CATEGORY_COLOURS
+        point_layers = [
+            hv.Points(table[col.astype(str) == str(cat)], kdims=["lon", "lat"], vdims=vdims, label=str(cat)).opts(
+                color=colours[i % len(colours)], **style
+            )
+            for i, cat in enumerate(cats)
+        ]
+    else:
+        point_layers = [
+            hv.Points(table, kdims=["lon", "lat"], vdims=vdims, label="Desa/kelurahan / villages").opts(
+                color=color, cmap=cmap, colorbar=True, clabel=clabel or label(color), **style
+            )
+        ]
     c = calibration.load("registry")
     office = hv.Points(
         [(float(c["dispendukcapil_lon"]), float(c["dispendukcapil_lat"]))],
@@ -157,7 +173,7 @@ def village_map(
     office_label = hv.Text(
         float(c["dispendukcapil_lon"]) + 0.012, float(c["dispendukcapil_lat"]) - 0.012, "Dispendukcapil", halign="left"
     ).opts(text_font_size="9pt", text_color="red", text_font_style="bold")
-    layers = [points, office, office_label]
+    layers = [*point_layers, office, office_label]
     island = (
         table[table.get("village_code", pd.Series(dtype=str)).astype(str) == str(c["mandangin_code"])]
         if "village_code" in table
@@ -184,7 +200,8 @@ def village_map(
         width=width,
         height=height,
         data_aspect=1,
-        show_legend=False,
+        show_legend=categorical,
+        legend_position="right",
         show_grid=True,
     )
     return overlay

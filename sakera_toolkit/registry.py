@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -69,7 +69,7 @@ def _data_path(name: str):
     return resources.files("sakera_toolkit") / "data" / name
 
 
-@lru_cache(maxsize=None)
+@cache
 def _read_csv(name: str) -> pd.DataFrame:
     with _data_path(name).open("r", encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
@@ -156,7 +156,7 @@ def village_population(
     dis = districts()
     total = regency_total(year, c)
     dis_tot = _largest_remainder(dis["pop_sp2020"].to_numpy(), total)
-    dis_tot = dict(zip(dis["district_code"], dis_tot))
+    dis_tot = dict(zip(dis["district_code"], dis_tot, strict=False))
     growth = 1.0 + float(c["annual_growth_rate"])
     mandangin = str(c["mandangin_code"])
     mand_pop = int(round(float(c["mandangin_population_2021"]) * growth ** (int(year) - 2021)))
@@ -198,7 +198,7 @@ def read_population_csv(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     known = set(villages()["village_code"])
     seen: set[str] = set()
     pops: list[int] = []
-    for i, (code, pop) in enumerate(zip(df["village_code"], df["population"]), start=2):
+    for i, (code, pop) in enumerate(zip(df["village_code"], df["population"], strict=False), start=2):
         code = code.strip()
         where = f"row {i}"
         if code not in known:

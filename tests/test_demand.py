@@ -88,7 +88,7 @@ def test_fit_rates_round_trip_and_drops_personal_columns(tmp_path):
     log.to_csv(path, index=False)
     fit = demand.fit_rates(path, population_year=2025, period_days=365)
     assert set(fit.attrs["dropped_columns"]) == {"nik", "nama", "no_hp"}
-    got = dict(zip(fit["service"], fit["rate_per_1000_per_year"]))
+    got = dict(zip(fit["service"], fit["rate_per_1000_per_year"], strict=True))
     for sid, rate in demand.rates().items():
         assert got[sid] == pytest.approx(rate * 365.25 / 365, rel=0.05)
 

@@ -48,9 +48,19 @@ def test_conservation_and_stage_order(result):
     t = result.trace
     k = result.kpis.iloc[0]
     assert k["arrivals_all"] == len(t) == k["completed_all"] + k["abandoned_all"] + k["in_system_all"]
-    stages = ["arrival", "desk_start", "desk_end", "upload_end", "verify_start", "verify_end", "signed", "printed", "ready"]
+    stages = [
+        "arrival",
+        "desk_start",
+        "desk_end",
+        "upload_end",
+        "verify_start",
+        "verify_end",
+        "signed",
+        "printed",
+        "ready",
+    ]
     vals = t[stages].to_numpy()
-    for a, b in zip(stages, stages[1:]):
+    for a, b in zip(stages, stages[1:], strict=False):
         x, y = t[a].to_numpy(), t[b].to_numpy()
         ok = np.isfinite(x) & np.isfinite(y)
         assert (y[ok] >= x[ok] - 1e-12).all(), (a, b)
@@ -100,7 +110,12 @@ def test_travel_is_saved_against_office_only_baseline(result):
     assert (t.loc[t["channel"] == "desa", "travel_km"] == 0).all()
     assert (t["office_only_km"] >= 0).all()
     assert k["travel_hours_saved"] > 0 and k["travel_cost_saved_idr"] > 0 and k["outside_trips_saved"] > 0
-    office = run(FlowParams.office_only(start_date=START, days=20, warmup_days=2, demand_scale=0.1, kecamatan_points=False, mpp_counters=0), seed=1)
+    office = run(
+        FlowParams.office_only(
+            start_date=START, days=20, warmup_days=2, demand_scale=0.1, kecamatan_points=False, mpp_counters=0
+        ),
+        seed=1,
+    )
     np.testing.assert_allclose(office.trace["travel_km"], office.trace["office_only_km"])
     assert office.kpis.iloc[0]["travel_km_saved"] == pytest.approx(0.0)
 
@@ -118,7 +133,13 @@ def test_blanko_stockout_blocks_cards_only():
 
 
 def test_blanko_reorder_restocks():
-    p = small(days=40, blanko_initial={"ktp": 300, "kia": 100}, blanko_reorder_point=200, blanko_reorder_qty=2000, blanko_lead_days=3)
+    p = small(
+        days=40,
+        blanko_initial={"ktp": 300, "kia": 100},
+        blanko_reorder_point=200,
+        blanko_reorder_qty=2000,
+        blanko_lead_days=3,
+    )
     ts = run(p, seed=4).timeseries
     assert ts["blanko_ordered_ktp"].sum() >= 2000
     assert ts["blanko_ktp"].max() > 300

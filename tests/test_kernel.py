@@ -14,7 +14,9 @@ from sakera_toolkit.sim.kernel import always_open
 def simpy_fifo(arrivals, service, servers, priority=None, fail=None, retry_delay=None):
     """Reference: a SimPy Resource (or PriorityResource) fed the same arrays; returns visits."""
     env = simpy.Environment()
-    res = simpy.PriorityResource(env, capacity=servers) if priority is not None else simpy.Resource(env, capacity=servers)
+    res = (
+        simpy.PriorityResource(env, capacity=servers) if priority is not None else simpy.Resource(env, capacity=servers)
+    )
     visits = []
     rounds = 1 if fail is None else fail.shape[1]
 
@@ -84,7 +86,7 @@ def test_priorities_and_retries_match_simpy(seed, n, servers, rounds):
     delay = np.where(rng.random((n, rounds)) < 0.8, rng.exponential(3.0, (n, rounds)), np.nan)
     out = serve_groups(np.zeros(n, int), arrivals, service, np.array([servers]), always_open(1), priority, fail, delay)
     ref = sorted(simpy_fifo(arrivals, service, servers, priority, fail, delay))
-    got = sorted(zip(out["request"], out["round"], out["arrival"], out["start"], out["end"]))
+    got = sorted(zip(out["request"], out["round"], out["arrival"], out["start"], out["end"], strict=True))
     assert len(got) == len(ref)
     np.testing.assert_allclose(np.array(got, float), np.array(ref, float), rtol=0, atol=1e-9)
 

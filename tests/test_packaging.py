@@ -19,7 +19,7 @@ def _norm(name: str) -> str:
 def _pyproject_requirements() -> dict[str, str]:
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     reqs = list(meta["dependencies"])
-    for extra, items in meta["optional-dependencies"].items():
+    for _extra, items in meta["optional-dependencies"].items():
         reqs += [r for r in items if not r.startswith("sakera-toolkit")]
     out: dict[str, str] = {}
     for req in reqs:

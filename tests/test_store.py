@@ -28,7 +28,16 @@ from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.store import attempts, audit, demo, security, users
 from sakera_toolkit.store.db import make_engine, resolve_url
 from sakera_toolkit.store.migrations import current, ensure_schema, head, upgrade
-from sakera_toolkit.store.models import Answer, Attempt, AuditLog, AuditLogImmutableError, Base, Certification, Grade, User
+from sakera_toolkit.store.models import (
+    Answer,
+    Attempt,
+    AuditLog,
+    AuditLogImmutableError,
+    Base,
+    Certification,
+    Grade,
+    User,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDANGIN = "35.27.03.2001"
@@ -173,20 +182,20 @@ def test_add_and_authenticate(session, engine):
     assert "user.add" in actions and "user.set_password" in actions
 
 
-@pytest.mark.parametrize(
-    ("kwargs", "message"),
-    [
-        ({"username": "Bad Name"}, "invalid username"),
-        ({"role": "admin"}, "unknown role"),
-        ({"villages": ["35.27.99.9999"]}, "unknown village code"),
-        ({"password": "   "}, "empty password"),
-        ({"password": "two\nlines"}, "control character"),
-    ],
-)
-def test_add_user_rejects_bad_input(session, kwargs, message):
-    args = {"username": "ok", "role": "trainee", "password": "pw-ok", **kwargs}
-    with pytest.raises(SakeraInputError, match=message):
-        users.add_user(session, args.pop("username"), args.pop("role"), args.pop("password"), **args)
+BAD_USERS = [
+    ({"username": "Bad Name"}, "invalid username"),
+    ({"role": "admin"}, "unknown role"),
+    ({"villages": ["35.27.99.9999"]}, "unknown village code"),
+    ({"password": "   "}, "empty password"),
+    ({"password": "two\nlines"}, "control character"),
+]
+
+
+def test_add_user_rejects_bad_input(session):
+    for kwargs, message in BAD_USERS:
+        args = {"username": "ok", "role": "trainee", "password": "pw-ok", **kwargs}
+        with pytest.raises(SakeraInputError, match=message):
+            users.add_user(session, args.pop("username"), args.pop("role"), args.pop("password"), **args)
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == 0
 
 
@@ -269,7 +278,8 @@ def _cli(monkeypatch, capsys, argv, stdin_text=None):
 
 def test_cli_users_add_and_list(db_url, monkeypatch, capsys):
     code, out, err = _cli(
-        monkeypatch, capsys,
+        monkeypatch,
+        capsys,
         ["users", "add", "ani", "--role", "trainee", "--village", MANDANGIN, "--password-stdin", "--db", db_url],
         "kata sandi ani\n",
     )
@@ -300,12 +310,42 @@ def test_cli_users_add_error_paths_exit_2(db_url, monkeypatch, capsys):
     assert code == 2 and "empty password" in err
     code, _, err = _cli(monkeypatch, capsys, other, "pw-cici\n")  # stdin is not a terminal
     assert code == 2 and "--password-stdin" in err
-    for argv in ([*other, "--password", "rahasia-cici"], [*other, "--password=rahasia-cici"], [*other, "-prahasia-cici"]):
+    for argv in (
+        [*other, "--password", "rahasia-cici"],
+        [*other, "--password=rahasia-cici"],
+        [*other, "-prahasia-cici"],
+    ):
         code, out, err = _cli(monkeypatch, capsys, argv)
         assert code == 2 and "never accepted as a command-line argument" in err
         assert "rahasia-cici" not in err + out
     code, out, _ = _cli(monkeypatch, capsys, ["users", "list", "--format", "csv", "--db", db_url])
     assert [line.split(",")[0] for line in out.splitlines()[1:]] == ["budi"]
+
+
+def test_cli_users_class(db_url, monkeypatch, capsys):
+    for name, role in (("guru", "trainer"), ("murid", "trainee")):
+        assert (
+            _cli(
+                monkeypatch, capsys, ["users", "add", name, "--role", role, "--password-stdin", "--db", db_url], "pw\n"
+            )[0]
+            == 0
+        )
+    code, out, err = _cli(
+        monkeypatch, capsys, ["users", "class", "Angkatan 1", "--trainer", "guru", "--trainee", "murid", "--db", db_url]
+    )
+    assert code == 0, err
+    code, _, err = _cli(monkeypatch, capsys, ["users", "class", "Angkatan 2", "--trainer", "murid", "--db", db_url])
+    assert code == 2 and "not a trainer" in err
+    code, _, err = _cli(
+        monkeypatch, capsys,
+        ["users", "add", "murid2", "--role", "trainee", "--class", "Angkatan 1", "--password-stdin", "--db", db_url], "pw\n",
+    )  # fmt: skip
+    assert code == 0, err
+    code, out, _ = _cli(monkeypatch, capsys, ["users", "list", "--format", "json", "--db", db_url])
+    import json
+
+    rows = {r["username"]: r for r in json.loads(out)}
+    assert rows["murid"]["classes"] == rows["murid2"]["classes"] == rows["guru"]["classes"] == "Angkatan 1"
 
 
 def test_cli_db_upgrade_and_current(db_url, monkeypatch, capsys):
@@ -315,6 +355,16 @@ def test_cli_db_upgrade_and_current(db_url, monkeypatch, capsys):
     assert code == 0 and f"at revision {head()}" in out
     code, out, _ = _cli(monkeypatch, capsys, ["db", "current", "--db", db_url])
     assert code == 0 and "up to date" in out
+
+
+def test_package_level_readiness_reads_the_default_database(tmp_path, monkeypatch):
+    import sakera_toolkit.store as store
+
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    monkeypatch.setenv("SAKERA_DATABASE_URL", url)
+    store.upgrade()
+    table = store.readiness()
+    assert len(table) == 186 and not table["ready"].any() and table["facilities"].all()
 
 
 # --- submissions -----------------------------------------------------------------------------
@@ -331,7 +381,10 @@ def _counts(url: str, attempt_id: int) -> dict[str, int]:
                 "grades": "SELECT count(*) FROM grades WHERE attempt_id = :a",
                 "audit": "SELECT count(*) FROM audit_log WHERE action = 'attempt.submit' AND target = :t",
             }
-            return {k: conn.execute(sa.text(v), {"a": attempt_id, "t": f"attempt:{attempt_id}"}).scalar_one() for k, v in q.items()}
+            return {
+                k: conn.execute(sa.text(v), {"a": attempt_id, "t": f"attempt:{attempt_id}"}).scalar_one()
+                for k, v in q.items()
+            }
     finally:
         eng.dispose()
 
@@ -344,7 +397,7 @@ def test_submit_commits_before_returning(db_url, session, top_case):
     # right after submit returns, another connection sees every row of the submission
     assert _counts(db_url, sub.attempt_id) == {"attempts": 1, "answers": 1, "grades": 1, "audit": 1}
     assert sub.report.score < 50 and not sub.report.passed and sub.report.mistakes
-    assert not session.in_transaction() or not (session.new or session.dirty)
+    assert not session.new and not session.dirty
 
     eng = make_engine(db_url)
     try:
@@ -453,7 +506,7 @@ def test_certification_makes_the_village_ready(session, top_case, tmp_path):
     rule = training.CertificationRule()
     assert attempts.readiness(session)["ready"].sum() == 0
     news = []
-    for i in range(rule.window):
+    for _ in range(rule.window):
         sub = attempts.submit_detailed(session, "peserta1", top_case, training.perfect_answer(top_case, 60), level=TOP)
         news.append(sub.newly_certified)
     assert news == [False] * (rule.window - 1) + [True]
@@ -480,7 +533,9 @@ def test_certification_makes_the_village_ready(session, top_case, tmp_path):
 
 def test_trainee_record_exports(session, top_case):
     demo.seed_demo(session)
-    attempts.submit(session, "peserta1", top_case, training.Answer(service_id="kk_baru", decision="refer", elapsed_seconds=100))
+    attempts.submit(
+        session, "peserta1", top_case, training.Answer(service_id="kk_baru", decision="refer", elapsed_seconds=100)
+    )
     attempts.submit(session, "peserta1", top_case, training.perfect_answer(top_case, 100))
     record = attempts.export_trainee_record(session, "peserta1", viewer="pelatih")
     assert record["score"].tolist()[1] == 100.0 and record["score_service"].tolist() == [0.0, 100.0]
@@ -510,3 +565,36 @@ def test_trainee_record_pdf(tmp_path, top_case):
         eng.dispose()
     assert data.startswith(b"%PDF-") and out.read_bytes() == data
     assert len(data) > 5000
+
+
+def test_interactive_password_prompt_asks_twice(monkeypatch):
+    from sakera_toolkit.cli import users as cli_users
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    answers = iter(["rahasia", "rahasia", "satu", "dua"])
+    monkeypatch.setattr(cli_users.getpass, "getpass", lambda prompt="": next(answers))
+    assert cli_users.read_password(False, Tty()) == "rahasia"
+    with pytest.raises(SakeraInputError, match="differ"):
+        cli_users.read_password(False, Tty())
+    with pytest.raises(SakeraInputError, match="--password-stdin"):
+        cli_users.read_password(False, io.StringIO("x\n"))
+    assert cli_users.read_password(True, io.StringIO("dari stdin\r\nbaris kedua\n")) == "dari stdin"
+
+
+def test_current_level_follows_the_curriculum(session):
+    demo.seed_demo(session)
+    guided = training.generate_for_level(0, 21, village_code=MANDANGIN)
+    window = training.PromotionRule().window
+    assert attempts.current_level(session, "peserta1") == 0
+    for _ in range(window):
+        attempts.submit(session, "peserta1", guided, training.perfect_answer(guided, 30), level=0)
+    assert attempts.current_level(session, "peserta1") == 1
+    assert attempts.current_level(session, "pelatih", "peserta1") == 1
+    overview = attempts.class_overview(session, "pelatih").set_index("username")
+    assert overview.loc["peserta1", "level"] == 1 and overview.loc["peserta2", "level"] == 0
+    progress = attempts.trainee_progress(session, "peserta1")
+    assert progress["attempt_no"].tolist() == list(range(1, window + 1))
+    assert progress["rolling_score"].tolist() == [100.0] * window

@@ -67,6 +67,17 @@ def case_seed(user_id: int, serial: int) -> int:
     return int.from_bytes(digest[:8], "big") >> 2
 
 
+def service_for(user_id: int, serial: int, service_ids: Sequence[str]) -> str:
+    """The service of a trainee's ``serial``-th case: every service once per round, in an order
+    shuffled per trainee and per round (so practice covers the whole catalogue)."""
+    import numpy as np
+
+    ids = sorted(service_ids)
+    round_number, position = divmod(serial, len(ids))
+    order = np.random.default_rng([user_id, round_number]).permutation(len(ids))
+    return ids[int(order[position])]
+
+
 def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, pass_score: float = 70.0) -> str:
     """A tiny inline SVG of the last scores (0-100), with the pass line dashed."""
     values = [max(0.0, min(100.0, float(s))) for s in scores][-SPARKLINE_CASES:]
@@ -233,7 +244,9 @@ class LatihanPage(Page):
         village = self.user.village_codes[0] if self.user.village_codes else None
         serial = self.progress["cases_done"] + len(self.queue)
         while len(self.queue) < lv.queue_size:
-            self.queue.append(training.generate_for_level(lv, case_seed(self.user.id, serial), village_code=village))
+            service_id = service_for(self.user.id, serial, self.catalogue.ids())
+            self.queue.append(training.generate_for_level(lv, case_seed(self.user.id, serial), service_id=service_id,
+                                                          village_code=village))
             serial += 1
         self._start_current()
 
@@ -314,6 +327,8 @@ class LatihanPage(Page):
             widget.disabled = True
         self.submit_button.visible = False
         self.next_button.visible = True
+        self.answer_steps.visible = False
+        self.review.visible = True
 
     def _asked_for(self, case: Any) -> str:
         asked = case.request.requested_service_id
@@ -443,7 +458,7 @@ class LatihanPage(Page):
             self.request_pane, self.hints_pane, heading(tr("latihan.documents")), self.documents_pane,
             sizing_mode="stretch_width", styles=pane_style, margin=(0, 4, 0, 0),
         )
-        answer_column = pn.Column(
+        self.answer_steps = pn.Column(
             section(tr("latihan.step_service"), self.service_select, sizing_mode="stretch_width"),
             section(tr("latihan.step_requirements"), self.requirements_box,
                     help_text=tr("latihan.requirements_help"), sizing_mode="stretch_width"),
@@ -452,17 +467,22 @@ class LatihanPage(Page):
             section(tr("latihan.step_decision"), *self.decision_buttons.values(), self.missing_section,
                     sizing_mode="stretch_width"),
             self.form_section,
-            pn.Row(self.submit_button, self.next_button),
+            self.submit_button,
             self.message,
-            self.feedback_pane,
-            width=420, styles=pane_style, margin=(0, 0, 0, 4), tags=["sakera-answer"],
+            sizing_mode="stretch_width", margin=0, visible=not self.submitted,
         )
+        self.review = pn.Column(self.next_button, self.feedback_pane, sizing_mode="stretch_width", margin=0,
+                                visible=self.submitted)
+        answer_column = pn.Column(self.review, self.answer_steps, width=420, styles=pane_style,
+                                  margin=(0, 0, 0, 4), tags=["sakera-answer"])
         self.main.objects = [pn.Row(case_column, answer_column, sizing_mode="stretch_width")]
         self.sidebar.objects = [
             heading(tr("latihan.queue"), margin=(0, 5, 2, 5)),
             self.queue_pane,
             heading(tr("latihan.progress"), margin=(12, 5, 2, 5)),
             self.progress_pane,
+            pn.pane.HTML(f'<a href="/rekaman/{html.escape(self.user.username)}.csv" id="my-record">'
+                         f'{html.escape(tr("latihan.my_record"))}</a>', margin=(8, 5), tags=["sakera-my-record"]),
         ]
         if self.submitted:
             self._show_feedback()

@@ -23,12 +23,14 @@ import param
 from sakera_toolkit import calibration
 from sakera_toolkit.services import load_catalogue
 
-from ..shell import Page
+from ..shell import Page, heading
 
 #: Rows of the "latest attempts" table.
 RECENT_ATTEMPTS = 15
-#: Height (px) of the plots: fits a 768 px laptop screen with the table above.
-PLOT_HEIGHT = 300
+#: Height (px) of the plots: fits a 768 px laptop screen.
+PLOT_HEIGHT = 380
+
+TABLE_CSS = ":host .tabulator { font-size: 12.5px; }"
 
 
 def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
@@ -41,7 +43,8 @@ def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
     rolling = "Rata-rata bergerak" if lang == "id" else "Rolling mean"
     level = "Tingkat" if lang == "id" else "Level"
     if history.empty:
-        return hv.Curve([], case_no, score).opts(title=title, height=PLOT_HEIGHT, responsive=True)
+        return hv.Curve([], case_no, score).opts(title=title, height=PLOT_HEIGHT, responsive=True,
+                                                 xlabel=case_no, ylabel=score)
     df = history.rename(columns={"attempt_no": case_no, "score": score, "rolling_score": rolling, "level": level})
     df[level] = df[level].astype(str)
     pass_score = float(calibration.load("training")["pass_score"])
@@ -51,6 +54,7 @@ def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
     limit = hv.HLine(pass_score).opts(color="#c9a227", line_dash="dashed", line_width=1.5)
     return (limit * line * points).opts(
         title=title, height=PLOT_HEIGHT, responsive=True, ylim=(0, 105), show_grid=True, toolbar="above",
+        xlabel=case_no, ylabel=score,
     )
 
 
@@ -93,13 +97,13 @@ class PelatihPage(Page):
         self.mistakes = pd.DataFrame()
         self.history = pd.DataFrame()
         self.overview_table = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", height=220,
-            layout="fit_data_stretch", tags=["sakera-class-table"], selectable=1,
+            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", max_height=260,
+            layout="fit_columns", tags=["sakera-class-table"], selectable=1, stylesheets=[TABLE_CSS],
         )
         self.overview_table.on_click(self._on_row_click)
         self.recent_table = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", height=260,
-            layout="fit_data_stretch", tags=["sakera-recent-table"],
+            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", max_height=300,
+            layout="fit_columns", tags=["sakera-recent-table"], stylesheets=[TABLE_CSS],
         )
         self.progress_pane = pn.pane.HoloViews(sizing_mode="stretch_width", tags=["sakera-progress-plot"])
         self.heatmap_pane = pn.pane.HoloViews(sizing_mode="stretch_width", tags=["sakera-heatmap"])
@@ -158,6 +162,7 @@ class PelatihPage(Page):
         if self.overview.empty or event.row is None:
             return
         self.trainee = str(self.overview.iloc[int(event.row)]["username"])
+        self.trainee_select.value = self.trainee
 
     def _csv(self) -> io.StringIO:
         from sakera_toolkit.store import attempts
@@ -212,7 +217,7 @@ class PelatihPage(Page):
             tr("pelatih.service"): [self._service_name(s) for s in df["service_id"]],
             tr("latihan.level"): df["level"],
             tr("pelatih.score"): df["score"].round(0),
-            tr("pelatih.rule"): [m.replace(";", ", ") for m in df["mistakes"]],
+            tr("pelatih.rule"): [_count_rules(m) for m in df["mistakes"]],
         })
 
     def _refresh_progress(self) -> None:
@@ -243,23 +248,31 @@ class PelatihPage(Page):
         self.refresh_button.label = tr("pelatih.refresh")
         self.refresh_views()
         empty = pn.pane.Alert(tr("pelatih.no_trainees"), alert_type="info", visible=self.overview.empty)
-        self.main.objects = [
-            empty,
-            pn.pane.Markdown(f"#### {tr('pelatih.class')}", margin=(0, 5)),
-            self.overview_table,
-            pn.Row(self.progress_pane, self.heatmap_pane, sizing_mode="stretch_width"),
-            pn.pane.Markdown(f"#### {tr('pelatih.recent')}", margin=(6, 5, 0, 5)),
-            self.recent_table,
-        ]
+        self.tabs = pn.Tabs(
+            (tr("pelatih.class"), pn.Column(self.overview_table, heading(tr("pelatih.recent")), self.recent_table,
+                                            sizing_mode="stretch_width")),
+            (tr("pelatih.progress"), self.progress_pane),
+            (tr("pelatih.mistakes"), self.heatmap_pane),
+            sizing_mode="stretch_width", tags=["sakera-pelatih-tabs"],
+        )
+        self.main.objects = [empty, self.tabs]
         self.sidebar.objects = [
             self.refresh_button,
             self.status_pane,
-            pn.pane.Markdown(f"#### {tr('pelatih.choose_trainee')}", margin=(8, 5, 0, 5)),
+            heading(tr("pelatih.choose_trainee"), margin=(12, 5, 2, 5)),
             self.trainee_select,
-            pn.pane.Markdown(f"#### {tr('pelatih.export')}", margin=(8, 5, 0, 5)),
+            heading(tr("pelatih.export"), margin=(12, 5, 2, 5)),
             self.csv_download,
             self.pdf_download,
         ]
+
+
+def _count_rules(joined: str) -> str:
+    """``"a;a;b"`` -> ``"a ×2, b"`` (the rules broken in one attempt)."""
+    counts: dict[str, int] = {}
+    for rule_id in filter(None, str(joined or "").split(";")):
+        counts[rule_id] = counts.get(rule_id, 0) + 1
+    return ", ".join(f"{r} ×{n}" if n > 1 else r for r, n in counts.items())
 
 
 def _when(value: Any) -> str:

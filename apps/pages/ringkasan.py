@@ -14,7 +14,7 @@ from sqlalchemy import Integer, cast, func, select
 
 from sakera_toolkit.services import load_catalogue
 
-from ..shell import BRAND, Page
+from ..shell import BRAND, Page, heading
 
 PLOT_HEIGHT = 280
 
@@ -127,7 +127,8 @@ class RingkasanPage(Page):
         if attempts_total:
             service_df = self.by_service.assign(service=[self._service_name(s) for s in self.by_service["service_id"]])
             plots.append(self._bars(service_df, "service", "mean_score", tr("ringkasan.by_service"),
-                                    tr("pelatih.service"), tr("ringkasan.mean_score"), xrotation=35, ylim=(0, 100)))
+                                    tr("pelatih.service"), tr("ringkasan.mean_score"), invert_axes=True,
+                                    ylim=(0, 100)))
             plots.append(self._bars(self.by_week, "week", "attempts", tr("ringkasan.by_week"), tr("pelatih.when"),
                                     tr("ringkasan.attempts")))
         if not self.mistakes.empty:
@@ -144,7 +145,8 @@ class RingkasanPage(Page):
                 tr("ringkasan.certified"): self.cohorts["certified"],
             })
         self.main.objects = [
-            pn.pane.Markdown(f"### {tr('ringkasan.title')}\n{tr('ringkasan.note')}", margin=(0, 5)),
+            heading(tr("ringkasan.title"), margin=(0, 5, 0, 5)),
+            pn.pane.HTML(f"<small>{tr('ringkasan.note')}</small>", margin=(0, 5)),
             kpis,
             pn.pane.Alert(tr("ringkasan.empty"), alert_type="info", visible=not attempts_total),
             pn.GridBox(*[pn.pane.HoloViews(p, sizing_mode="stretch_width") for p in plots], ncols=2,

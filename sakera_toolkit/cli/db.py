@@ -66,6 +66,10 @@ def run_current(args) -> int:
 
     rev = current(args.db)
     newest = head()
-    state = "up to date" if rev == newest else ("empty: run `sakera db upgrade`" if rev is None else "run `sakera db upgrade`")
+    state = (
+        "up to date"
+        if rev == newest
+        else ("empty: run `sakera db upgrade`" if rev is None else "run `sakera db upgrade`")
+    )
     print(f"{_safe_url(args.db)}: revision {rev or '(none)'}, newest {newest} ({state})")
     return 0

@@ -30,6 +30,7 @@ HEADLINE = (
 
 
 def register(sub) -> None:
+    """Add the ``simulate`` subcommand."""
     p = sub.add_parser(
         "simulate",
         help="simulate a scenario (default: all 186 villages live) and print KPIs",
@@ -37,10 +38,23 @@ def register(sub) -> None:
         "printing, delivery) for a scenario -- a preset name or a scenario YAML file; without SCENARIO, the "
         "built-in default with all 186 villages live -- and print KPI means with 95%% confidence intervals.",
     )
-    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="preset name or scenario YAML path (default: all 186 villages live)")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        metavar="SCENARIO",
+        help="preset name or scenario YAML path (default: all 186 villages live)",
+    )
     p.add_argument("--replications", "-r", type=int, default=1, help="independent replications (default 1)")
-    p.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0); the same seed gives identical results")
-    p.add_argument("--days", "-d", type=int, default=None, help="horizon in days (overrides the scenario; warm-up is cut to a quarter if longer)")
+    p.add_argument(
+        "--seed", "-s", type=int, default=0, help="random seed (default 0); the same seed gives identical results"
+    )
+    p.add_argument(
+        "--days",
+        "-d",
+        type=int,
+        default=None,
+        help="horizon in days (overrides the scenario; warm-up is cut to a quarter if longer)",
+    )
     p.add_argument("--json", action="store_true", help="print only the KPIs as JSON on stdout")
     p.add_argument("--trace", metavar="FILE", help="write the per-request trace to FILE (.csv or .parquet)")
     p.add_argument("--timeseries", metavar="FILE", help="write the daily time series to FILE (.csv)")
@@ -73,6 +87,7 @@ def resolve_params(scenario: str | None, days: int | None = None):
 
 
 def run(args) -> int:
+    """Run ``sakera simulate``; returns the exit status."""
     from ..errors import SakeraInputError
     from ..sim import run as simulate
 

@@ -29,7 +29,7 @@ class _RefusePasswordArgument(argparse.Action):
 
 
 def register(sub) -> None:
-    """Add ``sakera users add`` and ``sakera users list``."""
+    """Add ``sakera users add``, ``sakera users class`` and ``sakera users list``."""
     p = sub.add_parser(
         "users",
         help="add or list users of the training sandbox (trainers, trainees, evaluators)",
@@ -55,15 +55,23 @@ def register(sub) -> None:
         help="Kemendagri code of a village the user serves, e.g. 35.27.03.2001 (repeatable)",
     )
     add.add_argument("--display-name", metavar="TEXT", help="name shown in the app (default: NAME)")
-    add.add_argument(
-        "--password-stdin", action="store_true", help="read the password as one line from standard input"
-    )
-    add.add_argument(
-        "--password", "-p", nargs="?", action=_RefusePasswordArgument, help=argparse.SUPPRESS
-    )
+    add.add_argument("--password-stdin", action="store_true", help="read the password as one line from standard input")
+    add.add_argument("--password", "-p", nargs="?", action=_RefusePasswordArgument, help=argparse.SUPPRESS)
     add.add_argument("--class", dest="class_name", metavar="CLASS", help="add the trainee to this existing class")
     add_db_argument(add)
     add.set_defaults(func=run_add)
+
+    cls = usub.add_parser(
+        "class",
+        help="create a class (cohort) taught by a trainer",
+        description="Create a class taught by TRAINER; add trainees with `sakera users add ... --class NAME` "
+        "or --trainee here.",
+    )
+    cls.add_argument("name", metavar="NAME", help="class name, e.g. 'Angkatan 2025-1'")
+    cls.add_argument("--trainer", required=True, metavar="USER", help="username of the trainer")
+    cls.add_argument("--trainee", metavar="USER", action="append", default=[], help="add this trainee (repeatable)")
+    add_db_argument(cls)
+    cls.set_defaults(func=run_class)
 
     lst = usub.add_parser(
         "list",
@@ -129,6 +137,25 @@ def run_add(args) -> int:
             users.add_to_class(session, args.class_name, user, actor="cli")
         villages = ", ".join(user.village_codes) or "no village"
     print(f"added {args.role} {args.name!r} ({villages})")
+    return 0
+
+
+def run_class(args) -> int:
+    """Run ``sakera users class``."""
+    from ..store import users
+    from ..store.db import session_scope
+    from ..store.migrations import ensure_schema
+
+    ensure_schema(args.db)
+    with session_scope(args.db) as session:
+        if users.get_user(session, args.trainer) is None:
+            raise SakeraInputError(f"no user called {args.trainer!r}", location="--trainer")
+        for name in args.trainee:
+            users.require_user(session, name, "trainee")
+        users.create_class(session, args.name, args.trainer, actor="cli")
+        for name in args.trainee:
+            users.add_to_class(session, args.name, name, actor="cli")
+    print(f"created class {args.name!r} (trainer {args.trainer}, {len(args.trainee)} trainee(s))")
     return 0
 
 

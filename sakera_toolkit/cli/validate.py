@@ -8,6 +8,7 @@ from ._output import emit_frame, emit_json
 
 
 def register(sub) -> None:
+    """Add the ``validate`` subcommand."""
     p = sub.add_parser(
         "validate",
         help="check the simulation engine against queueing theory (M/M/1, M/M/c, M/D/1, Little's law)",
@@ -24,6 +25,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Run ``sakera validate``; exit 0 only if every check passes."""
     from ..errors import SakeraInputError
     from ..sim.validate import REL_SLACK, TOLERANCE_Z, validate
 
@@ -33,10 +35,18 @@ def run(args) -> int:
         raise SakeraInputError("needs at least 1000 customers", location="--customers")
     if args.regency_seeds < 2:
         raise SakeraInputError("needs at least 2 regency seeds", location="--regency-seeds")
-    table = validate(seeds=args.seeds, customers=args.customers, regency_seeds=args.regency_seeds, progress=not args.json)
+    table = validate(
+        seeds=args.seeds, customers=args.customers, regency_seeds=args.regency_seeds, progress=not args.json
+    )
     ok = bool(table["pass"].all())
     if args.json:
-        emit_json({"passed": ok, "rule": f"|simulated - analytic| <= {TOLERANCE_Z:g} SE + {REL_SLACK:g} x analytic", "checks": table.to_dict(orient="records")})
+        emit_json(
+            {
+                "passed": ok,
+                "rule": f"|simulated - analytic| <= {TOLERANCE_Z:g} SE + {REL_SLACK:g} x analytic",
+                "checks": table.to_dict(orient="records"),
+            }
+        )
     else:
         shown = table.copy()
         shown["pass"] = shown["pass"].map({True: "pass", False: "FAIL"})

@@ -7,6 +7,7 @@ from ._output import add_format_argument, emit_frame
 
 
 def register(sub) -> None:
+    """Add the ``villages`` subcommand to ``sub``."""
     p = sub.add_parser(
         "villages",
         help="list the 186 villages with population and travel to a service point",
@@ -24,6 +25,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    """Print the village table in the requested format."""
     from ..errors import SakeraInputError
 
     df = village_table(

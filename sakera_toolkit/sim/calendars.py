@@ -48,7 +48,7 @@ def draw_outages(params, rng: np.random.Generator, mean_days: float) -> list[tup
     n = int(rng.poisson(rate)) if rate > 0 else 0
     starts = rng.uniform(0, params.days, n)
     lengths = rng.exponential(mean_days, n)
-    out += [(float(a), float(a + b)) for a, b in zip(starts, lengths)]
+    out += [(float(a), float(a + b)) for a, b in zip(starts, lengths, strict=True)]
     return sorted(out)
 
 
@@ -78,7 +78,9 @@ class Calendars:
         group_of = np.repeat(np.arange(cal.groups), np.diff(cal.ptr))
         day = np.minimum(np.floor(cal.start).astype(np.int64), self.total_days - 1)
         sel = group_of < g
-        flat = np.bincount(group_of[sel] * self.total_days + day[sel], weights=length[sel], minlength=g * self.total_days)
+        flat = np.bincount(
+            group_of[sel] * self.total_days + day[sel], weights=length[sel], minlength=g * self.total_days
+        )
         return flat.reshape(g, self.total_days)
 
 

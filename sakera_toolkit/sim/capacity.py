@@ -39,7 +39,9 @@ def desk_load(params: FlowParams) -> pd.DataFrame:
     visits = 1.0 / (1.0 - float(fc["incomplete_probability"]) * float(fc["return_probability"]))
     busy_min = (per_year * minutes[None, :]).sum(axis=1) * factor * visits / max(open_days, 1)
     h0, h1 = params.work_hours
-    open_min = (h1 - h0) * 60.0 - ((params.break_hours[1] - params.break_hours[0]) * 60.0 if params.break_hours else 0.0)
+    open_min = (h1 - h0) * 60.0 - (
+        (params.break_hours[1] - params.break_hours[0]) * 60.0 if params.break_hours else 0.0
+    )
     ops = params.per_village("operators_per_village", codes)
     return pd.DataFrame(
         {
@@ -58,6 +60,8 @@ def operators_for(params: FlowParams, target_utilisation: float = 0.75) -> dict[
     """Operators per village so the expected desk utilisation stays at or below the target."""
     load = desk_load(params)
     h0, h1 = params.work_hours
-    open_min = (h1 - h0) * 60.0 - ((params.break_hours[1] - params.break_hours[0]) * 60.0 if params.break_hours else 0.0)
+    open_min = (h1 - h0) * 60.0 - (
+        (params.break_hours[1] - params.break_hours[0]) * 60.0 if params.break_hours else 0.0
+    )
     need = [max(1, math.ceil(b / (open_min * target_utilisation))) for b in load["busy_minutes_per_day"]]
-    return dict(zip(load["village_code"], need))
+    return dict(zip(load["village_code"], need, strict=True))

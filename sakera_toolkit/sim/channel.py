@@ -65,15 +65,17 @@ class ChannelPolicy:
     def choose(self, village: np.ndarray, service: np.ndarray, arrival: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Channel code per request (``u``: one uniform per request from the channel stream)."""
         gen = self.trips.cost_idr + self.value_of_time_idr_per_hour * self.trips.minutes / 60.0  # (V, 4)
-        gen_req = gen[village]  # (n, 4)
-        avail = self.offered[service].copy()
-        avail[:, DESA] = False
-        gen_req = np.where(avail, gen_req, np.inf)
-        town = np.where(avail[:, OFFICE], gen_req[:, OFFICE], gen_req[:, MPP])
-        kec_better = gen_req[:, KECAMATAN] < town
-        both_town = avail[:, OFFICE] & avail[:, MPP] & np.isclose(gen_req[:, OFFICE], gen_req[:, MPP], rtol=0, atol=1.0)
-        use_mpp = both_town & (u < self.mpp_share)
-        mpp_cheaper = avail[:, MPP] & (gen_req[:, MPP] < gen_req[:, OFFICE] - 1.0)
-        channel = np.where(kec_better, KECAMATAN, np.where(use_mpp | mpp_cheaper, MPP, OFFICE))
+        avail = np.broadcast_to(self.offered[None, :, :], (gen.shape[0],) + self.offered.shape).copy()  # (V, S, 4)
+        avail[:, :, DESA] = False
+        g = np.where(avail, gen[:, None, :], np.inf)
+        town = np.where(avail[:, :, OFFICE], g[:, :, OFFICE], g[:, :, MPP])
+        kec_better = g[:, :, KECAMATAN] < town
+        tie = avail[:, :, OFFICE] & avail[:, :, MPP] & (np.abs(g[:, :, OFFICE] - g[:, :, MPP]) <= 1.0)
+        mpp_cheaper = avail[:, :, MPP] & (g[:, :, MPP] < g[:, :, OFFICE] - 1.0)
+        # per (village, service): the point when no tie, or OFFICE with a tie to split
+        base = np.where(kec_better, KECAMATAN, np.where(mpp_cheaper, MPP, OFFICE)).astype(np.int8)
+        split = tie & ~kec_better
+        cell_base = base[village, service]
+        channel = np.where(split[village, service] & (u < self.mpp_share), np.int8(MPP), cell_base)
         live = (arrival >= self.go_live[village]) & ~self.biometric[service]
-        return np.where(live, DESA, channel).astype(np.int8)
+        return np.where(live, np.int8(DESA), channel).astype(np.int8)

@@ -1,5 +1,7 @@
-"""The service flow of one regency: village desks and counters -> upload -> back-office verification
--> TTE signing -> printing -> delivery. Entry point: :func:`run`.
+"""The service flow of one regency, entry point :func:`run`.
+
+Village desks and counters -> upload -> back-office verification -> TTE signing -> printing ->
+delivery.
 
 Each stage is a vectorised numpy computation or a compiled kernel over all requests at once
 (:mod:`.kernel`, :mod:`.printing`); there is no per-event Python object. See ``docs/model.md``.
@@ -18,7 +20,7 @@ from .. import demand
 from ..registry import districts, village_population, villages
 from .calendars import build_calendars, draw_outages
 from .channel import CHANNELS, DESA, KECAMATAN, MPP, OFFICE, ChannelPolicy, TripCosts
-from .kernel import serve_groups, visit_summary
+from .kernel import Rounds, serve_groups, visit_summary
 from .params import SERVICE_IDS, FlowParams
 from .printing import next_instant, print_cards
 from .result import SimResult
@@ -64,6 +66,14 @@ def _population(year: int, codes: tuple[str, ...]) -> pd.Series:
     return village_population(year).reindex(list(codes))
 
 
+@lru_cache(maxsize=1)
+def _geography() -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
+    """Village codes, kecamatan codes and each village's kecamatan index."""
+    vil = villages()
+    district_codes = tuple(districts()["district_code"])
+    return tuple(vil["village_code"]), district_codes, pd.Index(district_codes).get_indexer(vil["district_code"])
+
+
 def _catalogue_flags():
     from ..services import load_catalogue
 
@@ -76,11 +86,7 @@ def _catalogue_flags():
 
 def _prepare(params: FlowParams) -> _Static:
     fc = params.flow_calibration()
-    vil = villages()
-    codes = tuple(vil["village_code"])
-    dis = districts()
-    district_codes = tuple(dis["district_code"])
-    district_of = pd.Index(district_codes).get_indexer(vil["district_code"])
+    codes, district_codes, district_of = _geography()
     card, biometric, blanko = _catalogue_flags()
     trips = _trip_costs(codes, params.travel_mode, float(fc["village_trip_minutes"]))
     offered = np.ones((len(SERVICE_IDS), 4), dtype=bool)
@@ -123,41 +129,63 @@ def _lognormal(mean: np.ndarray, cv: float, z: np.ndarray) -> np.ndarray:
     return mean * np.exp(np.sqrt(sigma2) * z - sigma2 / 2.0)
 
 
-def _retry_draws(rng, mean, cv, p_fail, p_return, delay_mean, rounds, last_round_passes):
-    """Service times, failures and retry delays for visit rounds, shape ``(n, rounds)``.
+def _retry_draws(rng, mean, cv, p_fail, p_return, delay_mean, rounds, last_round_passes) -> Rounds:
+    """Service times, failures and retry delays of every visit round (compact :class:`Rounds`).
 
     Round 0 is drawn for every request (so scenarios sharing a seed share these draws); later
     rounds only for requests that failed and came back. One uniform decides a round: it fails if
     ``u < p_fail`` and the citizen (or operator) comes back if ``u < p_fail * p_return``.
-    Rounds never reached hold NaN service times.
     """
     n = len(mean)
-    service = np.full((n, rounds), np.nan)
-    fail = np.zeros((n, rounds), dtype=bool)
-    delay = np.full((n, rounds), np.nan)
     p_fail = np.broadcast_to(np.asarray(p_fail, dtype=float), (n,))
-    active = np.arange(n)
-    for k in range(rounds):
+    z = rng.standard_normal(n)
+    u = rng.random(n)
+    s0 = _lognormal(mean, cv, z)
+    f0 = u < p_fail
+    if last_round_passes and rounds == 1:
+        f0[:] = False
+    back = f0 & (u < p_fail * p_return)
+    d0 = np.full(n, np.nan)
+    d0[back] = rng.exponential(delay_mean, int(back.sum()))
+    active = np.flatnonzero(back)
+    parts = []
+    for k in range(1, rounds):
+        if not len(active):
+            break
         z = rng.standard_normal(len(active))
         u = rng.random(len(active))
-        service[active, k] = _lognormal(mean[active], cv, z)
         pf = p_fail[active]
         f = u < pf
         if last_round_passes and k == rounds - 1:
             f[:] = False
-        fail[active, k] = f
-        back = active[f & (u < pf * p_return)]
-        delay[back, k] = rng.exponential(delay_mean, len(back))
-        active = back
-        if not len(active):
-            break
-    return service, fail, delay
+        b = f & (u < pf * p_return)
+        d = np.full(len(active), np.nan)
+        d[b] = rng.exponential(delay_mean, int(b.sum()))
+        parts.append((active, k, _lognormal(mean[active], cv, z), f, d))
+        active = active[b]
+    ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    xptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ids, minlength=n), out=xptr[1:])
+    total = int(xptr[-1])
+    xs, xf, xd = np.empty(total), np.empty(total, dtype=bool), np.empty(total)
+    for idx, k, sv, f, d in parts:
+        pos = xptr[idx] + k - 1
+        xs[pos], xf[pos], xd[pos] = sv, f, d
+    return Rounds(s0, f0, d0, xptr, xs, xf, xd, rounds)
+
+
+def _failed(rounds: Rounds, request: np.ndarray, rnd: np.ndarray) -> np.ndarray:
+    """Whether visit ``rnd`` of ``request`` failed."""
+    out = rounds.fail0[request].copy()
+    later = rnd > 0
+    out[later] = rounds.xfail[rounds.xptr[request[later]] + rnd[later] - 1]
+    return out
 
 
 def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence, replication: int) -> dict:
     """Simulate one replication; returns trace, timeseries and raw arrays."""
     fc = st.fc
-    seeds = dict(zip(STREAMS, ss.spawn(len(STREAMS))))
+    seeds = dict(zip(STREAMS, ss.spawn(len(STREAMS)), strict=True))
     rng = {k: np.random.default_rng(v) for k, v in seeds.items()}
     H = float(params.days)
     V = len(st.codes)
@@ -177,7 +205,12 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         calib=st.dcal,
     )
     n = len(req)
-    arrival, village, service, backlog = req.arrival, req.village.astype(np.int64), req.service.astype(np.int64), req.backlog
+    arrival, village, service, backlog = (
+        req.arrival,
+        req.village.astype(np.int64),
+        req.service.astype(np.int64),
+        req.backlog,
+    )
     channel = st.policy.choose(village, service, arrival, rng["channel"].random(n))
 
     outages = draw_outages(params, rng["outages"], float(fc["random_outage_mean_days"]))
@@ -199,7 +232,11 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         np.where(channel == OFFICE, V, np.where(channel == MPP, V + 1, V + 2 + st.district_of[village])),
     )
     servers = np.concatenate(
-        [st.operators, [params.office_counters, max(params.mpp_counters, 1)], np.full(len(st.district_codes), max(params.kecamatan_counters(), 1))]
+        [
+            st.operators,
+            [params.office_counters, max(params.mpp_counters, 1)],
+            np.full(len(st.district_codes), max(params.kecamatan_counters(), 1)),
+        ]
     )
     R = int(fc["max_visits"])
     slowdown = float(fc["skill_slowdown"])
@@ -207,7 +244,7 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
     mean_min = st.desk_minutes[service] * np.where(channel == DESA, 1.0, float(fc["office_minutes_factor"]))
     mean_min = mean_min + np.where((channel != DESA) & st.biometric[service], float(fc["biometric_minutes"]), 0.0)
     mean_min = mean_min * (1.0 + slowdown * (1.0 - skill))
-    desk_service, fail, delay = _retry_draws(
+    desk_rounds = _retry_draws(
         rng["desk"],
         mean_min * MINUTES,
         float(fc["handling_cv"]),
@@ -219,15 +256,16 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
     )
     walk_in = np.flatnonzero(~backlog) if backlog.any() else np.arange(n)
     if len(walk_in) == n:
-        dv = serve_groups(group, arrival, desk_service, servers, cal.service, None, fail, delay)
+        dv = serve_groups(group, arrival, desk_rounds, servers, cal.service)
     else:
-        dv = serve_groups(group[walk_in], arrival[walk_in], desk_service[walk_in], servers, cal.service, None, fail[walk_in], delay[walk_in])
+        dv = serve_groups(group[walk_in], arrival[walk_in], desk_rounds.subset(walk_in), servers, cal.service)
     dv_request = walk_in[dv["request"]]
-    dv = {**dv, "request": dv_request, "group": group[dv_request], "work": desk_service[dv_request, dv["round"]]}
+    dv = {**dv, "request": dv_request, "group": group[dv_request]}
     desk_start, desk_end, desk_round, desk_visits = visit_summary(n, dv, H)
     last_failed = np.zeros(n, dtype=bool)
     has = desk_round >= 0
-    last_failed[has] = fail[has, desk_round[has]]
+    has_idx = np.flatnonzero(has)
+    last_failed[has_idx] = _failed(desk_rounds, has_idx, desk_round[has_idx])
     abandoned_at = np.where(has & last_failed & np.isfinite(desk_end), desk_end, np.inf)
     desk_ok = has & ~last_failed & np.isfinite(desk_end)
 
@@ -235,13 +273,15 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
     upload_end = np.full(n, np.inf)
     upload_end[backlog] = 0.0
     idx = np.flatnonzero(desk_ok)
-    upload_end[idx] = cal.server.add_work(np.zeros(len(idx), np.int64), desk_end[idx], float(fc["upload_minutes"]) * MINUTES)
+    upload_end[idx] = cal.server.add_work(
+        np.zeros(len(idx), np.int64), desk_end[idx], float(fc["upload_minutes"]) * MINUTES
+    )
 
     # -- back-office verification with rejection and rework ----------------------------------
     Rv = int(fc["max_verifications"])
     e0, e1 = float(fc["error_rate_skill0"]), float(fc["error_rate_skill1"])
     err = e0 + (e1 - e0) * skill
-    verify_service, reject, rework = _retry_draws(
+    verify_rounds = _retry_draws(
         rng["backoffice"],
         np.full(n, float(fc["verify_minutes"]) * MINUTES),
         float(fc["handling_cv"]),
@@ -255,15 +295,13 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
     vv = serve_groups(
         np.zeros(len(entering), np.int64),
         upload_end[entering],
-        verify_service[entering],
+        verify_rounds.subset(entering) if len(entering) < n else verify_rounds,
         np.array([params.office_verifiers]),
         cal.backoffice,
         st.priority[service[entering]],
-        reject[entering],
-        rework[entering],
     )
     vv_request = entering[vv["request"]]
-    vv = {**vv, "request": vv_request, "work": verify_service[vv_request, vv["round"]]}
+    vv = {**vv, "request": vv_request}
     verify_start, verify_end, verify_round, verifications = visit_summary(n, vv, H)
     verify_end = np.where(np.isnan(verify_end), np.inf, verify_end)
 
@@ -311,10 +349,6 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
     day_arr = np.minimum(np.floor(arrival).astype(np.int64), cal.total_days - 1)
     day_done = np.minimum(np.floor(np.where(completed, completion, 0)).astype(np.int64), cal.total_days - 1)
 
-    def clip(t):
-        t = np.asarray(t, dtype=float)
-        return np.where(t <= H, t, np.nan)
-
     raw = {
         "request_id": np.arange(n, dtype=np.int64),
         "replication": np.full(n, replication, dtype=np.int32),
@@ -324,19 +358,19 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         "channel": channel,
         "backlog": backlog,
         "arrival": arrival,
-        "desk_start": clip(desk_start),
-        "desk_end": clip(desk_end),
+        "desk_start": desk_start,
+        "desk_end": desk_end,
         "desk_visits": desk_visits.astype(np.int16),
-        "upload_end": clip(upload_end),
-        "verify_start": clip(verify_start),
-        "verify_end": clip(verify_end),
+        "upload_end": upload_end,
+        "verify_start": verify_start,
+        "verify_end": verify_end,
         "verifications": verifications.astype(np.int16),
-        "signed": clip(signed),
-        "printed": clip(printed),
-        "ready": clip(ready),
+        "signed": signed,
+        "printed": printed,
+        "ready": ready,
         "outcome": outcome,
-        "exit": clip(exit_time),
-        "turnaround_days": clip(completion) - arrival,
+        "exit": exit_time,  # inf: not left by the end of the horizon
+        "turnaround_days": np.where(completed, completion - arrival, np.nan),
         "working_days": np.where(completed, (wd[day_done] - wd[day_arr]).astype(float), np.nan),
         "trips": trips.astype(np.int16),
         "travel_km": trips * st.trips.km[village, ch],
@@ -370,9 +404,26 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
 OUTCOMES = ("completed", "abandoned", "in_system")
 
 
-def trace_frame(raw: dict, st: _Static) -> pd.DataFrame:
+#: Stage times of the raw arrays; in the trace, times after the horizon become NaN.
+STAGE_TIMES = (
+    "desk_start",
+    "desk_end",
+    "upload_end",
+    "verify_start",
+    "verify_end",
+    "signed",
+    "printed",
+    "ready",
+    "exit",
+)
+
+
+def trace_frame(raw: dict, st: _Static, horizon: float) -> pd.DataFrame:
     """The tidy per-request trace from the raw arrays of a replication."""
     cols = dict(raw)
+    for name in STAGE_TIMES:
+        t = raw[name]
+        cols[name] = np.where(t <= horizon, t, np.nan)
     cols["service"] = pd.Categorical.from_codes(raw["service"], categories=list(SERVICE_IDS))
     cols["village_code"] = pd.Categorical.from_codes(raw["village"], categories=list(st.codes))
     cols["district_code"] = pd.Categorical.from_codes(raw["district"], categories=list(st.district_codes))

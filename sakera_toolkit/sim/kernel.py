@@ -25,7 +25,7 @@ from numba import njit
 
 from ..errors import SakeraInputError
 
-__all__ = ["multi_server_fifo", "serve_groups", "visit_summary", "Calendar", "always_open"]
+__all__ = ["multi_server_fifo", "serve_groups", "visit_summary", "Calendar", "Rounds", "always_open"]
 
 
 @njit(cache=True)
@@ -161,7 +161,7 @@ def _next_open(ptr, cs, ce, g, t):
 
 @njit(cache=True)
 def _add_work(ptr, cs, ce, cum, g, t, work):
-    """t + work units of open time of group g; t need not be open."""
+    """T + work units of open time of group g; t need not be open."""
     if not np.isfinite(t):
         return np.inf
     lo = ptr[g]
@@ -231,17 +231,78 @@ def _work_from(cs, ce, cum, k, hi, t, work):
     return cs[a] + (target - cum[a])
 
 
+class Rounds:
+    """Visit rounds of every customer in compact form.
+
+    Round 0 (every customer): ``service0``, ``fail0``, ``delay0`` of shape ``(n,)``. Later rounds
+    exist only for customers who failed and came back: customer ``j``'s round ``k >= 1`` is at
+    ``xptr[j] + k - 1`` of ``xservice``, ``xfail``, ``xdelay``. ``delay`` is the time before the
+    next visit after a failure (``nan``: gives up); ``rounds`` caps the number of visits.
+    """
+
+    def __init__(self, service0, fail0, delay0, xptr, xservice, xfail, xdelay, rounds: int):
+        self.service0 = np.ascontiguousarray(service0, dtype=np.float64)
+        self.fail0 = np.ascontiguousarray(fail0, dtype=np.bool_)
+        self.delay0 = np.ascontiguousarray(delay0, dtype=np.float64)
+        self.xptr = np.ascontiguousarray(xptr, dtype=np.int64)
+        self.xservice = np.ascontiguousarray(xservice, dtype=np.float64)
+        self.xfail = np.ascontiguousarray(xfail, dtype=np.bool_)
+        self.xdelay = np.ascontiguousarray(xdelay, dtype=np.float64)
+        self.rounds = int(rounds)
+
+    def __len__(self) -> int:
+        return len(self.service0)
+
+    @classmethod
+    def from_dense(cls, service, fail=None, delay=None) -> Rounds:
+        """From ``(n, rounds)`` arrays (every round of every customer)."""
+        service = np.asarray(service, dtype=np.float64)
+        if service.ndim == 1:
+            service = service[:, None]
+        n, rounds = service.shape
+        fail = np.zeros((n, rounds), dtype=np.bool_) if fail is None else np.asarray(fail, dtype=np.bool_)
+        delay = np.full((n, rounds), np.nan) if delay is None else np.asarray(delay, dtype=np.float64)
+        xptr = np.arange(n + 1, dtype=np.int64) * (rounds - 1)
+        return cls(
+            service[:, 0],
+            fail[:, 0],
+            delay[:, 0],
+            xptr,
+            service[:, 1:].ravel(),
+            fail[:, 1:].ravel(),
+            delay[:, 1:].ravel(),
+            rounds,
+        )
+
+    def subset(self, idx: np.ndarray) -> Rounds:
+        """The customers ``idx`` (in that order)."""
+        counts = np.diff(self.xptr)[idx]
+        xptr = np.zeros(len(idx) + 1, dtype=np.int64)
+        np.cumsum(counts, out=xptr[1:])
+        src = np.repeat(self.xptr[idx], counts) + (np.arange(int(xptr[-1])) - np.repeat(xptr[:-1], counts))
+        return Rounds(
+            self.service0[idx],
+            self.fail0[idx],
+            self.delay0[idx],
+            xptr,
+            self.xservice[src],
+            self.xfail[src],
+            self.xdelay[src],
+            self.rounds,
+        )
+
+
 @njit(cache=True)
-def _serve_groups(gptr, arrival, priority, service, fail, retry_delay, servers, ptr, cs, ce, cum):
-    """Customers are given sorted by (group, arrival); outputs refer to that order."""
+def _serve_groups(gptr, ids, arrival, priority, s0, f0, d0, xptr, xs, xf, xd, rounds, servers, ptr, cs, ce, cum):
+    """Customers are given sorted by (group, arrival); ``ids`` maps positions to customer ids."""
     n = arrival.shape[0]
-    rounds = service.shape[1]
-    cap = n * rounds
+    cap = n + xs.shape[0]
     v_req = np.empty(cap, dtype=np.int64)
     v_round = np.empty(cap, dtype=np.int64)
     v_arr = np.empty(cap, dtype=np.float64)
     v_start = np.empty(cap, dtype=np.float64)
     v_end = np.empty(cap, dtype=np.float64)
+    v_work = np.empty(cap, dtype=np.float64)
     nv = 0
     groups = gptr.shape[0] - 1
     for g in range(groups):
@@ -251,7 +312,7 @@ def _serve_groups(gptr, arrival, priority, service, fail, retry_delay, servers, 
             continue
         c = servers[g]
         free = [0.0] * c
-        # waiting: (priority, time, seq, customer, round); retries: (time, seq, customer, round)
+        # waiting: (priority, time, seq, position, round); retries: (time, seq, position, round)
         waiting = [(0.0, 0.0, 0, 0, 0)]
         waiting.pop()
         retries = [(0.0, 0, 0, 0)]
@@ -285,27 +346,30 @@ def _serve_groups(gptr, arrival, priority, service, fail, retry_delay, servers, 
                 # the calendar has ended: every remaining visit waits for ever
                 while len(waiting) > 0:
                     w = heapq.heappop(waiting)
-                    v_req[nv] = w[3]
+                    v_req[nv] = ids[w[3]]
                     v_round[nv] = w[4]
                     v_arr[nv] = w[1]
                     v_start[nv] = np.inf
                     v_end[nv] = np.inf
+                    v_work[nv] = 0.0
                     nv += 1
                 while i < hi:
-                    v_req[nv] = i
+                    v_req[nv] = ids[i]
                     v_round[nv] = 0
                     v_arr[nv] = arrival[i]
                     v_start[nv] = np.inf
                     v_end[nv] = np.inf
+                    v_work[nv] = 0.0
                     nv += 1
                     i += 1
                 while len(retries) > 0:
                     r = heapq.heappop(retries)
-                    v_req[nv] = r[2]
+                    v_req[nv] = ids[r[2]]
                     v_round[nv] = r[3]
                     v_arr[nv] = r[0]
                     v_start[nv] = np.inf
                     v_end[nv] = np.inf
+                    v_work[nv] = 0.0
                     nv += 1
                 break
             # admit everyone who has arrived by t
@@ -321,28 +385,38 @@ def _serve_groups(gptr, arrival, priority, service, fail, retry_delay, servers, 
                 else:
                     break
             w = heapq.heappop(waiting)
-            j = w[3]
+            pos = w[3]
             rnd = w[4]
-            end = _work_from(cs, ce, cum, k, khi, t, service[j, rnd])
+            j = ids[pos]
+            if rnd == 0:
+                work = s0[pos]
+                failed = f0[pos]
+                d = d0[pos]
+            else:
+                x = xptr[j] + rnd - 1
+                work = xs[x]
+                failed = xf[x]
+                d = xd[x]
+            end = _work_from(cs, ce, cum, k, khi, t, work)
             heapq.heapreplace(free, end)
             v_req[nv] = j
             v_round[nv] = rnd
             v_arr[nv] = w[1]
             v_start[nv] = t
             v_end[nv] = end
+            v_work[nv] = work
             nv += 1
-            if fail[j, rnd] and rnd + 1 < rounds:
-                d = retry_delay[j, rnd]
+            if failed and rnd + 1 < rounds and xptr[j] + rnd < xptr[j + 1]:
                 if not np.isnan(d) and end < np.inf:
-                    heapq.heappush(retries, (end + d, seq, j, rnd + 1))
+                    heapq.heappush(retries, (end + d, seq, pos, rnd + 1))
                     seq += 1
-    return v_req[:nv], v_round[:nv], v_arr[:nv], v_start[:nv], v_end[:nv]
+    return v_req[:nv], v_round[:nv], v_arr[:nv], v_start[:nv], v_end[:nv], v_work[:nv]
 
 
 def serve_groups(
     group: np.ndarray,
     arrival: np.ndarray,
-    service: np.ndarray,
+    service,
     servers: np.ndarray,
     calendar: Calendar,
     priority: np.ndarray | None = None,
@@ -358,7 +432,8 @@ def serve_groups(
     arrival
         Arrival time of each customer (any order).
     service
-        ``(n,)`` or ``(n, rounds)`` service durations in working time, one per visit round.
+        ``(n,)`` or ``(n, rounds)`` service durations in working time, one per visit round, or a
+        :class:`Rounds` (then ``fail`` and ``retry_delay`` are taken from it).
     servers
         Servers per group (``>= 1``).
     calendar
@@ -376,18 +451,21 @@ def serve_groups(
     -------
     dict
         One entry per visit: ``request`` (index into the inputs), ``round``, ``arrival``,
-        ``start``, ``end`` (``inf`` when the group's calendar ends before the visit is served).
+        ``start``, ``end`` (``inf`` when the group's calendar ends before the visit is served) and
+        ``work`` (its service duration).
     """
     group = np.asarray(group, dtype=np.int64)
     arrival = np.asarray(arrival, dtype=np.float64)
-    service = np.asarray(service, dtype=np.float64)
-    if service.ndim == 1:
-        service = service[:, None]
-    n, rounds = service.shape
+    rounds = service if isinstance(service, Rounds) else Rounds.from_dense(service, fail, retry_delay)
+    n = len(arrival)
+    if len(rounds) != n or len(group) != n:
+        raise SakeraInputError("group, arrival and service need one entry per customer", location="service")
     servers = np.ascontiguousarray(servers, dtype=np.int64)
     if (servers < 1).any():
         raise SakeraInputError("every group needs at least one server", location="servers")
-    if n > 1 and (arrival[1:] >= arrival[:-1]).all():
+    if calendar.groups == 1:
+        order = np.argsort(arrival, kind="stable")
+    elif n > 1 and (arrival[1:] >= arrival[:-1]).all():
         small = np.int16 if calendar.groups < 2**15 else np.int64  # 16-bit keys sort by radix
         order = np.argsort(group.astype(small), kind="stable")  # keeps arrival order within groups
     else:
@@ -396,22 +474,26 @@ def serve_groups(
     gptr = np.zeros(calendar.groups + 1, dtype=np.int64)
     np.cumsum(counts, out=gptr[1:])
     prio = np.zeros(n) if priority is None else np.asarray(priority, dtype=np.float64)[order]
-    fl = np.zeros((n, rounds), dtype=np.bool_) if fail is None else np.asarray(fail, dtype=np.bool_)[order]
-    delay = np.full((n, rounds), np.nan) if retry_delay is None else np.asarray(retry_delay, dtype=np.float64)[order]
-    req, rnd, arr, start, end = _serve_groups(
+    req, rnd, arr, start, end, work = _serve_groups(
         gptr,
+        order.astype(np.int64),
         np.ascontiguousarray(arrival[order]),
         np.ascontiguousarray(prio),
-        np.ascontiguousarray(service[order]),
-        np.ascontiguousarray(fl),
-        np.ascontiguousarray(delay),
+        rounds.service0[order],
+        rounds.fail0[order],
+        rounds.delay0[order],
+        rounds.xptr,
+        rounds.xservice,
+        rounds.xfail,
+        rounds.xdelay,
+        rounds.rounds,
         servers,
         calendar.ptr,
         calendar.start,
         calendar.end,
         calendar.cum,
     )
-    return {"request": order[req], "round": rnd, "arrival": arr, "start": start, "end": end}
+    return {"request": req, "round": rnd, "arrival": arr, "start": start, "end": end, "work": work}
 
 
 @njit(cache=True)

@@ -303,7 +303,9 @@ class FlowParams:
         self.operators_per_village = self._per_village(
             "operators_per_village", self.operators_per_village, lambda n, v: self._int(n, v, 1)
         )
-        self.operator_skill = self._per_village("operator_skill", self.operator_skill, lambda n, v: self._float(n, v, 0.0, 1.0))
+        self.operator_skill = self._per_village(
+            "operator_skill", self.operator_skill, lambda n, v: self._float(n, v, 0.0, 1.0)
+        )
         self.office_skill = self._float("office_skill", self.office_skill, 0.0, 1.0)
         self.office_counters = self._int("office_counters", self.office_counters, 1)
         self.office_verifiers = self._int("office_verifiers", self.office_verifiers, 1)

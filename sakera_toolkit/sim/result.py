@@ -59,7 +59,7 @@ class SimResult:
         if self._trace is None:
             from .flow import trace_frame
 
-            frames = [trace_frame(p["raw"], p["static"]) for p in self.parts]
+            frames = [trace_frame(p["raw"], p["static"], float(self.params.days)) for p in self.parts]
             self._trace = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         return self._trace
 

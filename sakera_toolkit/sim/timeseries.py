@@ -85,7 +85,9 @@ def daily(part: dict, params) -> pd.DataFrame:
             "verification_queue": count_between(vv["arrival"], vv["start"], H),
             "awaiting_signature": count_between(raw["verify_end"], raw["signed"], H),
             "print_queue": count_between(np.where(card, raw["signed"], nan), np.where(card, raw["printed"], nan), H),
-            "in_transit": count_between(np.where(couriered, raw["printed"], nan), np.where(couriered, raw["ready"], nan), H),
+            "in_transit": count_between(
+                np.where(couriered, raw["printed"], nan), np.where(couriered, raw["ready"], nan), H
+            ),
             "blanko_ktp": stock_eod[0, :H],
             "blanko_kia": stock_eod[1, :H],
             "stockout_ktp": stockout[0, :H],
@@ -95,6 +97,16 @@ def daily(part: dict, params) -> pd.DataFrame:
             "utilisation_desk": ratio(usage["busy_desk"], usage["capacity_desk"]),
             "utilisation_counter": ratio(usage["busy_counter"], usage["capacity_counter"]),
             "utilisation_verifier": ratio(usage["busy_verifier"], usage["capacity_verifier"]),
-            **{k: usage[k] for k in ("busy_desk", "capacity_desk", "busy_counter", "capacity_counter", "busy_verifier", "capacity_verifier")},
+            **{
+                k: usage[k]
+                for k in (
+                    "busy_desk",
+                    "capacity_desk",
+                    "busy_counter",
+                    "capacity_counter",
+                    "busy_verifier",
+                    "capacity_verifier",
+                )
+            },
         }
     )

@@ -100,6 +100,7 @@ ATTEMPT_COLUMNS = (
 
 # --- the training package, imported lazily (the store must import without it) --------------------
 
+
 def _training():
     from .. import training
 
@@ -120,6 +121,7 @@ def _to_case(case: Any):
 
 
 # --- cases and attempts -------------------------------------------------------------------------
+
 
 def store_case(session: Session, case: Any) -> CaseRecord:
     """The stored copy of ``case`` (a :class:`~sakera_toolkit.training.Case` or its dict), added if new.
@@ -361,6 +363,7 @@ def submit_detailed(
 
 # --- certification -------------------------------------------------------------------------------
 
+
 def _rule():
     return _training().CertificationRule()
 
@@ -481,6 +484,7 @@ def certifications_table(session: Session, viewer: User | str | None = None) -> 
 
 # --- reading attempts ----------------------------------------------------------------------------
 
+
 def get_attempt(session: Session, viewer: User | str, attempt_id: int) -> Attempt:
     """One attempt, if ``viewer`` may see its trainee's work.
 
@@ -514,8 +518,17 @@ def _attempt_rows(session: Session, user_ids: list[int], *, submitted_only: bool
         return pd.DataFrame(columns=list(ATTEMPT_COLUMNS))
     stmt = (
         select(
-            Attempt.id, User.username, CaseRecord.case_key, CaseRecord.service_id, CaseRecord.difficulty,
-            Attempt.level, Attempt.started_at, Attempt.submitted_at, Grade.time_taken_s, Grade.score, Grade.passed,
+            Attempt.id,
+            User.username,
+            CaseRecord.case_key,
+            CaseRecord.service_id,
+            CaseRecord.difficulty,
+            Attempt.level,
+            Attempt.started_at,
+            Attempt.submitted_at,
+            Grade.time_taken_s,
+            Grade.score,
+            Grade.passed,
         )  # fmt: skip
         .join(User, User.id == Attempt.user_id)
         .join(CaseRecord, CaseRecord.id == Attempt.case_id)
@@ -576,7 +589,6 @@ def current_level(session: Session, viewer: User | str, trainee: User | str | No
 
 
 def _current_level(session: Session, user_id: int) -> int:
-    training = _training()
     last = session.scalar(
         select(Attempt.level)
         .where(Attempt.user_id == user_id, Attempt.submitted_at.is_not(None))
@@ -584,12 +596,29 @@ def _current_level(session: Session, user_id: int) -> int:
         .limit(1)
     )
     if last is None:
-        return training.LEVELS[0].number
-    window = training.PromotionRule().window
-    return training.next_level(_history(session, user_id, int(last), window), int(last))
+        return _training().LEVELS[0].number
+    window = _training().PromotionRule().window
+    return _next_level(_history(session, user_id, int(last), window), int(last))
+
+
+def _next_level(history: list[dict], last_level: int) -> int:
+    """The level after the newest attempt at ``last_level`` (history oldest first)."""
+    return _training().next_level(history, last_level)
+
+
+def _level_from_rows(rows: pd.DataFrame) -> int:
+    """:func:`_current_level` from already loaded attempt rows of one trainee (no query)."""
+    if rows.empty:
+        return _training().LEVELS[0].number
+    ordered = rows.sort_values(["submitted_at", "attempt_id"])
+    last = int(ordered["level"].iloc[-1])
+    window = _training().PromotionRule().window
+    at_level = ordered[ordered["level"] == last].tail(window)
+    return _next_level([{"level": int(r.level), "score": float(r.score)} for r in at_level.itertuples()], last)
 
 
 # --- trainer and evaluator views -----------------------------------------------------------------
+
 
 def _classes_for(session: Session, viewer: User, class_name: str | None) -> list[TrainingClass]:
     stmt = select(TrainingClass).order_by(TrainingClass.name)
@@ -664,7 +693,7 @@ def class_overview(session: Session, trainer: User | str, class_name: str | None
                 "last_score": float(scores.iloc[-1]) if len(mine) else math.nan,
                 "recent_score": float(scores.tail(rule.window).mean()) if len(mine) else math.nan,
                 "pass_rate": float(mine["passed"].astype(bool).mean()) if len(mine) else math.nan,
-                "level": _current_level(session, user.id),
+                "level": _level_from_rows(mine),
                 "certified": user.id in certs,
                 "certified_at": certs.get(user.id),
                 "certification_progress": 1.0 if user.id in certs else float(status.progress),
@@ -707,7 +736,9 @@ def cohort_summary(session: Session, viewer: User | str) -> pd.DataFrame:
                 "certified": int(certified or 0),
             }
         )
-    return pd.DataFrame(rows, columns=["class", "trainer", "trainees", "attempts", "mean_score", "pass_rate", "certified"])
+    return pd.DataFrame(
+        rows, columns=["class", "trainer", "trainees", "attempts", "mean_score", "pass_rate", "certified"]
+    )
 
 
 def _scope_user_ids(session: Session, viewer: User, class_name: str | None) -> list[int]:
@@ -719,9 +750,7 @@ def _scope_user_ids(session: Session, viewer: User, class_name: str | None) -> l
     if viewer.role == Role.EVALUATOR and class_name is None:
         return list(session.scalars(select(User.id).where(User.role == Role.TRAINEE)))
     return list(
-        session.scalars(
-            select(ClassMember.user_id).where(ClassMember.class_id.in_([c.id for c in classes])).distinct()
-        )
+        session.scalars(select(ClassMember.user_id).where(ClassMember.class_id.in_([c.id for c in classes])).distinct())
     )
 
 
@@ -742,8 +771,12 @@ def common_mistakes(session: Session, viewer: User | str, *, class_name: str | N
         return pd.DataFrame(columns=columns)
     rows = session.execute(
         select(
-            Mistake.rule_id, Mistake.service_id, Mistake.criterion, func.min(Mistake.legal_source),
-            func.count(Mistake.id), func.count(func.distinct(Mistake.user_id)),
+            Mistake.rule_id,
+            Mistake.service_id,
+            Mistake.criterion,
+            func.min(Mistake.legal_source),
+            func.count(Mistake.id),
+            func.count(func.distinct(Mistake.user_id)),
         )  # fmt: skip
         .where(Mistake.user_id.in_(ids))
         .group_by(Mistake.rule_id, Mistake.service_id, Mistake.criterion)
@@ -772,9 +805,8 @@ def mistake_matrix(mistakes: pd.DataFrame, value: str = "mistakes") -> pd.DataFr
 
 # --- exports -------------------------------------------------------------------------------------
 
-def export_trainee_record(
-    session: Session, trainee: User | str, *, viewer: User | str | None = None
-) -> pd.DataFrame:
+
+def export_trainee_record(session: Session, trainee: User | str, *, viewer: User | str | None = None) -> pd.DataFrame:
     """A trainee's full record, one row per submitted attempt (for CSV/PDF export).
 
     Columns: :data:`ATTEMPT_COLUMNS` plus ``display_name``, ``score_<criterion>`` (0-100, empty
@@ -867,9 +899,7 @@ def trainee_record_html(
     df = export_trainee_record(session, trainee, viewer=viewer)
     target = require_user(session, trainee)
     certified = bool(_active_certifications(session, target.id))
-    status = _training().certification_status(
-        _history(session, target.id, _rule().level, _rule().window), _rule()
-    )
+    status = _training().certification_status(_history(session, target.id, _rule().level, _rule().window), _rule())
     esc = html.escape
     rows = []
     for i, r in enumerate(df.itertuples(), 1):
@@ -907,7 +937,7 @@ def trainee_record_html(
     history = f"<table><tr>{head}</tr>{''.join(rows)}</table>" if rows else f"<p>{esc(t['none'])}</p>"
     mistakes_html = f"<table><tr>{mhead}</tr>{mrows}</table>" if mrows else f"<p>{esc(t['none'])}</p>"
     return f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t['title'])}: {esc(target.username)}</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{esc(t["title"])}: {esc(target.username)}</title>
 <style>
 @page {{ size: A4; margin: 18mm 15mm; }}
 body {{ font-family: sans-serif; font-size: 10pt; color: #222; }}
@@ -917,19 +947,19 @@ th, td {{ border: 0.5pt solid #999; padding: 2pt 4pt; text-align: left; }}
 th {{ background: #eee; }} dl {{ display: grid; grid-template-columns: 40mm auto; gap: 2pt; }}
 dt {{ font-weight: bold; }} .note {{ color: #666; font-size: 8pt; margin-top: 12pt; }}
 </style></head><body>
-<h1>{esc(t['title'])}</h1>
+<h1>{esc(t["title"])}</h1>
 <dl>
-<dt>{esc(t['trainee'])}</dt><dd>{esc(target.display_name)} ({esc(target.username)})</dd>
-<dt>{esc(t['villages'])}</dt><dd>{esc(', '.join(target.village_codes) or '-')}</dd>
-<dt>{esc(t['attempts'])}</dt><dd>{len(df)}</dd>
-<dt>{esc(t['mean'])}</dt><dd>{mean}</dd>
-<dt>{esc(t['status'])}</dt><dd>{esc(state)}: {esc(reason)}</dd>
+<dt>{esc(t["trainee"])}</dt><dd>{esc(target.display_name)} ({esc(target.username)})</dd>
+<dt>{esc(t["villages"])}</dt><dd>{esc(", ".join(target.village_codes) or "-")}</dd>
+<dt>{esc(t["attempts"])}</dt><dd>{len(df)}</dd>
+<dt>{esc(t["mean"])}</dt><dd>{mean}</dd>
+<dt>{esc(t["status"])}</dt><dd>{esc(state)}: {esc(reason)}</dd>
 </dl>
-<h2>{esc(t['history'])}</h2>
+<h2>{esc(t["history"])}</h2>
 {history}
-<h2>{esc(t['mistakes'])}</h2>
+<h2>{esc(t["mistakes"])}</h2>
 {mistakes_html}
-<p class="note">{esc(t['synthetic'])} {esc(t['generated'])}: {utcnow().strftime('%Y-%m-%d %H:%M')} UTC.</p>
+<p class="note">{esc(t["synthetic"])} {esc(t["generated"])}: {utcnow().strftime("%Y-%m-%d %H:%M")} UTC.</p>
 </body></html>"""
 
 
@@ -1069,4 +1099,3 @@ def _certified_counts(session: Session) -> dict[str, int]:
         .group_by(UserVillage.village_code)
     ).all()
     return {code: int(n) for code, n in rows}
-

@@ -42,7 +42,9 @@ def audit_table(session: Session, *, action: str | None = None, limit: int | Non
         stmt = stmt.limit(limit)
     rows = session.scalars(stmt).all()
     return pd.DataFrame(
-        [{"id": r.id, "ts": r.ts, "actor": r.actor, "action": r.action, "target": r.target, "details": r.details}
-         for r in rows],
+        [
+            {"id": r.id, "ts": r.ts, "actor": r.actor, "action": r.action, "target": r.target, "details": r.details}
+            for r in rows
+        ],
         columns=["id", "ts", "actor", "action", "target", "details"],
     )

@@ -339,6 +339,7 @@ class AuditLog(Base):
 
 # --- append-only audit log at the ORM level ---------------------------------------------------
 
+
 def _refuse_change(_mapper, _connection, target) -> None:
     raise AuditLogImmutableError(f"audit_log is append-only: cannot change or delete {target!r}")
 

@@ -124,9 +124,7 @@ def add_user(
     )
     user.villages = [UserVillage(village_code=c) for c in codes]
     session.add(user)
-    audit.record(
-        session, "user.add", actor=actor, target=username, details={"role": role, "villages": codes}
-    )
+    audit.record(session, "user.add", actor=actor, target=username, details={"role": role, "villages": codes})
     try:
         session.commit()
     except IntegrityError:
@@ -198,9 +196,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user
 
 
-async def authenticate_async(
-    session_factory: sessionmaker[Session], username: str, password: str
-) -> Identity | None:
+async def authenticate_async(session_factory: sessionmaker[Session], username: str, password: str) -> Identity | None:
     """:func:`authenticate` in a worker thread with its own session, for async login handlers.
 
     Returns an :class:`Identity` (plain data, safe to use on the event loop) or None.
@@ -259,6 +255,7 @@ def set_villages(
 
 # --- classes ----------------------------------------------------------------------------------
 
+
 def get_class(session: Session, name: str) -> TrainingClass:
     """The class called ``name``.
 
@@ -273,9 +270,7 @@ def get_class(session: Session, name: str) -> TrainingClass:
     return cls
 
 
-def create_class(
-    session: Session, name: str, trainer: User | str, *, actor: str = audit.SYSTEM_ACTOR
-) -> TrainingClass:
+def create_class(session: Session, name: str, trainer: User | str, *, actor: str = audit.SYSTEM_ACTOR) -> TrainingClass:
     """Create a class taught by ``trainer`` (a user with role trainer) and commit."""
     name = (name or "").strip()
     if not name:
@@ -290,9 +285,7 @@ def create_class(
     return cls
 
 
-def add_to_class(
-    session: Session, class_name: str, trainee: User | str, *, actor: str = audit.SYSTEM_ACTOR
-) -> None:
+def add_to_class(session: Session, class_name: str, trainee: User | str, *, actor: str = audit.SYSTEM_ACTOR) -> None:
     """Add a trainee to a class and commit (no-op if already a member)."""
     cls = get_class(session, class_name)
     trainee = require_user(session, trainee, Role.TRAINEE)
@@ -322,7 +315,9 @@ def classes_of(session: Session, trainer: User | str) -> list[TrainingClass]:
     """Classes taught by ``trainer``, by name."""
     trainer = require_user(session, trainer)
     return list(
-        session.scalars(select(TrainingClass).where(TrainingClass.trainer_id == trainer.id).order_by(TrainingClass.name))
+        session.scalars(
+            select(TrainingClass).where(TrainingClass.trainer_id == trainer.id).order_by(TrainingClass.name)
+        )
     )
 
 
@@ -355,6 +350,7 @@ def trainees_of(session: Session, trainer: User | str) -> list[User]:
 
 
 # --- who may see what -------------------------------------------------------------------------
+
 
 def visible_trainee_ids(session: Session, viewer: User | str) -> list[int]:
     """Ids of the trainees whose individual records ``viewer`` may see.

@@ -151,3 +151,18 @@ def sakera_server(tmp_path_factory):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def server_process():
+    """Factory of extra servers (each on its own database in the given directory)."""
+    started: list[ServerProcess] = []
+
+    def make(workdir: Path) -> ServerProcess:
+        server = ServerProcess(workdir)
+        started.append(server)
+        return server
+
+    yield make
+    for server in started:
+        server.kill()
