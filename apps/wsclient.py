@@ -156,8 +156,8 @@ class BokehSession:
                 self.models[obj["id"]] = obj
 
     def find(self, tag: str) -> str:
-        """Id of the model carrying ``tag`` in its Bokeh ``tags``."""
-        for model_id, obj in self.models.items():
+        """Id of the model carrying ``tag`` in its Bokeh ``tags`` (the newest one if several)."""
+        for model_id, obj in reversed(self.models.items()):
             if tag in (obj.get("attributes", {}).get("tags") or []):
                 return model_id
         raise KeyError(f"no model tagged {tag!r} on {self.path}")

@@ -80,8 +80,12 @@ def test_interrupted_sweep_resumes_on_local_cluster(tmp_path, reference):
     # resume on an existing cluster given by its scheduler address (as `--scheduler tcp://...`)
     from dask.distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
-        second = sweep(BASE, VARY + QUICK, replications=2, seed=5, out=out, scheduler=cluster.scheduler_address, progress=False)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as cluster:
+        second = sweep(
+            BASE, VARY + QUICK, replications=2, seed=5, out=out, scheduler=cluster.scheduler_address, progress=False
+        )
     assert (second.ran, second.skipped) == (3, 1)
     assert second.out == out and out.exists()
     pd.testing.assert_frame_equal(pd.read_parquet(out), reference, check_dtype=False)

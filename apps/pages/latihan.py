@@ -27,7 +27,7 @@ from sakera_toolkit import training
 from sakera_toolkit.services import load_catalogue
 
 from ..i18n import Translator
-from ..shell import Page, heading
+from ..shell import HEADING_STYLE, Page
 from .cards import CARDS_CSS, documents_html, queue_html, request_html
 
 #: Most recent scores drawn in the progress sparkline.
@@ -294,10 +294,11 @@ class LatihanPage(Page):
         if result.newly_certified and pn.state.notifications is not None:
             pn.state.notifications.success(self.tr("latihan.certified"), duration=8000)
         self.submitted = True
-        self.message.visible = False
         self._load_progress()
-        self._show_feedback()
-        self.progress_pane.object = progress_html(self.progress, self.lang)
+        with pn.io.hold():
+            self.message.visible = False
+            self._show_feedback()
+            self.progress_pane.object = progress_html(self.progress, self.lang)
         return report
 
     def next_citizen(self, event: Any = None) -> None:
@@ -307,17 +308,86 @@ class LatihanPage(Page):
         self.queue.pop(0)
         self.report = None
         self.form_values = {}
-        with param.parameterized.batch_call_watchers(self):
-            self.service = ""
-            self.requirements_met = []
-            self.defects_flagged = []
-            self.decision = ""
-            self.missing = []
-            self.submitted = False
+        self.service = ""
+        self.requirements_met = []
+        self.defects_flagged = []
+        self.decision = ""
+        self.missing = []
+        self.submitted = False
         self._fill_queue()
-        self.rebuild()
+        with pn.io.hold():
+            self.service_select.value = ""
+            self.defects_box.value = []
+            self._refresh_service_dependent()
+            self._show_case()
 
     # ------------------------------------------------------------------ view
+    def _build(self) -> None:
+        """Create every widget once; later changes only update their options, values and labels."""
+        self.service_select = pn.widgets.Select(options={"": ""}, value="", sizing_mode="stretch_width",
+                                                tags=["sakera-service"])
+        self.service_select.param.watch(self._on_service, "value")
+        self.requirements_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False,
+                                                         tags=["sakera-requirements"])
+        self.requirements_box.param.watch(lambda e: setattr(self, "requirements_met", list(e.new)), "value")
+        self.defects_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, tags=["sakera-defects"])
+        self.defects_box.param.watch(lambda e: setattr(self, "defects_flagged", list(e.new)), "value")
+        self.decision_buttons = {
+            decision: pn.widgets.Button(label=decision, color="primary", variant="outline",
+                                        tags=[f"sakera-decision-{decision}"], sizing_mode="stretch_width",
+                                        margin=(2, 5))
+            for decision in training.DECISIONS
+        }
+        for decision, button in self.decision_buttons.items():
+            button.on_click(lambda event, d=decision: self.choose_decision(d))
+        self.missing_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, tags=["sakera-missing"])
+        self.missing_box.param.watch(lambda e: setattr(self, "missing", list(e.new)), "value")
+        self.missing_title = pn.pane.HTML(margin=(4, 5, 0, 5))
+        self.missing_section = pn.Column(self.missing_title, self.missing_box, visible=False, margin=0)
+        self.form_box = pn.FlexBox(sizing_mode="stretch_width")
+        self.submit_button = pn.widgets.Button(label="", color="success", icon="send", tags=["sakera-submit"],
+                                               width=200, margin=(8, 5))
+        self.submit_button.on_click(self.submit)
+        self.next_button = pn.widgets.Button(label="", color="primary", icon="user-plus", tags=["sakera-next"],
+                                             width=240, margin=(4, 5, 8, 5))
+        self.next_button.on_click(self.next_citizen)
+        self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
+                                *self.decision_buttons.values(), self.missing_box]
+
+        self._titles: dict[str, pn.pane.HTML] = {}
+
+        def section(key: str, *objects: Any, **kwargs: Any) -> pn.Column:
+            self._titles[key] = pn.pane.HTML(margin=(0, 5), sizing_mode="stretch_width")
+            return pn.Column(self._titles[key], *objects, margin=(4, 5), sizing_mode="stretch_width",
+                             styles={"background": "#f7faf9", "border": "1px solid #dde6e3", "border-radius": "6px",
+                                     "padding": "4px 6px"}, **kwargs)
+
+        self.form_section = section("form", self.form_box, visible=False)
+        self.answer_steps = pn.Column(
+            section("service", self.service_select),
+            section("requirements", self.requirements_box),
+            section("defects", self.defects_box),
+            section("decision", *self.decision_buttons.values(), self.missing_section),
+            self.form_section,
+            self.submit_button,
+            self.message,
+            sizing_mode="stretch_width", margin=0,
+        )
+        self.review = pn.Column(self.next_button, self.feedback_pane, sizing_mode="stretch_width", margin=0,
+                                visible=False)
+        pane_style = {"max-height": "calc(100vh - 110px)", "overflow-y": "auto"}
+        self.documents_title = pn.pane.HTML(margin=(6, 5, 2, 5), sizing_mode="stretch_width")
+        case_column = pn.Column(self.request_pane, self.hints_pane, self.documents_title, self.documents_pane,
+                                sizing_mode="stretch_width", styles=pane_style, margin=(0, 4, 0, 0))
+        answer_column = pn.Column(self.review, self.answer_steps, width=420, styles=pane_style,
+                                  margin=(0, 0, 0, 4), tags=["sakera-answer"])
+        self.main.objects = [pn.Row(case_column, answer_column, sizing_mode="stretch_width")]
+        self.queue_title = pn.pane.HTML(margin=(0, 5, 2, 5), sizing_mode="stretch_width")
+        self.progress_title = pn.pane.HTML(margin=(12, 5, 2, 5), sizing_mode="stretch_width")
+        self.record_link = pn.pane.HTML(margin=(8, 5), tags=["sakera-my-record"])
+        self.sidebar.objects = [self.queue_title, self.queue_pane, self.progress_title, self.progress_pane,
+                                self.record_link]
+
     def _show_feedback(self) -> None:
         if self.report is None:
             self.feedback_pane.object = ""
@@ -325,8 +395,6 @@ class LatihanPage(Page):
         self.feedback_pane.object = feedback_html(self.report, self.lang, self.attempt_id, self.progress["cases_done"])
         for widget in [*self._answer_widgets, *self.form_box.objects]:
             widget.disabled = True
-        self.submit_button.visible = False
-        self.next_button.visible = True
         self.answer_steps.visible = False
         self.review.visible = True
 
@@ -370,11 +438,14 @@ class LatihanPage(Page):
         self.service = event.new or ""
         self.requirements_met = []
         self.missing = []
+        self._refresh_service_dependent()
+
+    def _refresh_service_dependent(self) -> None:
         options = self._requirement_options()
         self.requirements_box.options = options
-        self.requirements_box.value = []
+        self.requirements_box.value = [v for v in self.requirements_met if v in options.values()]
         self.missing_box.options = options
-        self.missing_box.value = []
+        self.missing_box.value = [v for v in self.missing if v in options.values()]
         self.form_box.objects = self._form_inputs()
 
     def choose_decision(self, decision: str) -> None:
@@ -382,13 +453,46 @@ class LatihanPage(Page):
         if self.submitted or decision not in training.DECISIONS:
             return
         self.decision = decision
-        for key, button in self.decision_buttons.items():
-            button.variant = "solid" if key == decision else "outline"
-        self.missing_section.visible = decision == "return"
-        self.form_section.visible = decision == "process"
+        self._refresh_decision()
 
-    def rebuild(self) -> None:
+    def _refresh_decision(self) -> None:
+        for key, button in self.decision_buttons.items():
+            button.variant = "solid" if key == self.decision else "outline"
+        self.missing_section.visible = self.decision == "return"
+        self.form_section.visible = self.decision == "process"
+
+    def _apply_texts(self) -> None:
+        """Every label in the current language."""
         tr = self.tr
+        titles = {
+            "service": (tr("latihan.step_service"), ""),
+            "requirements": (tr("latihan.step_requirements"), tr("latihan.requirements_help")),
+            "defects": (tr("latihan.step_defects"), tr("latihan.defects_help")),
+            "decision": (tr("latihan.step_decision"), ""),
+            "form": (tr("latihan.step_form"), tr("latihan.form_help")),
+        }
+        for key, (title, help_text) in titles.items():
+            small = f'<br><small style="color:#5b6b67">{html.escape(help_text)}</small>' if help_text else ""
+            self._titles[key].object = f"<b>{html.escape(title)}</b>{small}"
+        self.service_select.options = self._service_options()
+        self.service_select.value = self.service
+        self.defects_box.options = self._defect_options()
+        self.defects_box.value = list(self.defects_flagged)
+        for label, decision in self._decision_options().items():
+            self.decision_buttons[decision].label = label
+        self.missing_title.object = f"<i>{html.escape(tr('latihan.missing'))}</i>"
+        self.submit_button.label = tr("latihan.submit")
+        self.next_button.label = tr("latihan.serve_next")
+        self.message.object = tr("latihan.incomplete")
+        self.documents_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.documents"))}</div>'
+        self.queue_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.queue"))}</div>'
+        self.progress_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.progress"))}</div>'
+        self.record_link.object = (f'<a href="/rekaman/{html.escape(self.user.username)}.csv" id="my-record">'
+                                   f'{html.escape(tr("latihan.my_record"))}</a>')
+        self._refresh_service_dependent()
+
+    def _show_case(self) -> None:
+        """The current citizen, the queue, the progress and the answer widgets' state."""
         case = self.case
         self.queue_pane.object = queue_html(
             [(c.citizen.name, self._asked_for(c), i == 0) for i, c in enumerate(self.queue)], self.lang
@@ -399,92 +503,19 @@ class LatihanPage(Page):
         self.hints_pane.object = "\n".join(f"- {h}" for h in hints)
         self.hints_pane.visible = bool(hints)
         self.documents_pane.object = documents_html(case.documents, self.lang)
-        self.message.object = tr("latihan.incomplete")
-
-        self.service_select = pn.widgets.Select(
-            options=self._service_options(), value=self.service,
-            sizing_mode="stretch_width", tags=["sakera-service"], disabled=self.submitted,
-        )
-        self.service_select.param.watch(self._on_service, "value")
-        options = self._requirement_options()
-        self.requirements_box = pn.widgets.CheckBoxGroup(
-            options=options, value=[v for v in self.requirements_met if v in options.values()], inline=False,
-            tags=["sakera-requirements"], disabled=self.submitted,
-        )
-        self.requirements_box.param.watch(lambda e: setattr(self, "requirements_met", list(e.new)), "value")
-        self.defects_box = pn.widgets.CheckBoxGroup(
-            options=self._defect_options(), value=list(self.defects_flagged), inline=False,
-            tags=["sakera-defects"], disabled=self.submitted,
-        )
-        self.defects_box.param.watch(lambda e: setattr(self, "defects_flagged", list(e.new)), "value")
-        self.decision_buttons = {
-            decision: pn.widgets.Button(
-                label=label, color="primary", variant="solid" if self.decision == decision else "outline",
-                tags=[f"sakera-decision-{decision}"], disabled=self.submitted, sizing_mode="stretch_width",
-                margin=(2, 5),
-            )
-            for label, decision in self._decision_options().items()
-        }
-        for decision, button in self.decision_buttons.items():
-            button.on_click(lambda event, d=decision: self.choose_decision(d))
-        self.missing_box = pn.widgets.CheckBoxGroup(
-            options=options, value=[v for v in self.missing if v in options.values()], inline=False,
-            tags=["sakera-missing"], disabled=self.submitted,
-        )
-        self.missing_section = pn.Column(pn.pane.Markdown(f"*{tr('latihan.missing')}*", margin=(4, 5, 0, 5)),
-                                         self.missing_box, visible=self.decision == "return", margin=0)
-        self.missing_box.param.watch(lambda e: setattr(self, "missing", list(e.new)), "value")
-        self.form_box = pn.FlexBox(*self._form_inputs(), sizing_mode="stretch_width")
-        self.submit_button = pn.widgets.Button(label=tr("latihan.submit"), color="success", icon="send",
-                                               tags=["sakera-submit"], visible=not self.submitted, width=200,
-                                               margin=(8, 5))
-        self.submit_button.on_click(self.submit)
-        self.next_button = pn.widgets.Button(label=tr("latihan.serve_next"), color="primary", icon="user-plus",
-                                             tags=["sakera-next"], visible=self.submitted, width=240, margin=(8, 5))
-        self.next_button.on_click(self.next_citizen)
-        self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
-                                *self.decision_buttons.values(), self.missing_box]
-
-        def section(title: str, *objects: Any, help_text: str = "", **kwargs: Any) -> pn.Column:
-            head = f"**{title}**" + (f"<br><small>{help_text}</small>" if help_text else "")
-            return pn.Column(pn.pane.Markdown(head, margin=(0, 5)), *objects, margin=(4, 5),
-                             styles={"background": "#f7faf9", "border": "1px solid #dde6e3", "border-radius": "6px",
-                                     "padding": "4px 6px"}, **kwargs)
-
-        self.form_section = section(tr("latihan.step_form"), self.form_box, help_text=tr("latihan.form_help"),
-                                    visible=self.decision == "process", sizing_mode="stretch_width")
-        pane_style = {"max-height": "calc(100vh - 110px)", "overflow-y": "auto"}
-        case_column = pn.Column(
-            self.request_pane, self.hints_pane, heading(tr("latihan.documents")), self.documents_pane,
-            sizing_mode="stretch_width", styles=pane_style, margin=(0, 4, 0, 0),
-        )
-        self.answer_steps = pn.Column(
-            section(tr("latihan.step_service"), self.service_select, sizing_mode="stretch_width"),
-            section(tr("latihan.step_requirements"), self.requirements_box,
-                    help_text=tr("latihan.requirements_help"), sizing_mode="stretch_width"),
-            section(tr("latihan.step_defects"), self.defects_box, help_text=tr("latihan.defects_help"),
-                    sizing_mode="stretch_width"),
-            section(tr("latihan.step_decision"), *self.decision_buttons.values(), self.missing_section,
-                    sizing_mode="stretch_width"),
-            self.form_section,
-            self.submit_button,
-            self.message,
-            sizing_mode="stretch_width", margin=0, visible=not self.submitted,
-        )
-        self.review = pn.Column(self.next_button, self.feedback_pane, sizing_mode="stretch_width", margin=0,
-                                visible=self.submitted)
-        answer_column = pn.Column(self.review, self.answer_steps, width=420, styles=pane_style,
-                                  margin=(0, 0, 0, 4), tags=["sakera-answer"])
-        self.main.objects = [pn.Row(case_column, answer_column, sizing_mode="stretch_width")]
-        self.sidebar.objects = [
-            heading(tr("latihan.queue"), margin=(0, 5, 2, 5)),
-            self.queue_pane,
-            heading(tr("latihan.progress"), margin=(12, 5, 2, 5)),
-            self.progress_pane,
-            pn.pane.HTML(f'<a href="/rekaman/{html.escape(self.user.username)}.csv" id="my-record">'
-                         f'{html.escape(tr("latihan.my_record"))}</a>', margin=(8, 5), tags=["sakera-my-record"]),
-        ]
+        for widget in [*self._answer_widgets, *self.form_box.objects]:
+            widget.disabled = self.submitted
+        self._refresh_decision()
         if self.submitted:
             self._show_feedback()
         else:
             self.feedback_pane.object = ""
+            self.review.visible = False
+            self.answer_steps.visible = True
+            self.message.visible = False
+
+    def rebuild(self) -> None:
+        if not hasattr(self, "service_select"):
+            self._build()
+        self._apply_texts()
+        self._show_case()
