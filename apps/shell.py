@@ -55,6 +55,13 @@ def heading(text: str, margin: tuple[int, ...] = (6, 5, 2, 5)) -> pn.pane.HTML:
                         sizing_mode="stretch_width")
 
 
+def in_server_session() -> bool:
+    """True inside a live server session (a browser is connected through a websocket); False in a
+    plain Python process such as the unit tests, where callbacks must run synchronously."""
+    doc = pn.state.curdoc
+    return doc is not None and getattr(doc, "session_context", None) is not None
+
+
 @dataclass
 class AppContext:
     """What every page of one server needs: the store and a few settings (no per-user state).

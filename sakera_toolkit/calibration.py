@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from ._io import read_yaml
 from .errors import SakeraInputError
 
 __all__ = ["Calibration", "load", "available"]
@@ -102,14 +103,7 @@ def load(name: str, path: str | Path | None = None) -> Calibration:
     if path is None:
         return base
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SakeraInputError("file not found", source=str(p)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = f"line {mark.line + 1}" if mark is not None else None
-        raise SakeraInputError(f"invalid YAML ({getattr(exc, 'problem', exc)})", source=str(p), location=loc) from None
+    raw = read_yaml(p)
     user = _parse(name, raw, str(p))
     unknown = sorted(set(user.values) - set(base.values))
     if unknown:

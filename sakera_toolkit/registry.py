@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from . import calibration
+from ._io import read_csv_text
 from .errors import SakeraInputError
 
 __all__ = [
@@ -184,12 +185,7 @@ def read_population_csv(source: pd.DataFrame | str | Path) -> pd.DataFrame:
     name = "<DataFrame>"
     if isinstance(source, (str, Path)):
         name = str(source)
-        try:
-            df = pd.read_csv(source, dtype=str, keep_default_na=False)
-        except FileNotFoundError:
-            raise SakeraInputError("file not found", source=name) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise SakeraInputError(f"not a readable CSV ({exc})", source=name) from None
+        df = read_csv_text(source)
     else:
         df = source.astype(str)
     missing_cols = {"village_code", "population"} - set(df.columns)
@@ -239,12 +235,7 @@ def read_road_distance_csv(source: str | Path) -> pd.DataFrame:
     For P. Mandangin, ``road_km`` is the mainland leg from Pelabuhan Tanglok.
     """
     name = str(source)
-    try:
-        df = pd.read_csv(source, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise SakeraInputError("file not found", source=name) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SakeraInputError(f"not a readable CSV ({exc})", source=name) from None
+    df = read_csv_text(source)
     need = {"village_code", "point", "road_km"}
     if need - set(df.columns):
         raise SakeraInputError(f"missing column(s) {sorted(need - set(df.columns))}", source=name)

@@ -14,6 +14,7 @@ attempts), so reloading the page shows the same citizens again rather than new, 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import html
 import time
@@ -27,7 +28,7 @@ from sakera_toolkit import training
 from sakera_toolkit.services import load_catalogue
 
 from ..i18n import Translator
-from ..shell import HEADING_STYLE, Page
+from ..shell import HEADING_STYLE, Page, in_server_session
 from .cards import CARDS_CSS, documents_html, queue_html, request_html
 
 #: Most recent scores drawn in the progress sparkline.
@@ -190,6 +191,7 @@ class LatihanPage(Page):
         self.form_values: dict[str, str] = {}
         self.report: Any = None
         self.attempt_id: int | None = None
+        self._busy = False
         self.queue: list[Any] = []
         self.started_at = time.monotonic()
         self._attempt_rows: list[Any] = []
@@ -221,6 +223,10 @@ class LatihanPage(Page):
         return training.level(self.progress["level"])
 
     def _load_progress(self) -> None:
+        self.progress = self._read_progress()
+
+    def _read_progress(self) -> dict[str, Any]:
+        """Level, cases done, recent scores and certification status from the store (thread-safe)."""
         from sakera_toolkit.store import attempts
 
         name = self.user.username
@@ -230,7 +236,7 @@ class LatihanPage(Page):
             status = attempts.certification_status(session, name, name)
         scores = [float(x) for x in history["score"]]
         window = training.CertificationRule().window
-        self.progress = {
+        return {
             "level": level_number,
             "cases_done": len(scores),
             "recent_average": sum(scores[-window:]) / len(scores[-window:]) if scores else None,
@@ -239,24 +245,26 @@ class LatihanPage(Page):
         }
 
     def _fill_queue(self) -> None:
-        """Top the queue up to the level's size with this trainee's next cases."""
-        lv = self.level
-        village = self.user.village_codes[0] if self.user.village_codes else None
-        serial = self.progress["cases_done"] + len(self.queue)
-        while len(self.queue) < lv.queue_size:
-            service_id = service_for(self.user.id, serial, self.catalogue.ids())
-            self.queue.append(training.generate_for_level(lv, case_seed(self.user.id, serial), service_id=service_id,
-                                                          village_code=village))
-            serial += 1
-        self._start_current()
+        """Top the queue up to the level's size and start the clock of the first citizen."""
+        self.queue, self.attempt_id = self._prepare_queue(list(self.queue), self.progress)
+        self.started_at = time.monotonic()
 
-    def _start_current(self) -> None:
+    def _prepare_queue(self, queue: list[Any], progress: dict[str, Any]) -> tuple[list[Any], int]:
+        """``queue`` topped up with this trainee's next cases, and the stored attempt of its first
+        case (thread-safe: touches no widget)."""
         from sakera_toolkit.store import attempts
 
+        lv = training.level(progress["level"])
+        village = self.user.village_codes[0] if self.user.village_codes else None
+        serial = progress["cases_done"] + len(queue)
+        while len(queue) < lv.queue_size:
+            service_id = service_for(self.user.id, serial, self.catalogue.ids())
+            queue.append(training.generate_for_level(lv, case_seed(self.user.id, serial), service_id=service_id,
+                                                     village_code=village))
+            serial += 1
         with self.session() as session:
-            attempt = attempts.start_attempt(session, self.user.username, self.case, level=self.level.number)
-            self.attempt_id = int(attempt.id)
-        self.started_at = time.monotonic()
+            attempt = attempts.start_attempt(session, self.user.username, queue[0], level=lv.number)
+            return queue, int(attempt.id)
 
     # ------------------------------------------------------------------ answer
     def answer(self) -> Any:
@@ -274,38 +282,62 @@ class LatihanPage(Page):
             elapsed_seconds=round(time.monotonic() - self.started_at, 1),
         )
 
-    def submit(self, event: Any = None) -> Any:
-        """Grade and store the answer (committed), then show the feedback. Returns the report."""
-        from sakera_toolkit.store import attempts
-
-        if self.submitted:
-            return self.report
+    def _can_submit(self) -> bool:
+        if self.submitted or self._busy:
+            return False
         if not self.service or not self.decision:
             self.message.object = self.tr("latihan.incomplete")
             self.message.visible = True
-            return None
-        answer = self.answer()
+            return False
+        return True
+
+    def _store_submission(self, case: Any, answer: Any, attempt_id: int | None) -> Any:
+        """Grade and store (committed before returning; thread-safe: touches no widget)."""
+        from sakera_toolkit.store import attempts
+
         with self.session() as session:
-            result = attempts.submit_detailed(session, self.user.username, self.case, answer, attempt=self.attempt_id)
-        # committed: from here on the attempt survives anything that happens to the server
-        report = result.report
-        self.report = report
+            return attempts.submit_detailed(session, self.user.username, case, answer, attempt=attempt_id)
+
+    def _after_submit(self, result: Any) -> None:
+        # the attempt is committed: from here on it survives anything that happens to the server
+        self.report = result.report
         self.attempt_id = result.attempt_id
-        if result.newly_certified and pn.state.notifications is not None:
-            pn.state.notifications.success(self.tr("latihan.certified"), duration=8000)
         self.submitted = True
-        self._load_progress()
+        self.progress = {**self.progress, "cases_done": self.progress["cases_done"] + 1}
         with pn.io.hold():
             self.message.visible = False
             self._show_feedback()
-            self.progress_pane.object = progress_html(self.progress, self.lang)
-        return report
+        if result.newly_certified and pn.state.notifications is not None:
+            pn.state.notifications.success(self.tr("latihan.certified"), duration=8000)
 
-    def next_citizen(self, event: Any = None) -> None:
-        """Serve the next citizen in the queue."""
-        if not self.submitted:
+    def _apply_progress(self, progress: dict[str, Any]) -> None:
+        self.progress = progress
+        self.progress_pane.object = progress_html(progress, self.lang)
+
+    def submit(self, event: Any = None) -> Any:
+        """Grade and store the answer (committed), then show the feedback. Returns the report."""
+        if not self._can_submit():
+            return self.report
+        result = self._store_submission(self.case, self.answer(), self.attempt_id)
+        self._after_submit(result)
+        self._apply_progress(self._read_progress())
+        return self.report
+
+    async def submit_async(self, event: Any = None) -> None:
+        """:meth:`submit` with the database work in a thread, so other sessions are not held up."""
+        if not self._can_submit():
             return
-        self.queue.pop(0)
+        self._busy = True
+        try:
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(None, self._store_submission, self.case, self.answer(),
+                                                self.attempt_id)
+            self._after_submit(result)
+            self._apply_progress(await loop.run_in_executor(None, self._read_progress))
+        finally:
+            self._busy = False
+
+    def _reset_answer(self) -> None:
         self.report = None
         self.form_values = {}
         self.service = ""
@@ -314,12 +346,34 @@ class LatihanPage(Page):
         self.decision = ""
         self.missing = []
         self.submitted = False
-        self._fill_queue()
+
+    def _show_next(self, queue: list[Any], attempt_id: int) -> None:
+        self.queue, self.attempt_id = queue, attempt_id
+        self._reset_answer()
+        self.started_at = time.monotonic()
         with pn.io.hold():
             self.service_select.value = ""
             self.defects_box.value = []
             self._refresh_service_dependent()
             self._show_case()
+
+    def next_citizen(self, event: Any = None) -> None:
+        """Serve the next citizen in the queue."""
+        if not self.submitted or self._busy:
+            return
+        self._show_next(*self._prepare_queue(self.queue[1:], self.progress))
+
+    async def next_citizen_async(self, event: Any = None) -> None:
+        """:meth:`next_citizen` with case generation and the database in a thread."""
+        if not self.submitted or self._busy:
+            return
+        self._busy = True
+        try:
+            loop = asyncio.get_running_loop()
+            queue, attempt_id = await loop.run_in_executor(None, self._prepare_queue, self.queue[1:], self.progress)
+            self._show_next(queue, attempt_id)
+        finally:
+            self._busy = False
 
     # ------------------------------------------------------------------ view
     def _build(self) -> None:
@@ -347,10 +401,11 @@ class LatihanPage(Page):
         self.form_box = pn.FlexBox(sizing_mode="stretch_width")
         self.submit_button = pn.widgets.Button(label="", color="success", icon="send", tags=["sakera-submit"],
                                                width=200, margin=(8, 5))
-        self.submit_button.on_click(self.submit)
+        served = in_server_session()
+        self.submit_button.on_click(self.submit_async if served else self.submit)
         self.next_button = pn.widgets.Button(label="", color="primary", icon="user-plus", tags=["sakera-next"],
                                              width=240, margin=(4, 5, 8, 5))
-        self.next_button.on_click(self.next_citizen)
+        self.next_button.on_click(self.next_citizen_async if served else self.next_citizen)
         self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
                                 *self.decision_buttons.values(), self.missing_box]
 
@@ -393,8 +448,6 @@ class LatihanPage(Page):
             self.feedback_pane.object = ""
             return
         self.feedback_pane.object = feedback_html(self.report, self.lang, self.attempt_id, self.progress["cases_done"])
-        for widget in [*self._answer_widgets, *self.form_box.objects]:
-            widget.disabled = True
         self.answer_steps.visible = False
         self.review.visible = True
 
@@ -503,8 +556,6 @@ class LatihanPage(Page):
         self.hints_pane.object = "\n".join(f"- {h}" for h in hints)
         self.hints_pane.visible = bool(hints)
         self.documents_pane.object = documents_html(case.documents, self.lang)
-        for widget in [*self._answer_widgets, *self.form_box.objects]:
-            widget.disabled = self.submitted
         self._refresh_decision()
         if self.submitted:
             self._show_feedback()

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .. import calibration
+from .._io import read_csv_text
 from ..errors import SakeraInputError
 from ..registry import TravelModel, districts, haversine_km, villages
 
@@ -174,12 +175,7 @@ def read_readiness_csv(path: str | Path, calib: calibration.Calibration | None =
     not ready has no ready date (it never goes live through a ``by: readiness`` rule).
     """
     name = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise SakeraInputError("file not found", source=name) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SakeraInputError(f"not a readable CSV ({exc})", source=name) from None
+    raw = read_csv_text(path)
     need = {"village_code", "has_computer", "has_printer", "has_internet", "certified_operators"}
     if need - set(raw.columns):
         raise SakeraInputError(f"missing column(s) {sorted(need - set(raw.columns))}", source=name)

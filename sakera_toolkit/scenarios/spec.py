@@ -54,6 +54,7 @@ import pandas as pd
 import yaml
 
 from ..errors import SakeraInputError
+from ..services import SERVICE_IDS
 
 __all__ = [
     "Scenario",
@@ -78,20 +79,6 @@ __all__ = [
 
 #: Selection rules for rollout phases.
 SELECT_BY = ("population", "travel_time", "readiness", "kecamatan", "all")
-#: Stable service ids (docs/architecture.md); the catalogue is used when available.
-SERVICE_IDS = (
-    "kk_baru",
-    "kk_perubahan",
-    "kk_hilang_rusak",
-    "ktp_baru",
-    "ktp_hilang_rusak",
-    "ktp_perubahan",
-    "akta_kelahiran",
-    "akta_kematian",
-    "kia",
-    "pindah_keluar",
-    "pindah_datang",
-)
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _WEEKDAY_ALIASES = {
     **{d: i for i, d in enumerate(WEEKDAYS)},

@@ -34,6 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from .. import calibration
+from .._io import read_csv_text
 from ..errors import SakeraError, SakeraInputError
 from . import audit
 from .models import (
@@ -1009,12 +1010,7 @@ def read_facilities_csv(path: str | Path) -> dict[str, bool]:
         Naming the file, row and field of the first problem.
     """
     name = str(path)
-    try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise SakeraInputError("file not found", source=name) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise SakeraInputError(f"not a readable CSV ({exc})", source=name) from None
+    raw = read_csv_text(path)
     three = ["has_computer", "has_printer", "has_internet"]
     if "village_code" not in raw.columns:
         raise SakeraInputError("missing column 'village_code'", source=name)
