@@ -450,7 +450,8 @@ def parity_plot(
         title=title or "Simulasi vs teori antrean / simulation vs queueing theory",
         xlabel=xlabel or f"Teori / theory: {x}",
         ylabel=ylabel or f"Simulasi / simulation: {y}",
-        width=520,
+        width=900 if by else 520,
         height=460,
         show_grid=True,
+        legend_position="right",
     )
