@@ -104,11 +104,12 @@ def test_cli_compare_bad_input(capsys):
 def test_plots_render_without_network(office_vs_all):
     import holoviews as hv
 
-    from sakera_toolkit.scenarios import load, plots
+    from sakera_toolkit import plots
+    from sakera_toolkit.scenarios import load
 
     assert isinstance(office_vs_all.plot("travel_hours"), hv.Overlay)
     assert isinstance(office_vs_all.plot_diff("travel_hours_saved"), hv.Overlay)
     frame = load("oct-2021").village_frame()
-    hv.render(plots.plan_map(frame))
+    hv.render(plots.village_map(frame, color="phase"))
     with pytest.raises(ValueError):
         plots.ci_plot(office_vs_all.table(), "nope")

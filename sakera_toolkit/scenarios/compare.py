@@ -242,13 +242,13 @@ class Comparison:
 
     def plot(self, kpi: str):
         """Interval plot of ``kpi`` per scenario (HoloViews; imported lazily)."""
-        from .plots import ci_plot
+        from ..plots import ci_plot
 
         return ci_plot(self.table(), kpi)
 
     def plot_diff(self, kpi: str):
         """Interval plot of the paired difference of ``kpi`` against the reference."""
-        from .plots import diff_plot
+        from ..plots import diff_plot
 
         return diff_plot(self.table(), kpi, self.reference)
 

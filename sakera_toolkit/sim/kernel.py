@@ -25,7 +25,16 @@ from numba import njit
 
 from ..errors import SakeraInputError
 
-__all__ = ["multi_server_fifo", "serve_groups", "visit_summary", "Calendar", "Rounds", "always_open"]
+__all__ = [
+    "multi_server_fifo",
+    "serve_groups",
+    "serve_rows",
+    "stable_argsort",
+    "visit_summary",
+    "Calendar",
+    "Rounds",
+    "always_open",
+]
 
 
 @njit(cache=True)
@@ -292,6 +301,316 @@ class Rounds:
         )
 
 
+#: Above this many distinct priority values the grouped kernel keeps its waiting line in a heap;
+#: at or below, in one FIFO pair (fresh arrivals, admitted retries) per priority level.
+MAX_LEVELS = 8
+
+
+@njit(cache=True)
+def stable_argsort(t):
+    """``numpy.argsort(t, kind="stable")`` of a float array in O(n) expected time.
+
+    Counting sort into ``n`` equal-width buckets over the finite range, then insertion sort
+    inside each bucket (a merge sort for a crowded one); ``inf`` and ``nan`` go last, as in numpy.
+    """
+    n = t.shape[0]
+    out = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return out
+    lo_v = np.inf  # finite range
+    hi_v = -np.inf
+    for i in range(n):
+        v = t[i]
+        if -np.inf < v < np.inf:
+            if v < lo_v:
+                lo_v = v
+            if v > hi_v:
+                hi_v = v
+    nb = n
+    scale = nb / (hi_v - lo_v) if hi_v > lo_v else 0.0
+    cnt = np.zeros(nb + 3, dtype=np.int64)
+    b = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        v = t[i]
+        if -np.inf < v < np.inf:
+            k = min(int((v - lo_v) * scale), nb - 1)
+        elif v == -np.inf:
+            k = 0  # sorted first inside bucket 0
+        elif v == np.inf:
+            k = nb
+        else:
+            k = nb + 1  # nan
+        b[i] = k
+        cnt[k + 1] += 1
+    for k in range(nb + 2):
+        cnt[k + 1] += cnt[k]
+    pos = cnt[: nb + 2].copy()
+    for i in range(n):
+        k = b[i]
+        out[pos[k]] = i
+        pos[k] += 1
+    for k in range(nb):
+        lo = cnt[k]
+        hi = cnt[k + 1]
+        if hi - lo > 32:
+            seg = out[lo:hi].copy()
+            o = np.argsort(t[seg], kind="mergesort")
+            out[lo:hi] = seg[o]
+        else:
+            for a in range(lo + 1, hi):
+                j = out[a]
+                v = t[j]
+                c = a - 1
+                while c >= lo and t[out[c]] > v:
+                    out[c + 1] = out[c]
+                    c -= 1
+                out[c + 1] = j
+    return out
+
+
+@njit(cache=True)
+def _priority_levels(prio, max_levels):
+    """Rank of each priority among the distinct values (ascending); ``-1`` everywhere if too many."""
+    n = prio.shape[0]
+    vals = np.empty(max_levels, dtype=np.float64)
+    nv = 0
+    level = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        p = prio[i]
+        a = 0
+        while a < nv and vals[a] < p:
+            a += 1
+        if a < nv and vals[a] == p:
+            continue
+        if nv == max_levels:
+            return level, -1
+        for c in range(nv, a, -1):
+            vals[c] = vals[c - 1]
+        vals[a] = p
+        nv += 1
+    for i in range(n):
+        p = prio[i]
+        a = 0
+        while vals[a] != p:
+            a += 1
+        level[i] = a
+    return level, nv
+
+
+@njit(cache=True)
+def _level_lists(gptr, ids, level, L):
+    """Positions (sorted by group, arrival) regrouped by (group, level), keeping their order."""
+    groups = gptr.shape[0] - 1
+    n = ids.shape[0]
+    lptr = np.zeros(groups * L + 1, dtype=np.int64)
+    for g in range(groups):
+        for pos in range(gptr[g], gptr[g + 1]):
+            lptr[g * L + level[ids[pos]] + 1] += 1
+    for k in range(groups * L):
+        lptr[k + 1] += lptr[k]
+    fill = lptr[:-1].copy()
+    lvpos = np.empty(n, dtype=np.int64)
+    for g in range(groups):
+        for pos in range(gptr[g], gptr[g + 1]):
+            key = g * L + level[ids[pos]]
+            lvpos[fill[key]] = pos
+            fill[key] += 1
+    return lvpos, lptr
+
+
+@njit(cache=True)
+def _serve_levels(
+    gptr, ids, rows, arrival, level, L, lvpos, lptr, s0, f0, d0, xptr, xs, xf, xd, rounds, servers, ptr, cs, ce, cum
+):
+    """The grouped queue with at most a few priority levels (FIFO lines instead of heaps).
+
+    Positions ``gptr[g]:gptr[g+1]`` are group ``g``'s customers in arrival order; ``ids[pos]`` is the
+    customer (index into ``arrival``/``level``), ``rows[customer]`` its row in the round arrays.
+    Served order is the heap kernel's: (priority, time, seq), fresh arrivals before retries on ties.
+    """
+    n = ids.shape[0]
+    cap = n + xs.shape[0]
+    v_req = np.empty(cap, dtype=np.int64)
+    v_round = np.empty(cap, dtype=np.int64)
+    v_arr = np.empty(cap, dtype=np.float64)
+    v_start = np.empty(cap, dtype=np.float64)
+    v_end = np.empty(cap, dtype=np.float64)
+    v_work = np.empty(cap, dtype=np.float64)
+    # admitted retries: records in per-level linked lists (FIFO)
+    rcap = xs.shape[0] + 1
+    r_time = np.empty(rcap, dtype=np.float64)
+    r_seq = np.empty(rcap, dtype=np.int64)
+    r_pos = np.empty(rcap, dtype=np.int64)
+    r_rnd = np.empty(rcap, dtype=np.int64)
+    r_next = np.empty(rcap, dtype=np.int64)
+    fp = np.empty(L, dtype=np.int64)
+    fend = np.empty(L, dtype=np.int64)
+    rhead = np.empty(L, dtype=np.int64)
+    rtail = np.empty(L, dtype=np.int64)
+    nv = 0
+    groups = gptr.shape[0] - 1
+    for g in range(groups):
+        lo = gptr[g]
+        hi = gptr[g + 1]
+        if hi == lo:
+            continue
+        for lv in range(L):
+            fp[lv] = lptr[g * L + lv]
+            fend[lv] = lptr[g * L + lv + 1]
+            rhead[lv] = -1
+            rtail[lv] = -1
+        nrec = 0
+        c = servers[g]
+        free = [0.0] * c
+        retries = [(0.0, 0, 0, 0)]  # (time, seq, position, round) not yet back
+        retries.pop()
+        nwait = 0
+        seq = hi - lo
+        i = lo
+        k = ptr[g]  # calendar cursor: dispatch instants never decrease
+        khi = ptr[g + 1]
+        last = -np.inf
+        while True:
+            f = free[0]
+            if nwait == 0:
+                na = np.inf
+                if i < hi:
+                    na = arrival[ids[i]]
+                if len(retries) > 0 and retries[0][0] < na:
+                    na = retries[0][0]
+                if na == np.inf:
+                    break
+                t = na if na > f else f
+            else:
+                t = f if f > last else last
+            while k < khi and ce[k] <= t:
+                k += 1
+            if k >= khi:
+                t = np.inf
+            elif cs[k] > t:
+                t = cs[k]
+            last = t
+            if t == np.inf:
+                # the calendar has ended: every remaining visit waits for ever, listed in the
+                # order the heap kernel would (waiting line by key, fresh arrivals, then retries)
+                for lv in range(L):
+                    while True:
+                        hasf = fp[lv] < fend[lv] and lvpos[fp[lv]] < i
+                        hasr = rhead[lv] >= 0
+                        if hasf and (not hasr or arrival[ids[lvpos[fp[lv]]]] <= r_time[rhead[lv]]):
+                            pos = lvpos[fp[lv]]
+                            fp[lv] += 1
+                            v_req[nv] = ids[pos]
+                            v_round[nv] = 0
+                            v_arr[nv] = arrival[ids[pos]]
+                        elif hasr:
+                            rec = rhead[lv]
+                            rhead[lv] = r_next[rec]
+                            v_req[nv] = ids[r_pos[rec]]
+                            v_round[nv] = r_rnd[rec]
+                            v_arr[nv] = r_time[rec]
+                        else:
+                            break
+                        v_start[nv] = np.inf
+                        v_end[nv] = np.inf
+                        v_work[nv] = 0.0
+                        nv += 1
+                while i < hi:
+                    v_req[nv] = ids[i]
+                    v_round[nv] = 0
+                    v_arr[nv] = arrival[ids[i]]
+                    v_start[nv] = np.inf
+                    v_end[nv] = np.inf
+                    v_work[nv] = 0.0
+                    nv += 1
+                    i += 1
+                while len(retries) > 0:
+                    r = heapq.heappop(retries)
+                    v_req[nv] = ids[r[2]]
+                    v_round[nv] = r[3]
+                    v_arr[nv] = r[0]
+                    v_start[nv] = np.inf
+                    v_end[nv] = np.inf
+                    v_work[nv] = 0.0
+                    nv += 1
+                break
+            # admit everyone who has arrived by t
+            while True:
+                fresh = arrival[ids[i]] if i < hi else np.inf
+                retry = retries[0][0] if len(retries) > 0 else np.inf
+                if fresh <= t and fresh <= retry:
+                    i += 1
+                    nwait += 1
+                elif retry <= t:
+                    r = heapq.heappop(retries)
+                    rec = nrec
+                    nrec += 1
+                    r_time[rec] = r[0]
+                    r_seq[rec] = r[1]
+                    r_pos[rec] = r[2]
+                    r_rnd[rec] = r[3]
+                    r_next[rec] = -1
+                    lv = level[ids[r[2]]]
+                    if rtail[lv] >= 0:
+                        r_next[rtail[lv]] = rec
+                    else:
+                        rhead[lv] = rec
+                    rtail[lv] = rec
+                    nwait += 1
+                else:
+                    break
+            # the next in line: lowest level, then earliest (time, seq)
+            pos = -1
+            rnd = 0
+            at = 0.0
+            for lv in range(L):
+                hasf = fp[lv] < fend[lv] and lvpos[fp[lv]] < i
+                hasr = rhead[lv] >= 0
+                if hasf:
+                    p = lvpos[fp[lv]]
+                    a = arrival[ids[p]]
+                    if not hasr or a <= r_time[rhead[lv]]:
+                        pos = p
+                        at = a
+                        fp[lv] += 1
+                        break
+                if hasr:
+                    rec = rhead[lv]
+                    rhead[lv] = r_next[rec]
+                    if rhead[lv] < 0:
+                        rtail[lv] = -1
+                    pos = r_pos[rec]
+                    rnd = r_rnd[rec]
+                    at = r_time[rec]
+                    break
+            nwait -= 1
+            j = ids[pos]
+            row = rows[j]
+            if rnd == 0:
+                work = s0[row]
+                failed = f0[row]
+                d = d0[row]
+            else:
+                x = xptr[row] + rnd - 1
+                work = xs[x]
+                failed = xf[x]
+                d = xd[x]
+            end = _work_from(cs, ce, cum, k, khi, t, work)
+            heapq.heapreplace(free, end)
+            v_req[nv] = j
+            v_round[nv] = rnd
+            v_arr[nv] = at
+            v_start[nv] = t
+            v_end[nv] = end
+            v_work[nv] = work
+            nv += 1
+            if failed and rnd + 1 < rounds and xptr[row] + rnd < xptr[row + 1]:
+                if not np.isnan(d) and end < np.inf:
+                    heapq.heappush(retries, (end + d, seq, pos, rnd + 1))
+                    seq += 1
+    return v_req[:nv], v_round[:nv], v_arr[:nv], v_start[:nv], v_end[:nv], v_work[:nv]
+
+
 @njit(cache=True)
 def _serve_groups(gptr, ids, arrival, priority, s0, f0, d0, xptr, xs, xf, xd, rounds, servers, ptr, cs, ce, cum):
     """Customers are given sorted by (group, arrival); ``ids`` maps positions to customer ids."""
@@ -457,31 +776,90 @@ def serve_groups(
     group = np.asarray(group, dtype=np.int64)
     arrival = np.asarray(arrival, dtype=np.float64)
     rounds = service if isinstance(service, Rounds) else Rounds.from_dense(service, fail, retry_delay)
+    if len(rounds) != len(arrival) or len(group) != len(arrival):
+        raise SakeraInputError("group, arrival and service need one entry per customer", location="service")
+    return serve_rows(group, arrival, rounds, servers, calendar, priority)
+
+
+def serve_rows(
+    group: np.ndarray,
+    arrival: np.ndarray,
+    rounds: Rounds,
+    servers: np.ndarray,
+    calendar: Calendar,
+    priority: np.ndarray | None = None,
+    rows: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`serve_groups` for customers whose rounds are rows ``rows`` of ``rounds`` (no copy).
+
+    ``rows[i]`` is customer ``i``'s row in ``rounds`` (default: ``i``); everything else as in
+    :func:`serve_groups`, whose results this reproduces exactly.
+    """
+    group = np.ascontiguousarray(group, dtype=np.int64)
+    arrival = np.ascontiguousarray(arrival, dtype=np.float64)
     n = len(arrival)
-    if len(rounds) != n or len(group) != n:
+    if len(group) != n or (rows is None and len(rounds) != n) or (rows is not None and len(rows) != n):
         raise SakeraInputError("group, arrival and service need one entry per customer", location="service")
     servers = np.ascontiguousarray(servers, dtype=np.int64)
     if (servers < 1).any():
         raise SakeraInputError("every group needs at least one server", location="servers")
     if calendar.groups == 1:
-        order = np.argsort(arrival, kind="stable")
+        order = stable_argsort(arrival)
     elif n > 1 and (arrival[1:] >= arrival[:-1]).all():
         small = np.int16 if calendar.groups < 2**15 else np.int64  # 16-bit keys sort by radix
-        order = np.argsort(group.astype(small), kind="stable")  # keeps arrival order within groups
+        order = np.argsort(group.astype(small), kind="stable").astype(np.int64)  # keeps arrival order
     else:
-        order = np.lexsort((arrival, group))
+        order = np.lexsort((arrival, group)).astype(np.int64)
     counts = np.bincount(group, minlength=calendar.groups)
     gptr = np.zeros(calendar.groups + 1, dtype=np.int64)
     np.cumsum(counts, out=gptr[1:])
-    prio = np.zeros(n) if priority is None else np.asarray(priority, dtype=np.float64)[order]
-    req, rnd, arr, start, end, work = _serve_groups(
+    if priority is None:
+        level, L = np.zeros(n, dtype=np.int64), 1
+    else:
+        prio = np.ascontiguousarray(np.broadcast_to(np.asarray(priority, dtype=np.float64), (n,)))
+        if np.isnan(prio).any():
+            raise SakeraInputError("priorities must be numbers (no NaN)", location="priority")
+        level, L = _priority_levels(prio, MAX_LEVELS)
+    if L < 0:  # many distinct priorities: the heap kernel
+        if rows is not None:
+            rounds = rounds.subset(np.asarray(rows, dtype=np.int64))
+        req, rnd, arr, start, end, work = _serve_groups(
+            gptr,
+            order,
+            np.ascontiguousarray(arrival[order]),
+            np.ascontiguousarray(prio[order]),
+            rounds.service0[order],
+            rounds.fail0[order],
+            rounds.delay0[order],
+            rounds.xptr,
+            rounds.xservice,
+            rounds.xfail,
+            rounds.xdelay,
+            rounds.rounds,
+            servers,
+            calendar.ptr,
+            calendar.start,
+            calendar.end,
+            calendar.cum,
+        )
+        return {"request": req, "round": rnd, "arrival": arr, "start": start, "end": end, "work": work}
+    if L == 1:
+        lvpos, lptr = np.arange(n, dtype=np.int64), gptr
+    else:
+        lvpos, lptr = _level_lists(gptr, order, level, L)
+    rows = np.arange(n, dtype=np.int64) if rows is None else np.ascontiguousarray(rows, dtype=np.int64)
+    req, rnd, arr, start, end, work = _serve_levels(
         gptr,
-        order.astype(np.int64),
-        np.ascontiguousarray(arrival[order]),
-        np.ascontiguousarray(prio),
-        rounds.service0[order],
-        rounds.fail0[order],
-        rounds.delay0[order],
+        order,
+        rows,
+        arrival,
+        level,
+        L,
+        lvpos,
+        lptr,
+        rounds.service0,
+        rounds.fail0,
+        rounds.delay0,
         rounds.xptr,
         rounds.xservice,
         rounds.xfail,
