@@ -166,6 +166,14 @@ class BokehSession:
         """Last known value of a model attribute (from the pulled doc and the patches since)."""
         return self.models[model_id].get("attributes", {}).get(name)
 
+    async def document_ready(self) -> None:
+        """Tell the server the page is rendered, as a browser does (runs ``pn.state.onload`` callbacks)."""
+        await self.send("PATCH-DOC", {"events": [{
+            "kind": "MessageSent",
+            "msg_type": "bokeh_event",
+            "msg_data": {"type": "event", "name": "document_ready", "values": {}},
+        }]})
+
     async def set_value(self, model_id: str, attr: str, value: Any) -> None:
         """Change a widget property as the browser would (``ModelChanged``)."""
         self.models[model_id].setdefault("attributes", {})[attr] = value
@@ -246,6 +254,7 @@ async def open_session(base_url: str, path: str, cookies: dict[str, str], token:
         session.close()
         raise AccessRefused(f"websocket of {path} did not acknowledge ({header.get('msgtype')})")
     await session.pull(timeout)
+    await session.document_ready()
     return session
 
 

@@ -15,8 +15,8 @@ a time limit per run; loopback only.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_app_load.py            # N=40, 5 cases each
-    .venv/bin/python benchmarks/bench_app_load.py --n 10 --cases 3 --think 0.5
+    .venv/bin/python benchmarks/bench_app_load.py            # N=40, 5 cases each (~2 min)
+    .venv/bin/python benchmarks/bench_app_load.py --n 10 --cases 3 --answer-time 2 --read-time 1
 """
 
 from __future__ import annotations
@@ -103,12 +103,13 @@ def feedback_marker(session: BokehSession) -> str:
     return session.text_of("sakera-feedback")
 
 
-async def trainee(base: str, username: str, cases: int, think: float, rng: random.Random,
+async def trainee(base: str, username: str, cases: int, think: tuple[float, float], rng: random.Random,
                   latencies: list[float], login_slots: asyncio.Semaphore, all_open: asyncio.Event,
                   n_open: list[int], n_total: int, timeout: float) -> None:
     async with login_slots:  # a login costs ~0.1 s of Argon2: do not queue 40 at once
         cookies = await login(base, username, PASSWORD)
         session = await open_session(base, "/latihan", cookies)
+        await session.wait_for(lambda s: s.text_of("sakera-request") != "", timeout)  # first citizen drawn
     n_open[0] += 1
     if n_open[0] == n_total:
         all_open.set()
@@ -121,14 +122,14 @@ async def trainee(base: str, username: str, cases: int, think: float, rng: rando
             await session.set_value(service_id, "value", rng.choice(values))
             decision = rng.choice(["process", "return", "refer"])
             await session.click(session.find(f"sakera-decision-{decision}"))
-            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+            await asyncio.sleep(think[0] * rng.uniform(0.5, 1.5))
             before = feedback_marker(session)
             await session.click(session.find("sakera-submit"))
             t0 = time.perf_counter()
             await session.wait_for(lambda s: 'data-attempt="' in feedback_marker(s) and feedback_marker(s) != before,
                                    timeout)
             latencies.append(time.perf_counter() - t0)
-            await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+            await asyncio.sleep(think[1] * rng.uniform(0.5, 1.5))
             case_before = session.text_of("sakera-request")
             await session.click(session.find("sakera-next"))
             await session.wait_for(lambda s: s.text_of("sakera-request") != case_before, timeout)
@@ -136,7 +137,7 @@ async def trainee(base: str, username: str, cases: int, think: float, rng: rando
         session.close()
 
 
-async def run_load(base: str, usernames: list[str], cases: int, think: float, seed: int,
+async def run_load(base: str, usernames: list[str], cases: int, think: tuple[float, float], seed: int,
                    timeout: float) -> tuple[list[float], float]:
     latencies: list[float] = []
     all_open = asyncio.Event()
@@ -165,12 +166,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=40, help="trainees logged in at once (default 40, max 60)")
     parser.add_argument("--cases", type=int, default=5, help="cases each trainee submits (default 5)")
-    parser.add_argument("--think", type=float, default=1.0,
-                        help="mean seconds between a trainee's actions (default 1.0; a real trainee takes minutes)")
+    parser.add_argument("--answer-time", type=float, default=15.0,
+                        help="mean seconds a trainee works on a case before submitting (default 15; the "
+                        "calibrated desk target is 480 s, so this is ~30x a real class's pace)")
+    parser.add_argument("--read-time", type=float, default=3.0,
+                        help="mean seconds spent reading the feedback before the next citizen (default 3)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the simulated choices")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds one round trip may take at most")
     args = parser.parse_args(argv)
     n = max(1, min(args.n, MAX_SESSIONS))
+    think = (max(0.0, args.answer_time), max(0.0, args.read_time))
     cases = max(1, min(args.cases, 20))
 
     with tempfile.TemporaryDirectory(prefix="sakera-bench-") as tmp:
@@ -180,10 +185,11 @@ def main(argv: list[str] | None = None) -> int:
         base = f"http://127.0.0.1:{port}"
         proc = start_server(db_url, port, Path(tmp) / "server.log")
         try:
-            ref_lat, ref_wall = asyncio.run(run_load(base, names[:1], cases, args.think, args.seed, args.timeout))
-            load_lat, load_wall = asyncio.run(run_load(base, names[1:n + 1], cases, args.think, args.seed,
+            ref_lat, ref_wall = asyncio.run(run_load(base, names[:1], cases, think, args.seed, args.timeout))
+            load_lat, load_wall = asyncio.run(run_load(base, names[1:n + 1], cases, think, args.seed,
                                                        args.timeout))
-            print(f"sakera serve, SQLite, loopback; {cases} cases per trainee, think time ~{args.think} s")
+            print(f"sakera serve, SQLite, loopback; {cases} cases per trainee; ~{think[0]:.0f} s per answer, "
+                  f"~{think[1]:.0f} s reading feedback")
             ref = summary("reference N=1", ref_lat, ref_wall)
             load = summary(f"load N={n}", load_lat, load_wall)
             print(f"ratio N={n} / N=1:       p50 x{load['p50'] / ref['p50']:.2f}  p95 x{load['p95'] / ref['p95']:.2f}")

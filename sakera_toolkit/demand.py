@@ -25,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from . import calibration
 from .errors import SakeraInputError
+from .sim.kernel import stable_argsort
 from .sim.params import SERVICE_IDS
 
 __all__ = [
@@ -237,22 +239,17 @@ def generate(
     # with probability proportional to its population (same law as independent Poisson cells).
     totals = rate.to_numpy() * pop.sum() / 1000.0  # (S,)
     counts = rng_counts.poisson(w * totals[None, :]).ravel()  # (D * S,)
-    cells = np.repeat(np.arange(counts.size, dtype=np.int64), counts)
-    day, service = np.divmod(cells, len(SERVICE_IDS))
+    m = int(counts.sum())
     cum_pop = np.cumsum(pop) / pop.sum() if pop.sum() > 0 else np.linspace(0, 1, len(pop))
-    village = np.minimum(np.searchsorted(cum_pop, rng_counts.random(len(cells)), side="right"), len(pop) - 1)
+    u_village = rng_counts.random(m)
     profile = np.asarray(c["hour_profile"], dtype=float)
     cdf = np.cumsum(profile / profile.sum())
     cdf[-1] = 1.0
-    u = rng_times.random(len(cells))
-    slot = np.minimum(np.searchsorted(cdf, u, side="right"), len(cdf) - 1)
     lower = np.concatenate([[0.0], cdf[:-1]])
-    within = (u - lower[slot]) / (cdf[slot] - lower[slot])  # uniform inside the slot
-    frac = (slot + within) / len(profile)
     h0, h1 = work_hours
-    arrival = day + (h0 + frac * (h1 - h0)) / 24.0
-    order = np.argsort(arrival, kind="stable")
-    arrival, village, service = arrival[order], village[order], service[order]
+    arrival, village, service = _place(
+        counts, len(SERVICE_IDS), cum_pop, u_village, cdf, lower, rng_times.random(m), float(h0), float(h1)
+    )
     backlog = np.zeros(len(arrival), dtype=bool)
     nb = int(initial_backlog)
     if nb:
@@ -264,12 +261,56 @@ def generate(
         service = np.concatenate([bs, service])
         backlog = np.concatenate([np.ones(nb, dtype=bool), backlog])
     return Requests(
-        arrival=arrival.astype(np.float64),
-        village=village.astype(np.int32),
-        service=service.astype(np.int8),
+        arrival=arrival.astype(np.float64, copy=False),
+        village=village.astype(np.int32, copy=False),
+        service=service.astype(np.int8, copy=False),
         backlog=backlog,
         village_codes=codes,
     )
+
+
+@njit(cache=True)
+def _right(sorted_arr, x):
+    """``numpy.searchsorted(sorted_arr, x, side="right")`` for one value."""
+    lo, hi = 0, sorted_arr.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if sorted_arr[mid] > x:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@njit(cache=True)
+def _place(counts, n_services, cum_pop, u_village, cdf, lower, u_time, h0, h1):
+    """Village, service and arrival time of every request, sorted by arrival (stable).
+
+    ``counts`` are the Poisson counts per (day, service) cell, day-major; request ``c`` (in cell
+    order) lives in the village where ``u_village[c]`` falls in ``cum_pop`` and arrives at the time
+    where ``u_time[c]`` falls in the hour-profile ``cdf`` (uniform inside the slot).
+    """
+    m = u_village.shape[0]
+    n_villages = cum_pop.shape[0]
+    n_slots = cdf.shape[0]
+    arrival = np.empty(m, dtype=np.float64)
+    village = np.empty(m, dtype=np.int32)
+    service = np.empty(m, dtype=np.int8)
+    c = 0
+    for cell in range(counts.shape[0]):
+        day = cell // n_services
+        s = cell - day * n_services
+        for _ in range(counts[cell]):
+            village[c] = min(_right(cum_pop, u_village[c]), n_villages - 1)
+            service[c] = s
+            u = u_time[c]
+            slot = min(_right(cdf, u), n_slots - 1)
+            within = (u - lower[slot]) / (cdf[slot] - lower[slot])  # uniform inside the slot
+            frac = (slot + within) / n_slots
+            arrival[c] = day + (h0 + frac * (h1 - h0)) / 24.0
+            c += 1
+    order = stable_argsort(arrival)
+    return arrival[order], village[order], service[order]
 
 
 def _seed_sequence(seed) -> np.random.SeedSequence:

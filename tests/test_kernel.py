@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.sim import Calendar, multi_server_fifo, serve_groups
-from sakera_toolkit.sim.kernel import always_open
+from sakera_toolkit.sim.kernel import Rounds, _serve_groups, always_open, serve_rows, stable_argsort
 
 
 def simpy_fifo(arrivals, service, servers, priority=None, fail=None, retry_delay=None):
@@ -167,3 +167,70 @@ def test_groups_are_independent():
 def test_bad_input_names_the_field(args, field):
     with pytest.raises(SakeraInputError, match=field):
         multi_server_fifo(*args)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 400), st.sampled_from([1.0, 1e-9, 1e6]), st.booleans())
+def test_stable_argsort_equals_numpy(seed, n, scale, special):
+    rng = np.random.default_rng(seed)
+    x = np.round(rng.random(n) * scale, int(rng.integers(0, 4)))  # rounding makes ties
+    if special and n:
+        m = rng.random(n)
+        x[m < 0.1] = np.inf
+        x[(m >= 0.1) & (m < 0.15)] = np.nan
+        x[(m >= 0.15) & (m < 0.2)] = -np.inf
+    np.testing.assert_array_equal(stable_argsort(x), np.argsort(x, kind="stable"))
+
+
+def _calendar_case(rng):
+    G, n, R = int(rng.integers(1, 4)), int(rng.integers(1, 120)), int(rng.integers(1, 4))
+    days = int(rng.integers(2, 12))  # short calendars: some visits are never served
+    cal = Calendar.from_masks(np.arange(days) + 0.3, np.arange(days) + 0.55, rng.random((G, days)) < 0.8)
+    return (
+        rng.integers(0, G, n),
+        np.round(rng.uniform(0, 10, n), int(rng.integers(0, 3))),
+        rng.exponential(0.3, (n, R)),
+        rng.integers(1, 3, G),
+        cal,
+        rng.random((n, R)) < 0.4,
+        np.where(rng.random((n, R)) < 0.8, np.round(rng.exponential(1.0, (n, R)), 1), np.nan),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 12))
+def test_level_queues_reproduce_the_heap_kernel(seed, n_levels):
+    """The FIFO-per-priority-level kernel (<= MAX_LEVELS levels) serves in the heap kernel's order."""
+    rng = np.random.default_rng(seed)
+    group, arrival, service, servers, cal, fail, delay = _calendar_case(rng)
+    prio = rng.integers(0, n_levels, len(arrival)).astype(float)
+    rounds = Rounds.from_dense(service, fail, delay)
+    order = np.lexsort((arrival, group))
+    gptr = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=cal.groups))])
+    ref = _serve_groups(
+        gptr, order, arrival[order], prio[order], rounds.service0[order], rounds.fail0[order],
+        rounds.delay0[order], rounds.xptr, rounds.xservice, rounds.xfail, rounds.xdelay, rounds.rounds,
+        servers.astype(np.int64), cal.ptr, cal.start, cal.end, cal.cum,
+    )  # fmt: skip
+    out = serve_groups(group, arrival, service, servers, cal, prio, fail, delay)
+    for key, expected in zip(("request", "round", "arrival", "start", "end", "work"), ref, strict=True):
+        np.testing.assert_array_equal(out[key], expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_serve_rows_equals_serve_groups_on_a_subset(seed):
+    rng = np.random.default_rng(seed)
+    group, arrival, service, servers, cal, fail, delay = _calendar_case(rng)
+    prio = rng.integers(0, 3, len(arrival)).astype(float)
+    rounds = Rounds.from_dense(service, fail, delay)
+    sel = rng.permutation(len(arrival))[: max(1, len(arrival) // 2)]
+    got = serve_rows(group[sel], arrival[sel], rounds, servers, cal, prio[sel], rows=sel)
+    want = serve_groups(group[sel], arrival[sel], rounds.subset(sel), servers, cal, prio[sel])
+    for key in want:
+        np.testing.assert_array_equal(got[key], want[key])
+
+
+def test_nan_priority_is_rejected():
+    with pytest.raises(SakeraInputError, match="priority"):
+        serve_groups(np.zeros(2, int), np.array([0.0, 1.0]), np.ones(2), np.array([1]), always_open(1), [0.0, np.nan])

@@ -194,9 +194,7 @@ class LatihanPage(Page):
         self._busy = False
         self.queue: list[Any] = []
         self.started_at = time.monotonic()
-        self._attempt_rows: list[Any] = []
-        self._load_progress()
-        self._fill_queue()
+        self.progress: dict[str, Any] = {}
         # panes kept across rebuilds (their content is refreshed, not recreated)
         self.queue_pane = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 5), tags=["sakera-queue"])
         self.progress_pane = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 5), stylesheets=[PROGRESS_CSS],
@@ -210,6 +208,20 @@ class LatihanPage(Page):
                                           margin=(4, 5), tags=["sakera-feedback"])
         self.message = pn.pane.Alert("", alert_type="warning", visible=False, margin=(4, 5),
                                      sizing_mode="stretch_width")
+        if in_server_session():
+            # the first citizens are drawn after the page is on screen, in a thread: logging in a
+            # whole class at once must not stall the sessions already working
+            pn.state.onload(self._load_async)
+        else:
+            self._load_progress()
+            self._fill_queue()
+
+    async def _load_async(self) -> None:
+        loop = asyncio.get_running_loop()
+        progress = await loop.run_in_executor(None, self._read_progress)
+        queue, attempt_id = await loop.run_in_executor(None, self._prepare_queue, [], progress)
+        self.progress = progress
+        self._show_next(queue, attempt_id)
 
     # ------------------------------------------------------------------ data
     @property
@@ -220,7 +232,7 @@ class LatihanPage(Page):
     @property
     def level(self) -> Any:
         """The trainee's current curriculum level."""
-        return training.level(self.progress["level"])
+        return training.level(self.progress.get("level", training.LEVELS[0].number))
 
     def _load_progress(self) -> None:
         self.progress = self._read_progress()
@@ -546,6 +558,9 @@ class LatihanPage(Page):
 
     def _show_case(self) -> None:
         """The current citizen, the queue, the progress and the answer widgets' state."""
+        self.main.loading = not self.queue
+        if not self.queue:
+            return
         case = self.case
         self.queue_pane.object = queue_html(
             [(c.citizen.name, self._asked_for(c), i == 0) for i, c in enumerate(self.queue)], self.lang

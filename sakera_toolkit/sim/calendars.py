@@ -10,10 +10,20 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from .kernel import Calendar
 
 __all__ = ["Calendars", "build_calendars", "subtract_intervals", "draw_outages"]
+
+
+@njit(cache=True)
+def _open_per_day(ptr, start, end, groups, total_days):
+    out = np.zeros((groups, total_days), dtype=np.float64)
+    for g in range(groups):
+        for k in range(ptr[g], ptr[g + 1]):
+            out[g, min(int(np.floor(start[k])), total_days - 1)] += end[k] - start[k]
+    return out
 
 
 def subtract_intervals(start: np.ndarray, end: np.ndarray, cuts) -> tuple[np.ndarray, np.ndarray]:
@@ -74,14 +84,7 @@ class Calendars:
     def open_per_day(self, cal: Calendar, groups: int | None = None) -> np.ndarray:
         """Open time (days) per group and day, shape ``(groups, total_days)``."""
         g = cal.groups if groups is None else groups
-        length = cal.end - cal.start
-        group_of = np.repeat(np.arange(cal.groups), np.diff(cal.ptr))
-        day = np.minimum(np.floor(cal.start).astype(np.int64), self.total_days - 1)
-        sel = group_of < g
-        flat = np.bincount(
-            group_of[sel] * self.total_days + day[sel], weights=length[sel], minlength=g * self.total_days
-        )
-        return flat.reshape(g, self.total_days)
+        return _open_per_day(cal.ptr, cal.start, cal.end, g, self.total_days)
 
 
 def build_calendars(

@@ -9,20 +9,23 @@ Each stage is a vectorised numpy computation or a compiled kernel over all reque
 
 from __future__ import annotations
 
+import ctypes
+import os
 import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from .. import demand
 from ..registry import districts, village_population, villages
 from .calendars import build_calendars, draw_outages
 from .channel import CHANNELS, DESA, KECAMATAN, MPP, OFFICE, ChannelPolicy, TripCosts
-from .kernel import Rounds, serve_groups, visit_summary
+from .kernel import Rounds, _add_work, _next_open, serve_rows, visit_summary
 from .params import SERVICE_IDS, FlowParams
-from .printing import next_instant, print_cards
+from .printing import print_cards
 from .result import SimResult
 
 __all__ = ["run", "STREAMS", "run_replication"]
@@ -54,6 +57,26 @@ class _Static:
     priority: np.ndarray  # (S,)
     fc: object  # flow calibration
     dcal: object  # demand calibration
+
+
+@lru_cache(maxsize=1)
+def _tune_allocator() -> bool:
+    """Let glibc keep freed large blocks for reuse instead of unmapping them (Linux only).
+
+    A replication allocates ~150 MB of per-request arrays of a few MB each; by default glibc maps
+    each with ``mmap`` and unmaps it when freed, so every replication page-faults its whole working
+    set in again (a quarter of its CPU time). Raising ``M_MMAP_THRESHOLD`` (32 MB) and
+    ``M_TRIM_THRESHOLD`` (512 MB) keeps that memory in the process for the next replication or
+    scenario; the resident peak is unchanged. Process-wide; set ``SAKERA_MALLOC_TUNING=0`` to opt out.
+    """
+    if os.environ.get("SAKERA_MALLOC_TUNING", "1") == "0" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_mmap_threshold, 32 << 20)) and bool(mallopt(m_trim_threshold, 512 << 20))
 
 
 @lru_cache(maxsize=8)
@@ -174,12 +197,205 @@ def _retry_draws(rng, mean, cv, p_fail, p_return, delay_mean, rounds, last_round
     return Rounds(s0, f0, d0, xptr, xs, xf, xd, rounds)
 
 
-def _failed(rounds: Rounds, request: np.ndarray, rnd: np.ndarray) -> np.ndarray:
-    """Whether visit ``rnd`` of ``request`` failed."""
-    out = rounds.fail0[request].copy()
-    later = rnd > 0
-    out[later] = rounds.xfail[rounds.xptr[request[later]] + rnd[later] - 1]
-    return out
+@njit(cache=True)
+def _desk_setup(
+    channel,
+    village,
+    service,
+    backlog,
+    district_of,
+    V,
+    skill_v,
+    office_skill,
+    desk_minutes,
+    biometric,
+    office_factor,
+    bio_minutes,
+    slowdown,
+    e0,
+    e1,
+):
+    """Per request: desk/counter group, handling-time mean (minutes), operator error rate."""
+    n = channel.shape[0]
+    group = np.empty(n, dtype=np.int64)
+    mean_min = np.empty(n, dtype=np.float64)
+    err = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        ch = channel[i]
+        v = village[i]
+        s = service[i]
+        desa = ch == DESA
+        if desa:
+            group[i] = v
+        elif ch == OFFICE:
+            group[i] = V
+        elif ch == MPP:
+            group[i] = V + 1
+        else:
+            group[i] = V + 2 + district_of[v]
+        skill = skill_v[v] if desa else office_skill
+        m = desk_minutes[s] * (1.0 if desa else office_factor)
+        m = m + (bio_minutes if (not desa and biometric[s]) else 0.0)
+        mean_min[i] = m * (1.0 + slowdown * (1.0 - skill))
+        err[i] = e0 + (e1 - e0) * skill
+    return group, mean_min, err
+
+
+@njit(cache=True)
+def _after_desk(backlog, desk_end, desk_round, fail0, xptr, xfail, sptr, scs, sce, scum, upload_work):
+    """Abandonment time at the desk and end of the upload (stops while the server is down)."""
+    n = backlog.shape[0]
+    abandoned_at = np.full(n, np.inf)
+    upload_end = np.full(n, np.inf)
+    for i in range(n):
+        if backlog[i]:
+            upload_end[i] = 0.0
+        r = desk_round[i]
+        if r < 0 or not np.isfinite(desk_end[i]):
+            continue
+        failed = fail0[i] if r == 0 else xfail[xptr[i] + r - 1]
+        if failed:
+            abandoned_at[i] = desk_end[i]
+        else:
+            upload_end[i] = _add_work(sptr, scs, sce, scum, 0, desk_end[i], upload_work)
+    return abandoned_at, upload_end
+
+
+@njit(cache=True)
+def _next_instant(instants, t):
+    """The first of the sorted ``instants`` at or after ``t`` (``inf`` if none)."""
+    lo, hi = 0, instants.shape[0]
+    while lo < hi:  # searchsorted(side="left")
+        mid = (lo + hi) >> 1
+        if instants[mid] < t:
+            lo = mid + 1
+        else:
+            hi = mid
+    return instants[lo] if lo < instants.shape[0] else np.inf
+
+
+@njit(cache=True)
+def _signing(verify_end, signing):
+    n = verify_end.shape[0]
+    signed = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        signed[i] = _next_instant(signing, verify_end[i])
+    return signed
+
+
+@njit(cache=True)
+def _finish(
+    H,
+    arrival,
+    village,
+    service,
+    channel,
+    backlog,
+    group,
+    card_s,
+    signed,
+    card_printed,
+    abandoned_at,
+    desk_visits,
+    ptr,
+    cs,
+    ce,
+    cum,
+    hvs_work,
+    courier,
+    transit,
+    workday_index,
+    km,
+    minutes,
+    cost,
+):
+    """Output, delivery, outcome, trips and travel of every request (one pass)."""
+    n = arrival.shape[0]
+    total = workday_index.shape[0]
+    printed = np.empty(n)
+    ready = np.empty(n)
+    outcome = np.empty(n, dtype=np.int8)
+    exit_time = np.empty(n)
+    exit_unclipped = np.empty(n)
+    turnaround = np.empty(n)
+    working = np.empty(n)
+    trips16 = np.empty(n, dtype=np.int16)
+    outside16 = np.empty(n, dtype=np.int16)
+    base16 = np.empty(n, dtype=np.int16)
+    t_km = np.empty(n)
+    t_min = np.empty(n)
+    t_cost = np.empty(n)
+    o_km = np.empty(n)
+    o_min = np.empty(n)
+    o_cost = np.empty(n)
+    for i in range(n):
+        ch = channel[i]
+        card = card_s[service[i]]
+        sg = signed[i]
+        if card:
+            p = card_printed[i]
+        elif not np.isfinite(sg):
+            p = np.inf
+        elif ch == DESA:
+            p = _add_work(ptr, cs, ce, cum, group[i], sg, hvs_work)  # HVS print at the village
+        else:
+            p = sg  # PDF + PIN by e-mail/WA
+        printed[i] = p
+        r = p
+        if card and (ch == DESA or ch == KECAMATAN) and np.isfinite(p):
+            delivered = _next_instant(courier, p) + transit
+            r = _next_open(ptr, cs, ce, group[i], delivered)
+        ready[i] = r
+        a_at = abandoned_at[i]
+        completed = r <= H
+        abandoned = a_at <= H
+        outcome[i] = 0 if completed else (1 if abandoned else 2)
+        exit_time[i] = r if completed else (a_at if abandoned else np.inf)
+        exit_unclipped[i] = min(r, a_at)
+        pickup = completed and (card or ch == DESA)
+        if backlog[i]:
+            trips = 0
+            base = 0
+        else:
+            trips = desk_visits[i] + (1 if pickup else 0)
+            base = desk_visits[i] + (1 if (completed and card) else 0)
+        a = arrival[i]
+        if completed:
+            turnaround[i] = r - a
+            day_arr = min(np.int64(np.floor(a)), total - 1)
+            day_done = min(np.int64(np.floor(r)), total - 1)
+            working[i] = float(workday_index[day_done] - workday_index[day_arr])
+        else:
+            turnaround[i] = np.nan
+            working[i] = np.nan
+        v = village[i]
+        trips16[i] = trips
+        outside16[i] = 0 if ch == DESA else trips
+        base16[i] = base
+        t_km[i] = trips * km[v, ch]
+        t_min[i] = trips * minutes[v, ch]
+        t_cost[i] = trips * cost[v, ch]
+        o_km[i] = base * km[v, OFFICE]
+        o_min[i] = base * minutes[v, OFFICE]
+        o_cost[i] = base * cost[v, OFFICE]
+    return (
+        printed,
+        ready,
+        outcome,
+        exit_time,
+        exit_unclipped,
+        turnaround,
+        working,
+        trips16,
+        outside16,
+        base16,
+        t_km,
+        t_min,
+        t_cost,
+        o_km,
+        o_min,
+        o_cost,
+    )
 
 
 def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence, replication: int) -> dict:
@@ -226,10 +442,22 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
     )
 
     # -- desk / counter visits with incomplete files and returns -------------------------------
-    group = np.where(
-        channel == DESA,
+    group, mean_min, err = _desk_setup(
+        channel,
         village,
-        np.where(channel == OFFICE, V, np.where(channel == MPP, V + 1, V + 2 + st.district_of[village])),
+        service,
+        backlog,
+        st.district_of,
+        V,
+        st.skill,
+        float(params.office_skill),
+        st.desk_minutes,
+        st.biometric,
+        float(fc["office_minutes_factor"]),
+        float(fc["biometric_minutes"]),
+        float(fc["skill_slowdown"]),
+        float(fc["error_rate_skill0"]),
+        float(fc["error_rate_skill1"]),
     )
     servers = np.concatenate(
         [
@@ -239,11 +467,6 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         ]
     )
     R = int(fc["max_visits"])
-    slowdown = float(fc["skill_slowdown"])
-    skill = np.where(channel == DESA, st.skill[village], params.office_skill)
-    mean_min = st.desk_minutes[service] * np.where(channel == DESA, 1.0, float(fc["office_minutes_factor"]))
-    mean_min = mean_min + np.where((channel != DESA) & st.biometric[service], float(fc["biometric_minutes"]), 0.0)
-    mean_min = mean_min * (1.0 + slowdown * (1.0 - skill))
     desk_rounds = _retry_draws(
         rng["desk"],
         mean_min * MINUTES,
@@ -254,33 +477,32 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         R,
         last_round_passes=False,
     )
-    walk_in = np.flatnonzero(~backlog) if backlog.any() else np.arange(n)
-    if len(walk_in) == n:
-        dv = serve_groups(group, arrival, desk_rounds, servers, cal.service)
+    if backlog.any():
+        walk_in = np.flatnonzero(~backlog)
+        dv = serve_rows(group[walk_in], arrival[walk_in], desk_rounds, servers, cal.service, rows=walk_in)
+        dv["request"] = walk_in[dv["request"]]
     else:
-        dv = serve_groups(group[walk_in], arrival[walk_in], desk_rounds.subset(walk_in), servers, cal.service)
-    dv_request = walk_in[dv["request"]]
-    dv = {**dv, "request": dv_request, "group": group[dv_request]}
+        dv = serve_rows(group, arrival, desk_rounds, servers, cal.service)
+    dv["group"] = group[dv["request"]]
     desk_start, desk_end, desk_round, desk_visits = visit_summary(n, dv, H)
-    last_failed = np.zeros(n, dtype=bool)
-    has = desk_round >= 0
-    has_idx = np.flatnonzero(has)
-    last_failed[has_idx] = _failed(desk_rounds, has_idx, desk_round[has_idx])
-    abandoned_at = np.where(has & last_failed & np.isfinite(desk_end), desk_end, np.inf)
-    desk_ok = has & ~last_failed & np.isfinite(desk_end)
 
     # -- upload (stops during outages) ---------------------------------------------------------
-    upload_end = np.full(n, np.inf)
-    upload_end[backlog] = 0.0
-    idx = np.flatnonzero(desk_ok)
-    upload_end[idx] = cal.server.add_work(
-        np.zeros(len(idx), np.int64), desk_end[idx], float(fc["upload_minutes"]) * MINUTES
+    abandoned_at, upload_end = _after_desk(
+        backlog,
+        desk_end,
+        desk_round,
+        desk_rounds.fail0,
+        desk_rounds.xptr,
+        desk_rounds.xfail,
+        cal.server.ptr,
+        cal.server.start,
+        cal.server.end,
+        cal.server.cum,
+        float(fc["upload_minutes"]) * MINUTES,
     )
 
     # -- back-office verification with rejection and rework ----------------------------------
     Rv = int(fc["max_verifications"])
-    e0, e1 = float(fc["error_rate_skill0"]), float(fc["error_rate_skill1"])
-    err = e0 + (e1 - e0) * skill
     verify_rounds = _retry_draws(
         rng["backoffice"],
         np.full(n, float(fc["verify_minutes"]) * MINUTES),
@@ -291,31 +513,25 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         Rv,
         last_round_passes=True,
     )
-    entering = np.flatnonzero(np.isfinite(upload_end))
-    vv = serve_groups(
+    entering = np.flatnonzero(upload_end < np.inf)
+    vv = serve_rows(
         np.zeros(len(entering), np.int64),
         upload_end[entering],
-        verify_rounds.subset(entering) if len(entering) < n else verify_rounds,
+        verify_rounds,
         np.array([params.office_verifiers]),
         cal.backoffice,
         st.priority[service[entering]],
+        rows=entering,
     )
-    vv_request = entering[vv["request"]]
-    vv = {**vv, "request": vv_request}
+    vv["request"] = entering[vv["request"]]
     verify_start, verify_end, verify_round, verifications = visit_summary(n, vv, H)
     verify_end = np.where(np.isnan(verify_end), np.inf, verify_end)
 
     # -- TTE signing in batches -----------------------------------------------------------------
-    signed = next_instant(cal.signing, verify_end)
+    signed = _signing(verify_end, cal.signing)
 
     # -- output: HVS print or card print + courier -----------------------------------------------
     card = st.card[service]
-    printed = np.full(n, np.inf)
-    hvs = ~card & np.isfinite(signed)
-    hvs_desa = hvs & (channel == DESA)
-    i = np.flatnonzero(hvs_desa)
-    printed[i] = cal.service.add_work(group[i], signed[i], float(fc["hvs_print_minutes"]) * MINUTES)
-    printed[hvs & (channel != DESA)] = signed[hvs & (channel != DESA)]  # PDF + PIN by e-mail/WA
     ci = np.flatnonzero(card)
     card_printed, stock_eod, stockout, ordered = print_cards(
         signed[ci],
@@ -328,26 +544,50 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         [params.blanko_reorder_qty["ktp"], params.blanko_reorder_qty["kia"]],
         params.blanko_lead_days,
     )
-    printed[ci] = card_printed
-    ready = printed.copy()
-    courier = card & ((channel == DESA) | (channel == KECAMATAN)) & np.isfinite(printed)
-    k = np.flatnonzero(courier)
-    delivered = next_instant(cal.courier, printed[k]) + float(fc["courier_transit_hours"]) / 24.0
-    ready[k] = cal.service.next_open(group[k], delivered)
-    completion = ready
-
-    # -- outcomes, trips and travel ---------------------------------------------------------------
-    completed = completion <= H
-    abandoned = abandoned_at <= H
-    outcome = np.where(completed, 0, np.where(abandoned, 1, 2)).astype(np.int8)
-    pickup = completed & (card | (channel == DESA))
-    trips = np.where(backlog, 0, desk_visits + pickup)
-    ch = channel.astype(np.int64)
-    base_trips = np.where(backlog, 0, desk_visits + (completed & card))
-    exit_time = np.where(completed, completion, np.where(abandoned, abandoned_at, np.inf))
-    wd = cal.workday_index
-    day_arr = np.minimum(np.floor(arrival).astype(np.int64), cal.total_days - 1)
-    day_done = np.minimum(np.floor(np.where(completed, completion, 0)).astype(np.int64), cal.total_days - 1)
+    card_full = np.full(n, np.inf)
+    card_full[ci] = card_printed
+    (
+        printed,
+        ready,
+        outcome,
+        exit_time,
+        exit_unclipped,
+        turnaround,
+        working,
+        trips,
+        outside_trips,
+        base_trips,
+        travel_km,
+        travel_minutes,
+        travel_cost,
+        office_km,
+        office_minutes,
+        office_cost,
+    ) = _finish(
+        H,
+        arrival,
+        village,
+        service,
+        channel,
+        backlog,
+        group,
+        st.card,
+        signed,
+        card_full,
+        abandoned_at,
+        desk_visits,
+        cal.service.ptr,
+        cal.service.start,
+        cal.service.end,
+        cal.service.cum,
+        float(fc["hvs_print_minutes"]) * MINUTES,
+        cal.courier,
+        float(fc["courier_transit_hours"]) / 24.0,
+        cal.workday_index,
+        st.trips.km,
+        st.trips.minutes,
+        st.trips.cost_idr,
+    )
 
     raw = {
         "request_id": np.arange(n, dtype=np.int64),
@@ -370,17 +610,17 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         "ready": ready,
         "outcome": outcome,
         "exit": exit_time,  # inf: not left by the end of the horizon
-        "turnaround_days": np.where(completed, completion - arrival, np.nan),
-        "working_days": np.where(completed, (wd[day_done] - wd[day_arr]).astype(float), np.nan),
-        "trips": trips.astype(np.int16),
-        "travel_km": trips * st.trips.km[village, ch],
-        "travel_minutes": trips * st.trips.minutes[village, ch],
-        "travel_cost_idr": trips * st.trips.cost_idr[village, ch],
-        "outside_trips": np.where(ch == DESA, 0, trips).astype(np.int16),
-        "office_only_trips": base_trips.astype(np.int16),
-        "office_only_km": base_trips * st.trips.km[village, OFFICE],
-        "office_only_minutes": base_trips * st.trips.minutes[village, OFFICE],
-        "office_only_cost_idr": base_trips * st.trips.cost_idr[village, OFFICE],
+        "turnaround_days": turnaround,
+        "working_days": working,
+        "trips": trips,
+        "travel_km": travel_km,
+        "travel_minutes": travel_minutes,
+        "travel_cost_idr": travel_cost,
+        "outside_trips": outside_trips,
+        "office_only_trips": base_trips,
+        "office_only_km": office_km,
+        "office_only_minutes": office_minutes,
+        "office_only_cost_idr": office_cost,
     }
 
     from .timeseries import resource_usage
@@ -395,7 +635,7 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         "ordered": ordered,
         "calendars": cal,
         "exit_time": exit_time,
-        "exit_unclipped": np.minimum(completion, abandoned_at),
+        "exit_unclipped": exit_unclipped,
         "desk_visits": dv,
         "verify_visits": vv,
     }
@@ -462,6 +702,7 @@ def run(
     from ..errors import SakeraInputError
 
     params = FlowParams.all_live() if params is None else params.validate()
+    _tune_allocator()
     if isinstance(replications, bool) or not isinstance(replications, (int, np.integer)) or replications < 1:
         raise SakeraInputError(f"{replications!r} must be a positive whole number", location="replications")
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))

@@ -13,7 +13,9 @@ Two kernels:
   village desk) each with its own server count and working calendar, non-preemptive priorities,
   and retries (a customer who fails a visit comes back after a delay and queues again). Service
   is measured in *working time*: a service running at closing time pauses and resumes at the next
-  opening (so outages lose no work).
+  opening (so outages lose no work). With at most :data:`MAX_LEVELS` distinct priorities the
+  waiting line is one FIFO pair per level (fresh arrivals in arrival order, admitted retries in
+  return order), which serves in exactly the order of the heap-of-tuples kernel used otherwise.
 """
 
 from __future__ import annotations
@@ -425,7 +427,8 @@ def _serve_levels(
     """The grouped queue with at most a few priority levels (FIFO lines instead of heaps).
 
     Positions ``gptr[g]:gptr[g+1]`` are group ``g``'s customers in arrival order; ``ids[pos]`` is the
-    customer (index into ``arrival``/``level``), ``rows[customer]`` its row in the round arrays.
+    customer and ``rows[pos]`` its row in the round arrays; ``arrival``, ``level``, ``s0``, ``f0`` and
+    ``d0`` are given per position (gathered: sequential access is much faster than indirect).
     Served order is the heap kernel's: (priority, time, seq), fresh arrivals before retries on ties.
     """
     n = ids.shape[0]
@@ -475,7 +478,7 @@ def _serve_levels(
             if nwait == 0:
                 na = np.inf
                 if i < hi:
-                    na = arrival[ids[i]]
+                    na = arrival[i]
                 if len(retries) > 0 and retries[0][0] < na:
                     na = retries[0][0]
                 if na == np.inf:
@@ -497,12 +500,12 @@ def _serve_levels(
                     while True:
                         hasf = fp[lv] < fend[lv] and lvpos[fp[lv]] < i
                         hasr = rhead[lv] >= 0
-                        if hasf and (not hasr or arrival[ids[lvpos[fp[lv]]]] <= r_time[rhead[lv]]):
+                        if hasf and (not hasr or arrival[lvpos[fp[lv]]] <= r_time[rhead[lv]]):
                             pos = lvpos[fp[lv]]
                             fp[lv] += 1
                             v_req[nv] = ids[pos]
                             v_round[nv] = 0
-                            v_arr[nv] = arrival[ids[pos]]
+                            v_arr[nv] = arrival[pos]
                         elif hasr:
                             rec = rhead[lv]
                             rhead[lv] = r_next[rec]
@@ -518,7 +521,7 @@ def _serve_levels(
                 while i < hi:
                     v_req[nv] = ids[i]
                     v_round[nv] = 0
-                    v_arr[nv] = arrival[ids[i]]
+                    v_arr[nv] = arrival[i]
                     v_start[nv] = np.inf
                     v_end[nv] = np.inf
                     v_work[nv] = 0.0
@@ -536,7 +539,7 @@ def _serve_levels(
                 break
             # admit everyone who has arrived by t
             while True:
-                fresh = arrival[ids[i]] if i < hi else np.inf
+                fresh = arrival[i] if i < hi else np.inf
                 retry = retries[0][0] if len(retries) > 0 else np.inf
                 if fresh <= t and fresh <= retry:
                     i += 1
@@ -550,7 +553,7 @@ def _serve_levels(
                     r_pos[rec] = r[2]
                     r_rnd[rec] = r[3]
                     r_next[rec] = -1
-                    lv = level[ids[r[2]]]
+                    lv = level[r[2]]
                     if rtail[lv] >= 0:
                         r_next[rtail[lv]] = rec
                     else:
@@ -568,7 +571,7 @@ def _serve_levels(
                 hasr = rhead[lv] >= 0
                 if hasf:
                     p = lvpos[fp[lv]]
-                    a = arrival[ids[p]]
+                    a = arrival[p]
                     if not hasr or a <= r_time[rhead[lv]]:
                         pos = p
                         at = a
@@ -585,11 +588,11 @@ def _serve_levels(
                     break
             nwait -= 1
             j = ids[pos]
-            row = rows[j]
+            row = rows[pos]
             if rnd == 0:
-                work = s0[row]
-                failed = f0[row]
-                d = d0[row]
+                work = s0[pos]
+                failed = f0[pos]
+                d = d0[pos]
             else:
                 x = xptr[row] + rnd - 1
                 work = xs[x]
@@ -847,19 +850,19 @@ def serve_rows(
         lvpos, lptr = np.arange(n, dtype=np.int64), gptr
     else:
         lvpos, lptr = _level_lists(gptr, order, level, L)
-    rows = np.arange(n, dtype=np.int64) if rows is None else np.ascontiguousarray(rows, dtype=np.int64)
+    prow = order if rows is None else np.asarray(rows, dtype=np.int64)[order]
     req, rnd, arr, start, end, work = _serve_levels(
         gptr,
         order,
-        rows,
-        arrival,
-        level,
+        prow,
+        arrival[order],
+        level[order],
         L,
         lvpos,
         lptr,
-        rounds.service0,
-        rounds.fail0,
-        rounds.delay0,
+        rounds.service0[prow],
+        rounds.fail0[prow],
+        rounds.delay0[prow],
         rounds.xptr,
         rounds.xservice,
         rounds.xfail,

@@ -30,6 +30,18 @@ def _sorted_q(x: np.ndarray, q: float) -> float:
     return float(x[lo] + (x[hi] - x[lo]) * (pos - lo))
 
 
+def _quantiles(x: np.ndarray, qs) -> tuple[float, ...]:
+    """Quantiles (linear interpolation, as numpy's default) by partial sorting (O(n))."""
+    n = len(x)
+    if not n:
+        return tuple(float("nan") for _ in qs)
+    pos = [q * (n - 1) for q in qs]
+    lo = [int(np.floor(p)) for p in pos]
+    hi = [min(i + 1, n - 1) for i in lo]
+    part = np.partition(x, sorted(set(lo + hi)))
+    return tuple(float(part[a] + (part[b] - part[a]) * (p - a)) for p, a, b in zip(pos, lo, hi, strict=True))
+
+
 def _window(raw: dict, params) -> np.ndarray:
     a = raw["arrival"]
     return (a >= params.warmup_days) & (a < params.days) & ~raw["backlog"]
@@ -61,26 +73,27 @@ def replication_kpis(part: dict, params, fc) -> dict:
     k["backlog_end"] = k["in_system_all"]
     done = w & (out == 0)
     ta = raw["turnaround_days"][done]
-    by_time = np.argsort(ta)
-    ta_sorted = ta[by_time]
-    k["turnaround_median_days"] = _sorted_q(ta_sorted, 0.5)
-    k["turnaround_p90_days"] = _sorted_q(ta_sorted, 0.9)
+    k["turnaround_median_days"], k["turnaround_p90_days"] = _quantiles(ta, (0.5, 0.9))
     k["turnaround_mean_days"] = float(ta.mean()) if len(ta) else float("nan")
     for key, names in (("channel", CHANNELS), ("service", SERVICE_IDS)):
-        codes = raw[key][done][by_time].astype(np.int16)
-        order = np.argsort(codes, kind="stable")  # radix sort; keeps time order within a code
-        sorted_ta = ta_sorted[order]
+        codes = raw[key][done].astype(np.int16)
+        order = np.argsort(codes, kind="stable")  # radix sort
+        grouped = ta[order]
         bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
         for code, name in enumerate(names):
-            x = sorted_ta[bounds[code] : bounds[code + 1]]
-            k[f"turnaround_median_days.{name}"] = _sorted_q(x, 0.5)
-            k[f"turnaround_p90_days.{name}"] = _sorted_q(x, 0.9)
+            q50, q90 = _quantiles(grouped[bounds[code] : bounds[code + 1]], (0.5, 0.9))
+            k[f"turnaround_median_days.{name}"] = q50
+            k[f"turnaround_p90_days.{name}"] = q90
     n_sla = int(fc["sla_working_days"])
     obs = w & _sla_observable(raw["arrival"], params, workday_index, n_sla) & (out != 1)
     within = (out == 0) & (raw["working_days"] <= n_sla)
     k["sla_working_days"] = n_sla
     k["share_within_sla"] = float(within[obs].mean()) if obs.any() else float("nan")
-    n_w = max(int(w.sum()), 1)
+    n_w = max(k["arrivals"], 1)
+    # the window is one block of the arrival-sorted requests: sum slices, not masked copies
+    idx = np.flatnonzero(w)
+    if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
+        w = slice(int(idx[0]), int(idx[-1]) + 1)
     k["desk_share"] = float((raw["channel"][w] == 0).sum() / n_w)
     k["trips_per_request"] = float(raw["trips"][w].sum() / n_w)
     k["trips_total"] = int(raw["trips"][w].sum())

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .kernel import stable_argsort
+
 __all__ = ["print_cards", "next_instant"]
 
 
@@ -78,7 +80,7 @@ def print_cards(sign, blanko_type, open_day, work_hours, cap, initial, reorder_p
     sign = np.ascontiguousarray(sign, dtype=np.float64)
     blanko_type = np.asarray(blanko_type)
     finite = np.isfinite(sign)
-    order = np.argsort(sign, kind="stable")
+    order = stable_argsort(sign)
     order = order[finite[order]]
     order0 = np.ascontiguousarray(order[blanko_type[order] == 0], dtype=np.int64)
     order1 = np.ascontiguousarray(order[blanko_type[order] == 1], dtype=np.int64)

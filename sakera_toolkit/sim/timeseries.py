@@ -4,46 +4,66 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 __all__ = ["daily", "resource_usage", "count_between"]
 
 
-def _upto(times: np.ndarray, days: int) -> np.ndarray:
-    """Number of ``times`` < d + 1 for each day d (NaN/inf never count)."""
-    t = times[np.isfinite(times)]
-    idx = np.minimum(np.floor(t), days).astype(np.int64)
-    return np.cumsum(np.bincount(idx, minlength=days + 1)[:days])
+@njit(cache=True)
+def _count_between(enter, leave, days):
+    out = np.zeros(days + 1, dtype=np.int64)
+    for i in range(enter.shape[0]):
+        t = enter[i]
+        if np.isfinite(t):
+            out[min(int(np.floor(t)), days)] += 1
+    for i in range(leave.shape[0]):
+        t = leave[i]
+        if np.isfinite(t):
+            out[min(int(np.floor(t)), days)] -= 1
+    return np.cumsum(out[:days])
 
 
 def count_between(enter: np.ndarray, leave: np.ndarray, days: int) -> np.ndarray:
     """Items with ``enter <= t < leave`` at the end of each day (``t = d + 1``; NaN/inf = never)."""
-    return _upto(np.asarray(enter, float), days) - _upto(np.asarray(leave, float), days)
+    return _count_between(
+        np.ascontiguousarray(enter, dtype=np.float64), np.ascontiguousarray(leave, dtype=np.float64), int(days)
+    )
 
 
-def _busy(day_of_start: np.ndarray, work: np.ndarray, days: int) -> np.ndarray:
-    ok = np.isfinite(day_of_start) & (day_of_start < days)
-    return np.bincount(day_of_start[ok].astype(np.int64), weights=work[ok], minlength=days)[:days]
+@njit(cache=True)
+def _busy_split(start, work, group, split, days):
+    """Work per day of the visits' start, for visits of groups ``< split`` and the others."""
+    low = np.zeros(days, dtype=np.float64)
+    high = np.zeros(days, dtype=np.float64)
+    for v in range(start.shape[0]):
+        d = np.floor(start[v])
+        if np.isfinite(d) and d < days:
+            if group[v] < split:
+                low[int(d)] += work[v]
+            else:
+                high[int(d)] += work[v]
+    return low, high
 
 
 def resource_usage(params, st, cal, dv: dict, vv: dict) -> dict[str, np.ndarray]:
     """Busy and available server time (days) per day for desks, counters and verifiers."""
     H = int(params.days)
     V = len(st.codes)
-    desk_mask = dv["group"] < V
     open_service = cal.open_per_day(cal.service)[:, :H]
     days_idx = np.arange(H)
     live = days_idx[None, :] >= st.go_live[:, None]
     counters = np.concatenate(
         [[params.office_counters, params.mpp_counters], np.full(len(st.district_codes), params.kecamatan_counters())]
     )
-    d_start = np.floor(dv["start"])
+    busy_desk, busy_counter = _busy_split(dv["start"], dv["work"], dv["group"], V, H)
+    busy_verifier, _ = _busy_split(vv["start"], vv["work"], np.zeros(len(vv["start"]), np.int64), 1, H)
     return {
         "capacity_desk": (open_service[:V] * st.operators[:, None] * live).sum(axis=0),
         "capacity_counter": (open_service[V:] * counters[:, None]).sum(axis=0),
         "capacity_verifier": cal.open_per_day(cal.backoffice)[0, :H] * params.office_verifiers,
-        "busy_desk": _busy(d_start[desk_mask], dv["work"][desk_mask], H),
-        "busy_counter": _busy(d_start[~desk_mask], dv["work"][~desk_mask], H),
-        "busy_verifier": _busy(np.floor(vv["start"]), vv["work"], H),
+        "busy_desk": busy_desk,
+        "busy_counter": busy_counter,
+        "busy_verifier": busy_verifier,
     }
 
 

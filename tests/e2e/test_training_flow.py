@@ -234,6 +234,7 @@ def test_killing_the_server_right_after_the_feedback_loses_nothing(tmp_path, ser
         async def submit_one() -> str:
             cookies = await login(base, TRAINEE, TRAINEE_PW)
             session = await open_session(base, "/latihan", cookies)
+            await session.wait_for(lambda s: s.text_of("sakera-request") != "", 60)  # first citizen drawn
             service = session.find("sakera-service")
             values = [o[0] if isinstance(o, list) else o for o in session.attribute(service, "options")]
             await session.set_value(service, "value", values[1])  # values[0] is "" = "(pilih layanan)"

@@ -1,0 +1,104 @@
+"""Drawing a trainee's next practice cases, in a worker process when served.
+
+Generating a case is ~50-100 ms of pure Python. Done in a thread of the server it holds the GIL
+and delays every other session's replies; done on the event loop it blocks them outright. The
+server therefore draws cases in one worker process (:func:`draw_cases_async`); the worker returns
+plain dicts (``Case.to_dict()``), rebuilt here. Without a worker (tests, a failed start) the same
+function runs in the calling process. This module does not import Panel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import multiprocessing
+import threading
+from collections.abc import Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+_POOL: Executor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def case_seed(user_id: int, serial: int) -> int:
+    """The seed of a trainee's ``serial``-th case (stable, independent between trainees)."""
+    digest = hashlib.sha256(f"sakera-latihan:{user_id}:{serial}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 2
+
+
+def service_for(user_id: int, serial: int, service_ids: Sequence[str]) -> str:
+    """The service of a trainee's ``serial``-th case: every service once per round, in an order
+    shuffled per trainee and per round (so practice covers the whole catalogue)."""
+    ids = sorted(service_ids)
+    round_number, position = divmod(serial, len(ids))
+    order = np.random.default_rng([user_id, round_number]).permutation(len(ids))
+    return ids[int(order[position])]
+
+
+def draw_case_dicts(level: int, user_id: int, village_code: str | None, serials: Sequence[int]) -> list[dict]:
+    """Cases number ``serials`` of a trainee at ``level``, as ``Case.to_dict()`` (picklable)."""
+    from sakera_toolkit import training
+    from sakera_toolkit.services import load_catalogue
+
+    ids = load_catalogue().ids()
+    return [
+        training.generate_for_level(level, case_seed(user_id, k), service_id=service_for(user_id, k, ids),
+                                    village_code=village_code).to_dict()
+        for k in serials
+    ]
+
+
+def draw_cases(level: int, user_id: int, village_code: str | None, serials: Sequence[int]) -> list[Any]:
+    """:func:`draw_case_dicts` in this process, as :class:`~sakera_toolkit.training.Case` objects."""
+    from sakera_toolkit import training
+
+    return [training.Case.from_dict(d) for d in draw_case_dicts(level, user_id, village_code, serials)]
+
+
+def _warm_up() -> bool:
+    from sakera_toolkit import training  # noqa: F401 - import once in the worker
+    from sakera_toolkit.services import load_catalogue
+
+    load_catalogue()
+    return True
+
+
+def worker_pool() -> Executor:
+    """The shared worker process (spawned on first use, warmed up in the background)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _POOL.submit(_warm_up)
+        return _POOL
+
+
+def shutdown_pool() -> None:
+    """Stop the worker process (at server shutdown)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False, cancel_futures=True)
+            _POOL = None
+
+
+async def draw_cases_async(level: int, user_id: int, village_code: str | None, serials: Sequence[int]) -> list[Any]:
+    """:func:`draw_cases` in the worker process; falls back to a thread if the worker is gone."""
+    from sakera_toolkit import training
+
+    loop = asyncio.get_running_loop()
+    try:
+        dicts = await loop.run_in_executor(worker_pool(), draw_case_dicts, level, user_id, village_code,
+                                           list(serials))
+    except (BrokenProcessPool, OSError, RuntimeError) as exc:
+        log.warning("case worker unavailable (%s): drawing cases in a thread", exc)
+        shutdown_pool()
+        dicts = await loop.run_in_executor(None, draw_case_dicts, level, user_id, village_code, list(serials))
+    return [training.Case.from_dict(d) for d in dicts]
