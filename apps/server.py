@@ -38,6 +38,7 @@ from .auth import (
     render_forbidden,
     session_user,
 )
+from .casegen import shutdown_pool, worker_pool
 from .i18n import Translator, lang_from_cookies
 from .shell import AppContext, Shell, denied_view
 
@@ -232,6 +233,7 @@ def make_server(
                          {"provider": provider, "context": context})],
     )
     set_nodelay(server)
+    worker_pool()  # spawn the case worker now, not when the first trainee waits for a citizen
     server.sakera_context = context
     return server
 
@@ -246,6 +248,7 @@ def run(db_url: str, **kwargs: Any) -> None:
         server.io_loop.start()
     finally:
         server.stop()
+        shutdown_pool()
 
 
 if __name__ == "__main__" or pn.state.served:  # pragma: no cover - `python -m apps.server` for development

@@ -28,6 +28,7 @@ import pandas as pd
 from numba import njit
 
 from . import calibration
+from ._io import read_csv_text
 from .errors import SakeraInputError
 from .sim.kernel import stable_argsort
 from .sim.params import SERVICE_IDS
@@ -376,12 +377,7 @@ def fit_rates(
         df = source.astype(str)
     else:
         name = str(source)
-        try:
-            df = pd.read_csv(source, dtype=str, keep_default_na=False)
-        except FileNotFoundError:
-            raise SakeraInputError("file not found", source=name) from None
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            raise SakeraInputError(f"not a readable CSV ({exc})", source=name) from None
+        df = read_csv_text(source)
     df.columns = [str(col).strip().lower() for col in df.columns]
     dropped = [col for col in df.columns if col in PERSONAL_COLUMNS]
     df = df.drop(columns=dropped)

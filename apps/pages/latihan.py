@@ -15,7 +15,6 @@ attempts), so reloading the page shows the same citizens again rather than new, 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import html
 import time
 from collections.abc import Sequence
@@ -28,6 +27,7 @@ from sakera_toolkit import training
 from sakera_toolkit.services import load_catalogue
 
 from ..i18n import Translator
+from ..casegen import case_seed, draw_cases, draw_cases_async, service_for  # noqa: F401 - re-exported
 from ..shell import HEADING_STYLE, Page, in_server_session
 from .cards import CARDS_CSS, documents_html, queue_html, request_html
 
@@ -60,23 +60,6 @@ PROGRESS_CSS = """
 .pr .meter > span { display: block; height: 100%; background: #0b7a5e; }
 .pr .why { color: #5b6b67; font-size: 11.5px; }
 """
-
-
-def case_seed(user_id: int, serial: int) -> int:
-    """The seed of a trainee's ``serial``-th case (stable, independent between trainees)."""
-    digest = hashlib.sha256(f"sakera-latihan:{user_id}:{serial}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 2
-
-
-def service_for(user_id: int, serial: int, service_ids: Sequence[str]) -> str:
-    """The service of a trainee's ``serial``-th case: every service once per round, in an order
-    shuffled per trainee and per round (so practice covers the whole catalogue)."""
-    import numpy as np
-
-    ids = sorted(service_ids)
-    round_number, position = divmod(serial, len(ids))
-    order = np.random.default_rng([user_id, round_number]).permutation(len(ids))
-    return ids[int(order[position])]
 
 
 def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, pass_score: float = 70.0) -> str:
@@ -219,7 +202,7 @@ class LatihanPage(Page):
     async def _load_async(self) -> None:
         loop = asyncio.get_running_loop()
         progress = await loop.run_in_executor(None, self._read_progress)
-        queue, attempt_id = await loop.run_in_executor(None, self._prepare_queue, [], progress)
+        queue, attempt_id = await self._prepare_queue_async([], progress)
         self.progress = progress
         self._show_next(queue, attempt_id)
 
@@ -261,22 +244,37 @@ class LatihanPage(Page):
         self.queue, self.attempt_id = self._prepare_queue(list(self.queue), self.progress)
         self.started_at = time.monotonic()
 
-    def _prepare_queue(self, queue: list[Any], progress: dict[str, Any]) -> tuple[list[Any], int]:
-        """``queue`` topped up with this trainee's next cases, and the stored attempt of its first
-        case (thread-safe: touches no widget)."""
+    def _missing_serials(self, queue: list[Any], progress: dict[str, Any]) -> list[int]:
+        """Serial numbers of the cases that top ``queue`` up to the level's size."""
+        size = training.level(progress["level"]).queue_size
+        first = progress["cases_done"] + len(queue)
+        return list(range(first, first + max(0, size - len(queue))))
+
+    def _village(self) -> str | None:
+        return self.user.village_codes[0] if self.user.village_codes else None
+
+    def _start_attempt(self, case: Any, level_number: int) -> int:
+        """Store that ``case`` is now shown (thread-safe: touches no widget); its attempt id."""
         from sakera_toolkit.store import attempts
 
-        lv = training.level(progress["level"])
-        village = self.user.village_codes[0] if self.user.village_codes else None
-        serial = progress["cases_done"] + len(queue)
-        while len(queue) < lv.queue_size:
-            service_id = service_for(self.user.id, serial, self.catalogue.ids())
-            queue.append(training.generate_for_level(lv, case_seed(self.user.id, serial), service_id=service_id,
-                                                     village_code=village))
-            serial += 1
         with self.session() as session:
-            attempt = attempts.start_attempt(session, self.user.username, queue[0], level=lv.number)
-            return queue, int(attempt.id)
+            return int(attempts.start_attempt(session, self.user.username, case, level=level_number).id)
+
+    def _prepare_queue(self, queue: list[Any], progress: dict[str, Any]) -> tuple[list[Any], int]:
+        """``queue`` topped up with this trainee's next cases, and the stored attempt of its first
+        case (in this process; see :meth:`_prepare_queue_async` for the server)."""
+        level_number = progress["level"]
+        queue = queue + draw_cases(level_number, self.user.id, self._village(), self._missing_serials(queue, progress))
+        return queue, self._start_attempt(queue[0], level_number)
+
+    async def _prepare_queue_async(self, queue: list[Any], progress: dict[str, Any]) -> tuple[list[Any], int]:
+        """:meth:`_prepare_queue` with the cases drawn in the worker process and the database in a thread."""
+        level_number = progress["level"]
+        serials = self._missing_serials(queue, progress)
+        if serials:
+            queue = queue + await draw_cases_async(level_number, self.user.id, self._village(), serials)
+        loop = asyncio.get_running_loop()
+        return queue, await loop.run_in_executor(None, self._start_attempt, queue[0], level_number)
 
     # ------------------------------------------------------------------ answer
     def answer(self) -> Any:
@@ -381,8 +379,7 @@ class LatihanPage(Page):
             return
         self._busy = True
         try:
-            loop = asyncio.get_running_loop()
-            queue, attempt_id = await loop.run_in_executor(None, self._prepare_queue, self.queue[1:], self.progress)
+            queue, attempt_id = await self._prepare_queue_async(self.queue[1:], self.progress)
             self._show_next(queue, attempt_id)
         finally:
             self._busy = False

@@ -109,4 +109,5 @@ def run(args) -> int:
         pass
     finally:
         server.stop()
+        importlib.import_module("apps.casegen").shutdown_pool()
     return 0

@@ -21,23 +21,10 @@ import numpy as np
 
 from .. import calibration
 from ..errors import SakeraInputError
+from ..services import SERVICE_IDS
 
 __all__ = ["FlowParams", "SERVICE_IDS"]
 
-#: Service ids in engine order (fixed by docs/architecture.md).
-SERVICE_IDS = (
-    "kk_baru",
-    "kk_perubahan",
-    "kk_hilang_rusak",
-    "ktp_baru",
-    "ktp_hilang_rusak",
-    "ktp_perubahan",
-    "akta_kelahiran",
-    "akta_kematian",
-    "kia",
-    "pindah_keluar",
-    "pindah_datang",
-)
 
 BLANKO_TYPES = ("ktp", "kia")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
