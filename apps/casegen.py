@@ -34,8 +34,11 @@ def case_seed(user_id: int, serial: int) -> int:
 
 
 def service_for(user_id: int, serial: int, service_ids: Sequence[str]) -> str:
-    """The service of a trainee's ``serial``-th case: every service once per round, in an order
-    shuffled per trainee and per round (so practice covers the whole catalogue)."""
+    """The service of a trainee's ``serial``-th case.
+
+    Every service comes once per round, in an order shuffled per trainee and per round, so
+    practice covers the whole catalogue.
+    """
     ids = sorted(service_ids)
     round_number, position = divmod(serial, len(ids))
     order = np.random.default_rng([user_id, round_number]).permutation(len(ids))
@@ -70,12 +73,36 @@ def _warm_up() -> bool:
     return True
 
 
+def _exit_with_parent(parent_pid: int) -> None:
+    """Worker initializer: end this process when the server that spawned it is gone.
+
+    A SIGKILLed server cannot shut its pool down; without this watch its worker would live on as
+    an orphan.
+    """
+    import os
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="sakera-parent-watch", daemon=True).start()
+
+
 def worker_pool() -> Executor:
     """The shared worker process (spawned on first use, warmed up in the background)."""
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            _POOL = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            import os
+
+            _POOL = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
+            )
             _POOL.submit(_warm_up)
         return _POOL
 
