@@ -81,8 +81,11 @@ def page_of(path: str, prefix: str = "") -> str | None:
 
 
 def is_allowed(role: str | None, path: str, prefix: str = "") -> bool:
-    """May ``role`` open ``path``? Pages of :data:`PAGE_ROLES` need a listed role; other paths only
-    need a logged-in user (the login, logout and language endpoints and static resources)."""
+    """Whether ``role`` may open ``path``.
+
+    Pages of :data:`PAGE_ROLES` need a listed role; other paths only need a logged-in user (the
+    login, logout, language and record endpoints check for themselves).
+    """
     if role is None:
         return False
     page = page_of(path, prefix)

@@ -13,7 +13,9 @@ import asyncio
 import hashlib
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -79,8 +81,6 @@ def _exit_with_parent(parent_pid: int) -> None:
     A SIGKILLed server cannot shut its pool down; without this watch its worker would live on as
     an orphan.
     """
-    import os
-    import time
 
     def watch() -> None:
         while os.getppid() == parent_pid:
@@ -95,8 +95,6 @@ def worker_pool() -> Executor:
     global _POOL
     with _POOL_LOCK:
         if _POOL is None:
-            import os
-
             _POOL = ProcessPoolExecutor(
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),

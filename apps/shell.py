@@ -10,6 +10,7 @@ written to the language cookie, so the next page and the login page use it.
 from __future__ import annotations
 
 import html
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,8 +57,10 @@ def heading(text: str, margin: tuple[int, ...] = (6, 5, 2, 5)) -> pn.pane.HTML:
 
 
 def in_server_session() -> bool:
-    """True inside a live server session (a browser is connected through a websocket); False in a
-    plain Python process such as the unit tests, where callbacks must run synchronously."""
+    """True inside a live server session (a browser connected through a websocket).
+
+    False in a plain Python process such as the unit tests, where callbacks run synchronously.
+    """
     doc = pn.state.curdoc
     return doc is not None and getattr(doc, "session_context", None) is not None
 
@@ -76,12 +79,18 @@ class AppContext:
         True when serving the sample database created by ``sakera serve`` (shows a banner).
     options
         Extra settings for pages (e.g. queue length).
+    db_executor
+        The thread in which pages run their store work when served.
     """
 
     session_factory: Any
     directory: UserDirectory
     demo_mode: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    #: One thread for all store work of the pages: short transactions one after the other are
+    #: faster than many threads contending for SQLite's write lock (and for the GIL).
+    db_executor: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="sakera-db"))
 
 
 class Page(pn.viewable.Viewer):
@@ -180,6 +189,10 @@ class Shell(pn.viewable.Viewer):
             sidebar_width=300,
             collapsed_sidebar=False,
             raw_css=[APP_CSS],
+            # Panel's busy spinner is global: every event of every session updates the spinner of
+            # every open session (O(sessions) work per click). With a class logged in that was
+            # the largest cost of the server, so the template has none.
+            busy_indicator=None,
         )
         self.template.header.extend([self.nav, pn.Spacer(), self.who, self.switch])
         self.template.sidebar.append(page.sidebar)

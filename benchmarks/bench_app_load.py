@@ -99,6 +99,15 @@ def server_peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return float("nan")
+
+
 def feedback_marker(session: BokehSession) -> str:
     return session.text_of("sakera-feedback")
 
@@ -126,13 +135,15 @@ async def trainee(base: str, username: str, cases: int, think: tuple[float, floa
             before = feedback_marker(session)
             await session.click(session.find("sakera-submit"))
             t0 = time.perf_counter()
-            await session.wait_for(lambda s: 'data-attempt="' in feedback_marker(s) and feedback_marker(s) != before,
-                                   timeout)
+            await session.wait_for(
+                lambda s, before=before: 'data-attempt="' in feedback_marker(s) and feedback_marker(s) != before,
+                timeout)
             latencies.append(time.perf_counter() - t0)
             await asyncio.sleep(think[1] * rng.uniform(0.5, 1.5))
             case_before = session.text_of("sakera-request")
             await session.click(session.find("sakera-next"))
-            await session.wait_for(lambda s: s.text_of("sakera-request") != case_before, timeout)
+            await session.wait_for(lambda s, case_before=case_before: s.text_of("sakera-request") != case_before,
+                                   timeout)
     finally:
         session.close()
 
@@ -186,13 +197,17 @@ def main(argv: list[str] | None = None) -> int:
         proc = start_server(db_url, port, Path(tmp) / "server.log")
         try:
             ref_lat, ref_wall = asyncio.run(run_load(base, names[:1], cases, think, args.seed, args.timeout))
+            cpu0 = (process_cpu_s(proc.pid), time.process_time())
             load_lat, load_wall = asyncio.run(run_load(base, names[1:n + 1], cases, think, args.seed,
                                                        args.timeout))
+            cpu = (process_cpu_s(proc.pid) - cpu0[0], time.process_time() - cpu0[1])
             print(f"sakera serve, SQLite, loopback; {cases} cases per trainee; ~{think[0]:.0f} s per answer, "
                   f"~{think[1]:.0f} s reading feedback")
             ref = summary("reference N=1", ref_lat, ref_wall)
             load = summary(f"load N={n}", load_lat, load_wall)
             print(f"ratio N={n} / N=1:       p50 x{load['p50'] / ref['p50']:.2f}  p95 x{load['p95'] / ref['p95']:.2f}")
+            print(f"CPU during the N={n} run ({load_wall:.0f} s wall): server {cpu[0]:.1f} s, "
+                  f"benchmark client {cpu[1]:.1f} s")
             print(f"server peak memory (VmHWM): {server_peak_rss_mb(proc.pid):.0f} MB")
         finally:
             os.kill(proc.pid, signal.SIGTERM)

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import re
 import string
+import sys
+from pathlib import Path
 
 import pytest
 
 pn = pytest.importorskip("panel")
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `apps/` is not an installed package
+    sys.path.insert(0, str(ROOT))
 
 from apps import auth, i18n  # noqa: E402
 
@@ -125,3 +130,213 @@ def test_nav_shows_only_the_pages_of_the_role():
     trainer = auth.AppUser(2, "pelatih", "trainer", "T")
     assert re.findall(r'href="/(\w+)"', nav_html(trainee, "latihan", "id")) == ["latihan"]
     assert re.findall(r'href="/(\w+)"', nav_html(trainer, "pelatih", "id")) == ["pelatih", "ringkasan"]
+
+
+# --- pages on a real (temporary) store ---------------------------------------------------------
+
+
+@pytest.fixture
+def app_context(tmp_path):
+    from apps.shell import AppContext
+    from sakera_toolkit.store import demo, ensure_schema, make_session_factory
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    ensure_schema(url)
+    factory = make_session_factory(url)
+    with factory() as session:
+        demo.seed_demo(session)
+    context = AppContext(factory, auth.UserDirectory(factory))
+    yield context
+    context.db_executor.shutdown(wait=True)
+    factory.kw["bind"].dispose()
+
+
+def _answer_perfectly(page):
+    from sakera_toolkit import training
+
+    perfect = training.perfect_answer(page.case)
+    page.service_select.value = perfect.service_id
+    page.requirements_box.value = [k for k, met in perfect.requirements.items() if met]
+    page.defects_box.value = sorted(perfect.flagged_kinds)
+    page.decision_buttons[perfect.decision].clicks += 1
+    if perfect.decision == "return":
+        page.missing_box.value = list(perfect.missing)
+    for widget in page.form_box.objects:
+        key = widget.tags[0].removeprefix("sakera-form-")
+        widget.value = perfect.form.get(key, "")
+    return perfect
+
+
+def test_latihan_page_grades_stores_and_moves_on(app_context):
+    from apps.pages.latihan import LatihanPage
+    from apps.shell import Shell
+    from sakera_toolkit.store import attempts
+
+    user = app_context.directory.lookup("peserta1")
+    page = LatihanPage(user=user, context=app_context)
+    Shell(page)
+    case = page.case
+    assert case.citizen.name in page.request_pane.object
+    assert "Antrean warga" in page.queue_title.object
+    assert page.hints_pane.visible  # level 0 is guided
+
+    page.submit_button.clicks += 1  # nothing chosen yet
+    assert page.message.visible and "Pilih layanan" in page.message.object
+    assert page.report is None
+
+    _answer_perfectly(page)
+    page.submit_button.clicks += 1
+    assert page.report is not None and page.report.score == pytest.approx(100.0)
+    assert page.review.visible and not page.answer_steps.visible
+    assert f'data-attempt="{page.attempt_id}"' in page.feedback_pane.object
+    assert "Jawaban tersimpan (percobaan #1)" in page.feedback_pane.object
+    with app_context.session_factory() as session:
+        stored = attempts.attempts_table(session, "peserta1", "peserta1")
+    assert stored["attempt_id"].tolist() == [page.attempt_id]
+    assert stored["score"].tolist() == [pytest.approx(100.0)]
+
+    page.submit_button.clicks += 1  # a double click stores nothing new
+    with app_context.session_factory() as session:
+        assert len(attempts.attempts_table(session, "peserta1", "peserta1")) == 1
+
+    page.next_button.clicks += 1
+    assert page.case.case_id != case.case_id
+    assert not page.submitted and page.answer_steps.visible and not page.review.visible
+    assert page.service_select.value == "" and page.defects_box.value == [] and page.decision == ""
+    assert "Kasus selesai" in page.progress_pane.object
+
+    page.lang = "en"
+    assert "Citizens waiting" in page.queue_title.object
+    assert page.submit_button.label == "Submit answer"
+    assert page.case.citizen.name in page.request_pane.object
+
+
+def test_wrong_answer_feedback_names_the_rule_and_its_source(app_context):
+    from apps.pages.latihan import LatihanPage
+
+    page = LatihanPage(user=app_context.directory.lookup("peserta2"), context=app_context)
+    page.rebuild()
+    wrong = next(s for s in page.catalogue.ids() if s != page.case.service_id)
+    page.service_select.value = wrong
+    page.decision_buttons["refer"].clicks += 1
+    page.submit_button.clicks += 1
+    report = page.report
+    assert report.score < 100 and report.mistakes
+    html_text = page.feedback_pane.object
+    assert "Yang perlu diperbaiki" in html_text
+    for mistake in report.mistakes:
+        assert mistake.rule_id in html_text
+    assert "service_choice" in html_text
+
+
+def test_same_trainee_gets_the_same_citizens_after_a_reload(app_context):
+    from apps.pages.latihan import LatihanPage
+
+    user = app_context.directory.lookup("peserta1")
+    first = LatihanPage(user=user, context=app_context)
+    again = LatihanPage(user=user, context=app_context)
+    other = LatihanPage(user=app_context.directory.lookup("peserta2"), context=app_context)
+    assert first.case.case_id == again.case.case_id
+    assert other.case.case_id != first.case.case_id
+
+
+def test_service_rotation_covers_the_catalogue_each_round():
+    from apps.casegen import case_seed, service_for
+    from sakera_toolkit.services import load_catalogue
+
+    ids = load_catalogue().ids()
+    for user_id in (1, 2, 99):
+        first_round = [service_for(user_id, k, ids) for k in range(len(ids))]
+        assert sorted(first_round) == sorted(ids)
+    assert case_seed(1, 0) == case_seed(1, 0) != case_seed(2, 0)
+
+
+def test_pages_refuse_the_wrong_role(app_context):
+    from apps.pages.latihan import LatihanPage
+    from apps.pages.pelatih import PelatihPage
+    from apps.pages.ringkasan import RingkasanPage
+
+    trainee = app_context.directory.lookup("peserta1")
+    evaluator = app_context.directory.lookup("evaluator")
+    trainer = app_context.directory.lookup("pelatih")
+    with pytest.raises(PermissionError):
+        PelatihPage(user=trainee, context=app_context)
+    with pytest.raises(PermissionError):
+        RingkasanPage(user=trainee, context=app_context)
+    with pytest.raises(PermissionError):
+        PelatihPage(user=evaluator, context=app_context)
+    with pytest.raises(PermissionError):
+        LatihanPage(user=trainer, context=app_context)
+
+
+def test_trainer_dashboard_shows_the_attempt_and_exports_the_record(app_context):
+    from apps.pages.latihan import LatihanPage
+    from apps.pages.pelatih import PelatihPage
+    from apps.shell import Shell
+
+    trainee_page = LatihanPage(user=app_context.directory.lookup("peserta1"), context=app_context)
+    trainee_page.rebuild()
+    _answer_perfectly(trainee_page)
+    trainee_page.submit_button.clicks += 1
+    attempt_id = trainee_page.attempt_id
+
+    page = PelatihPage(user=app_context.directory.lookup("pelatih"), context=app_context)
+    Shell(page)
+    overview = page.overview_table.value
+    assert set(overview["username"]) == {"peserta1", "peserta2"}
+    assert overview.loc[overview["username"] == "peserta1", "Percobaan"].item() == 1
+    recent = page.recent_table.value
+    assert recent["Peserta"].tolist() == ["peserta1"]
+    assert page.trainee == "peserta1" and len(page.history) == 1
+    assert page.progress_pane.object is not None and page.heatmap_pane.object is not None
+    csv_text = page.csv_download.callback().getvalue()
+    assert csv_text.splitlines()[1].startswith(f"{attempt_id},peserta1,")
+
+    page.trainee_select.value = "peserta2"
+    assert page.trainee == "peserta2" and page.history.empty
+    assert page.csv_download.filename == "rekaman-peserta2.csv"
+    page.refresh_button.clicks += 1
+    page.lang = "en"
+    assert "Trainee" in page.overview_table.value.columns
+
+
+def test_evaluator_summary_holds_aggregates_only(app_context):
+    from apps.pages.latihan import LatihanPage
+    from apps.pages.ringkasan import RingkasanPage
+    from apps.shell import Shell
+
+    for name in ("peserta1", "peserta2"):
+        trainee_page = LatihanPage(user=app_context.directory.lookup(name), context=app_context)
+        trainee_page.rebuild()
+        _answer_perfectly(trainee_page)
+        trainee_page.submit_button.clicks += 1
+    page = RingkasanPage(user=app_context.directory.lookup("evaluator"), context=app_context)
+    Shell(page)
+    assert page.n_trainees == 2
+    assert int(page.by_service["attempts"].sum()) == 2
+    rendered = repr(page.main.objects) + page.cohorts.to_csv() + page.by_service.to_csv() + page.mistakes.to_csv()
+    assert "peserta1" not in rendered and "peserta2" not in rendered
+
+
+# --- renderers ------------------------------------------------------------------------------
+
+
+def test_document_cards_escape_values_and_mark_damage():
+    from apps.pages.cards import document_card
+    from sakera_toolkit.training.model import Document
+
+    doc = Document(ref="ktp", kind="ktp_el", fields={"nama": "<script>x</script>"}, condition="rusak",
+                   note_id="Sobek di tengah", note_en="Torn in the middle")
+    card = document_card(doc, "id")
+    assert "<script>" not in card and "&lt;script&gt;" in card
+    assert "RUSAK" in card and "Sobek di tengah" in card and "KTP Elektronik" in card
+    assert "Torn in the middle" in document_card(doc, "en")
+
+
+def test_sparkline_draws_one_dot_per_score():
+    from apps.pages.latihan import sparkline_svg
+
+    assert sparkline_svg([]) == ""
+    svg = sparkline_svg([50, 95, 100])
+    assert svg.count("<circle") == 3 and "polyline" in svg
+    assert sparkline_svg([150.0]).count("<circle") == 1

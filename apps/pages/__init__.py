@@ -1,2 +1,5 @@
-"""One module per page of the app: ``latihan`` (trainee), ``pelatih`` (trainer), ``ringkasan``
-(evaluator), plus ``cards`` (HTML of a practice case)."""
+"""One module per page of the app.
+
+``latihan`` (trainee), ``pelatih`` (trainer), ``ringkasan`` (evaluator), plus ``cards`` (HTML of
+a practice case).
+"""

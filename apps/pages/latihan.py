@@ -26,8 +26,8 @@ import param
 from sakera_toolkit import training
 from sakera_toolkit.services import load_catalogue
 
-from ..i18n import Translator
 from ..casegen import case_seed, draw_cases, draw_cases_async, service_for  # noqa: F401 - re-exported
+from ..i18n import Translator
 from ..shell import HEADING_STYLE, Page, in_server_session
 from .cards import CARDS_CSS, documents_html, queue_html, request_html
 
@@ -175,6 +175,7 @@ class LatihanPage(Page):
         self.report: Any = None
         self.attempt_id: int | None = None
         self._busy = False
+        self._prefetch: Any = None
         self.queue: list[Any] = []
         self.started_at = time.monotonic()
         self.progress: dict[str, Any] = {}
@@ -201,9 +202,8 @@ class LatihanPage(Page):
 
     async def _load_async(self) -> None:
         loop = asyncio.get_running_loop()
-        progress = await loop.run_in_executor(None, self._read_progress)
-        queue, attempt_id = await self._prepare_queue_async([], progress)
-        self.progress = progress
+        self.progress = await loop.run_in_executor(self.context.db_executor, self._read_progress)
+        queue, attempt_id = await self._prepare_queue_async([], self.progress)
         self._show_next(queue, attempt_id)
 
     # ------------------------------------------------------------------ data
@@ -261,20 +261,32 @@ class LatihanPage(Page):
             return int(attempts.start_attempt(session, self.user.username, case, level=level_number).id)
 
     def _prepare_queue(self, queue: list[Any], progress: dict[str, Any]) -> tuple[list[Any], int]:
-        """``queue`` topped up with this trainee's next cases, and the stored attempt of its first
-        case (in this process; see :meth:`_prepare_queue_async` for the server)."""
+        """``queue`` topped up with this trainee's next cases, and the attempt of its first case.
+
+        Runs in this process; see :meth:`_prepare_queue_async` for the server.
+        """
         level_number = progress["level"]
         queue = queue + draw_cases(level_number, self.user.id, self._village(), self._missing_serials(queue, progress))
         return queue, self._start_attempt(queue[0], level_number)
 
-    async def _prepare_queue_async(self, queue: list[Any], progress: dict[str, Any]) -> tuple[list[Any], int]:
-        """:meth:`_prepare_queue` with the cases drawn in the worker process and the database in a thread."""
-        level_number = progress["level"]
+    async def _top_up_async(self, queue: list[Any], progress: dict[str, Any]) -> list[Any]:
+        """``queue`` topped up with cases drawn in the worker process."""
         serials = self._missing_serials(queue, progress)
-        if serials:
-            queue = queue + await draw_cases_async(level_number, self.user.id, self._village(), serials)
+        if not serials:
+            return queue
+        return queue + await draw_cases_async(progress["level"], self.user.id, self._village(), serials)
+
+    async def _prepare_queue_async(self, queue: list[Any], progress: dict[str, Any],
+                                   prefetched: Any = None) -> tuple[list[Any], int]:
+        """:meth:`_prepare_queue` for the server.
+
+        The cases come from the worker process (or from a prefetch started when the previous
+        answer was graded) and the database work runs in the store thread.
+        """
+        queue = await prefetched if prefetched is not None else await self._top_up_async(queue, progress)
         loop = asyncio.get_running_loop()
-        return queue, await loop.run_in_executor(None, self._start_attempt, queue[0], level_number)
+        return queue, await loop.run_in_executor(self.context.db_executor, self._start_attempt, queue[0],
+                                                 self.progress["level"])
 
     # ------------------------------------------------------------------ answer
     def answer(self) -> Any:
@@ -340,12 +352,18 @@ class LatihanPage(Page):
         self._busy = True
         try:
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(None, self._store_submission, self.case, self.answer(),
+            result = await loop.run_in_executor(self.context.db_executor, self._store_submission, self.case, self.answer(),
                                                 self.attempt_id)
             self._after_submit(result)
-            self._apply_progress(await loop.run_in_executor(None, self._read_progress))
         finally:
             self._busy = False
+        # while the trainee reads the feedback: refresh the progress, then draw the next citizens
+        self._prefetch = asyncio.ensure_future(self._refresh_and_prefetch())
+
+    async def _refresh_and_prefetch(self) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        self._apply_progress(await loop.run_in_executor(self.context.db_executor, self._read_progress))
+        return await self._top_up_async(self.queue[1:], self.progress)
 
     def _reset_answer(self) -> None:
         self.report = None
@@ -379,7 +397,8 @@ class LatihanPage(Page):
             return
         self._busy = True
         try:
-            queue, attempt_id = await self._prepare_queue_async(self.queue[1:], self.progress)
+            prefetched, self._prefetch = self._prefetch, None  # also waits for the progress refresh
+            queue, attempt_id = await self._prepare_queue_async(self.queue[1:], self.progress, prefetched)
             self._show_next(queue, attempt_id)
         finally:
             self._busy = False

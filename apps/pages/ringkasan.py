@@ -112,7 +112,7 @@ class RingkasanPage(Page):
         ready = int(self.ready["ready"].sum())
 
         def number(value: float, label: str, fmt: str = "{value:.0f}") -> pn.indicators.Number:
-            return pn.indicators.Number(value=value, name=label, format=fmt, font_size="28pt", title_size="11pt",
+            return pn.indicators.Number(value=value, label=label, format=fmt, font_size="28pt", title_size="11pt",
                                         default_color=BRAND, margin=(0, 18))
 
         kpis = pn.FlexBox(

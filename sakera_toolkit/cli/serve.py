@@ -18,6 +18,7 @@ DEFAULT_ADDRESS = "127.0.0.1"
 
 
 def register(sub) -> None:
+    """Add the ``serve`` subcommand."""
     p = sub.add_parser(
         "serve",
         help="start the training sandbox web app (trainee practice, trainer dashboard, summary)",
@@ -73,6 +74,7 @@ def prepare_database(db_url: str, seed: bool) -> tuple[bool, bool]:
 
 
 def run(args) -> int:
+    """Prepare the database, start the server and serve until interrupted."""
     from ..store.db import ENV_VAR, resolve_url
 
     if not 0 <= args.port <= 65535:
@@ -84,14 +86,18 @@ def run(args) -> int:
 
     logins = tuple((d.username, d.password, d.role) for d in store_demo.DEMO_USERS) if demo else ()
     server_mod = _import_apps()
-    server = server_mod.make_server(
-        db_url,
-        port=args.port,
-        address=args.address,
-        show=False,
-        demo_mode=demo,
-        demo_logins=logins,
-    )
+    try:
+        server = server_mod.make_server(
+            db_url,
+            port=args.port,
+            address=args.address,
+            show=False,
+            demo_mode=demo,
+            demo_logins=logins,
+        )
+    except OSError as exc:
+        raise SakeraInputError(f"cannot listen on {args.address}:{args.port} ({exc.strerror or exc})",
+                               location="--port/--address") from None
     server.start()
     host = "127.0.0.1" if args.address in ("0.0.0.0", "") else args.address
     url = f"http://{host}:{server.port}/"
