@@ -62,6 +62,15 @@ PROGRESS_CSS = """
 """
 
 
+def _rule_title(rule_id: str, lang: str) -> str:
+    """Short bilingual name of a grading rule (falls back to its id)."""
+    from sakera_toolkit.training import rules
+
+    try:
+        return rules.rule(rule_id).title(lang)
+    except Exception:  # noqa: BLE001 - an unknown id is shown as it is
+        return rule_id
+
 def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, pass_score: float = 70.0) -> str:
     """A tiny inline SVG of the last scores (0-100), with the pass line dashed."""
     values = [max(0.0, min(100.0, float(s))) for s in scores][-SPARKLINE_CASES:]
@@ -122,7 +131,7 @@ def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number
             rule_label = tr("latihan.rule")
             parts.append(
                 f"<li>{esc(_strip_source(m.explain(lang), m.source))}"
-                f"<span class='src'>{esc(rule_label)}: {esc(m.rule_id)} · {esc(m.source)}</span></li>"
+                f"<span class='src'>{esc(rule_label)}: {esc(_rule_title(m.rule_id, lang))} · {esc(m.source)}</span></li>"
             )
         parts.append("</ol>")
     else:

@@ -69,6 +69,18 @@ def mistakes_heatmap(mistakes: pd.DataFrame, lang: str, title: str) -> Any:
     if mistakes.empty:
         return hv.HeatMap([], [service_label, rule_label], count_label).opts(title=title, height=PLOT_HEIGHT,
                                                                             responsive=True)
+    from sakera_toolkit.services import load_catalogue
+    from sakera_toolkit.training import rules
+
+    known = rules.rules()
+    catalogue = load_catalogue()
+    mistakes = mistakes.assign(
+        rule_id=[known[r].title(lang) if r in known else r for r in mistakes["rule_id"]],
+        service_id=[
+            (catalogue.get(s).name_id if lang == "id" else catalogue.get(s).name_en) if s in catalogue.ids() else s
+            for s in mistakes["service_id"]
+        ],
+    )
     df = mistakes.groupby(["service_id", "rule_id"], as_index=False).agg(
         mistakes=("mistakes", "sum"), trainees=("trainees", "max"), attempts=("attempts", "max"))
     df["rate"] = df["mistakes"] / df["attempts"].where(df["attempts"] > 0)

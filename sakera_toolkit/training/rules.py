@@ -92,9 +92,15 @@ class Rule:
     """A rule that explains a mistake, with its legal source (or ``assumption: ...``)."""
 
     id: str
+    title_id: str
+    title_en: str
     text_id: str
     text_en: str
     source: str
+
+    def title(self, lang: str = "id") -> str:
+        """A short name of the rule in ``lang`` (for headings, tables and heatmap axes)."""
+        return self.title_id if check_lang(lang) == "id" else self.title_en
 
     def text(self, lang: str = "id") -> str:
         """The rule text in ``lang``."""
@@ -102,7 +108,14 @@ class Rule:
 
     def to_dict(self) -> dict[str, str]:
         """JSON-ready fields."""
-        return {"id": self.id, "text_id": self.text_id, "text_en": self.text_en, "source": self.source}
+        return {
+            "id": self.id,
+            "title_id": self.title_id,
+            "title_en": self.title_en,
+            "text_id": self.text_id,
+            "text_en": self.text_en,
+            "source": self.source,
+        }
 
 
 @dataclass(frozen=True)
@@ -174,6 +187,8 @@ def _rules_file() -> tuple[dict[str, Rule], dict[str, DefectInfo], dict[str, tup
         source = str(_need(entry, "source", origin, where)).strip()
         rules_[rid] = Rule(
             id=rid,
+            title_id=str(_need(entry, "title_id", origin, where)),
+            title_en=str(_need(entry, "title_en", origin, where)),
             text_id=str(_need(entry, "text_id", origin, where)),
             text_en=str(_need(entry, "text_en", origin, where)),
             source=source,
