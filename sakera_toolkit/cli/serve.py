@@ -54,10 +54,14 @@ def _import_apps():
     return importlib.import_module("apps.server")
 
 
-def prepare_database(db_url: str, seed: bool) -> tuple[bool, bool]:
+def prepare_database(db_url: str, seed: bool) -> tuple[bool, bool, int]:
     """Make sure the store schema is current; with ``seed`` put the demo users into an empty store.
 
-    Returns ``(seeded_now, demo_mode)``: demo mode is on for a database filled by the demo seeding.
+    In demo mode (with ``seed``) ``peserta2`` also gets its sample practice history once
+    (:func:`sakera_toolkit.store.demo.seed_demo_history`), so the trainer dashboard is not empty.
+
+    Returns ``(seeded_now, demo_mode, history_attempts)``: demo mode is on for a database filled by
+    the demo seeding; ``history_attempts`` is the number of sample attempts in it (0 if none).
     """
     from ..store import demo as store_demo
     from ..store.db import make_engine, make_session_factory
@@ -68,7 +72,10 @@ def prepare_database(db_url: str, seed: bool) -> tuple[bool, bool]:
         ensure_schema(engine)
         with make_session_factory(engine)() as session:
             seeded = store_demo.seed_demo(session) if seed else False
-            return bool(seeded), store_demo.is_demo(session)
+            demo = store_demo.is_demo(session)
+            if seed and demo:
+                store_demo.seed_demo_history(session)
+            return bool(seeded), demo, store_demo.history_attempts(session)
     finally:
         engine.dispose()
 
@@ -81,7 +88,7 @@ def run(args) -> int:
         raise SakeraInputError(f"port {args.port} out of range 0-65535", location="--port")
     explicit = bool(args.db or os.environ.get(ENV_VAR))
     db_url = resolve_url(args.db)
-    seeded, demo = prepare_database(db_url, seed=args.demo or not explicit)
+    seeded, demo, history = prepare_database(db_url, seed=args.demo or not explicit)
     from ..store import demo as store_demo
 
     logins = tuple((d.username, d.password, d.role) for d in store_demo.DEMO_USERS) if demo else ()
@@ -104,6 +111,11 @@ def run(args) -> int:
     if demo:
         print("=" * 72)
         print(store_demo.login_help("id"))
+        if history:
+            print(
+                f"  riwayat latihan contoh untuk {store_demo.HISTORY_TRAINEE} ({history} percobaan) / "
+                f"sample practice history for {store_demo.HISTORY_TRAINEE} ({history} attempts)"
+            )
         print(f"database: {db_url}" + (" (dibuat sekarang / created now)" if seeded else ""))
         print("=" * 72)
     print(f"Sakera training sandbox running at {url}  (Ctrl+C to stop)", flush=True)

@@ -24,7 +24,7 @@ import html
 import io
 import math
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +213,11 @@ class Submission:
         )
 
 
+def _as_utc(value: datetime) -> datetime:
+    """``value`` as a timezone-aware UTC datetime (a naive one is taken to be UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def _open_attempt(session: Session, user: User, rec: CaseRecord) -> Attempt | None:
     return session.scalars(
         select(Attempt)
@@ -236,12 +241,13 @@ def submit(
     *,
     attempt: Attempt | int | None = None,
     level: int | None = None,
+    submitted_at: datetime | None = None,
 ):
     """Grade ``answer`` to ``case`` for ``user``, commit everything, then return the GradeReport.
 
     See :func:`submit_detailed` for the parameters; this returns only its ``report``.
     """
-    return submit_detailed(session, user, case, answer, attempt=attempt, level=level).report
+    return submit_detailed(session, user, case, answer, attempt=attempt, level=level, submitted_at=submitted_at).report
 
 
 def submit_detailed(
@@ -252,6 +258,7 @@ def submit_detailed(
     *,
     attempt: Attempt | int | None = None,
     level: int | None = None,
+    submitted_at: datetime | None = None,
 ) -> Submission:
     """Grade and store one submission; the transaction is COMMITTED before this returns.
 
@@ -272,6 +279,10 @@ def submit_detailed(
         attempt of this user for this case, or a new one starting now.
     level
         Curriculum level for a new attempt (default: the case difficulty).
+    submitted_at
+        When the answer was submitted (default: now). Only for recording past attempts, e.g. the
+        demo practice history (:func:`sakera_toolkit.store.demo.seed_demo_history`); a naive
+        datetime is taken as UTC. The audit row keeps the real time it was written.
 
     Returns
     -------
@@ -305,7 +316,7 @@ def submit_detailed(
             return _stored_submission(session, att)
     else:
         att = _open_attempt(session, user, rec)
-    now = utcnow()
+    now = utcnow() if submitted_at is None else _as_utc(submitted_at)
     if att is None:
         att = Attempt(user_id=user.id, case_id=rec.id, level=_level_number(level, rec.difficulty), started_at=now)
         session.add(att)
@@ -346,7 +357,7 @@ def submit_detailed(
         session, "attempt.submit", actor=user.username, target=f"attempt:{att.id}",
         details={"case_id": rec.case_key, "level": att.level, "score": report.score, "passed": report.passed},
     )  # fmt: skip
-    status, newly = _update_certification(session, user, att.level)
+    status, newly = _update_certification(session, user, att.level, now)
     try:
         session.commit()
     except IntegrityError:
@@ -392,8 +403,11 @@ def _active_certifications(session: Session, user_id: int) -> list[Certification
     )
 
 
-def _update_certification(session: Session, user: User, level: int | None):
-    """Certify ``user`` if the rule is now met (not committed). Returns (status, newly_certified)."""
+def _update_certification(session: Session, user: User, level: int | None, now: datetime | None = None):
+    """Certify ``user`` if the rule is now met (not committed). Returns (status, newly_certified).
+
+    ``now`` is the certification time (default: the current time).
+    """
     training = _training()
     rule = _rule()
     if level is not None and level != rule.level:
@@ -411,7 +425,7 @@ def _update_certification(session: Session, user: User, level: int | None):
         "reason_id": status.reason,
         "reason_en": status.reason_en,
     }
-    now = utcnow()
+    now = now or utcnow()
     codes = user.village_codes or [None]
     for code in codes:
         session.add(Certification(user_id=user.id, village_code=code, certified_at=now, rule=details))
