@@ -150,7 +150,9 @@ class PelatihPage(Page):
         self.recent = recent
         usernames = self.overview["username"].tolist()
         if self.trainee not in usernames:
-            self.trainee = usernames[0] if usernames else ""
+            # Open on the trainee with the most practice, so the progress plot is not empty.
+            busiest = self.overview.sort_values("attempts", ascending=False, kind="stable")["username"].tolist()
+            self.trainee = busiest[0] if busiest else ""
         self._load_history()
         self.refresh_views()
 

@@ -132,8 +132,14 @@ class RingkasanPage(Page):
             plots.append(self._bars(self.by_week, "week", "attempts", tr("ringkasan.by_week"), tr("pelatih.when"),
                                     tr("ringkasan.attempts")))
         if not self.mistakes.empty:
-            per_rule = self.mistakes.groupby("rule_id", as_index=False)["mistakes"].sum().sort_values("mistakes")
-            plots.append(self._bars(per_rule, "rule_id", "mistakes", tr("ringkasan.mistakes"), tr("pelatih.rule"),
+            from sakera_toolkit.training import rules
+
+            known = rules.rules()
+            titled = self.mistakes.assign(
+                rule=[known[r].title(self.lang) if r in known else r for r in self.mistakes["rule_id"]]
+            )
+            per_rule = titled.groupby("rule", as_index=False)["mistakes"].sum().sort_values("mistakes")
+            plots.append(self._bars(per_rule, "rule", "mistakes", tr("ringkasan.mistakes"), tr("pelatih.rule"),
                                     tr("pelatih.count"), invert_axes=True))
         cohort_table = pd.DataFrame()
         if not self.cohorts.empty:
