@@ -371,6 +371,18 @@ def stable_argsort(t):
 
 
 @njit(cache=True)
+def _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, req, rnd, arr):
+    """Record visit ``nv`` as never served (the calendar ended first); return ``nv + 1``."""
+    v_req[nv] = req
+    v_round[nv] = rnd
+    v_arr[nv] = arr
+    v_start[nv] = np.inf
+    v_end[nv] = np.inf
+    v_work[nv] = 0.0
+    return nv + 1
+
+
+@njit(cache=True)
 def _priority_levels(prio, max_levels):
     """Rank of each priority among the distinct values (ascending); ``-1`` everywhere if too many."""
     n = prio.shape[0]
@@ -503,39 +515,21 @@ def _serve_levels(
                         if hasf and (not hasr or arrival[lvpos[fp[lv]]] <= r_time[rhead[lv]]):
                             pos = lvpos[fp[lv]]
                             fp[lv] += 1
-                            v_req[nv] = ids[pos]
-                            v_round[nv] = 0
-                            v_arr[nv] = arrival[pos]
+                            nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[pos], 0, arrival[pos])
                         elif hasr:
                             rec = rhead[lv]
                             rhead[lv] = r_next[rec]
-                            v_req[nv] = ids[r_pos[rec]]
-                            v_round[nv] = r_rnd[rec]
-                            v_arr[nv] = r_time[rec]
+                            nv = _unserved(
+                                v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[r_pos[rec]], r_rnd[rec], r_time[rec]
+                            )
                         else:
                             break
-                        v_start[nv] = np.inf
-                        v_end[nv] = np.inf
-                        v_work[nv] = 0.0
-                        nv += 1
                 while i < hi:
-                    v_req[nv] = ids[i]
-                    v_round[nv] = 0
-                    v_arr[nv] = arrival[i]
-                    v_start[nv] = np.inf
-                    v_end[nv] = np.inf
-                    v_work[nv] = 0.0
-                    nv += 1
+                    nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[i], 0, arrival[i])
                     i += 1
                 while len(retries) > 0:
                     r = heapq.heappop(retries)
-                    v_req[nv] = ids[r[2]]
-                    v_round[nv] = r[3]
-                    v_arr[nv] = r[0]
-                    v_start[nv] = np.inf
-                    v_end[nv] = np.inf
-                    v_work[nv] = 0.0
-                    nv += 1
+                    nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[r[2]], r[3], r[0])
                 break
             # admit everyone who has arrived by t
             while True:
@@ -668,31 +662,13 @@ def _serve_groups(gptr, ids, arrival, priority, s0, f0, d0, xptr, xs, xf, xd, ro
                 # the calendar has ended: every remaining visit waits for ever
                 while len(waiting) > 0:
                     w = heapq.heappop(waiting)
-                    v_req[nv] = ids[w[3]]
-                    v_round[nv] = w[4]
-                    v_arr[nv] = w[1]
-                    v_start[nv] = np.inf
-                    v_end[nv] = np.inf
-                    v_work[nv] = 0.0
-                    nv += 1
+                    nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[w[3]], w[4], w[1])
                 while i < hi:
-                    v_req[nv] = ids[i]
-                    v_round[nv] = 0
-                    v_arr[nv] = arrival[i]
-                    v_start[nv] = np.inf
-                    v_end[nv] = np.inf
-                    v_work[nv] = 0.0
-                    nv += 1
+                    nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[i], 0, arrival[i])
                     i += 1
                 while len(retries) > 0:
                     r = heapq.heappop(retries)
-                    v_req[nv] = ids[r[2]]
-                    v_round[nv] = r[3]
-                    v_arr[nv] = r[0]
-                    v_start[nv] = np.inf
-                    v_end[nv] = np.inf
-                    v_work[nv] = 0.0
-                    nv += 1
+                    nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[r[2]], r[3], r[0])
                 break
             # admit everyone who has arrived by t
             while True:
