@@ -20,6 +20,7 @@ Kinds (labels and rules in ``data/training_rules.yaml``): ``missing_document``, 
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import re
 from collections import defaultdict
@@ -240,7 +241,7 @@ def _record_keys(rec: PersonRecord) -> tuple[str, str, str | None]:
 
 
 # ------------------------------------------------------------------------------ policies
-class DefectPolicy:
+class DefectPolicy(abc.ABC):
     """A defect kind: its injection hooks and its detector (override what applies)."""
 
     kind: ClassVar[str] = ""
@@ -251,21 +252,21 @@ class DefectPolicy:
         """Whether this defect can occur for the situation of ``service_id``."""
         return True
 
-    def plan(self, world: _World, rng: np.random.Generator) -> None:
+    def plan(self, world: _World, rng: np.random.Generator) -> None:  # noqa: B027 - optional hook
         """Change the case plan before the people are drawn (village, dates, request)."""
 
-    def alter_people(self, world: _World, rng: np.random.Generator) -> None:
+    def alter_people(self, world: _World, rng: np.random.Generator) -> None:  # noqa: B027 - optional hook
         """Change the people after they are drawn, before documents are printed."""
 
+    @abc.abstractmethod
     def inject(
         self, world: _World, documents: list[Document], rng: np.random.Generator, state: InjectionState
     ) -> InjectedDefect | None:
         """Tamper with the printed documents; return the injection record, or ``None`` if impossible."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def detect(self, desk: DeskView) -> list[Finding]:
         """Findings of this kind, from the documents and request only."""
-        raise NotImplementedError
 
     def _record(self, documents: Sequence[str], fld: str | None, detail_id: str, detail_en: str) -> InjectedDefect:
         return InjectedDefect(self.kind, tuple(documents), fld, detail_id, detail_en)
