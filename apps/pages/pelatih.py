@@ -85,10 +85,11 @@ def mistakes_heatmap(mistakes: pd.DataFrame, lang: str, title: str) -> Any:
         mistakes=("mistakes", "sum"), trainees=("trainees", "max"), attempts=("attempts", "max"))
     df["rate"] = df["mistakes"] / df["attempts"].where(df["attempts"] > 0)
     df = df.rename(columns={"service_id": service_label, "rule_id": rule_label, "mistakes": count_label})
+    # Rules ordered by how often they are broken (most frequent on top). The order goes on the
+    # dimension, not as a pandas Categorical: HoloViews mistakes a Categorical for a non-unique index.
     order = df.groupby(rule_label)[count_label].sum().sort_values().index.tolist()
-    df[rule_label] = pd.Categorical(df[rule_label], categories=order, ordered=True)
-    df = df.sort_values(rule_label)
-    return hv.HeatMap(df, [service_label, rule_label], [count_label, "trainees", "attempts", "rate"]).opts(
+    rule_dim = hv.Dimension(rule_label, values=order)
+    return hv.HeatMap(df, [service_label, rule_dim], [count_label, "trainees", "attempts", "rate"]).opts(
         cmap="OrRd", colorbar=True, tools=["hover"], xrotation=35, title=title, height=PLOT_HEIGHT + 60,
         responsive=True, toolbar="above", fontsize={"xticks": 9, "yticks": 9},
     )
