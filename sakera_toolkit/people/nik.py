@@ -238,6 +238,19 @@ def _check_digits(number: str, kind: str) -> str:
     return text
 
 
+def _region_fields(text: str, kind: str) -> dict[str, str]:
+    """Province, regency and kecamatan codes and names of a NIK or KK number's first 6 digits."""
+    province, regency, district = region_names(text[:6], number=text, kind=kind)
+    return {
+        "province_code": text[:2],
+        "province_name": province,
+        "regency_code": f"{text[:2]}.{text[2:4]}",
+        "regency_name": regency,
+        "district_code": f"{text[:2]}.{text[2:4]}.{text[4:6]}",
+        "district_name": district,
+    }
+
+
 def decode(nik: str, reference: dt.date | None = None) -> NikInfo:
     """Decode and validate a NIK.
 
@@ -256,7 +269,7 @@ def decode(nik: str, reference: dt.date | None = None) -> NikInfo:
         ``date`` or ``sequence``.
     """
     text = _check_digits(nik, "NIK")
-    province, regency, district = region_names(text[:6], number=text)
+    region = _region_fields(text, "NIK")
     dd, mm, yy, seq = int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:16])
     if 1 <= dd <= 31:
         sex, day = "M", dd
@@ -274,12 +287,7 @@ def decode(nik: str, reference: dt.date | None = None) -> NikInfo:
         raise NikError("sequence", "sequence 0000 is impossible (numbering starts at 0001)", number=text)
     return NikInfo(
         nik=text,
-        province_code=text[:2],
-        province_name=province,
-        regency_code=f"{text[:2]}.{text[2:4]}",
-        regency_name=regency,
-        district_code=f"{text[:2]}.{text[2:4]}.{text[4:6]}",
-        district_name=district,
+        **region,
         birth_date=born,
         sex=sex,
         sequence=seq,
@@ -309,7 +317,7 @@ def decode_kk(number: str, reference: dt.date | None = None) -> KkInfo:
     """Decode and validate a KK number (layout after the area code is an unverified assumption)."""
     kind = "KK number"
     text = _check_digits(number, kind)
-    province, regency, district = region_names(text[:6], number=text, kind=kind)
+    region = _region_fields(text, kind)
     dd, mm, yy, seq = int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:16])
     ref = reference or dt.date.today()
     registered = _resolve_year(yy, mm, dd, ref) if 1 <= mm <= 12 and 1 <= dd <= 31 else None
@@ -319,12 +327,7 @@ def decode_kk(number: str, reference: dt.date | None = None) -> KkInfo:
         raise NikError("sequence", "series 0000 is impossible (numbering starts at 0001)", number=text, kind=kind)
     return KkInfo(
         kk_number=text,
-        province_code=text[:2],
-        province_name=province,
-        regency_code=f"{text[:2]}.{text[2:4]}",
-        regency_name=regency,
-        district_code=f"{text[:2]}.{text[2:4]}.{text[4:6]}",
-        district_name=district,
+        **region,
         registration_date=registered,
         series=seq,
     )

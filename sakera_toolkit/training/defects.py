@@ -755,6 +755,15 @@ def _requirement_docs(world: _World, documents: Sequence[Document], state: Injec
     return out
 
 
+def _pick_requirement(world, documents, state, rng) -> tuple[str, list[Document]] | None:
+    """One mandatory requirement (uniformly, by id) whose documents may be tampered with, or None."""
+    options = _requirement_docs(world, documents, state)
+    if not options:
+        return None
+    req_id = sorted(options)[int(rng.integers(len(options)))]
+    return req_id, options[req_id]
+
+
 class ExpiredOrDamaged(DefectPolicy):
     """A required document is damaged, or past the validity date printed on it."""
 
@@ -762,11 +771,11 @@ class ExpiredOrDamaged(DefectPolicy):
     documents_only = True
 
     def inject(self, world, documents, rng, state):
-        options = _requirement_docs(world, documents, state)
-        if not options:
+        picked = _pick_requirement(world, documents, state, rng)
+        if picked is None:
             return None
-        req_id = sorted(options)[int(rng.integers(len(options)))]
-        doc = options[req_id][0]
+        req_id, docs = picked
+        doc = docs[0]
         idx = next(i for i, d in enumerate(documents) if d.ref == doc.ref)
         validity = int(world.cal["document_validity_days"])
         if "berlaku_hingga" in doc.fields and doc.valid_until() is not None and rng.random() < 0.5:
@@ -808,11 +817,11 @@ class MissingDocument(DefectPolicy):
     documents_only = True
 
     def inject(self, world, documents, rng, state):
-        options = _requirement_docs(world, documents, state)
-        if not options:
+        picked = _pick_requirement(world, documents, state, rng)
+        if picked is None:
             return None
-        req_id = sorted(options)[int(rng.integers(len(options)))]
-        gone = {d.ref for d in options[req_id]}
+        req_id, docs = picked
+        gone = {d.ref for d in docs}
         documents[:] = [d for d in documents if d.ref not in gone]
         req = world.service.requirement(req_id)
         return self._record((), req_id, f"Tidak ada: {req.name_id}.", f"Missing: {req.name_en}.")
