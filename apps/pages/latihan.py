@@ -584,6 +584,9 @@ class LatihanPage(Page):
     def _show_case(self) -> None:
         """The current citizen, the queue, the progress and the answer widgets' state."""
         self.main.loading = not self.queue
+        # no answer before the citizen is on screen (the loading overlay does not stop keyboard
+        # or scripted input, and the first case's arrival resets the answer)
+        self.service_select.disabled = self.submit_button.disabled = not self.queue
         if not self.queue:
             return
         case = self.case
