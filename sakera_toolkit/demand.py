@@ -39,6 +39,7 @@ __all__ = [
     "generate",
     "from_params",
     "read_fitted",
+    "params_rates",
     "Fitted",
     "as_generator",
 ]
@@ -334,16 +335,24 @@ def _seed_sequence(seed) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed)
 
 
+def params_rates(params) -> tuple[pd.Series | pd.DataFrame, np.ndarray | None]:
+    """Rates (per service, or per village x service) and monthly index of a ``FlowParams``.
+
+    Without ``demand_fitted``: the calibrated rates with ``demand_overrides`` and ``demand_scale``.
+    With it: the fit's village rates (the profile for villages it did not cover), then the same
+    overrides and scale, and the fit's monthly index (None if it has none).
+    """
+    fitted_file = getattr(params, "demand_fitted", None)
+    if not fitted_file:
+        return rates(params.demand_overrides, params.demand_scale, params.demand_calibration()), None
+    fitted = read_fitted(fitted_file)
+    return fitted.rates_for(params.village_codes(), params.demand_overrides, params.demand_scale), fitted.monthly
+
+
 def from_params(params, seed: int | np.random.SeedSequence | np.random.Generator | None = 0) -> Requests:
     """The request stream of a :class:`~sakera_toolkit.sim.FlowParams`."""
     calib = params.demand_calibration()
-    rate: pd.Series | pd.DataFrame = rates(params.demand_overrides, params.demand_scale, calib)
-    monthly = None
-    fitted_file = getattr(params, "demand_fitted", None)
-    if fitted_file:
-        fitted = read_fitted(fitted_file)
-        rate = fitted.rates_for(params.regency.village_codes, params.demand_overrides, params.demand_scale)
-        monthly = fitted.monthly
+    rate, monthly = params_rates(params)
     return generate(
         params.start_date,
         params.days,

@@ -57,6 +57,7 @@ class _Static:
     priority: np.ndarray  # (S,)
     fc: object  # flow calibration
     dcal: object  # demand calibration
+    monthly: np.ndarray | None = None  # fitted monthly demand index (services x 12), if any
 
 
 @lru_cache(maxsize=1)
@@ -131,6 +132,7 @@ def _prepare(params: FlowParams) -> _Static:
         mpp_share=float(fc["mpp_share"]),
         mpp_open_day=min(mpp_open, float(params.days)),
     )
+    rate, monthly = demand.params_rates(params)
     prio = dict(fc["verify_priority"])
     default_prio = float(prio.pop("default", 1))
     return _Static(
@@ -138,7 +140,8 @@ def _prepare(params: FlowParams) -> _Static:
         district_of=district_of,
         district_codes=district_codes,
         population=_population(params.population_year, regency),
-        rate=demand.rates(params.demand_overrides, params.demand_scale, params.demand_calibration()),
+        rate=rate,
+        monthly=monthly,
         dcal=params.demand_calibration(),
         operators=params.per_village("operators_per_village", codes).astype(np.int64),
         skill=params.per_village("operator_skill", codes),
@@ -426,6 +429,7 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         holidays=params.holidays,
         initial_backlog=params.initial_backlog,
         calib=st.dcal,
+        monthly=st.monthly,
     )
     n = len(req)
     arrival, village, service, backlog = (
