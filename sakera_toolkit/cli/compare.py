@@ -8,7 +8,10 @@ from ._output import FORMATS, emit_frame, emit_json
 
 
 def add_override_arguments(p) -> None:
-    """``--days`` and ``--set PATH=VALUE`` (shared by compare and plan)."""
+    """``--days``, ``--set PATH=VALUE`` and the data flags (shared by compare and plan)."""
+    from ._data_args import add_data_arguments
+
+    add_data_arguments(p)
     p.add_argument("--days", type=int, metavar="N", help="override every scenario's horizon (days) for a quicker run")
     p.add_argument(
         "--set",
@@ -34,6 +37,9 @@ def overrides_from(args) -> dict:
             out[path.strip()] = yaml.safe_load(value)
         except yaml.YAMLError:
             out[path.strip()] = value
+    from ._data_args import data_overrides
+
+    out.update(data_overrides(args))
     if args.days is not None:
         if args.days < 1:
             raise SakeraInputError(f"--days must be >= 1, got {args.days}", location="--days")
@@ -41,6 +47,15 @@ def overrides_from(args) -> dict:
         # keep the warm-up shorter than the horizon
         out.setdefault("horizon.warmup_days", min(28, max(0, args.days // 4)))
     return out
+
+
+def _data_header(scenario: str, overrides: dict) -> str:
+    from .. import scenarios
+    from ._data_args import header
+
+    s = scenarios.load(scenario)
+    data = {k: v for k, v in overrides.items() if k.startswith("data.")}
+    return header((s.with_values(data) if data else s).regency())
 
 
 def register(sub) -> None:
@@ -105,6 +120,7 @@ def run(args) -> int:
             f"{result.reference} [{int(args.confidence * 100)}% CI]; '≈' = not statistically distinguishable.",
             file=sys.stdout,
         )
+        print(_data_header(args.scenarios[0], overrides_from(args)))
     else:
         emit_frame(result.table(kpis), args.format)
     return 0

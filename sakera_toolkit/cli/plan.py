@@ -64,14 +64,19 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Run ``sakera plan``."""
+    from .. import scenarios
     from ..scenarios.plan import plan
+    from ._data_args import data_overrides, header
 
+    base = scenarios.load(args.base)
+    if data_overrides(args):
+        base = base.with_values(data_overrides(args))
     result = plan(
         phases=args.phases,
         villages_per_phase=args.villages_per_phase,
         budget=args.budget,
         objective=args.objective,
-        base=args.base,
+        base=base,
         readiness=args.readiness,
         db=args.db,
         trainable=args.trainable,
@@ -91,6 +96,7 @@ def run(args) -> int:
         emit_json(report)
         return 0
     gap = "n/a" if result.mip_gap is None else f"{result.mip_gap:.2%}"
+    print(header(base.regency()))
     print(f"objective ({result.objective_name}): {result.objective:,.4g}   status: {result.status}   gap: {gap}")
     print()
     emit_frame(result.phase_table(), "table")

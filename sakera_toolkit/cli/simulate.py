@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ._data_args import add_data_arguments, data_overrides, header
 from ._output import emit_frame, emit_json
 
 #: KPIs shown in the text table (the JSON has all of them).
@@ -58,16 +59,24 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print only the KPIs as JSON on stdout")
     p.add_argument("--trace", metavar="FILE", help="write the per-request trace to FILE (.csv or .parquet)")
     p.add_argument("--timeseries", metavar="FILE", help="write the daily time series to FILE (.csv)")
+    add_data_arguments(p)
     p.set_defaults(func=run)
 
 
-def resolve_params(scenario: str | None, days: int | None = None):
-    """FlowParams for ``scenario`` (preset name or YAML path; None: all villages live)."""
+def resolve_params(scenario: str | None, days: int | None = None, data: dict | None = None):
+    """FlowParams for ``scenario`` (preset name or YAML path; None: all villages live).
+
+    ``data``: ``{"data.regency": DIR, "data.population_csv": FILE, ...}`` replacing the scenario's.
+    """
     from ..errors import SakeraInputError
     from ..sim import FlowParams
 
     if scenario is None:
-        params = FlowParams.all_live()
+        from ..regency import resolve
+
+        d = data or {}
+        reg = resolve(d.get("data.regency"), d.get("data.population_csv"), d.get("data.road_distance_csv"))
+        params = FlowParams.all_live(regency=reg)
     else:
         try:
             from .. import scenarios
@@ -77,7 +86,8 @@ def resolve_params(scenario: str | None, days: int | None = None):
                 "for the built-in default (all 186 villages live)",
                 location="SCENARIO",
             ) from None
-        params = scenarios.load(scenario).to_flow_params()
+        s = scenarios.load(scenario)
+        params = (s.with_values(data) if data else s).to_flow_params()
     if days is not None:
         changes = {"days": days}
         if isinstance(days, int) and days >= 1 and params.warmup_days >= days:
@@ -95,7 +105,7 @@ def run(args) -> int:
         raise SakeraInputError(f"{args.replications} must be >= 1", location="--replications")
     if args.trace and not args.trace.lower().endswith((".csv", ".parquet", ".pq")):
         raise SakeraInputError("use a .csv or .parquet file name", location="--trace")
-    params = resolve_params(args.scenario, args.days)
+    params = resolve_params(args.scenario, args.days, data_overrides(args))
     result = simulate(params, seed=args.seed, replications=args.replications, progress=True)
     if args.trace:
         result.write_trace(args.trace)
@@ -107,6 +117,7 @@ def run(args) -> int:
         out = result.kpis_json()
         out["scenario"] = args.scenario or "default (all 186 villages live)"
         out["seed"] = args.seed
+        out["data"] = params.regency.data_summary()
         emit_json(out)
         return 0
     s = result.summary().set_index("kpi").loc[list(HEADLINE)].reset_index()
@@ -116,5 +127,6 @@ def run(args) -> int:
         f"scenario: {args.scenario or 'default (all 186 villages live)'}; {params.start_date} + {params.days} days "
         f"(warm-up {params.warmup_days}); {args.replications} replication(s), seed {args.seed}"
     )
+    print(header(params.regency))
     emit_frame(s[["kpi", "mean", "ci95_low", "ci95_high"]], "table")
     return 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ._output import emit_json
 
 
@@ -43,6 +45,9 @@ def register(sub) -> None:
     p.add_argument("--max-cells", type=int, metavar="N", help="run at most N pending cells, then stop (resume later)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    from ._data_args import add_data_arguments
+
+    add_data_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -53,8 +58,15 @@ def run(args) -> int:
 
     if not args.vary:
         raise SakeraInputError("give at least one --vary PATH=V1,V2,...", location="--vary")
+    from .. import scenarios
+    from ._data_args import data_overrides, header
+
+    base = scenarios.load(args.scenario)
+    if data_overrides(args):
+        base = base.with_values(data_overrides(args))
+    print(header(base.regency()), file=sys.stderr)
     result = sweep(
-        args.scenario,
+        base,
         args.vary,
         replications=args.replications,
         seed=args.seed,

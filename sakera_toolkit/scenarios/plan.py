@@ -305,9 +305,9 @@ def plan(
     if isinstance(readiness, pd.DataFrame):
         ready = readiness
     elif readiness is not None or db is not None:
-        ready = load_readiness(readiness, db=db)
+        ready = load_readiness(readiness, db=db, regency=base_s.regency())
     else:
-        ready = load_readiness(base_s.rollout.readiness)
+        ready = load_readiness(base_s.rollout.readiness, regency=base_s.regency())
     values = village_benefits(base_s, ready, c)
     live_codes = set(base_s.go_live_dates())
     cand = values[~values["village_code"].isin(live_codes)].reset_index(drop=True)

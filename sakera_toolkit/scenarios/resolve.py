@@ -21,11 +21,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["village_frame", "go_live_dates", "flow_kwargs", "base_villages"]
 
 
-def base_villages(year: int, mode: str | None = None) -> pd.DataFrame:
-    """Registry village table (population for ``year``, travel to the office by ``mode``)."""
+def base_villages(year: int, mode: str | None = None, regency: Any = None) -> pd.DataFrame:
+    """Village table of ``regency`` (default Sampang): population for ``year``, travel to the office."""
     from ..registry import village_table
 
-    return village_table(year=year, point="office", mode=mode)
+    return village_table(year=year, point="office", mode=mode, regency=regency)
 
 
 def _population_year(scenario: Scenario) -> int:
@@ -37,7 +37,7 @@ def _readiness(scenario: Scenario, readiness: pd.DataFrame | None) -> pd.DataFra
         return readiness
     from .readiness import load_readiness
 
-    return load_readiness(scenario.rollout.readiness)
+    return load_readiness(scenario.rollout.readiness, regency=scenario.regency())
 
 
 def _apply_rule(rule: SelectionRule, phase: Phase, pool: pd.DataFrame) -> list[tuple[str, dt.date]]:
@@ -74,7 +74,7 @@ def _apply_rule(rule: SelectionRule, phase: Phase, pool: pd.DataFrame) -> list[t
 
 def village_frame(scenario: Scenario, readiness: pd.DataFrame | None = None) -> pd.DataFrame:
     """Villages with population, travel, readiness, ``go_live_date`` (NaT: never) and ``phase``."""
-    df = base_villages(_population_year(scenario), scenario.travel.mode)
+    df = base_villages(_population_year(scenario), scenario.travel.mode, scenario.regency())
     ready = _readiness(scenario, readiness)
     df = df.merge(ready, on="village_code", how="left")
     df["ready_date"] = pd.to_datetime(df["ready_date"])
@@ -112,6 +112,7 @@ def flow_kwargs(scenario: Scenario, readiness: pd.DataFrame | None = None) -> di
     """
     h = scenario.horizon
     kw: dict[str, Any] = {"start_date": h.start_date, "days": h.days, "population_year": _population_year(scenario)}
+    kw["regency"] = scenario.regency()
     if h.warmup_days is not None:
         kw["warmup_days"] = h.warmup_days
     live = {}
@@ -187,6 +188,8 @@ def flow_kwargs(scenario: Scenario, readiness: pd.DataFrame | None = None) -> di
         kw["demand_overrides"] = dict(d.overrides)
     if d.initial_backlog is not None:
         kw["initial_backlog"] = d.initial_backlog
+    if d.fitted is not None:
+        kw["demand_fitted"] = d.fitted
 
     if scenario.server.random_outages_per_year is not None:
         kw["random_outages_per_year"] = scenario.server.random_outages_per_year

@@ -24,8 +24,10 @@ YAML layout (every section optional except ``name`` and ``horizon``)::
     blanko: {initial: {ktp: 5000, kia: 2000}, reorder_point: 50, reorder_qty: 10000, lead_days: 14,
              card_print_per_day: 900}
     outages: [{start: 2022-07-04, end: 2022-07-08, note: "central server"}]
-    demand: {scale: 1.0, overrides: {kia: 40}, initial_backlog: 0}
+    demand: {scale: 1.0, overrides: {kia: 40}, initial_backlog: 0, fitted: demand.yaml}  # fitted: sakera demand fit
     travel: {mode: motorbike, courier_weekdays: [tue, fri]}
+    data: {regency: packs/pamekasan, population_csv: pop.csv, road_distance_csv: roads.csv}
+                                     # optional; paths relative to this file (docs/regency.md)
 
 Selection rules (``by``): ``population`` (largest first), ``travel_time`` (farthest from the office
 first), ``readiness`` (villages with facilities and a certified operator by the phase date, or by
@@ -70,6 +72,7 @@ __all__ = [
     "Demand",
     "Travel",
     "Server",
+    "Data",
     "SELECT_BY",
     "SERVICE_IDS",
     "set_path",
@@ -97,6 +100,11 @@ class _Ctx:
         self.source = source
         self.lines = lines or {}
         self.base_dir = base_dir
+        self.regency: Any = None  # the scenario's Regency once its ``data`` section is read
+
+    def village_codes(self) -> frozenset[str]:
+        """Codes valid in this scenario (its regency's, else the built-in Sampang's)."""
+        return frozenset(self.regency.village_codes) if self.regency is not None else _known_villages()
 
     def error(self, path: str, message: str) -> SakeraInputError:
         line = self.lines.get(path)
@@ -277,7 +285,7 @@ def _per_card(ctx: _Ctx, value: Any, path: str) -> int | dict | None:
 
 def _village_code(ctx: _Ctx, value: Any, path: str) -> str:
     code = str(value).strip() if value is not None else ""
-    if code not in _known_villages():
+    if code not in ctx.village_codes():
         raise ctx.error(path, f"unknown village code {code!r}")
     return code
 
@@ -286,7 +294,7 @@ def _kecamatan(ctx: _Ctx, value: Any, path: str) -> str:
     """A kecamatan code or name (case-insensitive) -> its code."""
     from ..registry import districts
 
-    dis = districts()
+    dis = ctx.regency.districts if ctx.regency is not None else districts()
     text = str(value).strip()
     if text in set(dis["district_code"]):
         return text
@@ -430,6 +438,7 @@ class Demand:
     scale: float | None = None
     overrides: dict | None = None
     initial_backlog: int | None = None
+    fitted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -448,6 +457,22 @@ class Server:
 
 
 @dataclass(frozen=True)
+class Data:
+    """Real data the run uses: a regency pack, per-village populations, road distances (paths)."""
+
+    regency: str | None = None
+    population_csv: str | None = None
+    road_distance_csv: str | None = None
+
+
+@lru_cache(maxsize=16)
+def _regency_for(regency: str | None, population_csv: str | None, road_distance_csv: str | None) -> Any:
+    from ..regency import resolve
+
+    return resolve(regency, population_csv, road_distance_csv)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated rollout scenario. Build with :meth:`from_yaml`, :meth:`from_dict` or :func:`load`."""
 
@@ -463,7 +488,12 @@ class Scenario:
     travel: Travel = field(default_factory=Travel)
     server: Server = field(default_factory=Server)
     calibration: str | None = None
+    data: Data = field(default_factory=Data)
     source: str | None = field(default=None, compare=False, repr=False)
+
+    def regency(self) -> Any:
+        """The :class:`~sakera_toolkit.regency.Regency` of this scenario with its data applied."""
+        return _regency_for(self.data.regency, self.data.population_csv, self.data.road_distance_csv)
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -604,6 +634,7 @@ _TOP = (
     "demand",
     "travel",
     "calibration",
+    "data",
 )
 
 
@@ -611,6 +642,7 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
     if data is None:
         raise ctx.error("", "the scenario file is empty")
     d = _mapping(ctx, data, "", _TOP, required=("name", "horizon"))
+    data = _parse_data(ctx, d.get("data"))
     name = str(d["name"]).strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise ctx.error("name", f"{name!r} must be letters, digits, '-', '_' or '.'")
@@ -722,7 +754,18 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         outages.append(Outage(start=start, end=end, note=str(o.get("note") or "")))
     outages.sort(key=lambda o: o.start)
 
-    dm = _mapping(ctx, d.get("demand"), "demand", ("scale", "overrides", "initial_backlog"))
+    dm = _mapping(ctx, d.get("demand"), "demand", ("scale", "overrides", "initial_backlog", "fitted"))
+    fitted = None
+    if dm.get("fitted") is not None:
+        fp = Path(str(dm["fitted"]).strip())
+        if not fp.is_absolute() and ctx.base_dir is not None:
+            fp = ctx.base_dir / fp
+        if not fp.exists():
+            raise ctx.error("demand.fitted", f"demand fit {str(dm['fitted'])!r} not found")
+        from ..demand import read_fitted
+
+        read_fitted(fp)  # validate now: errors name the file and field
+        fitted = str(fp)
     overrides = None
     if dm.get("overrides") is not None:
         ov = _mapping(ctx, dm["overrides"], "demand.overrides", _service_ids())
@@ -731,6 +774,7 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         scale=_float(ctx, dm.get("scale"), "demand.scale"),
         overrides=overrides,
         initial_backlog=_int(ctx, dm.get("initial_backlog"), "demand.initial_backlog"),
+        fitted=fitted,
     )
 
     t = _mapping(ctx, d.get("travel"), "travel", ("mode", "courier_weekdays"))
@@ -773,8 +817,31 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         travel=travel,
         server=server,
         calibration=calib_file,
+        data=data,
         source=ctx.source,
     )
+
+
+def _parse_data(ctx: _Ctx, raw: Any) -> Data:
+    """The ``data`` section: files resolved against the scenario's folder, validated now."""
+    m = _mapping(ctx, raw, "data", ("regency", "population_csv", "road_distance_csv"))
+    paths: dict[str, str | None] = {}
+    for key in ("regency", "population_csv", "road_distance_csv"):
+        if m.get(key) is None:
+            paths[key] = None
+            continue
+        p = Path(str(m[key]).strip())
+        if not p.is_absolute() and ctx.base_dir is not None:
+            p = ctx.base_dir / p
+        if not p.exists():
+            raise ctx.error(f"data.{key}", f"{str(m[key])!r} not found")
+        paths[key] = str(p)
+    data = Data(**paths)
+    try:
+        ctx.regency = _regency_for(data.regency, data.population_csv, data.road_distance_csv)
+    except SakeraInputError as exc:
+        raise ctx.error("data", str(exc)) from None
+    return data
 
 
 def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
@@ -889,7 +956,9 @@ def _to_plain(obj: Any, key: str | None = None) -> Any:
                 continue
             if isinstance(obj, SelectionRule) and f.name == "village_type" and value == "any":
                 continue
-            if isinstance(obj, Scenario) and f.name in ("staff", "calendar", "blanko", "demand", "travel", "server"):
+            if isinstance(obj, Scenario) and f.name in (
+                "staff", "calendar", "blanko", "demand", "travel", "server", "data"
+            ):  # fmt: skip
                 plain = _to_plain(value, f.name)
                 if not plain:
                     continue

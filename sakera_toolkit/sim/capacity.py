@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 
 from .. import demand
-from ..registry import village_population, villages
 from .params import SERVICE_IDS, FlowParams
 
 __all__ = ["desk_load", "operators_for"]
@@ -22,9 +21,9 @@ def desk_load(params: FlowParams) -> pd.DataFrame:
     excluded because they go to a counter.
     """
     fc = params.flow_calibration()
-    vil = villages()
+    vil = params.regency.villages
     codes = list(vil["village_code"])
-    pop = village_population(params.population_year).reindex(codes).to_numpy(dtype=float)
+    pop = params.regency.population(params.population_year).reindex(codes).to_numpy(dtype=float)
     rate = demand.rates(params.demand_overrides, params.demand_scale, params.demand_calibration())
     from ..services import load_catalogue
 

@@ -20,7 +20,7 @@ import pandas as pd
 from numba import njit
 
 from .. import demand
-from ..registry import districts, village_population, villages
+from ..regency import Regency
 from .calendars import build_calendars, draw_outages
 from .channel import CHANNELS, DESA, KECAMATAN, MPP, OFFICE, ChannelPolicy, TripCosts
 from .kernel import Rounds, _add_work, _next_open, serve_rows, visit_summary
@@ -57,6 +57,7 @@ class _Static:
     priority: np.ndarray  # (S,)
     fc: object  # flow calibration
     dcal: object  # demand calibration
+    monthly: np.ndarray | None = None  # fitted monthly demand index (services x 12), if any
 
 
 @lru_cache(maxsize=1)
@@ -80,20 +81,20 @@ def _tune_allocator() -> bool:
 
 
 @lru_cache(maxsize=8)
-def _trip_costs(codes: tuple[str, ...], mode: str | None, village_trip_minutes: float) -> TripCosts:
-    return TripCosts.from_travel(codes, mode, village_trip_minutes)
+def _trip_costs(regency: Regency, mode: str | None, village_trip_minutes: float) -> TripCosts:
+    return TripCosts.from_travel(regency.village_codes, mode, village_trip_minutes, regency=regency)
 
 
 @lru_cache(maxsize=8)
-def _population(year: int, codes: tuple[str, ...]) -> pd.Series:
-    return village_population(year).reindex(list(codes))
+def _population(year: int, regency: Regency) -> pd.Series:
+    return regency.population(year).reindex(list(regency.village_codes))
 
 
-@lru_cache(maxsize=1)
-def _geography() -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
+@lru_cache(maxsize=4)
+def _geography(regency: Regency) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray]:
     """Village codes, kecamatan codes and each village's kecamatan index."""
-    vil = villages()
-    district_codes = tuple(districts()["district_code"])
+    vil = regency.villages
+    district_codes = regency.district_codes
     return tuple(vil["village_code"]), district_codes, pd.Index(district_codes).get_indexer(vil["district_code"])
 
 
@@ -109,12 +110,18 @@ def _catalogue_flags():
 
 def _prepare(params: FlowParams) -> _Static:
     fc = params.flow_calibration()
-    codes, district_codes, district_of = _geography()
+    regency = params.regency
+    codes, district_codes, district_of = _geography(regency)
     card, biometric, blanko = _catalogue_flags()
-    trips = _trip_costs(codes, params.travel_mode, float(fc["village_trip_minutes"]))
+    trips = _trip_costs(regency, params.travel_mode, float(fc["village_trip_minutes"]))
+    mpp_open = regency.point_open_day("mpp", params.start_date)  # inf: no MPP (Sampang: Nov 2021)
     offered = np.ones((len(SERVICE_IDS), 4), dtype=bool)
-    offered[:, MPP] = np.isin(SERVICE_IDS, list(fc["mpp_services"])) & (params.mpp_counters > 0)
-    offered[:, KECAMATAN] = np.isin(SERVICE_IDS, list(fc["kecamatan_services"])) & (params.kecamatan_counters() > 0)
+    offered[:, MPP] = np.isin(SERVICE_IDS, list(fc["mpp_services"])) & (params.mpp_counters > 0) & (mpp_open < params.days)
+    offered[:, KECAMATAN] = (
+        np.isin(SERVICE_IDS, list(fc["kecamatan_services"]))
+        & (params.kecamatan_counters() > 0)
+        & (regency.point("kecamatan") is not None)
+    )
     go_live = params.go_live_days(codes)
     policy = ChannelPolicy(
         trips=trips,
@@ -123,15 +130,18 @@ def _prepare(params: FlowParams) -> _Static:
         biometric=biometric,
         value_of_time_idr_per_hour=float(fc["value_of_time_idr_per_hour"]),
         mpp_share=float(fc["mpp_share"]),
+        mpp_open_day=min(mpp_open, float(params.days)),
     )
+    rate, monthly = demand.params_rates(params)
     prio = dict(fc["verify_priority"])
     default_prio = float(prio.pop("default", 1))
     return _Static(
         codes=codes,
         district_of=district_of,
         district_codes=district_codes,
-        population=_population(params.population_year, codes),
-        rate=demand.rates(params.demand_overrides, params.demand_scale, params.demand_calibration()),
+        population=_population(params.population_year, regency),
+        rate=rate,
+        monthly=monthly,
         dcal=params.demand_calibration(),
         operators=params.per_village("operators_per_village", codes).astype(np.int64),
         skill=params.per_village("operator_skill", codes),
@@ -419,6 +429,7 @@ def run_replication(params: FlowParams, st: _Static, ss: np.random.SeedSequence,
         holidays=params.holidays,
         initial_backlog=params.initial_backlog,
         calib=st.dcal,
+        monthly=st.monthly,
     )
     n = len(req)
     arrival, village, service, backlog = (

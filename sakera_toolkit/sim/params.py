@@ -138,6 +138,12 @@ class FlowParams:
         Optional user ``flow.yaml`` overriding engine numbers (handling minutes, error rates ...).
     demand_calibration_file : str or None
         Optional user ``demand.yaml`` overriding demand rates, profiles and seasonality.
+    demand_fitted : str or None
+        Demand override YAML from ``sakera demand fit`` (per-village rates, monthly index); it
+        replaces the calibrated rates, then ``demand_overrides`` and ``demand_scale`` apply.
+    regency : sakera_toolkit.regency.Regency or None
+        Villages, population, travel model and service points (default: the built-in Sampang
+        pack); carries any per-village population or road-distance data the run uses.
     """
 
     start_date: dt.date = field(default_factory=lambda: dt.date.fromisoformat(str(_flow("start_date"))))
@@ -172,6 +178,8 @@ class FlowParams:
     travel_mode: str | None = None
     calibration_file: str | None = None
     demand_calibration_file: str | None = None
+    demand_fitted: str | None = None
+    regency: Any = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -180,7 +188,9 @@ class FlowParams:
     @classmethod
     def all_live(cls, **kwargs: Any) -> FlowParams:
         """Every one of the 186 villages live from day 0 (the built-in default scenario)."""
-        kwargs.setdefault("village_go_live", {code: 0 for code in _village_codes()})
+        reg = kwargs.get("regency")
+        codes = reg.village_codes if reg is not None else _village_codes()
+        kwargs.setdefault("village_go_live", {code: 0 for code in codes})
         return cls(**kwargs)
 
     @classmethod
@@ -234,7 +244,7 @@ class FlowParams:
 
     def _per_village(self, name: str, value: Any, conv) -> Any:
         if isinstance(value, dict):
-            known = set(_village_codes())
+            known = set(self.village_codes())
             out = {}
             for code, v in value.items():
                 if code not in known:
@@ -280,7 +290,13 @@ class FlowParams:
             raise self._fail("population_year", f"{self.population_year} is outside 1990-2100")
         if not isinstance(self.village_go_live, dict):
             raise self._fail("village_go_live", "must map village codes to day indexes")
-        known = set(_village_codes())
+        from ..regency import Regency
+
+        if self.regency is None:
+            self.regency = Regency.sampang()
+        if not isinstance(self.regency, Regency):
+            raise self._fail("regency", f"{self.regency!r} is not a Regency")
+        known = set(self.village_codes())
         live = {}
         for code, day in self.village_go_live.items():
             if code not in known:
@@ -380,7 +396,7 @@ class FlowParams:
             modes = sorted(calibration.load("registry")["mode_speed_kmh"])
             if self.travel_mode not in modes:
                 raise self._fail("travel_mode", f"unknown travel mode {self.travel_mode!r}; choose one of {modes}")
-        for name in ("calibration_file", "demand_calibration_file"):
+        for name in ("calibration_file", "demand_calibration_file", "demand_fitted"):
             value = getattr(self, name)
             if value is not None:
                 setattr(self, name, str(value))
@@ -389,6 +405,10 @@ class FlowParams:
         return self
 
     # -- resolved views used by the engine ------------------------------------------------------
+    def village_codes(self) -> tuple[str, ...]:
+        """Village codes of the regency (built-in Sampang when ``regency`` is None)."""
+        return self.regency.village_codes if self.regency is not None else _village_codes()
+
     def flow_calibration(self) -> calibration.Calibration:
         """The engine calibration (packaged ``flow.yaml`` plus ``calibration_file``)."""
         return calibration.load("flow", self.calibration_file)
