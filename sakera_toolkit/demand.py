@@ -27,9 +27,9 @@ import pandas as pd
 from numba import njit
 
 from . import calibration
+from ._sort import stable_argsort
 from .errors import SakeraInputError
-from .sim.kernel import stable_argsort
-from .sim.params import SERVICE_IDS
+from .services import SERVICE_IDS
 
 __all__ = [
     "SERVICE_IDS",
@@ -43,6 +43,7 @@ __all__ = [
     "Fitted",
     "as_generator",
 ]
+
 
 def as_generator(seed: int | np.random.SeedSequence | np.random.Generator | None) -> np.random.Generator:
     """A numpy Generator from an int, a SeedSequence or a Generator (returned unchanged)."""
@@ -262,7 +263,15 @@ def generate(
     lower = np.concatenate([[0.0], cdf[:-1]])
     h0, h1 = work_hours
     arrival, village, service = _place(
-        counts, len(SERVICE_IDS), np.ascontiguousarray(cum), u_village, cdf, lower, rng_times.random(m), float(h0), float(h1)
+        counts,
+        len(SERVICE_IDS),
+        np.ascontiguousarray(cum),
+        u_village,
+        cdf,
+        lower,
+        rng_times.random(m),
+        float(h0),
+        float(h1),
     )
     backlog = np.zeros(len(arrival), dtype=bool)
     nb = int(initial_backlog)
@@ -284,19 +293,6 @@ def generate(
 
 
 @njit(cache=True)
-def _right(sorted_arr, x):
-    """``numpy.searchsorted(sorted_arr, x, side="right")`` for one value."""
-    lo, hi = 0, sorted_arr.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if sorted_arr[mid] > x:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-@njit(cache=True)
 def _place(counts, n_services, cum_pop, u_village, cdf, lower, u_time, h0, h1):
     """Village, service and arrival time of every request, sorted by arrival (stable).
 
@@ -315,10 +311,10 @@ def _place(counts, n_services, cum_pop, u_village, cdf, lower, u_time, h0, h1):
         day = cell // n_services
         s = cell - day * n_services
         for _ in range(counts[cell]):
-            village[c] = min(_right(cum_pop[s], u_village[c]), n_villages - 1)
+            village[c] = min(np.searchsorted(cum_pop[s], u_village[c], side="right"), n_villages - 1)
             service[c] = s
             u = u_time[c]
-            slot = min(_right(cdf, u), n_slots - 1)
+            slot = min(np.searchsorted(cdf, u, side="right"), n_slots - 1)
             within = (u - lower[slot]) / (cdf[slot] - lower[slot])  # uniform inside the slot
             frac = (slot + within) / n_slots
             arrival[c] = day + (h0 + frac * (h1 - h0)) / 24.0

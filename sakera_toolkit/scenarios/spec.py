@@ -47,6 +47,7 @@ import copy
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +58,8 @@ import yaml
 
 from ..errors import SakeraInputError
 from ..services import SERVICE_IDS
+from ..sim import rules
+from ..sim.params import travel_modes
 
 __all__ = [
     "Scenario",
@@ -82,12 +85,7 @@ __all__ = [
 
 #: Selection rules for rollout phases.
 SELECT_BY = ("population", "travel_time", "readiness", "kecamatan", "all")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_ALIASES = {
-    **{d: i for i, d in enumerate(WEEKDAYS)},
-    **{d: i for i, d in enumerate(("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"))},
-}
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+WEEKDAYS = rules.WEEKDAYS
 
 
 # ------------------------------------------------------------------------------------------------
@@ -138,55 +136,30 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _int(ctx: _Ctx, value: Any, path: str, minimum: int | None = 0, allow_none: bool = True) -> int | None:
+def _rule(ctx: _Ctx, path: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """Apply a shared rule of :mod:`sakera_toolkit.sim.rules`; its problem is reported at ``path``."""
+    try:
+        return fn(*args, **kw)
+    except rules.Invalid as exc:
+        raise ctx.error(path, str(exc)) from None
+
+
+def _limit(ctx: _Ctx, field_name: str, value: Any, path: str, allow_none: bool = True) -> Any:
+    """``value`` within the engine's documented limit of ``field_name`` (``None`` passes unless required)."""
     if value is None:
         if allow_none:
             return None
         raise ctx.error(path, "is required")
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or (isinstance(value, float) and not value.is_integer())
-    ):
-        raise ctx.error(path, f"{value!r} is not a whole number")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        what = "negative" if value < 0 else f"below {minimum}"
-        raise ctx.error(path, f"{value} is {what} (must be >= {minimum})")
-    return value
+    return _rule(ctx, path, rules.check, field_name, value)
 
 
-def _float(
-    ctx: _Ctx, value: Any, path: str, minimum: float = 0.0, strict: bool = False, maximum: float | None = None
-) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ctx.error(path, f"{value!r} is not a number")
-    value = float(value)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ctx.error(path, f"{value!r} is not a finite number")
-    if value < minimum or (strict and value == minimum):
-        what = "is negative" if value < 0 else "must be"
-        raise ctx.error(path, f"{value} {what} (must be {'>' if strict else '>='} {minimum})")
-    if maximum is not None and value > maximum:
-        raise ctx.error(path, f"{value} must be <= {maximum}")
-    return value
+def _int(ctx: _Ctx, value: Any, path: str, minimum: int = 0) -> int | None:
+    """A whole number >= ``minimum`` for fields the engine has no limit for (selection rules)."""
+    return None if value is None else _rule(ctx, path, rules.whole, value, minimum)
 
 
 def _date(ctx: _Ctx, value: Any, path: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    if value is None:
-        raise ctx.error(path, "is required (a date YYYY-MM-DD)")
-    raise ctx.error(path, f"{value!r} is not a date (YYYY-MM-DD)")
+    return _rule(ctx, path, rules.date, value)
 
 
 def _choice(ctx: _Ctx, value: Any, path: str, choices: tuple[str, ...]) -> str:
@@ -206,37 +179,16 @@ def _list(ctx: _Ctx, value: Any, path: str) -> list:
 def _weekdays(ctx: _Ctx, value: Any, path: str) -> tuple[int, ...] | None:
     if value is None:
         return None
-    out = []
-    for i, item in enumerate(_list(ctx, value, path)):
-        p = f"{path}[{i}]"
-        if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
-            out.append(item)
-        elif isinstance(item, str) and item.strip().lower()[:6] in _WEEKDAY_ALIASES:
-            out.append(_WEEKDAY_ALIASES[item.strip().lower()[:6]])
-        elif isinstance(item, str) and item.strip().lower()[:3] in _WEEKDAY_ALIASES:
-            out.append(_WEEKDAY_ALIASES[item.strip().lower()[:3]])
-        else:
-            raise ctx.error(p, f"{item!r} is not a weekday (mon..sun, senin..minggu or 0-6)")
-    if len(set(out)) != len(out):
-        raise ctx.error(path, "lists a weekday twice")
-    return tuple(sorted(out))
+    items = _list(ctx, value, path)
+    for i, item in enumerate(items):  # name the offending item
+        _rule(ctx, f"{path}[{i}]", rules.weekdays, [item])
+    return _rule(ctx, path, rules.weekdays, items, allow_repeats=False)
 
 
 def _time(ctx: _Ctx, value: Any, path: str) -> str:
     """A time of day as "HH:MM" (YAML may give 'HH:MM' text, or a number of hours such as 13.5)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 24 and value < 60:
-        hours = float(value)
-        total = round(hours * 60)
-        text = f"{total // 60:02d}:{total % 60:02d}"
-    else:
-        text = str(value).strip()
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 60:
-            # YAML 1.1 reads unquoted 10:30 as a sexagesimal integer (630)
-            text = f"{value // 60:02d}:{value % 60:02d}"
-    m = _TIME.match(text)
-    if not m:
-        raise ctx.error(path, f"{value!r} is not a time of day HH:MM")
-    return f"{int(m.group(1)):02d}:{m.group(2)}"
+    hours = _rule(ctx, path, rules.hour, value, allow_end=False)
+    return rules.hhmm(hours)
 
 
 def _span(ctx: _Ctx, value: Any, path: str) -> tuple[str, str] | None:
@@ -247,8 +199,7 @@ def _span(ctx: _Ctx, value: Any, path: str) -> tuple[str, str] | None:
     if len(items) != 2:
         raise ctx.error(path, "must be [start, end], e.g. ['08:00', '14:00']")
     a, b = _time(ctx, items[0], f"{path}[0]"), _time(ctx, items[1], f"{path}[1]")
-    if b <= a:
-        raise ctx.error(f"{path}[1]", f"{b} is not after {a}")
+    _rule(ctx, f"{path}[1]", rules.span, (a, b))
     return (a, b)
 
 
@@ -275,12 +226,12 @@ def _service_ids() -> tuple[str, ...]:
         return SERVICE_IDS
 
 
-def _per_card(ctx: _Ctx, value: Any, path: str) -> int | dict | None:
+def _per_card(ctx: _Ctx, field_name: str, value: Any, path: str) -> int | dict | None:
     """A number of cards for both KTP-el and KIA, or a mapping ``{ktp: n, kia: n}``."""
     if isinstance(value, dict):
         m = _mapping(ctx, value, path, ("ktp", "kia"))
-        return {k: _int(ctx, v, f"{path}.{k}") for k, v in m.items() if v is not None}
-    return _int(ctx, value, path)
+        return {k: _limit(ctx, field_name, v, f"{path}.{k}") for k, v in m.items() if v is not None}
+    return _limit(ctx, field_name, value, path)
 
 
 def _village_code(ctx: _Ctx, value: Any, path: str) -> str:
@@ -304,15 +255,14 @@ def _kecamatan(ctx: _Ctx, value: Any, path: str) -> str:
     raise ctx.error(path, f"unknown kecamatan {text!r}")
 
 
-def _per_village(ctx: _Ctx, value: Any, path: str, kind: str) -> int | float | dict | None:
+def _per_village(ctx: _Ctx, value: Any, path: str, field_name: str) -> int | float | dict | None:
     """A number, or a mapping ``{default: n, <village code>: n}``."""
     if value is None:
         return None
-    conv = (
-        (lambda v, p: _int(ctx, v, p, minimum=1))
-        if kind == "int"
-        else (lambda v, p: _float(ctx, v, p, minimum=0.0, maximum=1.0))
-    )
+
+    def conv(v: Any, p: str) -> Any:
+        return _limit(ctx, field_name, v, p)
+
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
@@ -663,31 +613,33 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
     )
     horizon = Horizon(
         start_date=_date(ctx, h["start_date"], "horizon.start_date"),
-        days=_int(ctx, h["days"], "horizon.days", minimum=1, allow_none=False),
-        warmup_days=_int(ctx, h.get("warmup_days"), "horizon.warmup_days"),
-        population_year=_int(ctx, h.get("population_year"), "horizon.population_year", minimum=1990),
+        days=_limit(ctx, "days", h["days"], "horizon.days", allow_none=False),
+        warmup_days=_limit(ctx, "warmup_days", h.get("warmup_days"), "horizon.warmup_days"),
+        population_year=_limit(ctx, "population_year", h.get("population_year"), "horizon.population_year"),
     )
     if horizon.warmup_days is not None and horizon.warmup_days >= horizon.days:
         raise ctx.error(
             "horizon.warmup_days", f"{horizon.warmup_days} must be shorter than horizon.days ({horizon.days})"
         )
-    if horizon.population_year is not None and horizon.population_year > 2100:
-        raise ctx.error("horizon.population_year", f"{horizon.population_year} is outside 1990-2100")
 
     rollout = _parse_rollout(ctx, d.get("rollout"))
 
     s = _mapping(ctx, d.get("staff"), "staff", tuple(f.name for f in dataclasses.fields(Staff)))
     staff = Staff(
-        operators_per_village=_per_village(ctx, s.get("operators_per_village"), "staff.operators_per_village", "int"),
-        operator_skill=_per_village(ctx, s.get("operator_skill"), "staff.operator_skill", "float"),
-        office_skill=_float(ctx, s.get("office_skill"), "staff.office_skill", maximum=1.0),
-        office_counters=_int(ctx, s.get("office_counters"), "staff.office_counters", minimum=1),
-        office_verifiers=_int(ctx, s.get("office_verifiers"), "staff.office_verifiers", minimum=1),
-        mpp_counters=_int(ctx, s.get("mpp_counters"), "staff.mpp_counters"),
+        operators_per_village=_per_village(
+            ctx, s.get("operators_per_village"), "staff.operators_per_village", "operators_per_village"
+        ),
+        operator_skill=_per_village(ctx, s.get("operator_skill"), "staff.operator_skill", "operator_skill"),
+        office_skill=_limit(ctx, "office_skill", s.get("office_skill"), "staff.office_skill"),
+        office_counters=_limit(ctx, "office_counters", s.get("office_counters"), "staff.office_counters"),
+        office_verifiers=_limit(ctx, "office_verifiers", s.get("office_verifiers"), "staff.office_verifiers"),
+        mpp_counters=_limit(ctx, "mpp_counters", s.get("mpp_counters"), "staff.mpp_counters"),
         kecamatan_points=s.get("kecamatan_points")
         if isinstance(s.get("kecamatan_points"), bool)
-        else _int(ctx, s.get("kecamatan_points"), "staff.kecamatan_points"),
-        leave_days_per_year=_float(ctx, s.get("leave_days_per_year"), "staff.leave_days_per_year", maximum=366.0),
+        else _limit(ctx, "kecamatan_points", s.get("kecamatan_points"), "staff.kecamatan_points"),
+        leave_days_per_year=_limit(
+            ctx, "leave_days_per_year", s.get("leave_days_per_year"), "staff.leave_days_per_year"
+        ),
     )
 
     c = _mapping(ctx, d.get("calendar"), "calendar", tuple(f.name for f in dataclasses.fields(Calendar)))
@@ -735,13 +687,13 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
     initial = None
     if b.get("initial") is not None:
         bi = _mapping(ctx, b["initial"], "blanko.initial", ("ktp", "kia"))
-        initial = {k: _int(ctx, v, f"blanko.initial.{k}") for k, v in bi.items() if v is not None}
+        initial = {k: _limit(ctx, "blanko_initial", v, f"blanko.initial.{k}") for k, v in bi.items() if v is not None}
     blanko = Blanko(
         initial=initial,
-        reorder_point=_per_card(ctx, b.get("reorder_point"), "blanko.reorder_point"),
-        reorder_qty=_per_card(ctx, b.get("reorder_qty"), "blanko.reorder_qty"),
-        lead_days=_int(ctx, b.get("lead_days"), "blanko.lead_days"),
-        card_print_per_day=_int(ctx, b.get("card_print_per_day"), "blanko.card_print_per_day"),
+        reorder_point=_per_card(ctx, "blanko_reorder_point", b.get("reorder_point"), "blanko.reorder_point"),
+        reorder_qty=_per_card(ctx, "blanko_reorder_qty", b.get("reorder_qty"), "blanko.reorder_qty"),
+        lead_days=_limit(ctx, "blanko_lead_days", b.get("lead_days"), "blanko.lead_days"),
+        card_print_per_day=_limit(ctx, "card_print_per_day", b.get("card_print_per_day"), "blanko.card_print_per_day"),
     )
 
     outages = []
@@ -769,26 +721,24 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
     overrides = None
     if dm.get("overrides") is not None:
         ov = _mapping(ctx, dm["overrides"], "demand.overrides", _service_ids())
-        overrides = {k: _float(ctx, v, f"demand.overrides.{k}") for k, v in ov.items()}
+        overrides = {k: _limit(ctx, "demand_overrides", v, f"demand.overrides.{k}") for k, v in ov.items()}
     demand = Demand(
-        scale=_float(ctx, dm.get("scale"), "demand.scale"),
+        scale=_limit(ctx, "demand_scale", dm.get("scale"), "demand.scale"),
         overrides=overrides,
-        initial_backlog=_int(ctx, dm.get("initial_backlog"), "demand.initial_backlog"),
+        initial_backlog=_limit(ctx, "initial_backlog", dm.get("initial_backlog"), "demand.initial_backlog"),
         fitted=fitted,
     )
 
     t = _mapping(ctx, d.get("travel"), "travel", ("mode", "courier_weekdays"))
     mode = None
     if t.get("mode") is not None:
-        from .. import calibration
-
-        mode = _choice(ctx, t["mode"], "travel.mode", tuple(sorted(calibration.load("registry")["mode_speed_kmh"])))
+        mode = _choice(ctx, t["mode"], "travel.mode", travel_modes())
     travel = Travel(mode=mode, courier_weekdays=_weekdays(ctx, t.get("courier_weekdays"), "travel.courier_weekdays"))
 
     sv = _mapping(ctx, d.get("server"), "server", ("random_outages_per_year",))
     server = Server(
-        random_outages_per_year=_float(
-            ctx, sv.get("random_outages_per_year"), "server.random_outages_per_year", maximum=365.0
+        random_outages_per_year=_limit(
+            ctx, "random_outages_per_year", sv.get("random_outages_per_year"), "server.random_outages_per_year"
         )
     )
 
