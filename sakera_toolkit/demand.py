@@ -78,7 +78,7 @@ def _season(days: np.ndarray, c: calibration.Calibration) -> np.ndarray:
     mult = np.ones((len(days), len(SERVICE_IDS)))
     months = (days.astype("datetime64[M]").astype(int) % 12) + 1
     school = np.isin(months, np.asarray(c["school_months"], dtype=int))
-    cols = [SERVICE_IDS.index(s) for s in c["school_services"]]
+    cols = np.array([SERVICE_IDS.index(s) for s in c["school_services"]], dtype=np.intp)
     mult[np.ix_(school, cols)] *= float(c["school_multiplier"])
     leb = _dates(c, "lebaran_dates")
     surge = np.zeros(len(days), dtype=bool)
@@ -91,7 +91,7 @@ def _season(days: np.ndarray, c: calibration.Calibration) -> np.ndarray:
     for d in el:
         delta = (d - days).astype(int)
         pre |= (delta > 0) & (delta <= int(c["election_lead_days"]))
-    cols = [SERVICE_IDS.index(s) for s in c["election_services"]]
+    cols = np.array([SERVICE_IDS.index(s) for s in c["election_services"]], dtype=np.intp)
     mult[np.ix_(pre, cols)] *= float(c["election_multiplier"])
     return mult
 
@@ -174,8 +174,10 @@ class Requests:
         df = pd.DataFrame(
             {
                 "arrival": self.arrival,
-                "service": pd.Categorical.from_codes(self.service, categories=list(SERVICE_IDS)),
-                "village_code": pd.Categorical.from_codes(self.village, categories=list(self.village_codes)),
+                "service": pd.Categorical.from_codes(self.service.astype(np.int64), categories=pd.Index(SERVICE_IDS)),
+                "village_code": pd.Categorical.from_codes(
+                    self.village.astype(np.int64), categories=pd.Index(self.village_codes)
+                ),
                 "backlog": self.backlog,
             }
         )
@@ -191,7 +193,7 @@ def generate(
     seed: int | np.random.SeedSequence | np.random.Generator | None = 0,
     population: pd.Series | None = None,
     population_year: int | None = None,
-    rate: pd.Series | None = None,
+    rate: pd.Series | pd.DataFrame | None = None,
     working_days=(0, 1, 2, 3, 4),
     work_hours: tuple[float, float] = (8.0, 14.0),
     holidays=None,

@@ -58,6 +58,19 @@ def _data_header(scenario: str, overrides: dict) -> str:
     return header((s.with_values(data) if data else s).regency())
 
 
+def period_line(period: dict | None) -> str:
+    """One line stating the period and population every scenario was simulated on."""
+    if not period:
+        return ""
+    line = (
+        f"periode / period: {period['start_date']} + {period['days']} hari/days, penduduk / population "
+        f"{period['population_year']}"
+    )
+    if period.get("aligned_to"):
+        line += f" (disamakan dengan / aligned to '{period['aligned_to']}')"
+    return line
+
+
 def register(sub) -> None:
     """Add the ``compare`` subcommand."""
     p = sub.add_parser(
@@ -88,7 +101,16 @@ def register(sub) -> None:
     )
     p.add_argument("--all-kpis", action="store_true", help="show every KPI the engine reports")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--progress", action="store_true", help="progress bar on stderr")
+    progress = p.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", dest="progress", action="store_true", default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )  # fmt: skip
+    progress.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument(
+        "--align", action="store_true",
+        help="run every scenario on the first one's period and population year (default: refuse scenarios that differ)",
+    )  # fmt: skip
     add_override_arguments(p)
     p.set_defaults(func=run)
 
@@ -101,9 +123,10 @@ def run(args) -> int:
         args.scenarios,
         replications=args.replications,
         seed=args.seed,
-        progress=args.progress,
+        progress=sys.stderr.isatty() if args.progress is None else args.progress,
         overrides=overrides_from(args) or None,
         confidence=args.confidence,
+        align=args.align,
     )
     kpis = [k for item in args.kpi for k in item.split(",") if k] or (None if args.all_kpis else result.headline())
     if args.json:
@@ -121,6 +144,7 @@ def run(args) -> int:
             file=sys.stdout,
         )
         print(_data_header(args.scenarios[0], overrides_from(args)))
+        print(period_line(result.period))
     else:
         emit_frame(result.table(kpis), args.format)
     return 0

@@ -90,7 +90,7 @@ def resolve_params(scenario: str | None, days: int | None = None, data: dict | N
         params = (s.with_values(data) if data else s).to_flow_params()
     if days is not None:
         changes = {"days": days}
-        if isinstance(days, int) and days >= 1 and params.warmup_days >= days:
+        if isinstance(days, int) and days >= 1 and (params.warmup_days or 0) >= days:
             changes["warmup_days"] = days // 4
         params = params.replace(**changes)
     return params

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._output import emit_json
+from ._output import emit_frame, emit_json
 
 
 def register(sub) -> None:
@@ -89,4 +89,25 @@ def run(args) -> int:
             f"{summary['cells']} cells: {summary['ran']} run, {summary['skipped']} already done (skipped); "
             f"{summary['rows']} rows; {state} ({summary['seconds']} s)"
         )
+        table = cell_table(result.frame, result.varied)
+        if len(table):
+            print(f"\nrata-rata per sel / mean per cell over {args.replications} replication(s):")
+            emit_frame(table, "table")
     return 0
+
+
+#: KPIs of the summary table printed after a sweep (the parquet has all of them).
+SUMMARY_KPIS = ("turnaround_median_days", "share_within_sla", "utilisation_verifier", "travel_hours_saved", "backlog_end")
+
+
+def cell_table(frame, varied: list[str]):
+    """One row per cell: run id, the varied values and the mean of :data:`SUMMARY_KPIS`, formatted."""
+    import pandas as pd
+
+    if frame is None or not len(frame):
+        return pd.DataFrame()
+    kpis = [k for k in SUMMARY_KPIS if k in frame.columns]
+    means = frame.groupby(["run_id", *varied], sort=True)[kpis].mean().reset_index()
+    for k in kpis:
+        means[k] = means[k].map(lambda x: "n/a" if x != x else (f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"))
+    return means

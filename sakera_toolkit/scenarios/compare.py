@@ -141,6 +141,7 @@ class Comparison:
     seed: int
     replications: int
     confidence: float = 0.95
+    period: dict[str, Any] | None = None
 
     @property
     def reference(self) -> str:
@@ -222,6 +223,7 @@ class Comparison:
             "seed": self.seed,
             "confidence": self.confidence,
             "common_random_numbers": True,
+            "period": self.period,
             "scenarios": {},
         }
         for name in self.scenarios:
@@ -285,6 +287,7 @@ def compare(
     overrides: dict[str, Any] | None = None,
     confidence: float = 0.95,
     runner: Callable | None = None,
+    align: bool = False,
 ) -> Comparison:
     """Simulate each scenario with the same seed and summarise against the first one.
 
@@ -304,6 +307,13 @@ def compare(
         Confidence level of the intervals.
     runner
         Alternative to ``sakera_toolkit.sim.run`` (same signature).
+    align
+        Scenarios must share the simulated period (start date, days) and population year, or the
+        paired differences would pair different demand streams (no common random numbers). With
+        ``align=False`` (default) differing scenarios are refused; with ``align=True`` every
+        scenario is run on the reference's start date, days, warm-up and population year (its
+        go-live dates and outages keep their calendar dates). The shared period is
+        :attr:`Comparison.period`.
     """
     from ..errors import SakeraInputError
     from . import load
@@ -318,6 +328,9 @@ def compare(
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise SakeraInputError(f"scenario names must differ, got {names}", location="scenarios")
+    if overrides:
+        loaded = [s.with_values(overrides) for s in loaded]
+    loaded, period = _align(loaded, align)
     frames = []
     iterator = loaded
     if progress:
@@ -325,6 +338,49 @@ def compare(
 
         iterator = tqdm(loaded, desc="scenarios", unit="scenario", file=__import__("sys").stderr)
     for s in iterator:
-        frames.append(simulate_kpis(s, replications, seed, progress=False, overrides=overrides, runner=runner))
+        frames.append(simulate_kpis(s, replications, seed, progress=False, runner=runner))
     kpis = pd.concat(frames, ignore_index=True)
-    return Comparison(kpis=kpis, scenarios=names, seed=seed, replications=replications, confidence=confidence)
+    return Comparison(
+        kpis=kpis, scenarios=names, seed=seed, replications=replications, confidence=confidence, period=period
+    )
+
+
+def _period(s: Scenario) -> tuple[Any, ...]:
+    h = s.horizon
+    return (h.start_date, h.days, h.population_year or h.start_date.year, s.regency().code)
+
+
+def _describe(s: Scenario) -> str:
+    start, days, year, code = _period(s)
+    return f"{s.name}: {start} + {days} days, population {year}, regency {code}"
+
+
+def _align(loaded: list[Scenario], align: bool) -> tuple[list[Scenario], dict[str, Any]]:
+    """Scenarios sharing the reference's period and population (see :func:`compare`'s ``align``)."""
+    from ..errors import SakeraInputError
+
+    ref = loaded[0]
+    start, days, year, code = _period(ref)
+    period = {"start_date": start.isoformat(), "days": days, "population_year": year, "regency": code,
+              "aligned_to": None}  # fmt: skip
+    differing = [s for s in loaded[1:] if _period(s) != _period(ref)]
+    if not differing:
+        return loaded, period
+    other = differing[0]
+    if any(_period(s)[3] != code for s in differing):
+        raise SakeraInputError(
+            f"scenarios cover different regencies ({_describe(ref)}; {_describe(other)}): no common random numbers",
+            location="scenarios",
+        )
+    if not align:
+        raise SakeraInputError(
+            f"scenarios differ in period or population ({_describe(ref)}; {_describe(other)}); paired differences "
+            "need a shared period: use --align to run all on the first scenario's, or make the horizons equal",
+            location="scenarios",
+        )
+    h = ref.horizon
+    values = {"horizon.start_date": h.start_date, "horizon.days": h.days, "horizon.population_year": year}
+    if h.warmup_days is not None:
+        values["horizon.warmup_days"] = h.warmup_days
+    period["aligned_to"] = ref.name
+    return [ref] + [s if _period(s) == _period(ref) else s.with_values(values) for s in loaded[1:]], period

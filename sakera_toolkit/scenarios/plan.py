@@ -57,15 +57,22 @@ EQUITY_TIEBREAK = 1e-3
 def village_benefits(
     base: Scenario, readiness: pd.DataFrame, calib: calibration.Calibration | None = None
 ) -> pd.DataFrame:
-    """Per village: population, travel, yearly requests, hours and trips a desk saves, cost, training need."""
+    """Per village: population, travel, yearly requests, hours and trips a desk saves, cost, training need.
+
+    Requests, trips and travel hours come from the engine's own model of the base scenario
+    (:func:`sakera_toolkit.sim.capacity.desk_savings`: the same demand rates, channel rule, visit
+    rounds and trip costs the simulation uses), so a plan's predicted savings are the simulation's
+    expectation.
+    """
+    from ..sim.capacity import desk_savings
+    from ..sim.inputs import compile as compile_inputs
+
     c = calib or calibration.load("plan")
     df = base.village_frame(readiness=readiness)
-    requests = df["population"].to_numpy(float) * float(c["requests_per_1000_per_year"]) / 1000.0
-    trips = float(c["office_trips_per_request"])
-    saved_minutes = np.maximum(0.0, 2.0 * (df["travel_minutes"].to_numpy(float) - float(c["village_trip_minutes"])))
-    df["requests_per_year"] = requests
-    df["trips_saved_per_year"] = requests * trips
-    df["travel_hours_saved_per_year"] = requests * trips * saved_minutes / 60.0
+    saved = desk_savings(compile_inputs(base)).set_index("village_code").reindex(df["village_code"])
+    df["requests_per_year"] = saved["requests"].to_numpy()
+    df["trips_saved_per_year"] = saved["trips_saved"].to_numpy()
+    df["travel_hours_saved_per_year"] = saved["travel_hours_saved"].to_numpy()
     cost = np.zeros(len(df))
     for fac in FACILITIES:
         cost += np.where(df[f"has_{fac}"].to_numpy(bool), 0.0, float(c[f"cost_{fac}_idr"]))
@@ -149,6 +156,57 @@ class Plan:
             scen, replications=replications, seed=seed, progress=progress, overrides=overrides, runner=runner
         )
         return self.simulated
+
+    def predicted_savings(self, overrides: dict[str, Any] | None = None) -> dict[str, float]:
+        """Expected travel hours and outside trips the plan saves against its base over the base's KPI window.
+
+        From the engine's model (:func:`~sakera_toolkit.sim.capacity.desk_savings`): each village
+        assigned to phase ``p`` saves what its desk saves for the requests arriving between its
+        go-live day (or the end of the warm-up) and the end of the horizon. Compare with the
+        simulated ``travel_hours`` and ``outside_trips`` differences of :meth:`simulate` (run with
+        the same ``overrides``).
+        """
+        from ..sim.capacity import desk_savings
+        from ..sim.inputs import compile as compile_inputs
+
+        inputs = compile_inputs(self.base.with_values(overrides) if overrides else self.base)
+        hours = trips = 0.0
+        for p, when in enumerate(self.phase_dates):
+            codes = self.assignments.loc[self.assignments["phase"] == p, "village_code"]
+            start = max((when - inputs.start_date).days, inputs.warmup_days)
+            if not len(codes) or start >= inputs.days:
+                continue
+            saved = desk_savings(inputs, window=(start, inputs.days)).set_index("village_code").loc[codes]
+            hours += float(saved["travel_hours_saved"].sum())
+            trips += float(saved["trips_saved"].sum())
+        return {"travel_hours_saved": hours, "outside_trips_saved": trips}
+
+    def savings_check(self, overrides: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Predicted (model) next to simulated (paired mean and CI) savings of the optimised plan vs its base.
+
+        Needs :meth:`simulate` first. One row per quantity: travel hours and outside trips saved.
+        """
+        if self.simulated is None:
+            raise SakeraInputError("simulate the plan first (replications > 0)", location="--replications")
+        predicted = self.predicted_savings(overrides)
+        t = self.simulated.table(["travel_hours", "outside_trips"]).set_index(["scenario", "kpi"])
+        plan_name = self.simulated.scenarios[1]
+        rows = []
+        for kpi, key in (("travel_hours", "travel_hours_saved"), ("outside_trips", "outside_trips_saved")):
+            r = t.loc[(plan_name, kpi)]
+            rows.append(
+                {
+                    "quantity": key,
+                    "predicted": predicted[key],
+                    "simulated": -float(r["diff"]),
+                    "simulated_ci_low": -float(r["diff_ci_high"]),
+                    "simulated_ci_high": -float(r["diff_ci_low"]),
+                }
+            )
+        out = pd.DataFrame(rows)
+        out["within_ci"] = (out["predicted"] >= out["simulated_ci_low"]) & (out["predicted"] <= out["simulated_ci_high"])
+        out["relative_difference"] = out["predicted"] / out["simulated"] - 1.0
+        return out
 
     def phase_table(self) -> pd.DataFrame:
         """Per phase: date, villages, facility cost, operators to train, benefit."""

@@ -93,7 +93,28 @@ def village_frame(scenario: Scenario, readiness: pd.DataFrame | None = None) -> 
 
 
 def go_live_dates(scenario: Scenario, readiness: pd.DataFrame | None = None) -> dict[str, dt.date]:
-    """Village code -> go-live date (villages that never go live are left out)."""
+    """Village code -> go-live date (villages that never go live are left out).
+
+    With the scenario's own readiness table the result depends only on the rollout, the
+    population year, the travel mode and the data section, and is cached on them (a sweep
+    resolves the rollout once, not once per cell).
+    """
+    if readiness is None:
+        key = (scenario.rollout, _population_year(scenario), scenario.travel.mode, scenario.data)
+        hit = _GO_LIVE_CACHE.get(key)
+        if hit is None:
+            hit = _go_live_dates(scenario, None)
+            if len(_GO_LIVE_CACHE) > 64:
+                _GO_LIVE_CACHE.clear()
+            _GO_LIVE_CACHE[key] = hit
+        return dict(hit)
+    return _go_live_dates(scenario, readiness)
+
+
+_GO_LIVE_CACHE: dict[tuple[Any, ...], dict[str, dt.date]] = {}
+
+
+def _go_live_dates(scenario: Scenario, readiness: pd.DataFrame | None) -> dict[str, dt.date]:
     df = village_frame(scenario, readiness)
     df = df[df["go_live_date"].notna()]
     return {code: ts.date() for code, ts in zip(df["village_code"], df["go_live_date"], strict=True)}

@@ -340,7 +340,7 @@ class Staff:
     number of counters at each.
     """
 
-    operators_per_village: int | dict | None = None
+    operators_per_village: int | float | dict | None = None
     operator_skill: float | dict | None = None
     office_skill: float | None = None
     office_counters: int | None = None
@@ -798,17 +798,17 @@ def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
     r = _mapping(ctx, raw, "rollout", ("phases", "readiness"))
     readiness = str(r.get("readiness") or "assumed").strip()
     if readiness != "assumed":
-        p = Path(readiness)
-        if not p.is_absolute() and ctx.base_dir is not None:
-            p = ctx.base_dir / p
-        if not p.exists():
+        csv = Path(readiness)
+        if not csv.is_absolute() and ctx.base_dir is not None:
+            csv = ctx.base_dir / csv
+        if not csv.exists():
             raise ctx.error(
                 "rollout.readiness", f"readiness file {readiness!r} not found (use 'assumed' or a CSV path)"
             )
         from .readiness import read_readiness_csv
 
-        read_readiness_csv(p)  # validate now so errors name the CSV, row and field
-        readiness = str(p)
+        read_readiness_csv(csv)  # validate now so errors name the CSV, row and field
+        readiness = str(csv)
     phases: list[Phase] = []
     seen: dict[str, str] = {}
     for i, item in enumerate(_list(ctx, r.get("phases"), "rollout.phases")):
@@ -828,19 +828,19 @@ def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
                 raise ctx.error(f"{p}.villages[{j}]", f"village {code!r} already goes live in {seen[code]}")
             seen[code] = p
             codes.append(code)
-        rules = []
+        select_rules = []
         raw_select = ph.get("select")
         if isinstance(raw_select, dict):
             raw_select = [raw_select]
         for j, rule in enumerate(_list(ctx, raw_select, f"{p}.select")):
-            rules.append(_parse_rule(ctx, rule, f"{p}.select[{j}]", date))
-        if not codes and not rules:
+            select_rules.append(_parse_rule(ctx, rule, f"{p}.select[{j}]", date))
+        if not codes and not select_rules:
             raise ctx.error(p, "a phase needs 'villages' or 'select'")
         phases.append(
             Phase(
                 date=date,
                 villages=tuple(codes),
-                select=tuple(rules),
+                select=tuple(select_rules),
                 name=None if ph.get("name") is None else str(ph["name"]),
             )
         )

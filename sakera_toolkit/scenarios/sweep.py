@@ -120,6 +120,31 @@ def run_cell(
     return simulate_kpis(scenario, replications, seed, overrides=values, runner=runner)
 
 
+def _validated_cells(base: Scenario, vary: dict[str, list[Any]], cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Engine parameters of every cell, validated before any work starts (errors name the path and value).
+
+    The full engine validation runs once per varied value (``sum`` of the value counts, not their
+    product); each cell then only goes through the scenario rules (which include the cross-field
+    ones such as warm-up < days) and the resolution of its parameters, whose rollout is resolved
+    once and cached. Workers receive engine parameters, so they need no scenario files.
+    """
+    from ..sim import FlowParams
+
+    for path, values in vary.items():
+        for value in values:
+            try:
+                FlowParams(**base.with_values({path: value}).flow_kwargs())
+            except SakeraInputError as exc:
+                raise SakeraInputError(f"{path}={value!r}: {exc}", location="--vary") from None
+    out = []
+    for values in cells:
+        try:
+            out.append(base.with_values(values).flow_kwargs())
+        except SakeraInputError as exc:
+            raise SakeraInputError(f"{values}: {exc}", location="--vary") from None
+    return out
+
+
 def warm_up(scenario: Scenario | str = "oct-2021") -> bool:
     """Run a two-day simulation so that a fresh worker process has imported and compiled the engine."""
     run_cell(
@@ -248,18 +273,7 @@ def sweep(
     if workers < 0:
         raise SakeraInputError(f"workers must be >= 0, got {workers}", location="--workers")
     cells = grid(vary)
-    # resolve and validate every combination here, before starting any work (errors name the path
-    # and value); workers then only receive engine parameters, so they need no scenario files
-    from ..sim import FlowParams
-
-    cell_params = []
-    for values in cells:
-        try:
-            kwargs = base.with_values(values).flow_kwargs()
-            FlowParams(**kwargs)
-        except SakeraInputError as exc:
-            raise SakeraInputError(f"{values}: {exc}", location="--vary") from None
-        cell_params.append(kwargs)
+    cell_params = _validated_cells(base, vary, cells)
     fp = _fingerprint(base)
     keys = [cell_key(fp, values, replications, seed) for values in cells]
     folder = parts_dir(out) if out is not None else None

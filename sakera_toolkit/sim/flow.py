@@ -152,12 +152,12 @@ def trace_frame(rep: Replication, inputs: EngineInputs) -> pd.DataFrame:
     cols: dict[str, object] = {
         "request_id": np.arange(n, dtype=np.int64),
         "replication": np.full(n, rep.index, dtype=np.int32),
-        "service": pd.Categorical.from_codes(req.service.astype(np.int64), categories=list(SERVICE_IDS)),
-        "village_code": pd.Categorical.from_codes(req.village.astype(np.int64), categories=list(inputs.village_codes)),
+        "service": pd.Categorical.from_codes(req.service.astype(np.int64), categories=pd.Index(SERVICE_IDS)),
+        "village_code": pd.Categorical.from_codes(req.village.astype(np.int64), categories=pd.Index(inputs.village_codes)),
         "district_code": pd.Categorical.from_codes(
-            inputs.geography.district_of[req.village], categories=list(inputs.district_codes)
+            inputs.geography.district_of[req.village].astype(np.int64), categories=pd.Index(inputs.district_codes)
         ),
-        "channel": pd.Categorical.from_codes(rep.channel.astype(np.int64), categories=list(CHANNELS)),
+        "channel": pd.Categorical.from_codes(rep.channel.astype(np.int64), categories=pd.Index(CHANNELS)),
         "backlog": req.backlog,
         "arrival": req.arrival,
     }
@@ -167,7 +167,7 @@ def trace_frame(rep: Replication, inputs: EngineInputs) -> pd.DataFrame:
     cols.update(upload_end=times["upload_end"], verify_start=times["verify_start"], verify_end=times["verify_end"])
     cols["verifications"] = rep.back_office.verifications.astype(np.int16)
     cols.update(signed=times["signed"], printed=times["printed"], ready=times["ready"])
-    cols["outcome"] = pd.Categorical.from_codes(oc.code.astype(np.int64), categories=list(OUTCOMES))
+    cols["outcome"] = pd.Categorical.from_codes(oc.code.astype(np.int64), categories=pd.Index(OUTCOMES))
     cols["exit"] = times["exit"]
     for name in ("turnaround_days", "working_days", "trips", "travel_km", "travel_minutes", "travel_cost_idr",
                  "outside_trips", "office_only_trips", "office_only_km", "office_only_minutes",
@@ -228,7 +228,7 @@ def run(
         requests = _check_requests(eng, requests)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(int(seed))
     children = root.spawn(int(replications))
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
 
     reps = [
         run_replication(eng, ss, r, requests)

@@ -69,7 +69,7 @@ def geography(regency: Regency | None, year: int, mode: str | None, village_trip
         village_codes=codes,
         district_codes=district_codes,
         district_of=_frozen(
-            np.asarray(pd.Index(district_codes).get_indexer(reg.villages["district_code"]), dtype=np.int64)
+            np.asarray(pd.Index(district_codes).get_indexer(pd.Index(reg.villages["district_code"])), dtype=np.int64)
         ),
         population=_frozen(pop),
         trips=TripCosts.from_travel(codes, mode, float(village_trip_minutes), regency=reg),
@@ -112,7 +112,7 @@ class FlowConstants:
     def from_calibration(cls, fc: _calibration.Calibration) -> FlowConstants:
         """Read every scalar of the flow calibration ``fc``."""
         ints = {"max_visits", "max_verifications", "calendar_tail_days", "sla_working_days"}
-        values = {name: (int(fc[name]) if name in ints else float(fc[name])) for name in cls.__dataclass_fields__}
+        values: dict[str, Any] = {name: (int(fc[name]) if name in ints else float(fc[name])) for name in cls.__dataclass_fields__}
         return cls(**values)
 
 

@@ -68,7 +68,7 @@ def replication_kpis(rep: Replication, inputs: EngineInputs) -> dict[str, float]
         "verifications": rep.back_office.verifications,
     }
     workday_index = rep.calendars.workday_index
-    w: np.ndarray | slice = _window(rep, inputs)
+    w = _window(rep, inputs)
     out = oc.code  # 0 completed, 1 abandoned, 2 in_system
     ow = out[w]
     k: dict[str, float] = {}
@@ -102,25 +102,26 @@ def replication_kpis(rep: Replication, inputs: EngineInputs) -> dict[str, float]
     n_w = max(k["arrivals"], 1)
     # the window is one block of the arrival-sorted requests: sum slices, not masked copies
     idx = np.flatnonzero(w)
+    sel: np.ndarray | slice = w
     if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
-        w = slice(int(idx[0]), int(idx[-1]) + 1)
-    k["desk_share"] = float((raw["channel"][w] == 0).sum() / n_w)
-    k["trips_per_request"] = float(raw["trips"][w].sum() / n_w)
-    k["trips_total"] = int(raw["trips"][w].sum())
-    k["outside_trips"] = int(raw["outside_trips"][w].sum())
-    k["travel_hours"] = float(raw["travel_minutes"][w].sum() / 60.0)
-    k["travel_km"] = float(raw["travel_km"][w].sum())
-    k["travel_cost_idr"] = float(raw["travel_cost_idr"][w].sum())
-    k["office_only_trips"] = int(raw["office_only_trips"][w].sum())
-    k["office_only_travel_hours"] = float(raw["office_only_minutes"][w].sum() / 60.0)
-    k["office_only_travel_km"] = float(raw["office_only_km"][w].sum())
-    k["office_only_travel_cost_idr"] = float(raw["office_only_cost_idr"][w].sum())
+        sel = slice(int(idx[0]), int(idx[-1]) + 1)
+    k["desk_share"] = float((raw["channel"][sel] == 0).sum() / n_w)
+    k["trips_per_request"] = float(raw["trips"][sel].sum() / n_w)
+    k["trips_total"] = int(raw["trips"][sel].sum())
+    k["outside_trips"] = int(raw["outside_trips"][sel].sum())
+    k["travel_hours"] = float(raw["travel_minutes"][sel].sum() / 60.0)
+    k["travel_km"] = float(raw["travel_km"][sel].sum())
+    k["travel_cost_idr"] = float(raw["travel_cost_idr"][sel].sum())
+    k["office_only_trips"] = int(raw["office_only_trips"][sel].sum())
+    k["office_only_travel_hours"] = float(raw["office_only_minutes"][sel].sum() / 60.0)
+    k["office_only_travel_km"] = float(raw["office_only_km"][sel].sum())
+    k["office_only_travel_cost_idr"] = float(raw["office_only_cost_idr"][sel].sum())
     k["outside_trips_saved"] = k["office_only_trips"] - k["outside_trips"]
     k["travel_hours_saved"] = k["office_only_travel_hours"] - k["travel_hours"]
     k["travel_km_saved"] = k["office_only_travel_km"] - k["travel_km"]
     k["travel_cost_saved_idr"] = k["office_only_travel_cost_idr"] - k["travel_cost_idr"]
-    k["desk_visits_per_request"] = float(raw["desk_visits"][w].sum() / n_w)
-    ver = raw["verifications"][w]
+    k["desk_visits_per_request"] = float(raw["desk_visits"][sel].sum() / n_w)
+    ver = raw["verifications"][sel]
     k["rejections_per_file"] = float((ver[ver > 0] - 1).mean()) if (ver > 0).any() else float("nan")
     w0, H = int(inputs.warmup_days), int(inputs.days)
     usage = rep.usage
@@ -149,7 +150,7 @@ def turnaround_table(trace: pd.DataFrame, inputs: EngineInputs) -> pd.DataFrame:
 
 def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
     """Mean and 95 % confidence interval (Student t over replications) of every KPI."""
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type hints
 
     rows = []
     n = len(kpis)
