@@ -102,7 +102,9 @@ def run(args) -> int:
         return 0
     gap = "n/a" if result.mip_gap is None else f"{result.mip_gap:.2%}"
     print(header(base.regency()))
-    print(f"tujuan / objective ({result.objective_name}): {result.objective:,.0f}   status: {result.status}   gap: {gap}")
+    print(
+        f"tujuan / objective ({result.objective_name}): {result.objective:,.0f}   status: {result.status}   gap: {gap}"
+    )
     print()
     emit_frame(_people(result.phase_table()), "table")
     print()

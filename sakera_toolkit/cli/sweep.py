@@ -97,7 +97,13 @@ def run(args) -> int:
 
 
 #: KPIs of the summary table printed after a sweep (the parquet has all of them).
-SUMMARY_KPIS = ("turnaround_median_days", "share_within_sla", "utilisation_verifier", "travel_hours_saved", "backlog_end")
+SUMMARY_KPIS = (
+    "turnaround_median_days",
+    "share_within_sla",
+    "utilisation_verifier",
+    "travel_hours_saved",
+    "backlog_end",
+)
 
 
 def cell_table(frame, varied: list[str]):

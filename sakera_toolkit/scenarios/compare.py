@@ -59,7 +59,7 @@ def kpi_columns(kpis: pd.DataFrame) -> list[str]:
 
 def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean and the Student-t confidence interval ``(mean, low, high)``; NaN bounds for n < 2."""
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]  # no type hints published for this package
 
     x = np.asarray(values, dtype="float64")
     x = x[np.isfinite(x)]
@@ -82,6 +82,12 @@ def paired_ci(
     if a.shape != b.shape:
         raise ValueError("paired samples must have the same length")
     return mean_ci(a - b, confidence)
+
+
+def _engine_run() -> Callable[..., Any]:
+    from ..sim import run
+
+    return run
 
 
 def simulate_kpis(
@@ -112,9 +118,8 @@ def simulate_kpis(
     s = load(scenario)
     if overrides:
         s = s.with_values(overrides)
-    if runner is None:
-        from ..sim import run as runner
-    result = runner(s.to_flow_params(), seed=seed, replications=replications, progress=progress)
+    simulate = runner if runner is not None else _engine_run()
+    result = simulate(s.to_flow_params(), seed=seed, replications=replications, progress=progress)
     kpis = result.kpis.copy()
     if "replication" not in kpis.columns:
         kpis.insert(0, "replication", np.arange(len(kpis)))
@@ -191,12 +196,13 @@ class Comparison:
         """One row per scenario, ``KPI`` and ``KPI_diff`` columns as "mean [low, high]" text (for display)."""
         t = self.table(kpis)
         out: dict[str, dict[str, str]] = {}
-        for row in t.itertuples(index=False):
-            cell = out.setdefault(row.scenario, {})
-            cell[row.kpi] = _fmt_ci(row.mean, row.ci_low, row.ci_high)
-            if row.scenario != self.reference:
-                mark = "" if row.distinguishable is True else " ≈"
-                cell[f"{row.kpi} Δ"] = _fmt_ci(row.diff, row.diff_ci_low, row.diff_ci_high) + mark
+        for r in t.to_dict("records"):
+            cell = out.setdefault(str(r["scenario"]), {})
+            cell[str(r["kpi"])] = _fmt_ci(float(r["mean"]), float(r["ci_low"]), float(r["ci_high"]))
+            if r["scenario"] != self.reference:
+                mark = "" if r["distinguishable"] is True else " ≈"
+                diff = _fmt_ci(float(r["diff"]), float(r["diff_ci_low"]), float(r["diff_ci_high"]))
+                cell[f"{r['kpi']} Δ"] = diff + mark
         order = []
         for kpi in dict.fromkeys(t["kpi"]):
             order += [kpi] + ([f"{kpi} Δ"] if len(self.scenarios) > 1 else [])
@@ -334,7 +340,7 @@ def compare(
     frames = []
     iterator = loaded
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]  # no type hints published for this package
 
         iterator = tqdm(loaded, desc="scenarios", unit="scenario", file=__import__("sys").stderr)
     for s in iterator:

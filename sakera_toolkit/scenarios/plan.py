@@ -204,7 +204,9 @@ class Plan:
                 }
             )
         out = pd.DataFrame(rows)
-        out["within_ci"] = (out["predicted"] >= out["simulated_ci_low"]) & (out["predicted"] <= out["simulated_ci_high"])
+        out["within_ci"] = (out["predicted"] >= out["simulated_ci_low"]) & (
+            out["predicted"] <= out["simulated_ci_high"]
+        )
         out["relative_difference"] = out["predicted"] / out["simulated"] - 1.0
         return out
 
@@ -251,7 +253,7 @@ def _weights(k: int) -> np.ndarray:
     return (k - np.arange(k)) / k
 
 
-def _score(values: pd.DataFrame, assign: pd.DataFrame, k: int, objective: str, cover: dict | None) -> float:
+def _score(values: pd.DataFrame, assign: pd.DataFrame, k: int, objective: str, cover: dict[str, Any]) -> float:
     w = _weights(k)
     if assign.empty:
         hours = trips = 0.0
@@ -277,14 +279,15 @@ def _score(values: pd.DataFrame, assign: pd.DataFrame, k: int, objective: str, c
 def _greedy(
     cand: pd.DataFrame, order: list[str], k: int, per_phase: int | None, budget: float | None, trainable: int
 ) -> pd.DataFrame:
-    c = cand.set_index("village_code")
+    cost_of = dict(zip(cand["village_code"], cand["facility_cost_idr"].astype(float), strict=True))
+    train_of = dict(zip(cand["village_code"], cand["needs_training"].astype(bool), strict=True))
     remaining = list(order)
     rows = []
     for p in range(k):
         count, spent, trained = 0, 0.0, 0
         left = []
         for code in remaining:
-            cost, train = float(c.at[code, "facility_cost_idr"]), int(bool(c.at[code, "needs_training"]))
+            cost, train = float(cost_of[code]), int(train_of[code])
             fits = (
                 (per_phase is None or count < per_phase)
                 and (budget is None or spent + cost <= budget + 1e-6)
@@ -334,8 +337,8 @@ def plan(
     time_limit, mip_rel_gap
         HiGHS limits; the achieved gap is reported.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array
+    from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]  # no type hints published for this package
+    from scipy.sparse import coo_array  # type: ignore[import-untyped]  # no type hints published for this package
 
     from . import load
 
@@ -492,7 +495,7 @@ def plan(
             )
         ),
     }
-    rule_rows = [
+    rule_rows: list[dict[str, Any]] = [
         {
             "plan": "optimised",
             "objective": objective_value,
@@ -510,7 +513,7 @@ def plan(
             }
         )
     rules = pd.DataFrame(rule_rows)
-    best = max(rule_rows[0]["objective"], 1e-12)
+    best = max(float(rule_rows[0]["objective"]), 1e-12)
     rules["objective_vs_optimised"] = rules["objective"] / best
 
     gap = getattr(res, "mip_gap", None)

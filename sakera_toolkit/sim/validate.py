@@ -53,7 +53,7 @@ def check(case: str, quantity: str, analytic: float, samples, rel_slack: float =
     x = np.asarray(samples, dtype=float)
     mean = float(x.mean())
     se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else 0.0
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]  # no type hints published for this package
 
     half = float(stats.t.ppf(0.975, len(x) - 1) * se) if len(x) > 1 else float("nan")
     tol = TOLERANCE_Z * se + rel_slack * abs(analytic)
@@ -136,7 +136,7 @@ def _regency_checks(seeds, days: int) -> list[dict]:
         # exits after the horizon are known from the calendar tail (no new arrivals there)
         e = rep.outcome.exit_unclipped
         e = np.where(np.isfinite(e), e, float(rep.calendars.total_days))
-        w0, H = float(params.warmup_days), float(params.days)
+        w0, H = float(inputs.warmup_days), float(inputs.days)
         overlap = np.clip(np.minimum(e, H) - np.maximum(a, w0), 0.0, None)
         L = overlap.sum() / (H - w0)
         win = (a >= w0) & (a < H)
@@ -186,7 +186,7 @@ def validate(
     steps = 7
     import sys
 
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # no type hints published for this package
 
     bar = tqdm(total=steps, desc="validate", disable=not progress, file=sys.stderr, leave=False)
 
