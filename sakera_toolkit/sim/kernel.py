@@ -16,8 +16,8 @@ Two kernels:
   opening (so outages lose no work). The waiting line is one FIFO pair per priority level (fresh
   arrivals in arrival order, admitted retries in return order); the next customer is the head of
   the lowest non-empty level, so a dispatch costs O(levels). It serves in exactly the order of a
-  heap of ``(priority, time, seq)`` tuples (``tests/oracle_kernel.py`` keeps that kernel as the
-  test oracle).
+  heap of ``(priority, time, seq)`` tuples (a plain Python version of that is the test oracle,
+  ``tests/oracle_kernel.py``).
 """
 
 from __future__ import annotations
@@ -362,12 +362,13 @@ def _serve_levels(
     cum,
     cend,
 ):
-    """The grouped queue with at most a few priority levels (FIFO lines instead of heaps).
+    """The grouped queue: one FIFO pair per priority level (fresh arrivals, admitted retries).
 
     Positions ``gptr[g]:gptr[g+1]`` are group ``g``'s customers in arrival order; ``ids[pos]`` is the
     customer and ``rows[pos]`` its row in the round arrays; ``arrival``, ``level``, ``s0``, ``f0`` and
     ``d0`` are given per position (gathered: sequential access is much faster than indirect).
-    Served order is the heap kernel's: (priority, time, seq), fresh arrivals before retries on ties.
+    Served order is that of one heap keyed (priority, time, seq), fresh arrivals before retries on
+    ties (the plain one-heap oracle in ``tests/oracle_kernel.py``).
     """
     n = ids.shape[0]
     cap = n + xs.shape[0]
