@@ -20,6 +20,7 @@ distributions (HoloViews/Bokeh, offline, bilingual labels) for a notebook.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,7 +144,7 @@ def calibrate(
     reg = s.regency()
     rl = log if isinstance(log, RequestLog) else read_log(log, reg, columns)
     h = s.horizon
-    end = h.start_date + pd.Timedelta(days=h.days - 1)
+    end = h.start_date + dt.timedelta(days=h.days - 1)
     if rl.start < h.start_date or rl.end > end:
         raise SakeraInputError(
             f"the log covers {rl.start}..{rl.end} but the scenario {s.name} simulates {h.start_date}..{end}; "

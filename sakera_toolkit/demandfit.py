@@ -450,7 +450,8 @@ def fit(
             else np.divide(m.to_numpy(dtype=float), expected_m, out=np.ones_like(expected_m), where=expected_m > 0)
         )
         idx = np.where(seen[None, :], idx, 1.0)
-        idx = idx / idx[:, seen].mean(axis=1, keepdims=True) if seen.any() else idx
+        if seen.any():
+            idx[:, seen] = idx[:, seen] / idx[:, seen].mean(axis=1, keepdims=True)
         monthly = pd.DataFrame(idx, index=services, columns=list(range(1, 13)))
 
     meta = {
