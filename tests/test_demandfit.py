@@ -138,3 +138,18 @@ def test_override_file_round_trip_and_engine_use(tmp_path):
 def test_prior_default_is_calibrated():
     c = calibration.load("demand")
     assert c["demand_fit_prior_requests"] > 0 and "assumption" in c.sources["demand_fit_prior_requests"]
+
+
+def test_log_as_a_request_stream():
+    rl = read_log(SAMPLE_LOG)
+    req = rl.to_requests(seed=4)
+    assert len(req) == len(rl.frame) and (req.arrival[1:] >= req.arrival[:-1]).all()
+    frac = req.arrival % 1.0
+    assert (frac >= 8 / 24).all() and (frac <= 14 / 24).all()
+    again = rl.to_requests(seed=4)
+    assert (again.arrival == req.arrival).all() and (again.village == req.village).all()
+    codes = np.asarray(req.village_codes)[req.village]
+    assert set(codes) == set(rl.frame["village_code"])
+    kec = read_log(_log({"tanggal": ["2024-03-01"] * 50, "kecamatan": ["Sreseh"] * 50, "layanan": ["kia"] * 50}))
+    k = kec.to_requests(seed=1)
+    assert {c[:8] for c in np.asarray(k.village_codes)[k.village]} == {"35.27.01"}
