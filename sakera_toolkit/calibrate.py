@@ -20,6 +20,7 @@ distributions (HoloViews/Bokeh, offline, bilingual labels) for a notebook.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,7 +37,7 @@ __all__ = ["CalibrationReport", "calibrate", "calibration_plot", "ks_statistic"]
 
 def ks_statistic(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """Two-sample Kolmogorov-Smirnov ``D`` and its p-value (scipy; asymptotic for ties)."""
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type stubs
 
     if len(a) == 0 or len(b) == 0:
         return float("nan"), float("nan")
@@ -143,7 +144,7 @@ def calibrate(
     reg = s.regency()
     rl = log if isinstance(log, RequestLog) else read_log(log, reg, columns)
     h = s.horizon
-    end = h.start_date + pd.Timedelta(days=h.days - 1)
+    end = h.start_date + dt.timedelta(days=h.days - 1)
     if rl.start < h.start_date or rl.end > end:
         raise SakeraInputError(
             f"the log covers {rl.start}..{rl.end} but the scenario {s.name} simulates {h.start_date}..{end}; "
@@ -258,6 +259,8 @@ def calibrate(
 def calibration_plot(report: CalibrationReport, service: str = "all") -> Any:
     """Observed vs simulated monthly volumes (bars) and turnaround distributions (CDF steps).
 
+    The turnaround axis ends at the 99th percentile of both samples (the longest 1 % are off-plot).
+
     Parameters
     ----------
     report
@@ -289,10 +292,13 @@ def calibration_plot(report: CalibrationReport, service: str = "all") -> Any:
         width=560,
         height=380,
         multi_level=False,
-        color=hv.dim("source").categorize({"teramati / observed": "#4c72b0", "simulasi / simulated": "#dd8452"}),
+        color="source",
+        cmap={"teramati / observed": "#4c72b0", "simulasi / simulated": "#dd8452"},
+        show_legend=True,
+        legend_position="top_right",
         show_grid=True,
         tools=["hover"],
-        ylim=(0, None),
+        ylim=(0, 1.3 * float(max(long["requests"].max(), 1.0))),  # head room for the legend
     )
     panels = [bars]
     sm = report.samples
@@ -314,6 +320,7 @@ def calibration_plot(report: CalibrationReport, service: str = "all") -> Any:
         row = report.turnaround[report.turnaround["group"] == ("all" if service == "all" else f"service={service}")]
         ks = f" — KS D = {float(row['ks_d'].iloc[0]):.3f}" if len(row) else ""
         if curves:
+            x_max = float(np.quantile(sm["days"].to_numpy(dtype=float), 0.99)) + 1.0
             panels.append(
                 hv.Overlay(curves).opts(
                     title=f"Waktu selesai / turnaround{ks}",
@@ -322,6 +329,7 @@ def calibration_plot(report: CalibrationReport, service: str = "all") -> Any:
                     width=560,
                     height=380,
                     ylim=(0, 1.02),
+                    xlim=(0, x_max),
                     show_grid=True,
                     legend_position="bottom_right",
                 )

@@ -158,6 +158,70 @@ class RequestLog:
         """Whether the log has the canonical column ``name``."""
         return name in self.frame.columns
 
+    def to_requests(
+        self,
+        regency: Regency | None = None,
+        start_date: dt.date | None = None,
+        *,
+        work_hours: tuple[float, float] = (8.0, 14.0),
+        seed: int | np.random.SeedSequence | None = 0,
+    ) -> Any:
+        """The log as an engine request stream (:class:`sakera_toolkit.demand.Requests`).
+
+        A log records dates, not times: each request gets a time drawn uniformly within
+        ``work_hours`` of its day; a row naming only a kecamatan gets one of its villages drawn in
+        proportion to population. Both draws come from ``seed`` (same seed, same stream).
+
+        Parameters
+        ----------
+        regency
+            Whose villages the indexes refer to (default: built-in Sampang).
+        start_date
+            Day 0 of the stream (default: the log's first date); earlier rows are an error.
+        work_hours
+            Opening and closing hour.
+        seed
+            Int or SeedSequence for the two draws.
+        """
+        from .demand import Requests
+
+        reg = regency or Regency.sampang()
+        first = start_date or self.start
+        df = self.frame
+        day = (df["date"] - pd.Timestamp(first)).dt.days.to_numpy()
+        if (day < 0).any():
+            raise SakeraInputError(f"the log starts before {first}", source=self.source, location="start_date")
+        rng = np.random.default_rng(seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed))
+        codes = list(reg.village_codes)
+        pos = {c: i for i, c in enumerate(codes)}
+        if self.has("village_code"):
+            village = df["village_code"].map(pos).to_numpy(dtype=np.int64)
+        elif self.has("district_code"):
+            pop = reg.population(int(pd.Timestamp(first).year)).reindex(codes).to_numpy(dtype=float)
+            dis = np.array([c[:8] for c in codes])
+            village = np.empty(len(df), dtype=np.int64)
+            u = rng.random(len(df))
+            for k in sorted(set(df["district_code"])):
+                members = np.flatnonzero(dis == k)
+                w = pop[members] if pop[members].sum() > 0 else np.ones(len(members))
+                rows = np.flatnonzero(df["district_code"].to_numpy() == k)
+                village[rows] = members[
+                    np.minimum(np.searchsorted(np.cumsum(w) / w.sum(), u[rows], side="right"), len(members) - 1)
+                ]
+        else:
+            raise SakeraInputError("needs a village or kecamatan column for a request stream", source=self.source)
+        h0, h1 = work_hours
+        arrival = day + (h0 + rng.random(len(df)) * (h1 - h0)) / 24.0
+        service = df["service"].map({sid: i for i, sid in enumerate(SERVICE_IDS)}).to_numpy(dtype=np.int64)
+        order = np.argsort(arrival, kind="stable")
+        return Requests(
+            arrival=arrival[order].astype(np.float64),
+            village=village[order].astype(np.int32),
+            service=service[order].astype(np.int8),
+            backlog=np.zeros(len(df), dtype=bool),
+            village_codes=tuple(codes),
+        )
+
     def note(self) -> str:
         """One line: rows, period and the personal columns dropped."""
         dropped = ", ".join(self.dropped_columns) if self.dropped_columns else "none"
@@ -450,7 +514,8 @@ def fit(
             else np.divide(m.to_numpy(dtype=float), expected_m, out=np.ones_like(expected_m), where=expected_m > 0)
         )
         idx = np.where(seen[None, :], idx, 1.0)
-        idx = idx / idx[:, seen].mean(axis=1, keepdims=True) if seen.any() else idx
+        if seen.any():
+            idx[:, seen] = idx[:, seen] / idx[:, seen].mean(axis=1, keepdims=True)
         monthly = pd.DataFrame(idx, index=services, columns=list(range(1, 13)))
 
     meta = {

@@ -67,6 +67,6 @@ def run(args) -> int:
         print("\nturnaround: the log has no completion dates (tanggal_selesai)")
     worst = report.volumes[report.volumes["service"] != "all"].dropna(subset=["rel_error"])
     if not worst.empty:
-        w = worst.loc[worst["rel_error"].abs().idxmax()]
+        w = worst.iloc[int(worst["rel_error"].abs().to_numpy().argmax())]
         print(f"\nlargest monthly relative error: {w['service']} {w['month']}: {w['rel_error']:+.1%}")
     return 0

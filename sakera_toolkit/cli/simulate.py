@@ -148,7 +148,7 @@ def run(args) -> int:
         print(f"time series: {len(result.timeseries)} rows -> {args.timeseries}", file=sys.stderr)
     if args.json:
         out = result.kpis_json()
-        out["scenario"] = args.scenario or "default (all 186 villages live)"
+        out["scenario"] = args.scenario or f"default (all {len(params.village_codes())} villages live)"
         out["seed"] = args.seed
         out["data"] = params.regency.data_summary()
         emit_json(out)
@@ -160,7 +160,8 @@ def run(args) -> int:
     else:
         s["ci95"] = "n/a (1 replication; use -r 5 for intervals)"
     print(
-        f"scenario: {args.scenario or 'default (all 186 villages live)'}; {params.start_date} + {params.days} days "
+        f"scenario: {args.scenario or f'default (all {len(params.village_codes())} villages live)'}; "
+        f"{params.start_date} + {params.days} days "
         f"(warm-up {params.warmup_days}); {args.replications} replication(s), seed {args.seed}"
     )
     print(header(params.regency))
