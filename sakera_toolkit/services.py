@@ -474,12 +474,12 @@ def _parse_conditions(raw: Any, r: _Reader) -> dict[str, Condition]:
         if not isinstance(cid, str) or not _ID.match(cid):
             raise r.fail(where, "condition ids are lower_snake_case")
         entry = r.mapping(entry, where)
-        out[cid] = Condition(cid, r.text(entry, "name_id", where), r.text(entry, "name_en", where))
+        out[cid] = Condition(cid, str(r.text(entry, "name_id", where)), str(r.text(entry, "name_en", where)))
     return out
 
 
 def _legal_basis(entry: Mapping, r: _Reader, where: str) -> str:
-    text = r.text(entry, "legal_basis", where)
+    text = str(r.text(entry, "legal_basis", where))
     if text in ("asumsi", "assumption"):
         return ASSUMPTION_BASIS
     problem = citable_basis(text)

@@ -51,6 +51,7 @@ __all__ = [
     "generate_population",
     "generate_households",
     "generate_household",
+    "generate_household_batch",
 ]
 
 #: Household types, in the order of ``household_type_shares``.
@@ -749,62 +750,95 @@ def generate_household(
         Share allocators between calls to keep NIK and KK numbers unique across households
         (default: fresh allocators, unique within this household only).
     """
+    return generate_household_batch(
+        village_code,
+        1,
+        seed,
+        rng=rng,
+        household_type=household_type,
+        reference_date=reference_date,
+        nik_allocator=nik_allocator,
+        kk_allocator=kk_allocator,
+    )[0]
+
+
+def generate_household_batch(
+    village_code: str,
+    n: int,
+    seed: SeedLike = None,
+    *,
+    rng: np.random.Generator | None = None,
+    household_type: str | None = None,
+    reference_date: dt.date | None = None,
+    nik_allocator: nikmod.SequenceAllocator | None = None,
+    kk_allocator: nikmod.SequenceAllocator | None = None,
+) -> list[Household]:
+    """``n`` synthetic households in ``village_code`` as objects, drawn in one vectorised pass.
+
+    Same parameters as :func:`generate_household` (which is ``generate_household_batch(..., 1)[0]``);
+    the training-case generator draws a batch and keeps the first household that fits its story.
+    """
     ss = _seed_sequence(seed, rng)
     codes = _resolve_villages([village_code])
     if household_type is not None and household_type not in HOUSEHOLD_TYPES:
         raise SakeraInputError(
             f"household_type {household_type!r} is not one of {HOUSEHOLD_TYPES}", location="household_type"
         )
-    names = name_pools(ss.spawn(1)[0], size=32)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise SakeraInputError(f"number of households {n!r} must be a whole number >= 1", location="n")
+    names = name_pools(ss.spawn(1)[0], size=32 * int(n))
     hh, persons = _build(
         ss,
         codes,
-        n_households=np.array([1]),
+        n_households=np.array([int(n)]),
         reference_date=reference_date,
         nik_allocator=nik_allocator,
         kk_allocator=kk_allocator,
         names=names,
         household_type=household_type,
     )
-    row = hh.iloc[0]
-    members = tuple(
-        Person(
-            nik=str(p.nik),
-            kk_number=str(p.kk_number),
-            name=str(p.name),
-            sex=str(p.sex),
-            birth_date=_to_date(p.birth_date),
-            birth_place=str(p.birth_place),
-            age=int(p.age),
-            relationship=str(p.relationship),
-            religion=str(p.religion),
-            marital_status=str(p.marital_status),
-            education=str(p.education),
-            occupation=str(p.occupation),
-            village_code=str(p.village_code),
-            district_code=str(p.district_code),
-            dusun=str(p.dusun),
-            rt=int(p.rt),
-            rw=int(p.rw),
-            address=str(p.address),
-            has_akta_kelahiran=bool(p.has_akta_kelahiran),
-            has_ktp_el=bool(p.has_ktp_el),
-            has_kia=bool(p.has_kia),
+    members: dict[str, list[Person]] = {}
+    for p in persons.itertuples(index=False):
+        members.setdefault(str(p.kk_number), []).append(
+            Person(
+                nik=str(p.nik),
+                kk_number=str(p.kk_number),
+                name=str(p.name),
+                sex=str(p.sex),
+                birth_date=_to_date(p.birth_date),
+                birth_place=str(p.birth_place),
+                age=int(p.age),
+                relationship=str(p.relationship),
+                religion=str(p.religion),
+                marital_status=str(p.marital_status),
+                education=str(p.education),
+                occupation=str(p.occupation),
+                village_code=str(p.village_code),
+                district_code=str(p.district_code),
+                dusun=str(p.dusun),
+                rt=int(p.rt),
+                rw=int(p.rw),
+                address=str(p.address),
+                has_akta_kelahiran=bool(p.has_akta_kelahiran),
+                has_ktp_el=bool(p.has_ktp_el),
+                has_kia=bool(p.has_kia),
+            )
         )
-        for p in persons.itertuples(index=False)
-    )
-    return Household(
-        kk_number=str(row["kk_number"]),
-        household_type=str(row["household_type"]),
-        village_code=str(row["village_code"]),
-        village_name=str(row["village_name"]),
-        district_code=str(row["district_code"]),
-        district_name=str(row["district_name"]),
-        dusun=str(row["dusun"]),
-        rt=int(row["rt"]),
-        rw=int(row["rw"]),
-        address=str(row["address"]),
-        registration_date=_to_date(row["registration_date"]),
-        religion=str(row["religion"]),
-        members=members,
-    )
+    return [
+        Household(
+            kk_number=str(row.kk_number),
+            household_type=str(row.household_type),
+            village_code=str(row.village_code),
+            village_name=str(row.village_name),
+            district_code=str(row.district_code),
+            district_name=str(row.district_name),
+            dusun=str(row.dusun),
+            rt=int(row.rt),
+            rw=int(row.rw),
+            address=str(row.address),
+            registration_date=_to_date(row.registration_date),
+            religion=str(row.religion),
+            members=tuple(members[str(row.kk_number)]),
+        )
+        for row in hh.itertuples(index=False)
+    ]

@@ -14,8 +14,11 @@ Each :class:`DefectPolicy` has two halves that never share information:
 difficulties, that it finds exactly the injected kinds and nothing in clean cases.
 
 Kinds (labels and rules in ``data/training_rules.yaml``): ``missing_document``, ``nik_mismatch``,
-``name_mismatch``, ``date_inconsistent``, ``wrong_service``, ``not_domiciled``,
-``deadline_passed``, ``duplicate_request``, ``expired_or_damaged``, ``fee_requested``.
+``name_mismatch`` (spelling variant: F-1.06), ``name_changed`` (court order), ``date_inconsistent``
+(a birth date differing between documents; NIK date digits never count), ``wrong_service``,
+``not_domiciled``, ``deadline_passed`` (late, still processed), ``duplicate_request``,
+``nik_nonaktif``, ``belum_rekam``, ``child_marriage``, ``reporter_not_entitled``,
+``expired_or_damaged``, ``fee_requested``.
 """
 
 from __future__ import annotations
@@ -207,7 +210,7 @@ def desk_substitutes(
     """The sworn statements (SPTJM requirement ids) to complete at the desk for unmet requirements."""
     service = services.load_catalogue().get(service_id)
     subs = [r.id for r in service.requirements if r.desk_substitute]
-    out = []
+    out: list[str] = []
     for r in _unmet(documents, service_id, today, conditions):
         out.extend(a for a in r.alternatives if a in subs)
     return tuple(dict.fromkeys(out))
