@@ -96,7 +96,9 @@ def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, p
 
 
 def _strip_source(text: str, source: str) -> str:
-    for marker in (f" (Dasar: {source})", f" (Source: {source})"):
+    from sakera_toolkit.training.rules import basis_label
+
+    for marker in (f" (Dasar hukum: {source})", f" (Legal basis: {basis_label(source, 'en')})"):
         text = text.replace(marker, "")
     return text
 
@@ -173,7 +175,7 @@ class LatihanPage(Page):
     service = param.String(default="", doc="Service chosen by the trainee ('' = none yet).")
     requirements_met = param.List(default=[], doc="Requirement ids ticked as met.")
     defects_flagged = param.List(default=[], doc="Defect kinds flagged.")
-    decision = param.String(default="", doc="'process', 'return', 'refer' or '' (none yet).")
+    decision = param.String(default="", doc="One of training.DECISIONS or '' (none yet).")
     missing = param.List(default=[], doc="Requirement ids the citizen must still bring (when returning).")
     submitted = param.Boolean(default=False, doc="True once the current case has been graded.")
 
@@ -309,7 +311,8 @@ class LatihanPage(Page):
             defects=list(self.defects_flagged),
             decision=self.decision or None,
             missing=[m for m in self.missing if m in requirement_ids] if self.decision == "return" else [],
-            form={f.key: self.form_values.get(f.key, "") for f in fields} if self.decision == "process" else {},
+            form={f.key: self.form_values.get(f.key, "") for f in fields}
+            if self.decision in training.PROCEEDING_DECISIONS else {},
             elapsed_seconds=round(time.monotonic() - self.started_at, 1),
         )
 
@@ -549,7 +552,7 @@ class LatihanPage(Page):
         for key, button in self.decision_buttons.items():
             button.variant = "solid" if key == self.decision else "outline"
         self.missing_section.visible = self.decision == "return"
-        self.form_section.visible = self.decision == "process"
+        self.form_section.visible = self.decision in training.PROCEEDING_DECISIONS
 
     def _apply_texts(self) -> None:
         """Every label in the current language."""

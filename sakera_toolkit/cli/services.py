@@ -74,8 +74,13 @@ def run_show(args) -> int:
         w(f"      {r.name_en}\n")
         if r.condition_id:
             w(f"      kondisi / condition: {r.condition_id} / {r.condition_en}\n")
+        if r.required_when:
+            w(f"      wajib bila / required when: {', '.join(r.required_when)}\n")
         if r.alternatives:
             w(f"      dapat diganti / alternatives: {', '.join(r.alternatives)}\n")
+        if r.desk_substitute:
+            w("      diisi di meja layanan (SPTJM) / completed at the desk (sworn statement)\n")
+        w(f"      dasar hukum / legal basis: {r.legal_basis}\n")
         w(f"      sumber / source: {r.source}\n")
     w("  formulir / forms:\n")
     for code in s.forms:

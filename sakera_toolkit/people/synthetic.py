@@ -1,7 +1,8 @@
 """Synthetic households (KK) and persons living in the real villages of Kabupaten Sampang.
 
-Everything here is synthetic: names are composed from Faker ``id_ID`` gender-specific first and
-last names, NIK and KK numbers are valid by :mod:`sakera_toolkit.people.nik` but belong to nobody.
+Everything here is synthetic: names are Madurese-style given names without family names
+(:mod:`sakera_toolkit.people.names`), NIK and KK numbers are valid by
+:mod:`sakera_toolkit.people.nik` but belong to nobody.
 
 How a population is built (all parameters in ``calibration/people.yaml``)
 -----------------------------------------------------------------------
@@ -14,8 +15,8 @@ How a population is built (all parameters in ``calibration/people.yaml``)
 3. Each household lives in a real village and a synthetic RT of it. The village geography (dusun
    names in Madurese style, RW and RT numbering) is deterministic per village code and does not
    depend on the seed; dusun/RW/RT totals follow the sourced regency totals (949/1.074/2.281).
-4. Names come from pools drawn once per seed with a seeded Faker instance, then are indexed with
-   numpy, so a million persons take seconds, not minutes.
+4. Names come from pools drawn once per seed (Madurese naming, no family names), then are indexed
+   with numpy, so a million persons take seconds, not minutes.
 5. NIKs use the kecamatan of the village (some wives were first registered elsewhere), the birth
    date (women day + 40) and a sequence unique per 12-digit prefix; KK numbers use the village's
    kecamatan, a registration date after the youngest member's birth and a unique series.
@@ -50,6 +51,7 @@ __all__ = [
     "generate_population",
     "generate_households",
     "generate_household",
+    "generate_household_batch",
 ]
 
 #: Household types, in the order of ``household_type_shares``.
@@ -220,20 +222,20 @@ def village_geography() -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------ names
 def name_pools(seed: SeedLike, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pools of distinct male and female full names drawn with a seeded Faker ``id_ID`` instance.
+    """Pools of distinct male and female Madurese-style names (:mod:`sakera_toolkit.people.names`).
 
-    Names are ``first_name_male() + " " + last_name_male()`` (female likewise): Faker's
-    ``name_male()`` does not respect gender. Returns two arrays of unique names (sorted).
+    No family names: ``Moh. Rofiq``, ``Abd. Rahman``, ``Siti Aminah``, single names... (research
+    notes §9.6; Faker ``id_ID`` gives Batak surnames and Western first names, implausible in rural
+    Sampang). Returns two sorted arrays of ``size`` draws each, seeded by ``seed``: a name appears as
+    often as its pattern makes it likely (common names repeat), so picking uniformly from a pool
+    follows the naming patterns.
     """
-    from faker import Faker
+    from .names import draw_names
 
     ss = _seed_sequence(seed)
     n = int(size or _calib()["name_pool_size"])
-    fake = Faker("id_ID")
-    fake.seed_instance(int(ss.generate_state(1, dtype=np.uint32)[0]))
-    male = {f"{fake.first_name_male()} {fake.last_name_male()}" for _ in range(n)}
-    female = {f"{fake.first_name_female()} {fake.last_name_female()}" for _ in range(n)}
-    return np.array(sorted(male)), np.array(sorted(female))
+    male_rng, female_rng = (np.random.default_rng(s) for s in ss.spawn(2))
+    return np.array(sorted(draw_names(male_rng, n, "M"))), np.array(sorted(draw_names(female_rng, n, "F")))
 
 
 # ------------------------------------------------------------------------------------ core
@@ -748,62 +750,95 @@ def generate_household(
         Share allocators between calls to keep NIK and KK numbers unique across households
         (default: fresh allocators, unique within this household only).
     """
+    return generate_household_batch(
+        village_code,
+        1,
+        seed,
+        rng=rng,
+        household_type=household_type,
+        reference_date=reference_date,
+        nik_allocator=nik_allocator,
+        kk_allocator=kk_allocator,
+    )[0]
+
+
+def generate_household_batch(
+    village_code: str,
+    n: int,
+    seed: SeedLike = None,
+    *,
+    rng: np.random.Generator | None = None,
+    household_type: str | None = None,
+    reference_date: dt.date | None = None,
+    nik_allocator: nikmod.SequenceAllocator | None = None,
+    kk_allocator: nikmod.SequenceAllocator | None = None,
+) -> list[Household]:
+    """``n`` synthetic households in ``village_code`` as objects, drawn in one vectorised pass.
+
+    Same parameters as :func:`generate_household` (which is ``generate_household_batch(..., 1)[0]``);
+    the training-case generator draws a batch and keeps the first household that fits its story.
+    """
     ss = _seed_sequence(seed, rng)
     codes = _resolve_villages([village_code])
     if household_type is not None and household_type not in HOUSEHOLD_TYPES:
         raise SakeraInputError(
             f"household_type {household_type!r} is not one of {HOUSEHOLD_TYPES}", location="household_type"
         )
-    names = name_pools(ss.spawn(1)[0], size=32)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise SakeraInputError(f"number of households {n!r} must be a whole number >= 1", location="n")
+    names = name_pools(ss.spawn(1)[0], size=32 * int(n))
     hh, persons = _build(
         ss,
         codes,
-        n_households=np.array([1]),
+        n_households=np.array([int(n)]),
         reference_date=reference_date,
         nik_allocator=nik_allocator,
         kk_allocator=kk_allocator,
         names=names,
         household_type=household_type,
     )
-    row = hh.iloc[0]
-    members = tuple(
-        Person(
-            nik=str(p.nik),
-            kk_number=str(p.kk_number),
-            name=str(p.name),
-            sex=str(p.sex),
-            birth_date=_to_date(p.birth_date),
-            birth_place=str(p.birth_place),
-            age=int(p.age),
-            relationship=str(p.relationship),
-            religion=str(p.religion),
-            marital_status=str(p.marital_status),
-            education=str(p.education),
-            occupation=str(p.occupation),
-            village_code=str(p.village_code),
-            district_code=str(p.district_code),
-            dusun=str(p.dusun),
-            rt=int(p.rt),
-            rw=int(p.rw),
-            address=str(p.address),
-            has_akta_kelahiran=bool(p.has_akta_kelahiran),
-            has_ktp_el=bool(p.has_ktp_el),
-            has_kia=bool(p.has_kia),
+    members: dict[str, list[Person]] = {}
+    for p in persons.itertuples(index=False):
+        members.setdefault(str(p.kk_number), []).append(
+            Person(
+                nik=str(p.nik),
+                kk_number=str(p.kk_number),
+                name=str(p.name),
+                sex=str(p.sex),
+                birth_date=_to_date(p.birth_date),
+                birth_place=str(p.birth_place),
+                age=int(p.age),
+                relationship=str(p.relationship),
+                religion=str(p.religion),
+                marital_status=str(p.marital_status),
+                education=str(p.education),
+                occupation=str(p.occupation),
+                village_code=str(p.village_code),
+                district_code=str(p.district_code),
+                dusun=str(p.dusun),
+                rt=int(p.rt),
+                rw=int(p.rw),
+                address=str(p.address),
+                has_akta_kelahiran=bool(p.has_akta_kelahiran),
+                has_ktp_el=bool(p.has_ktp_el),
+                has_kia=bool(p.has_kia),
+            )
         )
-        for p in persons.itertuples(index=False)
-    )
-    return Household(
-        kk_number=str(row["kk_number"]),
-        household_type=str(row["household_type"]),
-        village_code=str(row["village_code"]),
-        village_name=str(row["village_name"]),
-        district_code=str(row["district_code"]),
-        district_name=str(row["district_name"]),
-        dusun=str(row["dusun"]),
-        rt=int(row["rt"]),
-        rw=int(row["rw"]),
-        address=str(row["address"]),
-        registration_date=_to_date(row["registration_date"]),
-        religion=str(row["religion"]),
-        members=members,
-    )
+    return [
+        Household(
+            kk_number=str(row.kk_number),
+            household_type=str(row.household_type),
+            village_code=str(row.village_code),
+            village_name=str(row.village_name),
+            district_code=str(row.district_code),
+            district_name=str(row.district_name),
+            dusun=str(row.dusun),
+            rt=int(row.rt),
+            rw=int(row.rw),
+            address=str(row.address),
+            registration_date=_to_date(row.registration_date),
+            religion=str(row.religion),
+            members=tuple(members[str(row.kk_number)]),
+        )
+        for row in hh.itertuples(index=False)
+    ]
