@@ -239,6 +239,47 @@ def test_same_trainee_gets_the_same_citizens_after_a_reload(app_context):
     other = LatihanPage(user=app_context.directory.lookup("peserta2"), context=app_context)
     assert first.case.case_id == again.case.case_id
     assert other.case.case_id != first.case.case_id
+    # a reload resumes the open attempt: same attempt, same server-side start ("same clock")
+    assert again.attempt_id == first.attempt_id and again.shown_since == first.shown_since
+
+
+def test_reload_after_the_next_citizen_resumes_that_citizen(app_context):
+    from apps.pages.latihan import LatihanPage
+
+    user = app_context.directory.lookup("peserta1")
+    page = LatihanPage(user=user, context=app_context)
+    page.rebuild()
+    _answer_perfectly(page)
+    page.submit_button.clicks += 1
+    page.next_button.clicks += 1
+    second, attempt_id = page.case.case_id, page.attempt_id
+    again = LatihanPage(user=user, context=app_context)
+    again.rebuild()
+    assert (again.case.case_id, again.attempt_id) == (second, attempt_id)
+    assert "dilayani sejak" in again.request_pane.object and "WIB" in again.request_pane.object
+
+
+def test_feedback_keeps_the_answer_next_to_the_key_and_announces_a_level_up(app_context):
+    from apps.pages.latihan import LatihanPage
+    from sakera_toolkit import training
+
+    page = LatihanPage(user=app_context.directory.lookup("peserta1"), context=app_context)
+    page.rebuild()
+    window = training.PromotionRule().window
+    for number in range(window):
+        perfect = _answer_perfectly(page)
+        page.submit_button.clicks += 1
+        html_text = page.feedback_pane.object
+        assert "data-sakera='my-answer'" in html_text and "Jawaban Anda" in html_text and "Seharusnya" in html_text
+        from sakera_toolkit.sandbox import labels
+
+        assert labels.service_name(perfect.service_id, "id") in html_text
+        assert labels.decision_name(perfect.decision, "id") in html_text
+        if number < window - 1:
+            assert "data-sakera='level-up'" not in html_text
+            page.next_button.clicks += 1
+    assert "data-sakera='level-up'" in html_text and "Naik tingkat" in html_text
+    assert page.level.number == 1
 
 
 def test_service_rotation_covers_the_catalogue_each_round():
@@ -284,10 +325,14 @@ def test_trainer_dashboard_shows_the_attempt_and_exports_the_record(app_context)
     page = PelatihPage(user=app_context.directory.lookup("pelatih"), context=app_context)
     Shell(page)
     overview = page.overview_table.value
-    assert set(overview["username"]) == {"peserta1", "peserta2"}
-    assert overview.loc[overview["username"] == "peserta1", "Percobaan"].item() == 1
+    assert set(overview["Nama pengguna"]) == {"peserta1", "peserta2"}
+    assert overview.loc[overview["Nama pengguna"] == "peserta1", "Percobaan"].item() == 1
+    # names, not ids: the village by name, the trainee by name, times in WIB
+    assert "35.27." not in overview.to_csv() and "Mandangin" in overview.to_csv()
     recent = page.recent_table.value
-    assert recent["Peserta"].tolist() == ["peserta1"]
+    assert recent["Peserta"].tolist() == ["Peserta Demo 1"]
+    assert recent["Waktu"].str.endswith(" WIB").all()
+    assert "akta_" not in recent.to_csv() and "_" not in "".join(recent["Aturan"])
     assert page.trainee == "peserta1" and len(page.history) == 1
     assert page.progress_pane.object is not None and page.heatmap_pane.object is not None
     csv_text = page.csv_download.callback().getvalue()

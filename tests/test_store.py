@@ -24,7 +24,6 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from sakera_toolkit import training
-from sakera_toolkit.training import rules
 from sakera_toolkit.cli import main
 from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.store import attempts, audit, demo, security, users
@@ -40,6 +39,7 @@ from sakera_toolkit.store.models import (
     Grade,
     User,
 )
+from sakera_toolkit.training import rules
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDANGIN = "35.27.03.2001"

@@ -6,14 +6,14 @@
   exported as CSV or PDF;
 * the most common mistakes as a rule x service heatmap.
 
-Every query goes through :mod:`sakera_toolkit.store.attempts` with the trainer as ``viewer``, so
-the store's access rules apply (a trainer sees only the trainees of their classes).
+Every read goes through :class:`sakera_toolkit.sandbox.TrainingService` with the trainer as
+``viewer``, so the store's one scoping rule applies (a trainer sees only the trainees of their
+classes). Tables show names (trainees, villages, services, rules), never ids, and times in WIB.
 """
 
 from __future__ import annotations
 
 import io
-import math
 from typing import Any
 
 import pandas as pd
@@ -21,6 +21,7 @@ import panel as pn
 import param
 
 from sakera_toolkit import calibration
+from sakera_toolkit.sandbox import TrainingService, labels
 from sakera_toolkit.services import load_catalogue
 
 from ..shell import Page, heading
@@ -30,7 +31,12 @@ RECENT_ATTEMPTS = 15
 #: Height (px) of the plots: fits a 768 px laptop screen.
 PLOT_HEIGHT = 380
 
-TABLE_CSS = ":host .tabulator { font-size: 12.5px; }"
+#: Table style: headers wrap onto a second line instead of being cut off ("Rata-rata ...").
+TABLE_CSS = """
+:host .tabulator { font-size: 12.5px; }
+:host .tabulator .tabulator-header .tabulator-col .tabulator-col-content .tabulator-col-title {
+  white-space: normal; text-overflow: clip; overflow: visible; word-break: normal; }
+"""
 
 
 def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
@@ -45,10 +51,12 @@ def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
     if history.empty:
         return hv.Curve([], case_no, score).opts(title=title, height=PLOT_HEIGHT, responsive=True,
                                                  xlabel=case_no, ylabel=score)
+    service = "Layanan" if lang == "id" else "Service"
     df = history.rename(columns={"attempt_no": case_no, "score": score, "rolling_score": rolling, "level": level})
     df[level] = df[level].astype(str)
+    df[service] = [labels.service_name(s, lang) for s in df["service_id"]]
     pass_score = float(calibration.load("training")["pass_score"])
-    points = hv.Scatter(df, case_no, [score, level, "service_id"]).opts(
+    points = hv.Scatter(df, case_no, [score, level, service]).opts(
         color=level, cmap="Category10", size=7, tools=["hover"], legend_position="bottom_right")
     line = hv.Curve(df, case_no, rolling).opts(color="#0b7a5e", line_width=2.5)
     limit = hv.HLine(pass_score).opts(color="#c9a227", line_dash="dashed", line_width=1.5)
@@ -69,17 +77,9 @@ def mistakes_heatmap(mistakes: pd.DataFrame, lang: str, title: str) -> Any:
     if mistakes.empty:
         return hv.HeatMap([], [service_label, rule_label], count_label).opts(title=title, height=PLOT_HEIGHT,
                                                                             responsive=True)
-    from sakera_toolkit.services import load_catalogue
-    from sakera_toolkit.training import rules
-
-    known = rules.rules()
-    catalogue = load_catalogue()
     mistakes = mistakes.assign(
-        rule_id=[known[r].title(lang) if r in known else r for r in mistakes["rule_id"]],
-        service_id=[
-            (catalogue.get(s).name_id if lang == "id" else catalogue.get(s).name_en) if s in catalogue.ids() else s
-            for s in mistakes["service_id"]
-        ],
+        rule_id=[labels.rule_title(r, lang) for r in mistakes["rule_id"]],
+        service_id=[labels.service_name(s, lang) for s in mistakes["service_id"]],
     )
     df = mistakes.groupby(["service_id", "rule_id"], as_index=False).agg(
         mistakes=("mistakes", "sum"), trainees=("trainees", "max"), attempts=("attempts", "max"))
@@ -105,18 +105,19 @@ class PelatihPage(Page):
     def __init__(self, user, context, **params: Any) -> None:
         super().__init__(user, context, **params)
         self.catalogue = load_catalogue()
+        self.service_layer = TrainingService(context.session_factory)
         self.overview = pd.DataFrame()
         self.recent = pd.DataFrame()
         self.mistakes = pd.DataFrame()
         self.history = pd.DataFrame()
         self.overview_table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", max_height=260,
-            layout="fit_columns", tags=["sakera-class-table"], selectable=1, stylesheets=[TABLE_CSS],
+            layout="fit_data_stretch", tags=["sakera-class-table"], selectable=1, stylesheets=[TABLE_CSS],
         )
         self.overview_table.on_click(self._on_row_click)
         self.recent_table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", max_height=300,
-            layout="fit_columns", tags=["sakera-recent-table"], stylesheets=[TABLE_CSS],
+            layout="fit_data_stretch", tags=["sakera-recent-table"], stylesheets=[TABLE_CSS],
         )
         self.progress_pane = pn.pane.HoloViews(sizing_mode="stretch_width", tags=["sakera-progress-plot"])
         self.heatmap_pane = pn.pane.HoloViews(sizing_mode="stretch_width", tags=["sakera-heatmap"])
@@ -135,20 +136,8 @@ class PelatihPage(Page):
     # ------------------------------------------------------------------ data
     def load(self) -> None:
         """Re-read the class from the store."""
-        from sakera_toolkit.store import attempts
-
-        name = self.user.username
-        with self.session() as session:
-            self.overview = attempts.class_overview(session, name)
-            self.mistakes = attempts.common_mistakes(session, name)
-            rows = []
-            for username in self.overview["username"].tolist():
-                table = attempts.attempts_table(session, name, username)
-                rows.append(table.tail(RECENT_ATTEMPTS))
-        recent = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-        if not recent.empty:
-            recent = recent.sort_values("submitted_at", ascending=False).head(RECENT_ATTEMPTS)
-        self.recent = recent
+        board = self.service_layer.class_dashboard(self.user.username, RECENT_ATTEMPTS)
+        self.overview, self.mistakes, self.recent = board["overview"], board["mistakes"], board["recent"]
         usernames = self.overview["username"].tolist()
         if self.trainee not in usernames:
             # Open on the trainee with the most practice, so the progress plot is not empty.
@@ -158,13 +147,10 @@ class PelatihPage(Page):
         self.refresh_views()
 
     def _load_history(self) -> None:
-        from sakera_toolkit.store import attempts
-
         if not self.trainee:
             self.history = pd.DataFrame()
             return
-        with self.session() as session:
-            self.history = attempts.trainee_progress(session, self.user.username, self.trainee)
+        self.history = self.service_layer.trainee_history(self.user.username, self.trainee)
 
     @param.depends("trainee", watch=True)
     def _trainee_changed(self) -> None:
@@ -180,25 +166,14 @@ class PelatihPage(Page):
         self.trainee_select.value = self.trainee
 
     def _csv(self) -> io.StringIO:
-        from sakera_toolkit.store import attempts
-
-        with self.session() as session:
-            text = attempts.export_trainee_csv(session, self.trainee, viewer=self.user.username)
-        return io.StringIO(text)
+        return io.StringIO(self.service_layer.export_csv(self.user.username, self.trainee, self.lang))
 
     def _pdf(self) -> io.BytesIO:
-        from sakera_toolkit.store import attempts
-
-        with self.session() as session:
-            data = attempts.export_trainee_pdf(session, self.trainee, viewer=self.user.username, lang=self.lang)
-        return io.BytesIO(data)
+        return io.BytesIO(self.service_layer.export_pdf(self.user.username, self.trainee, self.lang))
 
     # ------------------------------------------------------------------ views
     def _service_name(self, service_id: str) -> str:
-        if service_id not in self.catalogue.ids():
-            return service_id
-        service = self.catalogue.get(service_id)
-        return service.name_id if self.lang == "id" else service.name_en
+        return labels.service_name(service_id, self.lang)
 
     def overview_frame(self) -> pd.DataFrame:
         """The class overview with translated column names."""
@@ -210,14 +185,14 @@ class PelatihPage(Page):
                      zip(df["certified"], df["certification_progress"], strict=True)]
         return pd.DataFrame({
             tr("pelatih.trainee"): df["display_name"],
-            "username": df["username"],
-            tr("pelatih.village"): df["villages"],
+            tr("login.username"): df["username"],
+            tr("pelatih.village"): [labels.village_names(v) for v in df["villages"]],
             tr("pelatih.attempts"): df["attempts"],
             tr("pelatih.mean_score"): df["mean_score"].round(0),
             tr("latihan.recent_avg"): df["recent_score"].round(0),
             tr("latihan.level"): df["level"],
             tr("pelatih.certification"): certified,
-            tr("pelatih.last_activity"): [_when(v) for v in df["last_activity"]],
+            tr("pelatih.last_activity"): [labels.format_time(v) for v in df["last_activity"]],
         })
 
     def recent_frame(self) -> pd.DataFrame:
@@ -226,13 +201,15 @@ class PelatihPage(Page):
         if self.recent.empty:
             return pd.DataFrame()
         df = self.recent
+        names = dict(zip(self.overview["username"], self.overview["display_name"], strict=True)) \
+            if not self.overview.empty else {}
         return pd.DataFrame({
-            tr("pelatih.when"): [_when(v) for v in df["submitted_at"]],
-            tr("pelatih.trainee"): df["username"],
+            tr("pelatih.when"): [labels.format_time(v) for v in df["submitted_at"]],
+            tr("pelatih.trainee"): [names.get(u, u) for u in df["username"]],
             tr("pelatih.service"): [self._service_name(s) for s in df["service_id"]],
             tr("latihan.level"): df["level"],
             tr("pelatih.score"): df["score"].round(0),
-            tr("pelatih.rule"): [_count_rules(m) for m in df["mistakes"]],
+            tr("pelatih.rule"): [labels.rule_titles(m, self.lang) for m in df["mistakes"]],
         })
 
     def _refresh_progress(self) -> None:
@@ -280,18 +257,3 @@ class PelatihPage(Page):
             self.csv_download,
             self.pdf_download,
         ]
-
-
-def _count_rules(joined: str) -> str:
-    """``"a;a;b"`` -> ``"a ×2, b"`` (the rules broken in one attempt)."""
-    counts: dict[str, int] = {}
-    for rule_id in filter(None, str(joined or "").split(";")):
-        counts[rule_id] = counts.get(rule_id, 0) + 1
-    return ", ".join(f"{r} ×{n}" if n > 1 else r for r, n in counts.items())
-
-
-def _when(value: Any) -> str:
-    """A timestamp as ``YYYY-MM-DD HH:MM`` (UTC), empty for none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return ""
-    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")

@@ -149,11 +149,9 @@ def village_names(codes: str | Iterable[str] | None, *, sep: str = ", ") -> str:
 
 def to_local(value: Any) -> datetime | None:
     """A timestamp (aware, or naive UTC as the store keeps them) in WIB; None for none/NaT."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, pd.Timestamp):
-        if pd.isna(value):
-            return None
         value = value.to_pydatetime()
     if not isinstance(value, datetime):
         return None

@@ -217,8 +217,8 @@ def seed_demo_history(
         already (a synthetic history is never mixed into real practice).
     """
     from .. import training
-    from ..services import load_catalogue
     from ..sandbox import attempts as store_attempts
+    from ..services import load_catalogue
 
     if session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == HISTORY_ACTION)):
         return 0

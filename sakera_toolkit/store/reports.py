@@ -84,6 +84,8 @@ def trainee_ids(
 
     Parameters
     ----------
+    session
+        A store session.
     viewer
         The logged-in user (object or username).
     class_name
