@@ -26,6 +26,7 @@ import param
 from sakera_toolkit import training
 from sakera_toolkit.services import load_catalogue
 
+from .. import icons
 from ..casegen import case_seed, draw_cases, draw_cases_async, service_for  # noqa: F401 - re-exported
 from ..i18n import Translator
 from ..shell import HEADING_STYLE, Page, in_server_session
@@ -436,11 +437,11 @@ class LatihanPage(Page):
         self.missing_title = pn.pane.HTML(margin=(4, 5, 0, 5))
         self.missing_section = pn.Column(self.missing_title, self.missing_box, visible=False, margin=0)
         self.form_box = pn.FlexBox(sizing_mode="stretch_width")
-        self.submit_button = pn.widgets.Button(label="", color="success", icon="send", tags=["sakera-submit"],
+        self.submit_button = pn.widgets.Button(label="", color="success", icon=icons.SEND, tags=["sakera-submit"],
                                                width=200, margin=(8, 5))
         served = in_server_session()
         self.submit_button.on_click(self.submit_async if served else self.submit)
-        self.next_button = pn.widgets.Button(label="", color="primary", icon="user-plus", tags=["sakera-next"],
+        self.next_button = pn.widgets.Button(label="", color="primary", icon=icons.USER_PLUS, tags=["sakera-next"],
                                              width=240, margin=(4, 5, 8, 5))
         self.next_button.on_click(self.next_citizen_async if served else self.next_citizen)
         self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
