@@ -367,7 +367,7 @@ class FailedLoginLog:
             first = entry is None
             if first:
                 entry = self._open[key] = {"opened": time.monotonic(), "count": 0, "throttled": 0,
-                                           "addresses": set(), "first": stamp, "last": stamp}
+                                           "addresses": {address}, "first": stamp, "last": stamp}
             else:
                 entry["count" if not throttled else "throttled"] += 1
                 entry["addresses"].add(address)
