@@ -332,15 +332,24 @@ def scenario_class(args, tmp: Path) -> None:
             rng = random.Random(args.seed)
             sem = asyncio.Semaphore(8)
 
+            failures: list[str] = []
+
             async def one(i: int, name: str) -> None:
                 base = bases[i % len(bases)]
-                async with sem:
-                    cookies = await login(base, name, PASSWORD)
-                session = await _open_desk(base, cookies, args.timeout)
+                await asyncio.sleep(args.ramp * rng.random())  # trainees arrive over the first minute
+                try:
+                    async with sem:
+                        cookies = await login(base, name, PASSWORD, timeout=60)
+                    session = await _open_desk(base, cookies, 60)
+                except (OSError, TimeoutError, AccessRefused) as exc:
+                    failures.append(f"{name}: {type(exc).__name__} {exc}")
+                    return
                 try:
                     await asyncio.sleep(args.answer_time * rng.random())  # spread the first submits
                     await _work_cases(session, args.cases, think, random.Random(rng.random()), latencies,
                                       args.timeout)
+                except (OSError, TimeoutError, AccessRefused) as exc:
+                    failures.append(f"{name}: {type(exc).__name__} {exc}")
                 finally:
                     session.close()
 
@@ -354,10 +363,14 @@ def scenario_class(args, tmp: Path) -> None:
             cpu = [process_cpu_s(p.pid) - c for (_, p), c in zip(servers, cpu0, strict=True)]
             print(f"class: {len(names)} trainees over {args.procs} process(es), {args.database}; "
                   f"{args.cases} cases each, ~{think[0]:.0f} s per answer, ~{think[1]:.0f} s reading")
+            if not latencies:
+                latencies.append(float("nan"))
             print(f"  submits={len(latencies)}  p50={percentile(latencies, 0.5) * 1000:.1f} ms  "
                   f"p95={percentile(latencies, 0.95) * 1000:.1f} ms  max={max(latencies) * 1000:.1f} ms  "
                   f"({len(latencies) / wall:.1f} submits/s over {wall:.0f} s; server CPU "
                   f"{', '.join(f'{c:.0f} s' for c in cpu)})")
+            print(f"  trainees who could not open the desk or timed out: {len(failures)} of {len(names)}"
+                  + (f" (first: {failures[0]})" if failures else ""))
         finally:
             for _, p in servers:
                 os.kill(p.pid, signal.SIGTERM)
@@ -498,6 +511,8 @@ def main(argv: list[str] | None = None) -> int:
                         "calibrated desk target is 480 s, so this is ~30x a real class's pace)")
     parser.add_argument("--read-time", type=float, default=3.0,
                         help="mean seconds spent reading the feedback before the next citizen (default 3)")
+    parser.add_argument("--ramp", type=float, default=60.0,
+                        help="seconds over which the class scenario's trainees arrive (default 60)")
     parser.add_argument("--settle", type=float, default=45.0,
                         help="seconds to wait for the server's unused-session sweep (memory scenario)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the simulated choices")

@@ -515,14 +515,23 @@ class LatihanPage(Page):
         return {training.rules.decision_label(d, self.lang): d for d in training.DECISIONS}
 
     def _form_inputs(self) -> list[pn.widgets.TextInput]:
-        inputs = []
+        # Performance (issue 13): the inputs of each service are created once per page and language
+        # and then reused, refilled from ``form_values``. Creating them anew on every citizen and
+        # every change of service built a dozen Bokeh models (with their theme stylesheets) each
+        # time, the largest share of the server CPU spent between a click and the next case.
         fields = training.rules.form_fields(self.service) if self.service in self.catalogue.ids() else ()
-        for f in fields:
-            widget = pn.widgets.TextInput(label=f.label(self.lang), value=self.form_values.get(f.key, ""),
-                                          width=185, margin=(2, 4), tags=[f"sakera-form-{f.key}"],
-                                          disabled=self.submitted)
-            widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
-            inputs.append(widget)
+        cache: dict[tuple[str, str], list[pn.widgets.TextInput]] = self.__dict__.setdefault("_form_cache", {})
+        inputs = cache.get((self.service, self.lang))
+        if inputs is None:
+            inputs = []
+            for f in fields:
+                widget = pn.widgets.TextInput(label=f.label(self.lang), width=185, margin=(2, 4),
+                                              tags=[f"sakera-form-{f.key}"])
+                widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
+                inputs.append(widget)
+            cache[(self.service, self.lang)] = inputs
+        for f, widget in zip(fields, inputs, strict=True):
+            widget.param.update(value=self.form_values.get(f.key, ""), disabled=self.submitted)
         return inputs
 
     def _on_service(self, event: Any) -> None:
