@@ -5,7 +5,7 @@ here); this module only runs it off the server's event loop.
 
 Generating a case is ~50-100 ms of pure Python. Done in a thread of the server it holds the GIL
 and delays every other session's replies; done on the event loop it blocks them outright. The
-server therefore draws cases in one worker process (:func:`draw_cases_async`); the worker returns
+server therefore draws cases in worker processes (:func:`draw_cases_async`, :data:`CASE_WORKERS`); the worker returns
 plain dicts (``Case.to_dict()``), rebuilt here. Without a worker (tests, a failed start) the same
 function runs in the calling process. This module does not import Panel.
 """
@@ -29,6 +29,10 @@ __all__ = ["case_seed", "draw_case_dicts", "draw_cases", "draw_cases_async", "se
            "worker_pool"]
 
 log = logging.getLogger(__name__)
+
+#: Worker processes drawing cases: one per core, at most 4 (40 trainees logging in at the same
+#: minute each wait for their first citizens; one worker made them queue).
+CASE_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
 _POOL: Executor | None = None
 _POOL_LOCK = threading.Lock()
@@ -63,12 +67,13 @@ def worker_pool() -> Executor:
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = ProcessPoolExecutor(
-                max_workers=1,
+                max_workers=CASE_WORKERS,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_exit_with_parent,
                 initargs=(os.getpid(),),
             )
-            _POOL.submit(_warm_up)
+            for _ in range(CASE_WORKERS):
+                _POOL.submit(_warm_up)
         return _POOL
 
 

@@ -61,6 +61,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "login.other_lang": ("English", "Bahasa Indonesia"),
     "logout.done": ("Anda sudah keluar.", "You have logged out."),
+    "session.ended": ("Sesi Anda sudah berakhir: akun dinonaktifkan atau Anda sudah keluar.",
+                      "Your session has ended: the account was deactivated or you logged out."),
+    "session.login_again": ("Masuk lagi", "Log in again"),
     "logout.again": ("Masuk lagi", "Log in again"),
     # --- latihan (trainee) ------------------------------------------------------------------
     "latihan.queue": ("Antrean warga", "Citizens waiting"),

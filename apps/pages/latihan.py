@@ -30,6 +30,7 @@ from sakera_toolkit import training
 from sakera_toolkit.sandbox import TrainingService, labels
 from sakera_toolkit.services import load_catalogue
 
+from .. import icons
 from ..casegen import case_seed, draw_cases, draw_cases_async, service_for  # noqa: F401 - re-exported
 from ..i18n import Translator
 from ..shell import HEADING_STYLE, Page, in_server_session
@@ -508,11 +509,11 @@ class LatihanPage(Page):
         self.missing_title = pn.pane.HTML(margin=(4, 5, 0, 5))
         self.missing_section = pn.Column(self.missing_title, self.missing_box, visible=False, margin=0)
         self.form_box = pn.FlexBox(sizing_mode="stretch_width")
-        self.submit_button = pn.widgets.Button(label="", color="success", icon="send", tags=["sakera-submit"],
+        self.submit_button = pn.widgets.Button(label="", color="success", icon=icons.SEND, tags=["sakera-submit"],
                                                width=200, margin=(8, 5))
         served = in_server_session()
         self.submit_button.on_click(self.submit_async if served else self.submit)
-        self.next_button = pn.widgets.Button(label="", color="primary", icon="user-plus", tags=["sakera-next"],
+        self.next_button = pn.widgets.Button(label="", color="primary", icon=icons.USER_PLUS, tags=["sakera-next"],
                                              width=240, margin=(4, 5, 8, 5))
         self.next_button.on_click(self.next_citizen_async if served else self.next_citizen)
         self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
@@ -590,14 +591,23 @@ class LatihanPage(Page):
         return {training.rules.decision_label(d, self.lang): d for d in training.DECISIONS}
 
     def _form_inputs(self) -> list[pn.widgets.TextInput]:
-        inputs = []
+        # Performance (issue 13): the inputs of each service are created once per page and language
+        # and then reused, refilled from ``form_values``. Creating them anew on every citizen and
+        # every change of service built a dozen Bokeh models (with their theme stylesheets) each
+        # time, the largest share of the server CPU spent between a click and the next case.
         fields = training.rules.form_fields(self.service) if self.service in self.catalogue.ids() else ()
-        for f in fields:
-            widget = pn.widgets.TextInput(label=f.label(self.lang), value=self.form_values.get(f.key, ""),
-                                          width=185, margin=(2, 4), tags=[f"sakera-form-{f.key}"],
-                                          disabled=self.submitted)
-            widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
-            inputs.append(widget)
+        cache: dict[tuple[str, str], list[pn.widgets.TextInput]] = self.__dict__.setdefault("_form_cache", {})
+        inputs = cache.get((self.service, self.lang))
+        if inputs is None:
+            inputs = []
+            for f in fields:
+                widget = pn.widgets.TextInput(label=f.label(self.lang), width=185, margin=(2, 4),
+                                              tags=[f"sakera-form-{f.key}"])
+                widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
+                inputs.append(widget)
+            cache[(self.service, self.lang)] = inputs
+        for f, widget in zip(fields, inputs, strict=True):
+            widget.param.update(value=self.form_values.get(f.key, ""), disabled=self.submitted)
         return inputs
 
     def _on_service(self, event: Any) -> None:

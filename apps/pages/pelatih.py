@@ -24,7 +24,9 @@ from sakera_toolkit import calibration
 from sakera_toolkit.sandbox import TrainingService, labels
 from sakera_toolkit.services import load_catalogue
 
+from .. import icons
 from ..shell import Page, heading
+from .classroom import classroom_box
 
 #: Rows of the "latest attempts" table.
 RECENT_ATTEMPTS = 15
@@ -128,7 +130,7 @@ class PelatihPage(Page):
                                                     color="primary")
         self.pdf_download = pn.widgets.FileDownload(callback=self._pdf, filename="rekaman.pdf",
                                                     sizing_mode="stretch_width", tags=["sakera-export-pdf"])
-        self.refresh_button = pn.widgets.Button(icon="refresh", sizing_mode="stretch_width", tags=["sakera-refresh"])
+        self.refresh_button = pn.widgets.Button(icon=icons.REFRESH, sizing_mode="stretch_width", tags=["sakera-refresh"])
         self.refresh_button.on_click(lambda event: self.load())
         self.status_pane = pn.pane.Markdown(sizing_mode="stretch_width", margin=(0, 5))
         self.load()
@@ -256,4 +258,5 @@ class PelatihPage(Page):
             heading(tr("pelatih.export"), margin=(12, 5, 2, 5)),
             self.csv_download,
             self.pdf_download,
+            classroom_box(self.context, self.lang),
         ]
