@@ -103,6 +103,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "latihan.expected": ("Seharusnya", "Expected"),
     "latihan.given": ("Jawaban Anda", "Your answer"),
     "latihan.rule": ("Aturan", "Rule"),
+    "latihan.basis": ("Dasar hukum", "Legal basis"),
+    "latihan.case_rules": ("Aturan yang berlaku pada kasus ini", "The rules of this case"),
     "latihan.progress": ("Kemajuan saya", "My progress"),
     "latihan.level": ("Tingkat", "Level"),
     "latihan.cases_done": ("Kasus selesai", "Cases done"),

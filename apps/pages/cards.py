@@ -28,7 +28,7 @@ KIND_COLOURS: dict[str, str] = {
 
 CARDS_CSS = """
 :host { display: block; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(290px, 1fr)); gap: 10px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(290px, 100%), 1fr)); gap: 10px; }
 .card { background: #fffdf7; border: 1px solid #d8d2c4; border-radius: 8px; overflow: hidden;
         box-shadow: 0 1px 3px rgba(0,0,0,.08); font-size: 12.5px; position: relative; }
 .card.wide { grid-column: 1 / -1; }

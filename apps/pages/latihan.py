@@ -74,6 +74,11 @@ PROGRESS_CSS = """
 """
 
 
+def _proceeding() -> tuple[str, ...]:
+    """The decisions with which the file goes on (the form is filled in and graded)."""
+    return tuple(getattr(training.rules, "PROCEEDING_DECISIONS", ("process",)))
+
+
 def _rule_title(rule_id: str, lang: str) -> str:
     """Short bilingual name of a grading rule (falls back to its id)."""
     return labels.rule_title(rule_id, lang)
@@ -138,7 +143,7 @@ def answer_html(case: Any, answer: Any, lang: str) -> str:
     if answer.decision == "return" or expected.decision == "return":
         rows.append((tr("latihan.missing"), reqs(answer.missing, service_id), reqs(expected.missing, expected.service_id),
                      set(answer.missing) == set(expected.missing)))
-    if answer.decision == "process" and answer.form:
+    if answer.decision in _proceeding() and answer.form:
         fields = {f.key: f.label(lang) for f in training.rules.form_fields(service_id)} if service_id else {}
         for key, value in answer.form.items():
             want = expected.form.get(key, "")
@@ -158,6 +163,17 @@ def level_up_html(before: int, after: int, lang: str) -> str:
         return ""
     tr = Translator(lang)
     return f"<div class='levelup' data-sakera='level-up'>{html.escape(tr('latihan.level_up', n=after, name=training.level(after).name(lang)))}</div>"
+
+
+def case_rules_html(case: Any, lang: str) -> str:
+    """The rules this case turns on, each with its legal basis ("Dasar hukum")."""
+    tr = Translator(lang)
+    esc = html.escape
+    items = "".join(
+        f"<li>{esc(title)}<span class='src'>{esc(tr('latihan.basis'))}: {esc(basis)}</span></li>"
+        for _rule_id, title, basis in labels.case_rules(case, lang)
+    )
+    return f"<b>{esc(tr('latihan.case_rules'))}</b><ul data-sakera='case-rules'>{items}</ul>" if items else ""
 
 
 def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number: int | None,
@@ -195,7 +211,8 @@ def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number
             rule_label = tr("latihan.rule")
             parts.append(
                 f"<li>{esc(_strip_source(m.explain(lang), m.source))}"
-                f"<span class='src'>{esc(rule_label)}: {esc(_rule_title(m.rule_id, lang))} · {esc(m.source)}</span></li>"
+                f"<span class='src'>{esc(rule_label)}: {esc(_rule_title(m.rule_id, lang))} · "
+                f"{esc(tr('latihan.basis'))}: {esc(labels.rule_basis(m.rule_id, m.source, lang))}</span></li>"
             )
         parts.append("</ol>")
     else:
@@ -371,7 +388,7 @@ class LatihanPage(Page):
             defects=list(self.defects_flagged),
             decision=self.decision or None,
             missing=[m for m in self.missing if m in requirement_ids] if self.decision == "return" else [],
-            form={f.key: self.form_values.get(f.key, "") for f in fields} if self.decision == "process" else {},
+            form={f.key: self.form_values.get(f.key, "") for f in fields} if self.decision in _proceeding() else {},
             elapsed_seconds=round(time.monotonic() - self.started_at, 1),
         )
 
@@ -546,7 +563,12 @@ class LatihanPage(Page):
                                 sizing_mode="stretch_width", styles=pane_style, margin=(0, 4, 0, 0))
         answer_column = pn.Column(self.review, self.answer_steps, width=420, styles=pane_style,
                                   margin=(0, 0, 0, 4), tags=["sakera-answer"])
-        self.main.objects = [pn.Row(case_column, answer_column, sizing_mode="stretch_width")]
+        # side by side on a wide screen; on a small one (1024 px) the answer goes below the case so
+        # the document cards keep a readable width
+        case_column.styles = {**pane_style, "flex": "1 1 520px", "min-width": "0"}
+        answer_column.styles = {**pane_style, "flex": "0 0 420px"}
+        self.main.objects = [pn.FlexBox(case_column, answer_column, flex_wrap="wrap", align_items="flex-start",
+                                        sizing_mode="stretch_width")]
         self.queue_title = pn.pane.HTML(margin=(0, 5, 2, 5), sizing_mode="stretch_width")
         self.progress_title = pn.pane.HTML(margin=(12, 5, 2, 5), sizing_mode="stretch_width")
         self.record_link = pn.pane.HTML(margin=(8, 5), tags=["sakera-my-record"])
@@ -558,6 +580,7 @@ class LatihanPage(Page):
             self.feedback_pane.object = ""
             return
         mine = answer_html(self.case, self.submitted_answer, self.lang) if self.submitted_answer is not None else ""
+        mine += case_rules_html(self.case, self.lang)
         self.feedback_pane.object = feedback_html(self.report, self.lang, self.attempt_id, self.progress["cases_done"],
                                                   mine=mine,
                                                   news=level_up_html(*self.level_change, self.lang)
@@ -635,7 +658,7 @@ class LatihanPage(Page):
         for key, button in self.decision_buttons.items():
             button.variant = "solid" if key == self.decision else "outline"
         self.missing_section.visible = self.decision == "return"
-        self.form_section.visible = self.decision == "process"
+        self.form_section.visible = self.decision in _proceeding()
 
     def _apply_texts(self) -> None:
         """Every label in the current language."""

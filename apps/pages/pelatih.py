@@ -114,12 +114,12 @@ class PelatihPage(Page):
         self.history = pd.DataFrame()
         self.overview_table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", max_height=260,
-            layout="fit_data_stretch", tags=["sakera-class-table"], selectable=1, stylesheets=[TABLE_CSS],
+            layout="fit_columns", tags=["sakera-class-table"], selectable=1, stylesheets=[TABLE_CSS],
         )
         self.overview_table.on_click(self._on_row_click)
         self.recent_table = pn.widgets.Tabulator(
             pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", max_height=300,
-            layout="fit_data_stretch", tags=["sakera-recent-table"], stylesheets=[TABLE_CSS],
+            layout="fit_columns", tags=["sakera-recent-table"], stylesheets=[TABLE_CSS],
         )
         self.progress_pane = pn.pane.HoloViews(sizing_mode="stretch_width", tags=["sakera-progress-plot"])
         self.heatmap_pane = pn.pane.HoloViews(sizing_mode="stretch_width", tags=["sakera-heatmap"])
@@ -221,8 +221,20 @@ class PelatihPage(Page):
     def refresh_views(self) -> None:
         """Push the loaded data into the widgets and plots."""
         tr = self.tr
-        self.overview_table.value = self.overview_frame()
-        self.recent_table.value = self.recent_frame()
+        overview, recent = self.overview_frame(), self.recent_frame()
+        # column shares that fit a 1366 px screen; long texts wrap in their cell instead of being cut
+        wrap = {"type": "textarea"}
+        self.overview_table.param.update(
+            value=overview,
+            widths=dict(zip(overview.columns, ["12%", "10%", "11%", "10%", "9%", "9%", "8%", "11%", "20%"],
+                            strict=False)),
+            formatters={c: wrap for c in overview.columns[:3]},
+        )
+        self.recent_table.param.update(
+            value=recent,
+            widths=dict(zip(recent.columns, ["16%", "13%", "23%", "8%", "7%", "33%"], strict=False)),
+            formatters={c: wrap for c in (tr("pelatih.service"), tr("pelatih.rule")) if c in recent.columns},
+        )
         options = {f"{r.display_name} ({r.username})": r.username for r in self.overview.itertuples()}
         self.trainee_select.options = options
         self.trainee_select.value = self.trainee or None

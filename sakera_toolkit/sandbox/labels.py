@@ -19,6 +19,7 @@ import pandas as pd
 __all__ = [
     "TIMEZONE",
     "TZ_LABEL",
+    "case_rules",
     "decision_name",
     "defect_name",
     "format_time",
@@ -100,12 +101,36 @@ def rule_titles(joined: str | Iterable[str], lang: str = "id") -> str:
     )
 
 
-def rule_basis(rule_id: str, fallback: str = "") -> str:
-    """The legal basis a trainee may cite for a rule (``fallback`` for an unknown rule)."""
+def rule_basis(rule_id: str, fallback: str = "", lang: str = "id") -> str:
+    """The legal basis ("Dasar hukum") a trainee may cite for a rule (``fallback`` for an unknown rule).
+
+    Regulations are cited in Indonesian; a rule without a legal text is labelled as a local
+    service policy (assumption) by the rules data.
+    """
     from ..training import rules
 
     known = rules.rules()
-    return str(known[rule_id].source) if rule_id in known else str(fallback)
+    if rule_id not in known:
+        return str(fallback)
+    rule = known[rule_id]
+    basis = getattr(rule, "basis", None)
+    return str(basis(_lang(lang))) if callable(basis) else str(rule.source)
+
+
+def case_rules(case: Any, lang: str = "id") -> list[tuple[str, str, str]]:
+    """The rules a case turns on, as ``(rule_id, title, legal basis)``, in grading order.
+
+    They are the rules an empty answer would break (every point of the answer key has one), so
+    the list follows the grader and never a second copy of its logic. The time rule is left out.
+    """
+    from .. import training
+
+    report = training.grade(case, training.Answer())
+    seen: dict[str, str] = {}
+    for mistake in report.mistakes:
+        if mistake.criterion != "time":
+            seen.setdefault(mistake.rule_id, mistake.source)
+    return [(r, rule_title(r, lang), rule_basis(r, src, lang)) for r, src in seen.items()]
 
 
 def defect_name(kind: str, lang: str = "id") -> str:

@@ -237,17 +237,11 @@ def _key(number: int, case: Any) -> str:
         fields = {f.key: f.label("id") for f in training.rules.form_fields(service)}
         rows.append(("Formulir", "<br>".join(f"{_esc(fields.get(k, k))}: <b>{_esc(v)}</b>"
                                              for k, v in expected.form.items())))
-    # the rules a trainee would break by missing each point: those of an empty answer's mistakes
-    report = training.grade(case, training.Answer())
-    seen: dict[str, str] = {}
-    for mistake in report.mistakes:
-        if mistake.criterion != "time":
-            seen.setdefault(mistake.rule_id, mistake.source)
     known = training.rules.rules()
     rules_html = "".join(
-        f"<li><b>{_esc(labels.rule_title(r, 'id'))}</b>: {_esc(known[r].text('id') if r in known else '')}"
-        f"<br><span class='src'>Dasar hukum: {_esc(labels.rule_basis(r, src))}</span></li>"
-        for r, src in seen.items()
+        f"<li><b>{_esc(title)}</b>: {_esc(known[r].text('id') if r in known else '')}"
+        f"<br><span class='src'>Dasar hukum: {_esc(basis)}</span></li>"
+        for r, title, basis in labels.case_rules(case, "id")
     )
     rows.append(("Aturan", f"<ul class='rules'>{rules_html}</ul>"))
     body = "".join(f"<tr><th>{a}</th><td>{b}</td></tr>" for a, b in rows)
