@@ -39,7 +39,9 @@ __all__ = [
     "SERVICE_IDS",
     "MEDIA",
     "CATEGORIES",
+    "ASSUMPTION_BASIS",
     "Requirement",
+    "Condition",
     "Form",
     "Step",
     "Service",
@@ -71,7 +73,33 @@ CATEGORIES = ("pendaftaran_penduduk", "pencatatan_sipil")
 #: The step that needs the applicant in person at the kecamatan or the office.
 BIOMETRIC_STEP = "biometric_recording"
 
+#: What a trainee sees as "Dasar hukum" when no legal text backs a rule (``legal_basis: asumsi``).
+ASSUMPTION_BASIS = "Kebijakan layanan Sakera Mesem (asumsi)"
+#: English version of :data:`ASSUMPTION_BASIS`.
+ASSUMPTION_BASIS_EN = "Sakera Mesem service policy (assumption)"
+
+#: A trainee-facing legal basis starts with one of these (a regulation cited in Indonesian).
+CITABLE_PREFIXES = (
+    "UU ", "PP ", "Perpres ", "Permendagri ", "Perbup ", "Perda ", "SE Dirjen", "Instruksi Dirjen",
+    "Standar Pelayanan", ASSUMPTION_BASIS,
+)  # fmt: skip
+_NOT_CITABLE = re.compile(r"https?:|www\.|§|research-notes|\.com|\.go\.id|\.co\.id|blogspot", re.IGNORECASE)
+
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def citable_basis(text: str) -> str | None:
+    """``None`` if ``text`` is a citable "Dasar hukum" for trainees, else what is wrong with it.
+
+    Citable: every ``;``-separated part starts with a regulation (:data:`CITABLE_PREFIXES`) or
+    is the assumption label, and nothing looks like a web address or a research-notes section.
+    """
+    if _NOT_CITABLE.search(text):
+        return f"{text!r} looks like a web source or a research-notes reference, not a regulation"
+    for part in (p.strip() for p in text.split(";")):
+        if not part.startswith(CITABLE_PREFIXES) and not part.startswith("varian lokal"):
+            return f"{part!r} does not cite a regulation (UU, PP, Perpres, Permendagri, Perbup...) nor say '{ASSUMPTION_BASIS}'"
+    return None
 _PACKAGED = "data/services.yaml"
 
 
@@ -92,9 +120,17 @@ class Requirement:
         Ids of other requirements of the same service that may replace this one (for example the
         SPTJM F-2.03 replaces a missing birth notice).
     source
-        Citation or "assumption ...".
+        Where the rule was found, for maintainers (may cite web pages and research-notes sections).
     condition_id, condition_en
         When the document is needed, if only in some cases.
+    legal_basis
+        What a trainee sees as "Dasar hukum": a regulation in Indonesian, or
+        :data:`ASSUMPTION_BASIS`.
+    required_when
+        Case conditions (see :attr:`Catalogue.conditions`) under which the requirement is mandatory.
+    desk_substitute
+        True for a sworn statement (SPTJM) the citizen completes at the desk: its absence never
+        makes a file incomplete.
     """
 
     id: str
@@ -105,6 +141,22 @@ class Requirement:
     source: str
     condition_id: str | None = None
     condition_en: str | None = None
+    legal_basis: str = ASSUMPTION_BASIS
+    required_when: tuple[str, ...] = ()
+    desk_substitute: bool = False
+
+    def mandatory(self, conditions: frozenset[str] | set[str] | tuple[str, ...] = ()) -> bool:
+        """True when the requirement is needed in a case with ``conditions``."""
+        return self.required or bool(set(self.required_when) & set(conditions))
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A case condition that makes some requirements mandatory (``dalam_kabupaten`` ...)."""
+
+    id: str
+    name_id: str
+    name_en: str
 
 
 @dataclass(frozen=True)
@@ -186,6 +238,7 @@ class Service:
     sources: Mapping[str, str] = field(hash=False, compare=True)
     eligibility_id: str | None = None
     eligibility_en: str | None = None
+    card_outputs: tuple[str, ...] = ()
 
     @property
     def desk_can_finish(self) -> bool:
@@ -205,9 +258,12 @@ class Service:
             location="requirement",
         )
 
-    def required_documents(self) -> tuple[Requirement, ...]:
-        """The requirements needed in every case (alternatives may replace some of them)."""
-        return tuple(r for r in self.requirements if r.required)
+    def required_documents(self, conditions: frozenset[str] | set[str] | tuple[str, ...] = ()) -> tuple[Requirement, ...]:
+        """The requirements needed in a case with ``conditions`` (alternatives may replace some).
+
+        Without conditions: the requirements needed in every case.
+        """
+        return tuple(r for r in self.requirements if r.mandatory(conditions))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary of every field."""
@@ -228,6 +284,9 @@ class Service:
                     "condition_id": r.condition_id,
                     "condition_en": r.condition_en,
                     "source": r.source,
+                    "legal_basis": r.legal_basis,
+                    "required_when": list(r.required_when),
+                    "desk_substitute": r.desk_substitute,
                 }
                 for r in self.requirements
             ],
@@ -236,6 +295,7 @@ class Service:
             "output_document_en": self.output_document_en,
             "medium": self.medium,
             "needs_blanko": self.needs_blanko,
+            "card_outputs": list(self.card_outputs),
             "desk_steps": list(self.desk_steps),
             "office_steps": list(self.office_steps),
             "flow": [list(s) for s in self.flow],
@@ -259,10 +319,12 @@ class Catalogue:
         forms: Mapping[str, Form],
         steps: Mapping[str, Step],
         origin: str = _PACKAGED,
+        conditions: Mapping[str, Condition] | None = None,
     ):
         self._services = {s.id: s for s in services}
         self.forms: dict[str, Form] = dict(forms)
         self.steps: dict[str, Step] = dict(steps)
+        self.conditions: dict[str, Condition] = dict(conditions or {})
         self.origin = origin
 
     def get(self, service_id: str) -> Service:
@@ -404,7 +466,31 @@ def _parse_steps(raw: Any, r: _Reader) -> dict[str, Step]:
 _REQUIRED_SOURCES = ("forms", "output", "medium", "steps", "fee")
 
 
-def _parse_requirements(raw: Any, r: _Reader, where: str) -> tuple[Requirement, ...]:
+def _parse_conditions(raw: Any, r: _Reader) -> dict[str, Condition]:
+    raw = r.mapping(raw, "conditions")
+    out = {}
+    for cid, entry in raw.items():
+        where = f"condition '{cid}'"
+        if not isinstance(cid, str) or not _ID.match(cid):
+            raise r.fail(where, "condition ids are lower_snake_case")
+        entry = r.mapping(entry, where)
+        out[cid] = Condition(cid, r.text(entry, "name_id", where), r.text(entry, "name_en", where))
+    return out
+
+
+def _legal_basis(entry: Mapping, r: _Reader, where: str) -> str:
+    text = r.text(entry, "legal_basis", where)
+    if text in ("asumsi", "assumption"):
+        return ASSUMPTION_BASIS
+    problem = citable_basis(text)
+    if problem:
+        raise r.fail(f"{where}, field 'legal_basis'", problem)
+    return text
+
+
+def _parse_requirements(
+    raw: Any, r: _Reader, where: str, conditions: Mapping[str, Condition] | None = None
+) -> tuple[Requirement, ...]:
     if not isinstance(raw, list) or not raw:
         raise r.fail(f"{where}, field 'requirements'", "must be a non-empty list")
     reqs = []
@@ -425,8 +511,16 @@ def _parse_requirements(raw: Any, r: _Reader, where: str) -> tuple[Requirement, 
                 source=r.text(entry, "source", rwhere),
                 condition_id=r.text(entry, "condition_id", rwhere, optional=True),
                 condition_en=r.text(entry, "condition_en", rwhere, optional=True),
+                legal_basis=_legal_basis(entry, r, rwhere),
+                required_when=r.texts(entry, "required_when", rwhere, optional=True),
+                desk_substitute=bool(entry.get("desk_substitute", False)),
             )
         )
+        for cond in reqs[-1].required_when:
+            if conditions is not None and cond not in conditions:
+                raise r.fail(f"{rwhere}, field 'required_when'", f"unknown condition {cond!r}; known: {sorted(conditions)}")
+        if not isinstance(entry.get("desk_substitute", False), bool):
+            raise r.fail(f"{rwhere}, field 'desk_substitute'", "must be true or false")
     ids = [q.id for q in reqs]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
@@ -441,7 +535,14 @@ def _parse_requirements(raw: Any, r: _Reader, where: str) -> tuple[Requirement, 
     return tuple(reqs)
 
 
-def _parse_service(raw: Any, index: int, forms: Mapping[str, Form], steps: Mapping[str, Step], r: _Reader) -> Service:
+def _parse_service(
+    raw: Any,
+    index: int,
+    forms: Mapping[str, Form],
+    steps: Mapping[str, Step],
+    r: _Reader,
+    conditions: Mapping[str, Condition] | None = None,
+) -> Service:
     raw = r.mapping(raw, f"services[{index}]")
     sid = r.text(raw, "id", f"services[{index}]")
     if not _ID.match(sid):
@@ -450,7 +551,7 @@ def _parse_service(raw: Any, index: int, forms: Mapping[str, Form], steps: Mappi
     known = {
         "id", "name_id", "name_en", "category", "requirements", "forms", "output_document", "output_document_en",
         "medium", "needs_blanko", "desk_steps", "office_steps", "needs_biometric", "reporting_deadline_days",
-        "fee_idr", "legal_basis", "sources", "eligibility_id", "eligibility_en",
+        "fee_idr", "legal_basis", "sources", "eligibility_id", "eligibility_en", "card_outputs",
     }  # fmt: skip
     unknown = sorted(set(map(str, raw)) - known)
     if unknown:
@@ -469,10 +570,14 @@ def _parse_service(raw: Any, index: int, forms: Mapping[str, Form], steps: Mappi
     if medium not in MEDIA:
         raise r.fail(f"{where}, field 'medium'", f"{medium!r} is not one of {MEDIA}")
     needs_blanko = r.flag(raw, "needs_blanko", where)
-    if needs_blanko != (medium == "card"):
+    card_outputs = r.texts(raw, "card_outputs", where, optional=True)
+    if medium == "card" and card_outputs:
+        raise r.fail(f"{where}, field 'card_outputs'", "only for HVS services that also issue cards")
+    if needs_blanko != (medium == "card" or bool(card_outputs)):
         raise r.fail(
             f"{where}, field 'needs_blanko'",
-            f"must be {medium == 'card'} for medium {medium!r} (cards use blanko, HVS documents do not)",
+            f"must be {medium == 'card' or bool(card_outputs)} for medium {medium!r}"
+            f"{' with card_outputs' if card_outputs else ''} (cards use blanko, HVS documents do not)",
         )
 
     desk = r.texts(raw, "desk_steps", where)
@@ -540,7 +645,7 @@ def _parse_service(raw: Any, index: int, forms: Mapping[str, Form], steps: Mappi
         name_id=r.text(raw, "name_id", where),
         name_en=r.text(raw, "name_en", where),
         category=category,
-        requirements=_parse_requirements(raw.get("requirements"), r, where),
+        requirements=_parse_requirements(raw.get("requirements"), r, where, conditions),
         forms=form_codes,
         output_document=r.text(raw, "output_document", where),
         output_document_en=r.text(raw, "output_document_en", where),
@@ -556,6 +661,7 @@ def _parse_service(raw: Any, index: int, forms: Mapping[str, Form], steps: Mappi
         sources={str(k): str(v).strip() for k, v in sources.items()},
         eligibility_id=eligibility_id,
         eligibility_en=eligibility_en,
+        card_outputs=card_outputs,
     )
 
 
@@ -574,18 +680,24 @@ def _parse(raw: Any, origin: str, fallback: Catalogue | None = None) -> Catalogu
         steps = fallback.steps
     else:
         raise r.fail("steps", "missing")
+    if "conditions" in raw:
+        conditions = _parse_conditions(raw["conditions"], r)
+    elif fallback is not None:
+        conditions = fallback.conditions
+    else:
+        conditions = {}
     items = raw.get("services")
     if not isinstance(items, list) or not items:
         raise r.fail("services", "must be a non-empty list of services")
     services = []
     seen: set[str] = set()
     for i, item in enumerate(items):
-        service = _parse_service(item, i, forms, steps, r)
+        service = _parse_service(item, i, forms, steps, r, conditions)
         if service.id in seen:
             raise r.fail(f"services[{i}], field 'id'", f"duplicate service id {service.id!r}")
         seen.add(service.id)
         services.append(service)
-    return Catalogue(tuple(services), forms, steps, origin)
+    return Catalogue(tuple(services), forms, steps, origin, conditions)
 
 
 @lru_cache(maxsize=1)

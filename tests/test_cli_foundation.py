@@ -81,9 +81,6 @@ def test_nik_decode_sample_persons():
     [
         ("35270341059", "length"),
         ("35270341059000x1", "digits"),
-        ("9927034105900001", "province"),
-        ("3599034105900001", "regency"),
-        ("3527994105900001", "kecamatan"),
         ("3527033102900001", "date"),
         ("3527037205900001", "date"),
         ("3527034105900000", "sequence"),
@@ -91,6 +88,20 @@ def test_nik_decode_sample_persons():
 )
 def test_bad_nik_exits_2_with_one_line(number, part):
     assert_clean_error(sakera("nik", "decode", number), f": {part}: ", number)
+
+
+@pytest.mark.parametrize(
+    ("number", "part"),
+    [("9927034105900001", "province"), ("3599034105900001", "regency"), ("3527994105900001", "kecamatan")],
+)
+def test_unknown_region_of_a_nik_is_a_warning_not_an_error(number, part):
+    """research-notes §9.5: NIKs keep retired or renumbered region codes; an unknown prefix is no forgery."""
+    proc = sakera("nik", "decode", number)
+    assert proc.returncode == 0, proc.stderr
+    assert f"warning: {part}: " in proc.stderr and "Traceback" not in proc.stderr
+    assert number in proc.stdout and "(kode wilayah tidak dikenal)" in proc.stdout
+    js = sakera("nik", "decode", number, "--json")
+    assert js.returncode == 0 and json.loads(js.stdout)["warnings"][0].startswith(part)
 
 
 def test_nik_generate_bad_district_exits_2():

@@ -48,15 +48,23 @@ def test_clean_case_perfect_and_form_applies(clean_birth):
     assert "Semua benar" in report.feedback("id") and "Well done" in report.feedback("en")
 
 
-def test_empty_answer_lists_every_difference(clean_birth):
+def test_empty_answer_counts_each_mistake_once(clean_birth):
     report = grade(clean_birth, Answer())
-    # only "no defect flagged" (right on a clean case) and the unticked absent requirements score
+    # no service chosen: the requirements of a service never seen and a form never opened are not graded
+    applicable = CAL["weight_service"] + CAL["weight_defects"] + CAL["weight_decision"]
+    assert report.score == pytest.approx(100 * CAL["weight_defects"] / applicable, abs=0.01) and not report.passed
+    assert {m.criterion for m in report.mistakes} == {"service", "decision"}
+    assert not report.criterion("requirements").applicable and not report.criterion("form").applicable
+
+
+def test_right_service_empty_answer_lists_every_difference(clean_birth):
+    report = grade(clean_birth, Answer(service_id="akta_kelahiran", decision="process"))
     absent = sum(not v for v in clean_birth.expected.requirements.values()) / len(clean_birth.expected.requirements)
-    weights = CAL["weight_defects"] + CAL["weight_requirements"] * absent
+    weights = CAL["weight_service"] + CAL["weight_defects"] + CAL["weight_decision"] + CAL["weight_requirements"] * absent
     applicable = 100 - CAL["weight_time"]
-    assert report.score == pytest.approx(100 * weights / applicable, abs=0.01) and not report.passed
+    assert report.score == pytest.approx(100 * weights / applicable, abs=0.01)
     criteria = {m.criterion for m in report.mistakes}
-    assert criteria == {"service", "requirements", "decision", "form"}
+    assert criteria == {"requirements", "form"}
     # each mistake names expected vs given and carries a rule with a source, in both languages
     for m in report.mistakes:
         assert m.expected != m.given
@@ -65,7 +73,7 @@ def test_empty_answer_lists_every_difference(clean_birth):
     req = mistakes_of(report, "requirements")
     catalogue = services.load_catalogue().get("akta_kelahiran")
     assert {m.item for m in req} == {r.id for r in catalogue.requirements if clean_birth.expected.requirements[r.id]}
-    assert all(m.source == catalogue.requirement(m.item).source for m in req)
+    assert all(m.source == catalogue.requirement(m.item).legal_basis for m in req)
     assert len(mistakes_of(report, "form")) == len(clean_birth.expected.form)
 
 
@@ -75,7 +83,32 @@ def test_wrong_service_is_explained(clean_birth):
     [m] = report.mistakes
     assert (m.criterion, m.expected, m.given, m.rule_id) == ("service", "akta_kelahiran", "kia", "service_choice")
     assert "Kartu Identitas Anak" in m.explain("id") and "Birth certificate" in m.explain("en")
-    assert report.score == pytest.approx(100 - CAL["weight_service"] * 100 / 95, abs=0.01)  # no time weight
+    # the requirements and the form of a service the trainee never saw are not graded
+    applicable = CAL["weight_service"] + CAL["weight_defects"] + CAL["weight_decision"]
+    assert report.score == pytest.approx(100 * (applicable - CAL["weight_service"]) / applicable, abs=0.01)
+    assert not report.criterion("requirements").applicable and not report.criterion("form").applicable
+
+
+def test_one_wrong_decision_is_one_mistake(clean_birth):
+    """Refusing a case that should be processed costs the decision, not also every form field."""
+    answer = dataclasses.replace(perfect_answer(clean_birth), decision="refer", form={})
+    report = grade(clean_birth, answer)
+    assert [m.criterion for m in report.mistakes] == ["decision"]
+    assert not report.criterion("form").applicable
+    late = training.generate_case("akta_kematian", 2, seed=4, defect_kinds=["deadline_passed"])
+    wrong = dataclasses.replace(perfect_answer(late), decision="return", missing=("kk",), form={})
+    assert [m.criterion for m in grade(late, wrong).mistakes] == ["decision"]
+
+
+def test_flagging_a_genuinely_impossible_date_is_never_marked_down(clean_birth):
+    kk = clean_birth.document("kk")
+    broken = dataclasses.replace(kk, fields={**kk.fields, "tanggal_dikeluarkan": "01-01-1950"})
+    case = dataclasses.replace(clean_birth, documents=tuple(broken if d.ref == "kk" else d for d in clean_birth.documents))
+    careful = dataclasses.replace(perfect_answer(case), defects=(Flag("date_inconsistent", "kk"),))
+    report = grade(case, careful)
+    assert report.score == 100 and report.perfect
+    # on a coherent case, the same flag is a false flag
+    assert not grade(clean_birth, dataclasses.replace(perfect_answer(clean_birth), defects=("date_inconsistent",))).perfect
 
 
 def test_missed_and_false_defects_precision_recall(late_birth_with_fee):
@@ -103,13 +136,15 @@ def test_flag_on_wrong_document_counts_half(late_birth_with_fee):
 
 def test_decision_rule_explains_why(late_birth_with_fee):
     case = late_birth_with_fee
-    report = grade(case, dataclasses.replace(perfect_answer(case), decision="process"))
+    report = grade(case, dataclasses.replace(perfect_answer(case), decision="refer", form={}))
     [m] = report.mistakes
-    assert (m.criterion, m.expected, m.given, m.rule_id) == ("decision", "refer", "process", "deadline_passed")
-    assert "60" in m.explain("id")
+    # a late birth is processed (UU 24/2013 Pasal 32(1)): the rule says why
+    assert (m.criterion, m.expected, m.given, m.rule_id) == ("decision", "process", "refer", "deadline_passed")
+    assert "60" in m.explain("id") and "Kepala Dinas" in m.explain("id")
     ktp = training.generate_case("ktp_baru", 0, seed=2)
     [m] = grade(ktp, dataclasses.replace(perfect_answer(ktp), decision="process")).mistakes
-    assert m.rule_id == "decision_refer_biometric" and "portalmadura" in m.source
+    assert m.rule_id == "decision_refer_biometric" and "Perpres 96/2018 Pasal 15" in m.source
+    assert "portalmadura" in training.rules.rule("decision_refer_biometric").references
 
 
 def test_return_with_wrong_missing_list_earns_half():
@@ -173,6 +208,6 @@ def test_report_table_and_feedback_languages(late_birth_with_fee):
     assert len(table) == len(report.mistakes) and set(table["rule_id"]) >= {"service_choice", "deadline_passed"}
     fb_id, fb_en = report.feedback("id"), report.feedback("en")
     assert fb_id.startswith("Nilai:") and fb_en.startswith("Score:")
-    assert "Dasar:" in fb_id and "Source:" in fb_en
+    assert "Dasar hukum:" in fb_id and "Legal basis:" in fb_en
     with pytest.raises(SakeraInputError):
         report.feedback("fr")

@@ -51,7 +51,9 @@ def test_media_blanko_and_biometrics(cat):
     cards = {s.id for s in cat if s.medium == "card"}
     assert cards == {"ktp_baru", "ktp_hilang_rusak", "ktp_perubahan", "kia"}
     for s in cat:
-        assert s.needs_blanko == (s.medium == "card")
+        assert s.needs_blanko == (s.medium == "card" or bool(s.card_outputs))
+    # a move issues the new KK (HVS) together with the movers' KTP-el and KIA (card stock), research-notes §9.1
+    assert [s.id for s in cat if s.card_outputs] == ["pindah_datang"]
     assert [s.id for s in cat if s.needs_biometric] == ["ktp_baru"]
     ktp = cat.get("ktp_baru")
     assert "biometric_recording" in ktp.office_steps
@@ -77,7 +79,10 @@ def test_alternatives_of_akta_kelahiran(cat):
     assert s.requirement("surat_keterangan_lahir").alternatives == ("sptjm_kelahiran",)
     assert s.requirement("bukti_perkawinan").alternatives == ("sptjm_pasutri",)
     assert not s.requirement("sptjm_pasutri").required
-    assert {r.id for r in s.required_documents()} == {"surat_keterangan_lahir", "bukti_perkawinan", "kk"}
+    assert {r.id for r in s.required_documents()} == {"surat_keterangan_lahir", "kk"}
+    # the marriage proof is needed when the parents are a couple; otherwise the akta is "anak seorang ibu"
+    assert {r.id for r in s.required_documents({"orang_tua_pasangan"})} == {"surat_keterangan_lahir", "bukti_perkawinan", "kk"}
+    assert s.requirement("sptjm_pasutri").desk_substitute and s.requirement("sptjm_kelahiran").desk_substitute
     with pytest.raises(SakeraInputError, match="no requirement"):
         s.requirement("nope")
 

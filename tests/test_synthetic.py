@@ -11,6 +11,7 @@ from faker.providers.person.id_ID import Provider as FakerNames
 
 from sakera_toolkit import registry
 from sakera_toolkit.errors import SakeraInputError
+from sakera_toolkit.people import names as madura
 from sakera_toolkit.people import nik, synthetic
 
 REF = dt.date(2025, 6, 30)
@@ -130,13 +131,28 @@ def test_age_structure_near_sampang_anchors(sample):
     assert 2.8 < len(persons) / persons["kk_number"].nunique() < 3.8
 
 
-def test_names_are_gender_consistent(sample):
+def _tokens(names):
+    return {w for n in names for w in n.split()}
+
+
+def test_names_are_madurese_and_gender_consistent(sample):
+    """research-notes §9.6: no family names, Moh./Abd./Ach./Siti/Nur forms, no Batak or Western names."""
     _, persons = sample
-    first_last = persons["name"].astype(str).str.split(" ", n=1, expand=True)
-    male = persons["sex"] == "M"
-    assert first_last.loc[male, 0].isin(MALE_FIRST).all() and first_last.loc[male, 1].isin(MALE_LAST).all()
-    assert first_last.loc[~male, 0].isin(FEMALE_FIRST).all() and first_last.loc[~male, 1].isin(FEMALE_LAST).all()
-    assert persons["name"].nunique() > 5000
+    names = persons["name"].astype(str)
+    male = (persons["sex"] == "M").to_numpy()
+    male_tokens = _tokens(madura.MALE_NAMES + madura.ABD_NAMES + madura.MALE_PREFIXES + ("Abd.", "Abdul"))
+    female_tokens = _tokens(madura.FEMALE_NAMES + madura.FEMALE_PREFIXES)
+    assert all(set(n.split()) <= male_tokens for n in names[male].unique())
+    assert all(set(n.split()) <= female_tokens for n in names[~male].unique())
+    # Faker id_ID surnames (Batak and Javanese family names) and Western first names never appear
+    faker_only = (MALE_LAST | FEMALE_LAST | MALE_FIRST | FEMALE_FIRST) - male_tokens - female_tokens
+    assert not _tokens(names.unique()) & faker_only
+    # the usual forms are frequent: Moh./Ach./Abd. for men, Siti/Nur for women; single names too
+    first = names.str.split(" ").str[0]
+    assert 0.3 < first[male].isin(madura.MALE_PREFIXES + ("Abd.", "Abdul")).mean() < 0.6
+    assert 0.3 < first[~male].isin(madura.FEMALE_PREFIXES).mean() < 0.55
+    assert (names.str.count(" ") == 0).mean() > 0.25
+    assert persons["name"].nunique() > 3000
 
 
 def test_religion_education_occupation(sample):

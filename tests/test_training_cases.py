@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 
@@ -53,12 +54,17 @@ def test_clean_case_for_every_service(service_id):
     assert case.is_clean and found_kinds(case) == set()
     assert case.service_id == service_id == case.request.situation == case.request.requested_service_id
     assert case.today == TODAY and case.request.fee_idr == 0
-    # every mandatory requirement is met by a usable document, and the answer key agrees
-    assert missing_requirements(case.documents, service_id, TODAY) == ()
+    # every mandatory requirement is met by a usable document or a desk SPTJM, and the answer key agrees
+    conditions = case.request.conditions
+    assert missing_requirements(case.documents, service_id, TODAY, conditions) == ()
     service = services.load_catalogue().get(service_id)
-    for req in service.required_documents():
-        assert case.expected.requirements[req.id] or any(case.expected.requirements[a] for a in req.alternatives)
-    assert case.expected.decision == ("refer" if service.needs_biometric else "process")
+    for req in service.required_documents(frozenset(conditions)):
+        met = case.expected.requirements[req.id] or any(case.expected.requirements[a] for a in req.alternatives)
+        assert met or set(req.alternatives) & set(case.expected.substitutes)
+    if service.needs_biometric:
+        assert case.expected.decision == "refer"
+    else:
+        assert case.expected.decision == ("process_sptjm" if case.expected.substitutes else "process")
     assert set(case.expected.form) == {f.key for f in rules.form_fields(service_id)}
     # cards render: every field has a label in both languages, refs are unique
     assert len({d.ref for d in case.documents}) == len(case.documents)
@@ -98,9 +104,49 @@ def test_situation_texts_and_forms_cover_the_catalogue():
 def test_every_rule_has_a_source_and_both_languages():
     for r in rules.rules().values():
         assert r.text_id and r.text_en and r.text_id != r.text_en
-        assert r.source.strip()
+        assert r.source.strip() and r.source == r.legal_basis
     assert set(rules.defect_kinds()) == set(training.DEFECT_KINDS)
     assert "79A" in rules.rule("fee_requested").source and "95B" in rules.rule("fee_requested").source
+
+
+_CITATION = re.compile(
+    r"^(UU \d+/\d{4}( Pasal \d+[A-Z]?( ayat \(\d+\)( dan \(\d+\))?)?( huruf [a-z])?)?"
+    r"|PP \d+/\d{4}( Pasal \d+( ayat \(\d+\))?)?"
+    r"|Perpres \d+/\d{4}( Pasal \d+( ayat \(\d+\))?)?( \(.*\))?"
+    r"|Permendagri \d+/\d{4}( Pasal \d+)?( \(.*\))?"
+    r"|Perbup Sampang \d+/\d{4}"
+    r"|Standar Pelayanan Dispendukcapil Kab\. Sampang .*"
+    r"|varian lokal .*"
+    r"|Kebijakan layanan Sakera Mesem \(asumsi\))$"
+)
+
+
+def _basis_parts(text):
+    return [p.strip() for p in text.split(";")]
+
+
+def test_dasar_hukum_cites_regulations_in_indonesian_never_urls():
+    """Issue 8 §3: what a trainee sees as "Dasar hukum" is a regulation or the labelled assumption."""
+    shown = [(f"rule {r.id}", r.legal_basis) for r in rules.rules().values()]
+    for s in services.load_catalogue():
+        shown += [(f"{s.id}.{q.id}", q.legal_basis) for q in s.requirements]
+    for where, text in shown:
+        assert not re.search(r"https?:|www\.|§|research-notes|\.go\.id|\.com", text), (where, text)
+        for part in _basis_parts(text):
+            assert _CITATION.match(part), (where, part)
+    # rules with no legal text are labelled as Sakera Mesem policy on screen, in both languages
+    dup = rules.rule("duplicate_request")
+    assert dup.basis("id") == "Kebijakan layanan Sakera Mesem (asumsi)"
+    assert dup.basis("en") == "Sakera Mesem service policy (assumption)"
+    # web sources stay for maintainers, in a separate field
+    assert "research-notes" in rules.rule("deadline_passed").references
+    # the feedback a trainee reads cites the regulation, never a URL
+    case = training.generate_case("akta_kelahiran", 2, seed=5, defect_kinds=["deadline_passed"])
+    report = training.grade(case, training.Answer(service_id="akta_kelahiran", decision="refer"))
+    for m in report.mistakes:
+        for text in (m.text_id, m.text_en, m.source):
+            assert not re.search(r"https?:|§|research-notes|\.go\.id|\.com", text), text
+    assert any("UU 24/2013 Pasal 32 ayat (1)" in m.text_id and "Dasar hukum" in m.text_id for m in report.mistakes)
 
 
 def test_bad_inputs_raise_input_errors():
@@ -141,9 +187,10 @@ def test_hints_are_bilingual_and_never_name_the_defects():
 
 def test_specific_defects_look_as_expected():
     late = training.generate_case("akta_kematian", 2, seed=3, defect_kinds=["deadline_passed"])
-    letter = late.document("surat_keterangan_kematian")
+    letter = next(d for d in late.documents if d.kind in ("surat_keterangan_kematian", "surat_kematian_desa"))
     died = dt.datetime.strptime(letter.fields["tanggal_kematian"], "%d-%m-%Y").date()
-    assert (late.today - died).days > 30 and late.expected.decision == "refer"
+    # a late death report is processed (UU 24/2013 Pasal 44(1), no decision needed)
+    assert (late.today - died).days > 30 and late.expected.decision == "process"
 
     away = training.generate_case("kk_perubahan", 2, seed=3, defect_kinds=["not_domiciled"])
     assert away.document("kk").fields["desa"].casefold() != away.village_name.casefold() or (
@@ -173,9 +220,16 @@ def test_every_possible_defect_is_detected_alone(service_id):
     for kind in training.DEFECT_KINDS:
         if not policy(kind).possible(service_id):
             continue
-        if service_id == "ktp_baru" and kind in ("nik_mismatch", "name_mismatch"):
+        if service_id == "ktp_baru" and kind in ("nik_mismatch", "name_mismatch", "name_changed", "date_inconsistent"):
             continue  # a KK alone shows each person once: nothing to compare (tested above)
-        case = training.generate_case(service_id, 2, seed=31, defect_kinds=[kind])
+        case = None
+        for seed in range(31, 41):  # some variants cannot show a kind (e.g. no address card in a move within Sampang)
+            try:
+                case = training.generate_case(service_id, 2, seed=seed, defect_kinds=[kind])
+                break
+            except SakeraInputError as exc:
+                assert "cannot" in str(exc)
+        assert case is not None, (service_id, kind)
         assert case.defect_kinds == {kind}
         assert found_kinds(case) == {kind}, (service_id, kind)
         for d in case.defects:
@@ -213,7 +267,7 @@ def test_property_combined_defects_stay_detectable(service_id, kinds, seed):
         case = training.generate_case(service_id, 3, seed=seed, defect_kinds=kinds)
     except SakeraInputError as exc:
         # documents-level defects compete for the same evidence; the generator says so
-        assert "cannot inject" in str(exc)
+        assert "cannot inject" in str(exc) or "cannot occur" in str(exc)
         return
     assert case.defect_kinds == set(kinds)
     assert found_kinds(case) == set(kinds)

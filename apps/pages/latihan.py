@@ -74,11 +74,6 @@ PROGRESS_CSS = """
 """
 
 
-def _proceeding() -> tuple[str, ...]:
-    """The decisions with which the file goes on (the form is filled in and graded)."""
-    return tuple(getattr(training.rules, "PROCEEDING_DECISIONS", ("process",)))
-
-
 def _rule_title(rule_id: str, lang: str) -> str:
     """Short bilingual name of a grading rule (falls back to its id)."""
     return labels.rule_title(rule_id, lang)
@@ -108,7 +103,9 @@ def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, p
 
 
 def _strip_source(text: str, source: str) -> str:
-    for marker in (f" (Dasar: {source})", f" (Source: {source})"):
+    from sakera_toolkit.training.rules import basis_label
+
+    for marker in (f" (Dasar hukum: {source})", f" (Legal basis: {basis_label(source, 'en')})"):
         text = text.replace(marker, "")
     return text
 
@@ -143,7 +140,7 @@ def answer_html(case: Any, answer: Any, lang: str) -> str:
     if answer.decision == "return" or expected.decision == "return":
         rows.append((tr("latihan.missing"), reqs(answer.missing, service_id), reqs(expected.missing, expected.service_id),
                      set(answer.missing) == set(expected.missing)))
-    if answer.decision in _proceeding() and answer.form:
+    if answer.decision in training.PROCEEDING_DECISIONS and answer.form:
         fields = {f.key: f.label(lang) for f in training.rules.form_fields(service_id)} if service_id else {}
         for key, value in answer.form.items():
             want = expected.form.get(key, "")
@@ -255,7 +252,7 @@ class LatihanPage(Page):
     service = param.String(default="", doc="Service chosen by the trainee ('' = none yet).")
     requirements_met = param.List(default=[], doc="Requirement ids ticked as met.")
     defects_flagged = param.List(default=[], doc="Defect kinds flagged.")
-    decision = param.String(default="", doc="'process', 'return', 'refer' or '' (none yet).")
+    decision = param.String(default="", doc="One of training.DECISIONS or '' (none yet).")
     missing = param.List(default=[], doc="Requirement ids the citizen must still bring (when returning).")
     submitted = param.Boolean(default=False, doc="True once the current case has been graded.")
 
@@ -388,7 +385,8 @@ class LatihanPage(Page):
             defects=list(self.defects_flagged),
             decision=self.decision or None,
             missing=[m for m in self.missing if m in requirement_ids] if self.decision == "return" else [],
-            form={f.key: self.form_values.get(f.key, "") for f in fields} if self.decision in _proceeding() else {},
+            form={f.key: self.form_values.get(f.key, "") for f in fields}
+            if self.decision in training.PROCEEDING_DECISIONS else {},
             elapsed_seconds=round(time.monotonic() - self.started_at, 1),
         )
 
@@ -658,7 +656,7 @@ class LatihanPage(Page):
         for key, button in self.decision_buttons.items():
             button.variant = "solid" if key == self.decision else "outline"
         self.missing_section.visible = self.decision == "return"
-        self.form_section.visible = self.decision in _proceeding()
+        self.form_section.visible = self.decision in training.PROCEEDING_DECISIONS
 
     def _apply_texts(self) -> None:
         """Every label in the current language."""

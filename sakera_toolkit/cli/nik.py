@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 
 from ..errors import SakeraInputError
 from ..people import nik as nikmod
@@ -29,8 +30,9 @@ def register(sub) -> None:
     d = actions.add_parser(
         "decode",
         help="decode and validate a NIK",
-        description="Decode a NIK. An invalid NIK exits with status 2 and names the failed part "
-        "(length, digits, province, regency, kecamatan, date, sequence).",
+        description="Decode a NIK. A structurally invalid NIK exits with status 2 and names the failed part "
+        "(length, digits, date, sequence). An unknown region code (province, regency, kecamatan) is a warning, "
+        "exit status 0: NIKs keep the code of first registration even after a region was renumbered or split.",
     )
     d.add_argument("number", metavar="NIK", help="16-digit NIK")
     d.add_argument("--json", action="store_true", help="print JSON")
@@ -71,8 +73,12 @@ def run_decode(args) -> int:
         info = nikmod.decode_kk(args.number, reference=ref).to_dict()
         info["note"] = "the date/series split after the area code is an unverified assumption"
     else:
-        info = nikmod.decode(args.number, reference=ref).to_dict()
+        info = nikmod.decode(args.number, reference=ref, unknown_region="warn").to_dict()
         info["sex_id"] = "perempuan" if info["sex"] == "F" else "laki-laki"
+        for warning in info.get("warnings", ()):
+            print(f"peringatan / warning: {warning}", file=sys.stderr)
+    if not args.json:
+        info.pop("warnings", None)
     _print_info(info, args.json)
     return 0
 

@@ -93,11 +93,16 @@ class NikInfo:
     birth_date: dt.date
     sex: str
     sequence: int
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
-        """A JSON-ready dictionary (dates as ISO text)."""
+        """A JSON-ready dictionary (dates as ISO text; ``warnings`` only when there are some)."""
         d = asdict(self)
         d["birth_date"] = self.birth_date.isoformat()
+        if self.warnings:
+            d["warnings"] = list(self.warnings)
+        else:
+            d.pop("warnings")
         return d
 
 
@@ -238,9 +243,30 @@ def _check_digits(number: str, kind: str) -> str:
     return text
 
 
-def _region_fields(text: str, kind: str) -> dict[str, str]:
-    """Province, regency and kecamatan codes and names of a NIK or KK number's first 6 digits."""
-    province, regency, district = region_names(text[:6], number=text, kind=kind)
+#: Shown instead of a region name whose code is not in the current national lists.
+UNKNOWN_REGION = "(kode wilayah tidak dikenal)"
+
+
+def _region_fields(text: str, kind: str, warnings: list[str] | None = None) -> dict[str, str]:
+    """Province, regency and kecamatan codes and names of a NIK or KK number's first 6 digits.
+
+    With a ``warnings`` list, an unknown code is not an error: its name is :data:`UNKNOWN_REGION`
+    and the reason is appended (NIKs keep the code of first registration even after a region was
+    renumbered or split, research-notes §9.5).
+    """
+    try:
+        province, regency, district = region_names(text[:6], number=text, kind=kind)
+    except NikError as exc:
+        if warnings is None:
+            raise
+        prov, reg, dis = _regions()
+        province = prov.get(text[:2], UNKNOWN_REGION)
+        regency = reg.get(text[:4], UNKNOWN_REGION)
+        district = dis.get(text[:6], UNKNOWN_REGION)
+        warnings.append(
+            f"{exc.part}: {str(exc).split(': ', 2)[-1]} — kode lama atau hasil pemekaran wilayah mungkin; "
+            "bukan bukti NIK palsu / an old or renumbered region code is possible, not proof of forgery"
+        )
     return {
         "province_code": text[:2],
         "province_name": province,
@@ -251,7 +277,7 @@ def _region_fields(text: str, kind: str) -> dict[str, str]:
     }
 
 
-def decode(nik: str, reference: dt.date | None = None) -> NikInfo:
+def decode(nik: str, reference: dt.date | None = None, *, unknown_region: str = "error") -> NikInfo:
     """Decode and validate a NIK.
 
     Parameters
@@ -261,6 +287,10 @@ def decode(nik: str, reference: dt.date | None = None) -> NikInfo:
     reference
         Date used to resolve the two-digit birth year (default: today). The birth date is the latest
         valid date not after it.
+    unknown_region
+        ``"error"`` (default): an unknown province/regency/kecamatan code raises. ``"warn"``: it is
+        reported in :attr:`NikInfo.warnings` instead (a NIK keeps the code of its first
+        registration, which may since have been retired or renumbered).
 
     Raises
     ------
@@ -268,8 +298,11 @@ def decode(nik: str, reference: dt.date | None = None) -> NikInfo:
         Naming the failed part: ``digits``, ``length``, ``province``, ``regency``, ``kecamatan``,
         ``date`` or ``sequence``.
     """
+    if unknown_region not in ("error", "warn"):
+        raise SakeraInputError("unknown_region must be 'error' or 'warn'", location="unknown_region")
     text = _check_digits(nik, "NIK")
-    region = _region_fields(text, "NIK")
+    warnings: list[str] | None = [] if unknown_region == "warn" else None
+    region = _region_fields(text, "NIK", warnings)
     dd, mm, yy, seq = int(text[6:8]), int(text[8:10]), int(text[10:12]), int(text[12:16])
     if 1 <= dd <= 31:
         sex, day = "M", dd
@@ -291,6 +324,7 @@ def decode(nik: str, reference: dt.date | None = None) -> NikInfo:
         birth_date=born,
         sex=sex,
         sequence=seq,
+        warnings=tuple(warnings or ()),
     )
 
 

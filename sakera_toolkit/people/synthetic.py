@@ -1,7 +1,8 @@
 """Synthetic households (KK) and persons living in the real villages of Kabupaten Sampang.
 
-Everything here is synthetic: names are composed from Faker ``id_ID`` gender-specific first and
-last names, NIK and KK numbers are valid by :mod:`sakera_toolkit.people.nik` but belong to nobody.
+Everything here is synthetic: names are Madurese-style given names without family names
+(:mod:`sakera_toolkit.people.names`), NIK and KK numbers are valid by
+:mod:`sakera_toolkit.people.nik` but belong to nobody.
 
 How a population is built (all parameters in ``calibration/people.yaml``)
 -----------------------------------------------------------------------
@@ -14,8 +15,8 @@ How a population is built (all parameters in ``calibration/people.yaml``)
 3. Each household lives in a real village and a synthetic RT of it. The village geography (dusun
    names in Madurese style, RW and RT numbering) is deterministic per village code and does not
    depend on the seed; dusun/RW/RT totals follow the sourced regency totals (949/1.074/2.281).
-4. Names come from pools drawn once per seed with a seeded Faker instance, then are indexed with
-   numpy, so a million persons take seconds, not minutes.
+4. Names come from pools drawn once per seed (Madurese naming, no family names), then are indexed
+   with numpy, so a million persons take seconds, not minutes.
 5. NIKs use the kecamatan of the village (some wives were first registered elsewhere), the birth
    date (women day + 40) and a sequence unique per 12-digit prefix; KK numbers use the village's
    kecamatan, a registration date after the youngest member's birth and a unique series.
@@ -220,20 +221,20 @@ def village_geography() -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------ names
 def name_pools(seed: SeedLike, size: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Pools of distinct male and female full names drawn with a seeded Faker ``id_ID`` instance.
+    """Pools of distinct male and female Madurese-style names (:mod:`sakera_toolkit.people.names`).
 
-    Names are ``first_name_male() + " " + last_name_male()`` (female likewise): Faker's
-    ``name_male()`` does not respect gender. Returns two arrays of unique names (sorted).
+    No family names: ``Moh. Rofiq``, ``Abd. Rahman``, ``Siti Aminah``, single names... (research
+    notes §9.6; Faker ``id_ID`` gives Batak surnames and Western first names, implausible in rural
+    Sampang). Returns two sorted arrays of ``size`` draws each, seeded by ``seed``: a name appears as
+    often as its pattern makes it likely (common names repeat), so picking uniformly from a pool
+    follows the naming patterns.
     """
-    from faker import Faker
+    from .names import draw_names
 
     ss = _seed_sequence(seed)
     n = int(size or _calib()["name_pool_size"])
-    fake = Faker("id_ID")
-    fake.seed_instance(int(ss.generate_state(1, dtype=np.uint32)[0]))
-    male = {f"{fake.first_name_male()} {fake.last_name_male()}" for _ in range(n)}
-    female = {f"{fake.first_name_female()} {fake.last_name_female()}" for _ in range(n)}
-    return np.array(sorted(male)), np.array(sorted(female))
+    male_rng, female_rng = (np.random.default_rng(s) for s in ss.spawn(2))
+    return np.array(sorted(draw_names(male_rng, n, "M"))), np.array(sorted(draw_names(female_rng, n, "F")))
 
 
 # ------------------------------------------------------------------------------------ core

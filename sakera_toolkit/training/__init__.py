@@ -14,13 +14,14 @@ Typical use (what the app and the store do)::
     training.certification_status([training.Attempt(level=3, score=95.0), ...])
 
 Modules: :mod:`.model` (Case, Document, Request...), :mod:`.cases` (generation),
-:mod:`.defects` (defect policies and the independent checker), :mod:`.grading` (Answer,
-GradeReport), :mod:`.curriculum` (levels, promotion, certification, queues), :mod:`.rules`
-(bilingual rules with legal sources).
+:mod:`.defects` (defect policies and the independent checker), :mod:`.timeline` (independent
+check that every printed date is possible), :mod:`.grading` (Answer, GradeReport),
+:mod:`.curriculum` (levels, promotion, certification, queues), :mod:`.rules` (bilingual rules, each
+with the regulation a trainee can cite).
 """
 
-from . import rules
-from .cases import DIFFICULTIES, generate_case
+from . import rules, timeline
+from .cases import DIFFICULTIES, case_variants, generate_case
 from .curriculum import (
     LEVELS,
     TOP_LEVEL,
@@ -38,7 +39,7 @@ from .curriculum import (
 from .defects import DEFECT_KINDS, Finding, detect_defects
 from .grading import Answer, CriterionScore, Flag, GradeReport, Mistake, grade, perfect_answer
 from .model import Case, Document, Expected, InjectedDefect, Person, Request
-from .rules import CRITERIA, DECISIONS, Rule, rule
+from .rules import CRITERIA, DECISIONS, PROCEEDING_DECISIONS, Rule, rule
 
 __all__ = [
     "Answer",
@@ -48,6 +49,7 @@ __all__ = [
     "CertificationRule",
     "CriterionScore",
     "DECISIONS",
+    "PROCEEDING_DECISIONS",
     "DEFECT_KINDS",
     "DIFFICULTIES",
     "Document",
@@ -65,6 +67,7 @@ __all__ = [
     "Rule",
     "Status",
     "TOP_LEVEL",
+    "case_variants",
     "certification_status",
     "detect_defects",
     "generate_case",
@@ -76,4 +79,5 @@ __all__ = [
     "perfect_answer",
     "rule",
     "rules",
+    "timeline",
 ]

@@ -24,14 +24,13 @@ import abc
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from .. import services
-from ..people import nik as nikmod
 from . import rules as _rules
 from .model import Document, InjectedDefect, Request, format_date, parse_date
 
@@ -57,6 +56,11 @@ __all__ = [
 SEX_LABELS = {"M": "LAKI-LAKI", "F": "PEREMPUAN"}
 _SEX_FROM_LABEL = {"LAKI-LAKI": "M", "PEREMPUAN": "F"}
 IN_PROCESS = "DALAM PROSES"
+#: SIAK statuses on the operator's lookup card (``data_siak``).
+ACTIVE, INACTIVE = "AKTIF", "NONAKTIF"
+RECORDED, NOT_RECORDED = "SUDAH REKAM", "BELUM REKAM"
+#: UU 16/2019 (in force 14 October 2019): both spouses at least 19; before, women 16 and men 19.
+MARRIAGE_AGE_CHANGE = dt.date(2019, 10, 14)
 
 
 def normalise(text: Any) -> str:
@@ -158,40 +162,77 @@ def person_records(documents: Iterable[Document]) -> list[PersonRecord]:
 
 
 def requirement_status(documents: Sequence[Document], service_id: str, today: dt.date) -> dict[str, bool]:
-    """Requirement id -> True when a readable, unexpired document of the matching kind is present."""
+    """Requirement id -> True when enough readable, unexpired documents of the matching kind are present."""
     service = services.load_catalogue().get(service_id)
     kinds = _rules.requirement_documents(service_id)
-    usable = {d.kind for d in documents if d.usable(today)}
-    return {r.id: kinds.get(r.id) in usable for r in service.requirements}
+    usable: dict[str, int] = defaultdict(int)
+    for d in documents:
+        if d.usable(today):
+            usable[d.kind] += 1
+    return {
+        r.id: r.id in kinds and usable[kinds[r.id]] >= _rules.requirement_count(service_id, r.id)
+        for r in service.requirements
+    }
 
 
-def missing_requirements(documents: Sequence[Document], service_id: str, today: dt.date) -> tuple[str, ...]:
-    """Mandatory requirements of ``service_id`` not met by a usable document (nor by an alternative)."""
+def _unmet(
+    documents: Sequence[Document], service_id: str, today: dt.date, conditions: Iterable[str]
+) -> list[services.Requirement]:
     status = requirement_status(documents, service_id, today)
     service = services.load_catalogue().get(service_id)
-    return tuple(
-        r.id
-        for r in service.required_documents()
+    return [
+        r
+        for r in service.required_documents(frozenset(conditions))
         if not status[r.id] and not any(status.get(a, False) for a in r.alternatives)
-    )
+    ]
+
+
+def missing_requirements(
+    documents: Sequence[Document], service_id: str, today: dt.date, conditions: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Mandatory requirements not met by a usable document, an alternative, nor a desk SPTJM.
+
+    ``conditions`` are the case's conditions (:attr:`Request.conditions`) that make some
+    requirements mandatory. A requirement whose alternative is a sworn statement the citizen can
+    complete at the desk (``desk_substitute``) is never missing: see :func:`desk_substitutes`.
+    """
+    service = services.load_catalogue().get(service_id)
+    subs = {r.id for r in service.requirements if r.desk_substitute}
+    return tuple(r.id for r in _unmet(documents, service_id, today, conditions) if not set(r.alternatives) & subs)
+
+
+def desk_substitutes(
+    documents: Sequence[Document], service_id: str, today: dt.date, conditions: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The sworn statements (SPTJM requirement ids) to complete at the desk for unmet requirements."""
+    service = services.load_catalogue().get(service_id)
+    subs = [r.id for r in service.requirements if r.desk_substitute]
+    out = []
+    for r in _unmet(documents, service_id, today, conditions):
+        out.extend(a for a in r.alternatives if a in subs)
+    return tuple(dict.fromkeys(out))
 
 
 def _present_kinds(documents: Iterable[Document]) -> set[str]:
     return {d.kind for d in documents}
 
 
-def decision_for(kinds: Iterable[str], service: services.Service) -> str:
+def decision_for(kinds: Iterable[str], service: services.Service, substitutes: Sequence[str] = ()) -> str:
     """The correct decision given the defect kinds of a case.
 
     ``refer`` if any defect forces a referral; else ``return`` if any forces a return; else
-    ``refer`` when the service needs biometric recording away from the desk; else ``process``.
+    ``refer`` when the service needs biometric recording away from the desk; else
+    ``process_sptjm`` when sworn statements are to be completed at the desk (``substitutes``);
+    else ``process``.
     """
     effects = {_rules.defect_info(k).decision for k in kinds}
     if "refer" in effects:
         return "refer"
     if "return" in effects:
         return "return"
-    return "refer" if service.needs_biometric else "process"
+    if service.needs_biometric:
+        return "refer"
+    return "process_sptjm" if substitutes else "process"
 
 
 # ------------------------------------------------------------------------------ injection state
@@ -250,6 +291,10 @@ class DefectPolicy(abc.ABC):
 
     def possible(self, service_id: str) -> bool:
         """Whether this defect can occur for the situation of ``service_id``."""
+        return True
+
+    def possible_in(self, service_id: str, variant: str) -> bool:
+        """Whether this defect can occur in the ``variant`` of the situation (e.g. a move within Sampang)."""
         return True
 
     def plan(self, world: _World, rng: np.random.Generator) -> None:  # noqa: B027 - optional hook
@@ -330,6 +375,13 @@ class NotDomiciled(DefectPolicy):
 
     kind = "not_domiciled"
 
+    def possible(self, service_id):
+        return service_id not in _rules.case_templates()["served_anywhere"]
+
+    def possible_in(self, service_id, variant):
+        # A move within Sampang shows the new address on no card (it is written on F-1.03).
+        return variant != "dalam_kabupaten"
+
     def plan(self, world, rng):
         other = world.other_village(rng, exclude={world.desk_code, world.origin_code})
         if world.service_id == "pindah_datang":
@@ -355,7 +407,11 @@ class NotDomiciled(DefectPolicy):
         )
 
     def detect(self, desk):
-        arrival = desk.request.situation == "pindah_datang"
+        if desk.request.situation in _rules.case_templates()["served_anywhere"]:
+            return []
+        arrival = desk.request.situation == "pindah_datang" and any(d.kind == "skpwni" for d in desk.documents)
+        if desk.request.situation == "pindah_datang" and not arrival:
+            return []
         here = (normalise(desk.village_name), normalise(desk.district_name))
         found = []
         for doc in desk.documents:
@@ -385,8 +441,8 @@ class DeadlinePassed(DefectPolicy):
         world.late_event = True
 
     def inject(self, world, documents, rng, state):
-        kind, fld = _rules.case_templates()["deadline_evidence"][world.service_id]
-        refs = tuple(d.ref for d in documents if d.kind == kind)
+        kinds, fld = _rules.case_templates()["deadline_evidence"][world.service_id]
+        refs = tuple(d.ref for d in documents if d.kind in kinds)
         if not refs:
             return None
         state.protect(refs)
@@ -404,10 +460,10 @@ class DeadlinePassed(DefectPolicy):
         evidence = _rules.case_templates()["deadline_evidence"].get(service.id)
         if evidence is None or service.reporting_deadline_days is None:
             return []
-        kind, fld = evidence
+        kinds, fld = evidence
         out = []
         for doc in desk.documents:
-            if doc.kind != kind:
+            if doc.kind not in kinds:
                 continue
             when = parse_date(doc.fields.get(fld))
             if when is not None and (desk.today - when).days > service.reporting_deadline_days:
@@ -422,132 +478,110 @@ class DeadlinePassed(DefectPolicy):
         return out
 
 
-def _shift_nik_sex(value: str) -> str:
-    """The same NIK with the day+40 rule applied the wrong way round."""
-    day = int(value[6:8])
-    day = day - 40 if day > 40 else day + 40
-    return f"{value[:6]}{day:02d}{value[8:]}"
+_EVIDENCE_DATES = {
+    "surat_keterangan_lahir": "tanggal_lahir",
+    "surat_keterangan_kematian": "tanggal_kematian",
+    "surat_kematian_desa": "tanggal_kematian",
+}
 
 
 class DateInconsistent(DefectPolicy):
     """An impossible or inconsistent date.
 
-    A birth date that disagrees with the NIK, a NIK that breaks the day+40 rule, or a letter dated
-    before the event it certifies.
+    The same person's date of birth differs between documents (KK, KTP-el, akta...), or a letter
+    is dated before the event it certifies. A NIK whose date digits differ from the recorded birth
+    date is **not** a defect (the NIK is kept when a birth date is corrected, PP 40/2019 Pasal
+    30(2)); clean cases contain such NIKs on purpose.
     """
 
     kind = "date_inconsistent"
 
+    def possible(self, service_id):
+        return service_id not in _rules.case_templates()["one_birth_record"]
+
     def plan(self, world, rng):
-        variants = ["record_date", "nik_sex"]
+        variants = ["record_date"]
         if world.service_id in _rules.case_templates()["deadline_evidence"]:
             variants.append("event_letter")
         world.date_variant = str(rng.choice(variants))
 
-    def alter_people(self, world, rng):
-        if world.date_variant != "nik_sex":
-            return
-        person = world.person(world.applicant)
-        changed = _shift_nik_sex(person.nik)
-        if changed in world.all_niks():
-            world.date_variant = "record_date"
-            return
-        world.involved_niks.add(changed)
-        world.date_changed_nik = (person.nik, changed)
-        person.nik = changed
+    def _event_letter(self, world, documents, rng, state):
+        for doc in documents:
+            fld = _EVIDENCE_DATES.get(doc.kind)
+            if fld is None or doc.ref in state.protected:
+                continue
+            event = parse_date(doc.fields[fld])
+            letter = event - dt.timedelta(days=int(rng.integers(1, 11)))
+            _replace_field(documents, doc.ref, "tanggal_surat", "tanggal_surat", format_date(letter))
+            state.protect([doc.ref])
+            return self._record(
+                (doc.ref,),
+                "tanggal_surat",
+                f"Surat bertanggal {format_date(letter)}, sebelum peristiwanya ({doc.fields[fld]}).",
+                f"The letter is dated {format_date(letter)}, before the event it certifies ({doc.fields[fld]}).",
+            )
+        return None
 
     def inject(self, world, documents, rng, state):
-        variant = world.date_variant
-        if variant == "nik_sex":
-            old, new = world.date_changed_nik
-            refs = tuple(
-                dict.fromkeys(r.document for r in person_records(documents) if r.nik == new and r.birth_date and r.sex)
-            )
-            if not refs:
-                return None
-            state.protect(_docs_with_nik(documents, new))
-            state.involved_niks.add(new)
-            return self._record(
-                refs,
-                "nik",
-                f"NIK {new}: tanggal {new[6:8]} tidak sesuai jenis kelamin pada dokumen (aturan tanggal + 40 untuk perempuan).",
-                f"NIK {new}: day {new[6:8]} does not match the sex on the documents (women: day + 40).",
-            )
-        if variant == "event_letter":
-            kind, fld = _rules.case_templates()["deadline_evidence"][world.service_id]
-            for doc in documents:
-                if doc.kind == kind and doc.ref not in state.protected:
-                    event = parse_date(doc.fields[fld])
-                    letter = event - dt.timedelta(days=int(rng.integers(1, 11)))
-                    _replace_field(documents, doc.ref, "tanggal_surat", "tanggal_surat", format_date(letter))
-                    state.protect([doc.ref])
-                    return self._record(
-                        (doc.ref,),
-                        "tanggal_surat",
-                        f"Surat bertanggal {format_date(letter)}, sebelum peristiwanya ({doc.fields[fld]}).",
-                        f"The letter is dated {format_date(letter)}, before the event it certifies ({doc.fields[fld]}).",
-                    )
-            return None
-        # record_date: change the birth date on one record so it disagrees with the NIK
+        if world.date_variant == "event_letter":
+            found = self._event_letter(world, documents, rng, state)
+            if found is not None:
+                return found
+        # record_date: change the birth date on one record of a person whose date is on two documents
+        by_nik: dict[str, list[PersonRecord]] = defaultdict(list)
+        for r in person_records(documents):
+            if r.birth_date:
+                by_nik[r.nik].append(r)
         candidates = [
-            r
-            for r in person_records(documents)
-            if r.birth_date and r.sex and r.document not in state.protected and r.nik not in state.involved_niks
+            (r, recs)
+            for nik_value, recs in by_nik.items()
+            if len({x.document for x in recs}) >= 2 and nik_value not in state.involved_niks
+            for r in recs
+            if r.document not in state.protected
         ]
         if not candidates:
             return None
-        rec = candidates[int(rng.integers(len(candidates)))]
+        rec, recs = candidates[int(rng.integers(len(candidates)))]
         born = parse_date(rec.birth_date)
         shift = int(rng.integers(1, 28)) * (1 if rng.random() < 0.5 else -1)
-        if born + dt.timedelta(days=shift) > world.today:
+        if born + dt.timedelta(days=shift) >= world.today:
             shift = -abs(shift)
         new = format_date(born + dt.timedelta(days=shift))
         _replace_field(documents, rec.document, rec.where, _record_keys(rec)[2], new)
-        state.protect([rec.document])
+        refs = tuple(dict.fromkeys([rec.document] + [r.document for r in recs]))
+        state.protect(refs)
         state.involved_niks.add(rec.nik)
         return self._record(
-            (rec.document,),
+            refs,
             "tanggal_lahir",
-            f"Tanggal lahir {new} tidak cocok dengan NIK {rec.nik}.",
-            f"Date of birth {new} does not match NIK {rec.nik}.",
+            f"Tanggal lahir {rec.name} tertulis {new} di satu dokumen dan {rec.birth_date} di dokumen lain.",
+            f"{rec.name}'s date of birth reads {new} on one document and {rec.birth_date} on another.",
         )
 
     def detect(self, desk):
         out = []
+        by_nik: dict[str, list[PersonRecord]] = defaultdict(list)
         for rec in person_records(desk.documents):
-            if not (rec.birth_date and rec.sex):
-                continue
-            born = parse_date(rec.birth_date)
-            try:
-                info = nikmod.decode(rec.nik, reference=desk.today)
-            except nikmod.NikError:
-                out.append(self._finding((rec.document,), f"NIK {rec.nik} tidak sah.", f"NIK {rec.nik} is invalid."))
-                continue
-            sex = _SEX_FROM_LABEL.get(str(rec.sex).upper())
-            same_date = born is not None and (
-                info.birth_date.day,
-                info.birth_date.month,
-                info.birth_date.year % 100,
-            ) == (
-                born.day,
-                born.month,
-                born.year % 100,
-            )
-            if not same_date or sex != info.sex:
+            if rec.birth_date:
+                by_nik[rec.nik].append(rec)
+        for nik_value, recs in by_nik.items():
+            dates = {parse_date(r.birth_date) for r in recs}
+            if len(dates) > 1:
+                shown = " / ".join(sorted({str(r.birth_date) for r in recs}))
                 out.append(
                     self._finding(
-                        (rec.document,),
-                        f"NIK {rec.nik} tidak cocok dengan tanggal lahir {rec.birth_date} / {rec.sex}.",
-                        f"NIK {rec.nik} does not match the date of birth {rec.birth_date} / {rec.sex}.",
+                        tuple(dict.fromkeys(r.document for r in recs)),
+                        f"NIK {nik_value}: tanggal lahir {shown}.",
+                        f"NIK {nik_value}: date of birth {shown}.",
                     )
                 )
         for doc in desk.documents:
-            evidence = {"surat_keterangan_lahir": "tanggal_lahir", "surat_keterangan_kematian": "tanggal_kematian"}
-            if doc.kind not in evidence:
+            fld = _EVIDENCE_DATES.get(doc.kind)
+            if fld is None:
                 continue
-            event = parse_date(doc.fields.get(evidence[doc.kind]))
+            event = parse_date(doc.fields.get(fld))
             letter = parse_date(doc.fields.get("tanggal_surat"))
-            born = parse_date(doc.fields.get("tanggal_lahir")) if doc.kind == "surat_keterangan_kematian" else None
+            born = parse_date(doc.fields.get("tanggal_lahir")) if fld == "tanggal_kematian" else None
             if event is None:
                 continue
             if event > desk.today or (letter is not None and letter < event) or (born is not None and event < born):
@@ -631,10 +665,52 @@ class NikMismatch(DefectPolicy):
         return out
 
 
+#: Madurese/Indonesian abbreviations of first names written either way on documents.
+_ABBREVIATIONS = {
+    "moh": "mohammad", "moch": "mohammad", "muh": "mohammad", "muhammad": "mohammad", "mochammad": "mohammad",
+    "abd": "abdul", "ach": "achmad", "ahmad": "achmad", "m": "mohammad",
+}  # fmt: skip
+
+
+def _name_tokens(name: str) -> list[str]:
+    words = re.sub(r"[.'`]", " ", normalise(name)).split()
+    return [_ABBREVIATIONS.get(w, w) for w in words]
+
+
+def _edit_distance(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def spelling_variant(a: str, b: str) -> bool:
+    """True when two written names are spelling variants of one name (not a change of name).
+
+    Abbreviations (MOH./MOHAMMAD, ABD./ABDUL, ACH./ACHMAD), a dropped or doubled letter, a final H,
+    or one name being the other without a word.
+    """
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    if ta == tb:
+        return True
+    if ta and tb and (set(ta) <= set(tb) or set(tb) <= set(ta)):
+        return True
+    return _edit_distance(" ".join(ta), " ".join(tb)) <= 2
+
+
 def _misspell(name: str, rng: np.random.Generator) -> str:
-    """A plausible clerical variant of ``name`` (dropped last word, doubled or dropped letter)."""
+    """A plausible clerical variant of ``name`` (abbreviation, dropped word, doubled or dropped letter)."""
     words = name.split()
     options = []
+    first = words[0].upper().rstrip(".")
+    for long, short in (("MOHAMMAD", "MOH."), ("ABDUL", "ABD."), ("ACHMAD", "ACH.")):
+        if first == long and len(words) > 1:
+            options.append(" ".join([short] + words[1:]))
+        if first == short.rstrip(".") and len(words) > 1:
+            options.append(" ".join([long] + words[1:]))
     if len(words) >= 2:
         options.append(" ".join(words[:-1]))
     last = words[-1]
@@ -646,8 +722,15 @@ def _misspell(name: str, rng: np.random.Generator) -> str:
     return str(options[int(rng.integers(len(options)))])
 
 
+def _name_groups(documents: Sequence[Document]) -> dict[str, list[PersonRecord]]:
+    groups: dict[str, list[PersonRecord]] = defaultdict(list)
+    for rec in person_records(documents):
+        groups[rec.nik].append(rec)
+    return groups
+
+
 class NameMismatch(DefectPolicy):
-    """The holder of one NIK is written with different names on two documents."""
+    """The holder of one NIK is written with two spellings of one name (F-1.06 + surat keterangan beda nama)."""
 
     kind = "name_mismatch"
     documents_only = True
@@ -663,9 +746,53 @@ class NameMismatch(DefectPolicy):
         new = rec.name
         for _ in range(20):
             new = _misspell(rec.name, rng)
-            if normalise(new) not in names:
+            if normalise(new) not in names and spelling_variant(new, rec.name):
                 break
         else:  # pragma: no cover - _misspell always has a fresh option for real names
+            return None
+        _replace_field(documents, rec.document, rec.where, _record_keys(rec)[1], new)
+        refs = tuple(dict.fromkeys([rec.document] + [r.document for r in recs]))
+        state.protect(refs)
+        state.involved_niks.add(rec.nik)
+        return self._record(
+            refs,
+            "nama",
+            f"NIK {rec.nik} tertulis atas nama {new} di satu dokumen dan {rec.name} di dokumen lain (ejaan berbeda).",
+            f"NIK {rec.nik} is spelt {new} on one document and {rec.name} on another.",
+        )
+
+    def detect(self, desk):
+        out = []
+        for nik_value, recs in _name_groups(desk.documents).items():
+            names = sorted({r.name for r in recs}, key=normalise)
+            if len({normalise(n) for n in names}) > 1 and all(spelling_variant(a, b) for a in names for b in names):
+                refs = tuple(dict.fromkeys(r.document for r in recs))
+                shown = " / ".join(names)
+                out.append(self._finding(refs, f"NIK {nik_value}: {shown}.", f"NIK {nik_value}: {shown}."))
+        return out
+
+
+class NameChanged(DefectPolicy):
+    """The holder of one NIK carries a completely different name on one document (a change of name: court order)."""
+
+    kind = "name_changed"
+    documents_only = True
+
+    def inject(self, world, documents, rng, state):
+        candidates = _identity_candidates(documents, state)
+        if not candidates:
+            return None
+        rec, recs = candidates[int(rng.integers(len(candidates)))]
+        taken = {normalise(r.name) for r in person_records(documents)} | {normalise(p.name) for p in world.people.values()}
+        sex = _SEX_FROM_LABEL.get(str(rec.sex or "").upper()) or next(
+            (p.sex for p in world.people.values() if p.nik == rec.nik), "M"
+        )
+        new = ""
+        for _ in range(50):
+            new = world.new_name(sex, taken, rng).upper()
+            if not spelling_variant(new, rec.name):
+                break
+        else:  # pragma: no cover
             return None
         _replace_field(documents, rec.document, rec.where, _record_keys(rec)[1], new)
         refs = tuple(dict.fromkeys([rec.document] + [r.document for r in recs]))
@@ -679,15 +806,12 @@ class NameMismatch(DefectPolicy):
         )
 
     def detect(self, desk):
-        groups: dict[str, list[PersonRecord]] = defaultdict(list)
-        for rec in person_records(desk.documents):
-            groups[rec.nik].append(rec)
         out = []
-        for nik_value, recs in groups.items():
-            names = {normalise(r.name) for r in recs}
-            if len(names) > 1:
+        for nik_value, recs in _name_groups(desk.documents).items():
+            names = sorted({r.name for r in recs}, key=normalise)
+            if any(not spelling_variant(a, b) for a in names for b in names):
                 refs = tuple(dict.fromkeys(r.document for r in recs))
-                shown = " / ".join(sorted({r.name for r in recs}))
+                shown = " / ".join(names)
                 out.append(self._finding(refs, f"NIK {nik_value}: {shown}.", f"NIK {nik_value}: {shown}."))
         return out
 
@@ -743,13 +867,14 @@ def _requirement_docs(world: _World, documents: Sequence[Document], state: Injec
     """Mandatory requirement id -> its unprotected documents (only requirements without a present alternative)."""
     kinds = _rules.requirement_documents(world.service_id)
     present = _present_kinds(documents)
+    subs = {r.id for r in world.service.requirements if r.desk_substitute}
     out: dict[str, list[Document]] = {}
-    for req in world.service.required_documents():
+    for req in world.service.required_documents(frozenset(world.conditions)):
         kind = kinds.get(req.id)
         docs = [d for d in documents if d.kind == kind]
         if not docs or any(d.ref in state.protected for d in docs):
             continue
-        if any(kinds.get(a) in present for a in req.alternatives):
+        if any(kinds.get(a) in present for a in req.alternatives) or set(req.alternatives) & subs:
             continue
         out[req.id] = docs
     return out
@@ -764,11 +889,25 @@ def _pick_requirement(world, documents, state, rng) -> tuple[str, list[Document]
     return req_id, options[req_id]
 
 
+def _has_plain_requirement(service_id: str) -> bool:
+    """True when a mandatory requirement has no desk SPTJM alternative (so a bad document sends the file back)."""
+    service = services.load_catalogue().get(service_id)
+    subs = {r.id for r in service.requirements if r.desk_substitute}
+    conditions = frozenset(c for r in service.requirements for c in r.required_when)
+    return any(
+        not set(r.alternatives) & subs and r.id in _rules.requirement_documents(service_id)
+        for r in service.required_documents(conditions)
+    )
+
+
 class ExpiredOrDamaged(DefectPolicy):
     """A required document is damaged, or past the validity date printed on it."""
 
     kind = "expired_or_damaged"
     documents_only = True
+
+    def possible(self, service_id):
+        return _has_plain_requirement(service_id)
 
     def inject(self, world, documents, rng, state):
         picked = _pick_requirement(world, documents, state, rng)
@@ -778,7 +917,8 @@ class ExpiredOrDamaged(DefectPolicy):
         doc = docs[0]
         idx = next(i for i, d in enumerate(documents) if d.ref == doc.ref)
         validity = int(world.cal["document_validity_days"])
-        if "berlaku_hingga" in doc.fields and doc.valid_until() is not None and rng.random() < 0.5:
+        lifetime = _rules.document_kind(doc.kind).valid_for_life
+        if not lifetime and "berlaku_hingga" in doc.fields and doc.valid_until() is not None and rng.random() < 0.5:
             issued = world.today - dt.timedelta(days=validity + int(rng.integers(5, 61)))
             fields = dict(doc.fields)
             fields["tanggal_surat"] = format_date(issued)
@@ -810,11 +950,200 @@ class ExpiredOrDamaged(DefectPolicy):
         return out
 
 
+def _siak_rows(documents: Sequence[Document]) -> list[tuple[Document, int, Mapping[str, str]]]:
+    return [(d, i, r) for d in documents if d.kind == "data_siak" for i, r in enumerate(d.rows)]
+
+
+def _set_siak(documents: list[Document], ref: str, index: int, **values: str) -> None:
+    for i, doc in enumerate(documents):
+        if doc.ref == ref:
+            rows = [dict(r) for r in doc.rows]
+            rows[index].update(values)
+            documents[i] = replace(doc, rows=tuple(rows))
+            return
+
+
+class NikNonaktif(DefectPolicy):
+    """SIAK shows a NIK deactivated (never recorded for a KTP-el by 22, Permendagri 95/2019 Pasal 96)."""
+
+    kind = "nik_nonaktif"
+    documents_only = True
+
+    def possible(self, service_id):
+        return service_id in ("akta_kelahiran", "kk_perubahan", "ktp_perubahan")
+
+    def inject(self, world, documents, rng, state):
+        on_cards = {d.fields.get("nik") for d in documents if d.kind == "ktp_el"}
+        ages = {p.nik: p.birth_date for p in world.people.values() if p.nik}
+        options = [
+            (d, i, r)
+            for d, i, r in _siak_rows(documents)
+            if r["nik"] not in on_cards and r["nik"] in ages and (world.today - ages[r["nik"]]).days >= 22 * 365 + 6
+            and r["nik"] not in state.involved_niks
+        ]
+        if not options:
+            return None
+        doc, i, row = options[int(rng.integers(len(options)))]
+        _set_siak(documents, doc.ref, i, status_nik=INACTIVE, status_rekam=NOT_RECORDED)
+        state.protect([doc.ref])
+        state.involved_niks.add(row["nik"])
+        return self._record(
+            (doc.ref,),
+            "status_nik",
+            f"NIK {row['nik']} ({row['nama']}) berstatus NONAKTIF di SIAK: perlu aktivasi NIK.",
+            f"NIK {row['nik']} ({row['nama']}) is deactivated in SIAK: it needs reactivation.",
+        )
+
+    def detect(self, desk):
+        return [
+            self._finding((d.ref,), f"NIK {r['nik']} nonaktif.", f"NIK {r['nik']} is deactivated.")
+            for d, _i, r in _siak_rows(desk.documents)
+            if normalise(r.get("status_nik")) == normalise(INACTIVE)
+        ]
+
+
+class BelumRekam(DefectPolicy):
+    """A KTP-el reprint for someone whose biometrics were never recorded."""
+
+    kind = "belum_rekam"
+    documents_only = True
+
+    def possible(self, service_id):
+        return service_id in _rules.case_templates()["needs_recorded_biometrics"]
+
+    def plan(self, world, rng):
+        world.extra["young"] = "1"
+
+    def inject(self, world, documents, rng, state):
+        applicant = world.person(world.applicant)
+        for doc, i, row in _siak_rows(documents):
+            if row["nik"] == applicant.nik and (world.today - applicant.birth_date).days < 22 * 365:
+                _set_siak(documents, doc.ref, i, status_rekam=NOT_RECORDED)
+                state.protect([doc.ref])
+                return self._record(
+                    (doc.ref,),
+                    "status_rekam",
+                    f"SIAK: {row['nama']} belum pernah merekam KTP-el; kartu tidak dapat dicetak ulang.",
+                    f"SIAK: {row['nama']} never recorded for a KTP-el; no card can be reprinted.",
+                )
+        return None
+
+    def detect(self, desk):
+        if desk.request.situation not in _rules.case_templates()["needs_recorded_biometrics"]:
+            return []
+        return [
+            self._finding((d.ref,), f"{r['nama']}: belum rekam KTP-el.", f"{r['nama']}: KTP-el never recorded.")
+            for d, _i, r in _siak_rows(desk.documents)
+            if normalise(r.get("status_rekam")) == normalise(NOT_RECORDED)
+            and normalise(r.get("status_nik")) == normalise(ACTIVE)
+        ]
+
+
+def _years_after(born: dt.date, years: int) -> dt.date:
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return born.replace(year=born.year + years, day=28)
+
+
+class ChildMarriage(DefectPolicy):
+    """A marriage below the legal age of its year without a court dispensation (UU 16/2019)."""
+
+    kind = "child_marriage"
+    documents_only = False
+
+    def possible(self, service_id):
+        return service_id == "kk_baru"
+
+    def plan(self, world, rng):
+        world.extra["minor"] = "1"
+
+    def inject(self, world, documents, rng, state):
+        refs = tuple(d.ref for d in documents if d.kind in ("sptjm_perkawinan", "buku_nikah"))
+        found = self.detect_in(documents, world.today)
+        if not refs or not found:
+            return None
+        state.protect(refs + tuple(d.ref for d in documents if d.kind == "ktp_el"))
+        wife = world.person("istri")
+        age = (world.event_date - wife.birth_date).days // 365
+        return self._record(
+            refs,
+            "tanggal_perkawinan",
+            f"{wife.name} menikah pada usia {age} tahun sesudah UU 16/2019, tanpa penetapan dispensasi kawin.",
+            f"{wife.name} married at {age}, after UU 16/2019, without a marriage dispensation order.",
+        )
+
+    @staticmethod
+    def detect_in(documents: Sequence[Document], today: dt.date) -> list[tuple[str, str]]:
+        if any(d.kind == "dispensasi_kawin" for d in documents):
+            return []
+        births = {r.nik: parse_date(r.birth_date) for r in person_records(documents) if r.birth_date}
+        out = []
+        for doc in documents:
+            if doc.kind not in ("sptjm_perkawinan", "buku_nikah"):
+                continue
+            married = parse_date(doc.fields.get("tanggal_perkawinan") or doc.fields.get("tanggal_nikah"))
+            if married is None:
+                continue
+            for nik_f, female in (("nik_suami", False), ("nik_istri", True)):
+                born = births.get(doc.fields.get(nik_f, ""))
+                need = 19 if (not female or married >= MARRIAGE_AGE_CHANGE) else 16
+                if born is not None and married < _years_after(born, need):
+                    out.append((doc.ref, doc.fields.get(nik_f, "")))
+        return out
+
+    def detect(self, desk):
+        return [
+            self._finding((ref,), f"NIK {nik}: menikah di bawah umur tanpa dispensasi.",
+                          f"NIK {nik}: married under age without a dispensation.")  # fmt: skip
+            for ref, nik in self.detect_in(desk.documents, desk.today)
+        ]
+
+
+class ReporterNotEntitled(DefectPolicy):
+    """Someone who is neither family nor ketua RT reports a death without a power of attorney."""
+
+    kind = "reporter_not_entitled"
+
+    def possible(self, service_id):
+        return service_id in _rules.case_templates()["entitlement_requirements"]
+
+    def plan(self, world, rng):
+        world.variant = "tetangga"
+
+    def inject(self, world, documents, rng, state):
+        req = _rules.case_templates()["entitlement_requirements"][world.service_id]
+        if any(d.kind == _rules.requirement_documents(world.service_id).get(req) for d in documents):
+            return None
+        pem = world.person(world.applicant)
+        return self._record(
+            (),
+            req,
+            f"{pem.name} bukan keluarga almarhum dan tidak membawa surat kuasa.",
+            f"{pem.name} is not family of the deceased and brings no power of attorney.",
+        )
+
+    def detect(self, desk):
+        table = _rules.case_templates()["entitlement_requirements"]
+        sid = desk.request.situation
+        if sid not in table:
+            return []
+        service = desk.service
+        req = service.requirement(table[sid])
+        kind = _rules.requirement_documents(sid).get(req.id)
+        if req.mandatory(frozenset(desk.request.conditions)) and not any(d.kind == kind for d in desk.documents):
+            return [self._finding((), "Pelapor tanpa surat kuasa.", "The reporter has no power of attorney.")]
+        return []
+
+
 class MissingDocument(DefectPolicy):
     """A mandatory requirement has no document (and no lawful substitute) in the bundle."""
 
     kind = "missing_document"
     documents_only = True
+
+    def possible(self, service_id):
+        return _has_plain_requirement(service_id)
 
     def inject(self, world, documents, rng, state):
         picked = _pick_requirement(world, documents, state, rng)
@@ -830,10 +1159,16 @@ class MissingDocument(DefectPolicy):
         service = desk.service
         kinds = _rules.requirement_documents(service.id)
         present = _present_kinds(desk.documents)
+        subs = {r.id for r in service.requirements if r.desk_substitute}
+        entitlement = _rules.case_templates()["entitlement_requirements"].get(service.id)
         out = []
-        for req in service.required_documents():
+        for req in service.required_documents(frozenset(desk.request.conditions)):
             if kinds.get(req.id) in present or any(kinds.get(a) in present for a in req.alternatives):
                 continue
+            if req.id == entitlement:
+                continue  # who may report: the reporter_not_entitled defect
+            if set(req.alternatives) & subs:
+                continue  # completed at the desk: not a defect
             out.append(self._finding((), f"Tidak ada: {req.name_id}.", f"Missing: {req.name_en}."))
         return out
 
@@ -844,11 +1179,16 @@ POLICIES: tuple[DefectPolicy, ...] = (
     FeeRequested(),
     WrongService(),
     NotDomiciled(),
+    ReporterNotEntitled(),
+    ChildMarriage(),
     DeadlinePassed(),
     DateInconsistent(),
     NikMismatch(),
     NameMismatch(),
+    NameChanged(),
     DuplicateRequest(),
+    NikNonaktif(),
+    BelumRekam(),
     ExpiredOrDamaged(),
     MissingDocument(),
 )

@@ -12,16 +12,22 @@ criterion     weight  score
 ============  ======  =====================================================================
 service       15      1 if the chosen service fits the situation, else 0
 requirements  20      share of the service's requirements ticked correctly (present = a
-                      readable, valid document meets it; unticked = absent)
+                      readable, valid document meets it; unticked = absent); only when the
+                      trainee chose the right service (they never saw the right checklist)
 defects       25      F1 of the flagged defect kinds (a kind flagged on a document that does
                       not show it counts half); 1 when none exist and none are flagged
 decision      25      1 if right (for ``return``: half when the list of missing items differs)
-form          10      share of form fields right; only when the case should be processed and
-                      the service has a form
+form          10      share of form fields right; only when the file should go on (``process``
+                      or ``process_sptjm``), the trainee let it go on and the service has a form
 time          5       1 up to the time limit, falling to 0 at twice the limit; timed levels only
 ============  ======  =====================================================================
 
 The overall score is the weighted mean over the applicable criteria, times 100.
+
+One wrong decision is one mistake: form fields are not graded when the file should not go on (or
+the trainee stopped it), requirements and missing items are not graded against a service the
+trainee never saw, and a trainee who flags an impossible date that the independent timeline
+checker (:mod:`.timeline`) also finds is never marked down.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from typing import Any
 from .. import calibration, services
 from ..errors import SakeraInputError
 from . import rules as _rules
+from . import timeline as _timeline
 from .defects import normalise
 from .model import Case, parse_date
 
@@ -86,7 +93,8 @@ class Answer:
         Flagged defects: kinds (``"nik_mismatch"``), ``Flag(kind, document_ref)`` objects,
         ``(kind, ref)`` pairs or ``{"kind", "document"}`` mappings.
     decision
-        ``"process"``, ``"return"`` or ``"refer"`` (``None`` if none).
+        One of :data:`~sakera_toolkit.training.rules.DECISIONS` (``"process"``,
+        ``"process_sptjm"``, ``"return"``, ``"refer"``), ``None`` if none.
     missing
         When returning the file: the requirement ids the citizen must still bring.
     form
@@ -388,6 +396,9 @@ class _Labels:
             return rid
         return r.name_id if lang == "id" else r.name_en
 
+    def substitutes(self, ids: Iterable[str], lang: str) -> str:
+        return "; ".join(self.requirement(r, lang) for r in ids)
+
     def requirements(self, ids: Iterable[str], lang: str) -> str:
         items = [self.requirement(r, lang) for r in ids]
         return "; ".join(items) if items else ("(tidak ada)" if lang == "id" else "(none)")
@@ -427,18 +438,19 @@ def _mistake(
     note: tuple[str, str] | None = None,
 ) -> Mistake:
     rule = _rules.rule(rule_id)
-    src = source or rule.source
+    src = source or rule.legal_basis
     texts = []
     for k, lang in enumerate(("id", "en")):
         crit = _rules.criterion_label(criterion, lang)
         exp_shown, giv_shown = shown[0][k], shown[1][k]
         if lang == "id":
-            text = f"{crit} — {item_label[0]}: seharusnya {exp_shown}, jawaban Anda {giv_shown}. {rule.text_id} (Dasar: {src})"
+            text = f"{crit} — {item_label[0]}: seharusnya {exp_shown}, jawaban Anda {giv_shown}. {rule.text_id} (Dasar hukum: {src})"
             if note:
                 text += f" Bukti: {note[0]}"
         else:
+            basis = _rules.basis_label(src, "en")
             text = (
-                f"{crit} — {item_label[1]}: expected {exp_shown}, you gave {giv_shown}. {rule.text_en} (Source: {src})"
+                f"{crit} — {item_label[1]}: expected {exp_shown}, you gave {giv_shown}. {rule.text_en} (Legal basis: {basis})"
             )
             if note:
                 text += f" Evidence: {note[1]}"
@@ -459,6 +471,8 @@ def _decision_rule(case: Case, service: services.Service) -> str:
             return _rules.defect_info(d.kind).rule
     if want == "refer" and service.needs_biometric:
         return "decision_refer_biometric"
+    if want == "process" and any(d.kind == "deadline_passed" for d in case.defects):
+        return "deadline_passed"
     return _rules.decision_rule(want)
 
 
@@ -495,9 +509,10 @@ def grade(case: Case, answer: Answer) -> GradeReport:
         )
     scores.append(CriterionScore("service", 1.0 if ok else 0.0, float(cal["weight_service"]), True))
 
-    # requirements --------------------------------------------------------------------------
+    # requirements (only when the trainee saw the right checklist) ---------------------------
     right = 0
-    for rid, present in exp.requirements.items():
+    req_applies = ok
+    for rid, present in (exp.requirements.items() if req_applies else ()):
         given = bool(answer.requirements.get(rid, False))
         if given == present:
             right += 1
@@ -512,16 +527,16 @@ def grade(case: Case, answer: Answer) -> GradeReport:
                 given,
                 (_both(labels.present, present), _both(labels.present, given)),
                 "requirements_check",
-                source=req.source,
+                source=req.legal_basis,
             )  # fmt: skip
         )
-    n_req = len(exp.requirements)
+    n_req = len(exp.requirements) if req_applies else 0
     scores.append(
         CriterionScore(
             "requirements",
-            right / n_req if n_req else 1.0,
+            right / n_req if n_req else (1.0 if req_applies else 0.0),
             float(cal["weight_requirements"]),
-            True,
+            req_applies,
             {"right": right, "total": n_req},
         )
     )
@@ -571,6 +586,10 @@ def grade(case: Case, answer: Answer) -> GradeReport:
         else:
             credit += 1.0
     false_flags = [k for k in flags if k not in evidence]
+    if "date_inconsistent" in false_flags and _timeline.check(case):
+        # The trainee saw a genuinely impossible date (the independent checker agrees): no penalty.
+        false_flags.remove("date_inconsistent")
+        del flags["date_inconsistent"]
     for kind in false_flags:
         info = _rules.defect_info(kind)
         mistakes.append(
@@ -610,9 +629,14 @@ def grade(case: Case, answer: Answer) -> GradeReport:
                 answer.decision,
                 (_both(labels.decision, exp.decision), _both(labels.decision, answer.decision)),
                 _decision_rule(case, service),
+                note=(
+                    ("SPTJM yang diisi di meja: " + labels.substitutes(exp.substitutes, "id"),
+                     "Sworn statements to complete at the desk: " + labels.substitutes(exp.substitutes, "en"))
+                    if exp.substitutes else None
+                ),
             )  # fmt: skip
         )
-    elif exp.decision == "return" and set(answer.missing) != set(exp.missing):
+    elif exp.decision == "return" and ok and set(answer.missing) != set(exp.missing):
         decision_score = float(cal["wrong_missing_items_credit"])
         mistakes.append(
             _mistake(
@@ -629,9 +653,10 @@ def grade(case: Case, answer: Answer) -> GradeReport:
         decision_score = 1.0
     scores.append(CriterionScore("decision", decision_score, float(cal["weight_decision"]), True))
 
-    # form ----------------------------------------------------------------------------------
+    # form (only when the file goes on and the trainee let it go on) --------------------------
     fields = _rules.form_fields(case.service_id)
-    form_applies = exp.decision == "process" and bool(fields)
+    proceeding = _rules.PROCEEDING_DECISIONS
+    form_applies = exp.decision in proceeding and answer.decision in proceeding and ok and bool(fields)
     form_right = 0
     if form_applies:
         for f in fields:
@@ -723,6 +748,6 @@ def perfect_answer(case: Case, elapsed_seconds: float = 0.0) -> Answer:
         defects=flags,
         decision=exp.decision,
         missing=exp.missing if exp.decision == "return" else (),
-        form=dict(exp.form) if exp.decision == "process" else {},
+        form=dict(exp.form) if exp.decision in _rules.PROCEEDING_DECISIONS else {},
         elapsed_seconds=elapsed_seconds,
     )

@@ -157,7 +157,13 @@ class Document:
         return parse_date(self.fields.get("berlaku_hingga"))
 
     def expired(self, today: dt.date) -> bool:
-        """True when the printed validity date is before ``today``."""
+        """True when the printed validity date is before ``today``.
+
+        Never for a kind valid for life whatever it prints (KTP-el, UU 24/2013 Pasal 64(7)a: the
+        2011-2013 cards still show a date).
+        """
+        if _rules.document_kind(self.kind).valid_for_life:
+            return False
         until = self.valid_until()
         return until is not None and until < today
 
@@ -199,6 +205,8 @@ class Request:
     ``situation`` is the id of the situation template, which is also the id of the service that
     fits it; ``requested_service_id`` is what the citizen asks for (they may be wrong).
     ``fee_idr`` is money the citizen offers or was asked for (0 when none; any amount is illegal).
+    ``conditions`` are the facts the citizen tells that make some requirements mandatory (ids of
+    :attr:`sakera_toolkit.services.Catalogue.conditions`, e.g. ``dalam_kabupaten``, ``menumpang``).
     """
 
     situation: str
@@ -206,6 +214,10 @@ class Request:
     text_id: str
     text_en: str
     fee_idr: int = 0
+    conditions: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        object.__setattr__(self, "conditions", tuple(self.conditions))
 
     def text(self, lang: str = "id") -> str:
         """The request as told by the citizen, in ``lang``."""
@@ -219,12 +231,13 @@ class Request:
             "text_id": self.text_id,
             "text_en": self.text_en,
             "fee_idr": int(self.fee_idr),
+            "conditions": list(self.conditions),
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Request:
-        """Inverse of :meth:`to_dict`."""
-        return cls(**dict(d))
+        """Inverse of :meth:`to_dict` (schema 1 cases have no ``conditions``)."""
+        return cls(**{**dict(d), "conditions": tuple(d.get("conditions", ()))})
 
 
 @dataclass(frozen=True)
@@ -263,7 +276,9 @@ class Expected:
 
     ``requirements`` maps every requirement id of the service to True when a usable document meets
     it; ``missing`` lists the mandatory requirements not met (graded when the decision is
-    ``return``); ``form`` holds the expected form values (graded when the decision is ``process``).
+    ``return``); ``form`` holds the expected form values (graded when the file proceeds);
+    ``substitutes`` lists the sworn statements (SPTJM requirement ids) to complete at the desk when
+    the decision is ``process_sptjm``.
     """
 
     service_id: str
@@ -271,11 +286,13 @@ class Expected:
     decision: str
     missing: tuple[str, ...]
     form: Mapping[str, str]
+    substitutes: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "requirements", _frozen(self.requirements))
         object.__setattr__(self, "form", _frozen(self.form))
         object.__setattr__(self, "missing", tuple(self.missing))
+        object.__setattr__(self, "substitutes", tuple(self.substitutes))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields."""
@@ -285,6 +302,7 @@ class Expected:
             "decision": self.decision,
             "missing": list(self.missing),
             "form": dict(self.form),
+            "substitutes": list(self.substitutes),
         }
 
     @classmethod
@@ -296,6 +314,7 @@ class Expected:
             decision=d["decision"],
             missing=tuple(d["missing"]),
             form=dict(d["form"]),
+            substitutes=tuple(d.get("substitutes", ())),
         )
 
 
@@ -345,7 +364,7 @@ class Case:
     defects: tuple[InjectedDefect, ...]
     expected: Expected
     time_limit_seconds: int | None = None
-    schema_version: int = field(default=1)
+    schema_version: int = field(default=2)
 
     def __post_init__(self):
         object.__setattr__(self, "people", _frozen(self.people))

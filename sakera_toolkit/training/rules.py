@@ -16,8 +16,10 @@ Everything a trainee reads is available in Bahasa Indonesia (``"id"``, the defau
 Examples
 --------
 >>> from sakera_toolkit.training import rules
->>> rules.rule("fee_requested").source.startswith("UU 24/2013 Pasal 79A")
-True
+>>> rules.rule("fee_requested").legal_basis
+'UU 24/2013 Pasal 79A; UU 24/2013 Pasal 95B'
+>>> rules.rule("duplicate_request").basis("id")
+'Kebijakan layanan Sakera Mesem (asumsi)'
 >>> rules.defect_info("nik_mismatch").name("en")
 'NIK differs between documents'
 """
@@ -37,6 +39,7 @@ from ..errors import SakeraInputError
 __all__ = [
     "LANGS",
     "DECISIONS",
+    "PROCEEDING_DECISIONS",
     "CRITERIA",
     "Text",
     "Rule",
@@ -62,8 +65,10 @@ __all__ = [
 
 #: Interface languages: Bahasa Indonesia first, English available.
 LANGS = ("id", "en")
-#: What the trainee may decide for a case.
-DECISIONS = ("process", "return", "refer")
+#: What the trainee may decide for a case, in the order the desk shows them.
+DECISIONS = ("process", "process_sptjm", "return", "refer")
+#: Decisions with which the file goes on (the form is filled in and graded).
+PROCEEDING_DECISIONS = ("process", "process_sptjm")
 #: Grading criteria, in report order.
 CRITERIA = ("service", "requirements", "defects", "decision", "form", "time")
 
@@ -89,14 +94,30 @@ class Text:
 
 @dataclass(frozen=True)
 class Rule:
-    """A rule that explains a mistake, with its legal source (or ``assumption: ...``)."""
+    """A rule that explains a mistake.
+
+    ``legal_basis`` is what a trainee sees as "Dasar hukum": regulations cited in Indonesian, or
+    :data:`sakera_toolkit.services.ASSUMPTION_BASIS` when no legal text backs the rule.
+    ``references`` says where the facts were found (web pages, research-notes sections): for
+    maintainers, never shown to trainees.
+    """
 
     id: str
     title_id: str
     title_en: str
     text_id: str
     text_en: str
-    source: str
+    legal_basis: str
+    references: str = ""
+
+    @property
+    def source(self) -> str:
+        """The trainee-facing legal basis (same as :attr:`legal_basis`; kept for older callers)."""
+        return self.legal_basis
+
+    def basis(self, lang: str = "id") -> str:
+        """The legal basis in ``lang`` (regulation citations stay Indonesian; the assumption label is translated)."""
+        return basis_label(self.legal_basis, lang)
 
     def title(self, lang: str = "id") -> str:
         """A short name of the rule in ``lang`` (for headings, tables and heatmap axes)."""
@@ -114,7 +135,8 @@ class Rule:
             "title_en": self.title_en,
             "text_id": self.text_id,
             "text_en": self.text_en,
-            "source": self.source,
+            "legal_basis": self.legal_basis,
+            "references": self.references,
         }
 
 
@@ -143,6 +165,7 @@ class DocumentKind:
     title_en: str
     fields: Mapping[str, Text]
     columns: Mapping[str, Text]
+    valid_for_life: bool = False
 
     def title(self, lang: str = "id") -> str:
         """The card title in ``lang``."""
@@ -163,6 +186,25 @@ class FormField:
         return self.label_id if check_lang(lang) == "id" else self.label_en
 
 
+def basis_label(legal_basis: str, lang: str = "id") -> str:
+    """A "Dasar hukum" text in ``lang``: the assumption label is translated, citations stay Indonesian."""
+    from ..services import ASSUMPTION_BASIS, ASSUMPTION_BASIS_EN
+
+    return legal_basis.replace(ASSUMPTION_BASIS, ASSUMPTION_BASIS_EN) if check_lang(lang) == "en" else legal_basis
+
+
+def _legal_basis(raw: Any, origin: str, where: str) -> str:
+    from ..services import ASSUMPTION_BASIS, citable_basis
+
+    text = str(raw).strip()
+    if text in ("asumsi", "assumption"):
+        return ASSUMPTION_BASIS
+    problem = citable_basis(text)
+    if problem:
+        raise SakeraInputError(problem, source=origin, location=f"{where}.legal_basis")
+    return text
+
+
 def _read(name: str) -> Any:
     ref = resources.files("sakera_toolkit") / "data" / name
     try:
@@ -178,20 +220,20 @@ def _need(raw: Mapping, key: str, origin: str, where: str) -> Any:
 
 
 @lru_cache(maxsize=1)
-def _rules_file() -> tuple[dict[str, Rule], dict[str, DefectInfo], dict[str, tuple[Text, str]], dict[str, Text]]:
+def _rules_file() -> tuple[dict[str, Rule], dict[str, DefectInfo], dict[str, tuple[Text, str, bool]], dict[str, Text]]:
     origin = "data/training_rules.yaml"
     raw = _read("training_rules.yaml")
     rules_: dict[str, Rule] = {}
     for rid, entry in _need(raw, "rules", origin, "rules").items():
         where = f"rules.{rid}"
-        source = str(_need(entry, "source", origin, where)).strip()
         rules_[rid] = Rule(
             id=rid,
             title_id=str(_need(entry, "title_id", origin, where)),
             title_en=str(_need(entry, "title_en", origin, where)),
             text_id=str(_need(entry, "text_id", origin, where)),
             text_en=str(_need(entry, "text_en", origin, where)),
-            source=source,
+            legal_basis=_legal_basis(_need(entry, "legal_basis", origin, where), origin, where),
+            references=str(entry.get("references") or "").strip(),
         )
     defects: dict[str, DefectInfo] = {}
     for kind, entry in _need(raw, "defects", origin, "defects").items():
@@ -212,13 +254,15 @@ def _rules_file() -> tuple[dict[str, Rule], dict[str, DefectInfo], dict[str, tup
             decision=decision,
             subtle=bool(entry.get("subtle", False)),
         )
-    decisions: dict[str, tuple[Text, str]] = {}
+    decisions: dict[str, tuple[Text, str, bool]] = {}
     for key in DECISIONS:
         entry = _need(_need(raw, "decisions", origin, "decisions"), key, origin, "decisions")
         rid = str(_need(entry, "rule", origin, f"decisions.{key}"))
         if rid not in rules_:
             raise SakeraInputError(f"unknown rule {rid!r}", source=origin, location=f"decisions.{key}.rule")
-        decisions[key] = (Text(str(entry["name_id"]), str(entry["name_en"])), rid)
+        decisions[key] = (Text(str(entry["name_id"]), str(entry["name_en"])), rid, bool(entry.get("proceeds", False)))
+    if tuple(k for k, v in decisions.items() if v[2]) != PROCEEDING_DECISIONS:
+        raise SakeraInputError(f"decisions that proceed must be {PROCEEDING_DECISIONS}", source=origin, location="decisions")
     criteria: dict[str, Text] = {}
     for key in CRITERIA:
         entry = _need(_need(raw, "criteria", origin, "criteria"), key, origin, "criteria")
@@ -299,11 +343,23 @@ def _documents_file() -> tuple[dict[str, DocumentKind], dict[str, Text], dict[st
             title_en=str(_need(entry, "title_en", origin, where)),
             fields=labels(_need(entry, "fields", origin, where), f"{where}.fields"),
             columns=labels(entry.get("columns"), f"{where}.columns"),
+            valid_for_life=bool(entry.get("valid_for_life", False)),
         )
     conditions = {str(k): Text(str(v[0]), str(v[1])) for k, v in _need(raw, "conditions", origin, "conditions").items()}
     req_docs: dict[str, dict[str, str]] = {}
     for service_id, mapping in _need(raw, "requirement_documents", origin, "requirement_documents").items():
-        for req_id, kind in mapping.items():
+        mapping = dict(mapping)
+        for req_id, kind in list(mapping.items()):
+            if isinstance(kind, Mapping):
+                count = kind.get("count", 1)
+                if not isinstance(count, int) or count < 1:
+                    raise SakeraInputError(
+                        "count must be a whole number >= 1",
+                        source=origin,
+                        location=f"requirement_documents.{service_id}.{req_id}.count",
+                    )
+                _COUNTS[(str(service_id), str(req_id))] = count
+                kind = mapping[req_id] = kind.get("kind")
             if kind not in kinds:
                 raise SakeraInputError(
                     f"unknown document kind {kind!r}",
@@ -333,6 +389,15 @@ def condition_label(condition: str, lang: str = "id") -> str:
     return _documents_file()[1][condition].get(lang)
 
 
+_COUNTS: dict[tuple[str, str], int] = {}
+
+
+def requirement_count(service_id: str, requirement_id: str) -> int:
+    """How many usable documents of the kind a requirement needs (2 for both parents' KTP-el)."""
+    _documents_file()
+    return _COUNTS.get((service_id, requirement_id), 1)
+
+
 def requirement_documents(service_id: str) -> dict[str, str]:
     """Requirement id -> document kind that meets it, for ``service_id``.
 
@@ -351,7 +416,11 @@ def case_templates() -> dict[str, Any]:
     """The raw, validated content of ``training_cases.yaml`` (situations, confusions, forms, hints)."""
     origin = "data/training_cases.yaml"
     raw = _read("training_cases.yaml")
-    for key in ("situations", "request", "fee", "salutation", "confusions", "deadline_evidence", "forms", "hints"):
+    for key in (
+        "situations", "request", "fee", "salutation", "confusions", "deadline_evidence", "forms", "hints", "notes",
+        "served_anywhere", "needs_recorded_biometrics", "entitlement_requirements",
+        "one_birth_record",
+    ):  # fmt: skip
         _need(raw, key, origin, key)
     for service_id, entry in raw["situations"].items():
         _need(entry, "text_id", origin, f"situations.{service_id}")
