@@ -143,8 +143,8 @@ class Submission:
 
     ``report`` (GradeReport), ``attempt_id``, ``certification`` (training Status, None when the
     level cannot change it), ``newly_certified``, ``duplicate`` (a second submit of the same
-    attempt: the stored report, nothing changed), ``level_before`` (the attempt's level) and
-    ``level_after`` (the level to play next; higher than ``level_before`` on a level-up).
+    attempt: the stored report, nothing changed), ``level_before`` (the level to play before this
+    answer) and ``level_after`` (after it; higher than ``level_before`` on a level-up).
     """
 
     report: Any
@@ -265,6 +265,7 @@ def submit_detailed(
     if answer.elapsed_seconds == 0 and server_seconds > 0:
         answer = training.Answer.from_dict({**answer.to_dict(), "elapsed_seconds": round(server_seconds, 3)})
 
+    level_before = level_of(session, user.id)  # the level the trainee stood at before this answer
     report = training.grade(case_obj, answer)
     att.submitted_at = now
     session.flush()
@@ -282,7 +283,7 @@ def submit_detailed(
     except BaseException:
         session.rollback()
         raise
-    return Submission(report, att.id, status, newly, level_before=int(att.level), level_after=level_of(session, user.id))
+    return Submission(report, att.id, status, newly, level_before=level_before, level_after=level_of(session, user.id))
 
 
 def _persist(session: Session, user: User, att: Attempt, rec: CaseRecord, answer: Any, report: Any,

@@ -106,7 +106,8 @@ def _answer_in_the_browser(page, case) -> None:
     page.locator("select").first.select_option(label=labels.service_name(perfect.service_id, "id"))
     for req_id, met in perfect.requirements.items():
         if met:
-            page.get_by_label(labels.requirement_name(perfect.service_id, req_id, "id"), exact=True).check()
+            # the first box of that name is the checklist (the second is "what to bring", hidden)
+            page.get_by_label(labels.requirement_name(perfect.service_id, req_id, "id"), exact=True).first.check()
     for kind in sorted(perfect.flagged_kinds):
         page.get_by_label(labels.defect_name(kind, "id"), exact=True).check()
     page.get_by_role("button", name=labels.decision_name(perfect.decision, "id"), exact=True).click()
