@@ -174,7 +174,7 @@ def export_trainee_csv(
     return text
 
 
-_PDF_TEXT = {
+_PDF_TEXT: dict[str, dict[str, Any]] = {
     "id": {
         "title": "Rekam latihan operator",
         "trainee": "Peserta",
@@ -230,11 +230,11 @@ def trainee_record_html(
         cells = (
             i,
             labels.format_time(r.submitted_at, zone=False),
-            labels.service_name(r.service_id, lang),
+            labels.service_name(str(r.service_id), lang),
             r.level,
             f"{r.score:.0f}",
             _yes_no(r.passed, lang),
-            f"{r.time_taken_s:.0f}" if r.time_taken_s is not None else "",
+            f"{float(r.time_taken_s):.0f}" if r.time_taken_s is not None else "",  # type: ignore[arg-type]
         )
         rows.append("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in cells) + "</tr>")
     mistakes = session.execute(
@@ -292,7 +292,7 @@ def html_to_pdf(page: str) -> bytes:
         If WeasyPrint is not installed (``pip install sakera-toolkit[pdf]``).
     """
     try:
-        from weasyprint import HTML
+        from weasyprint import HTML  # type: ignore[import-untyped]
     except (ImportError, OSError) as exc:  # OSError: missing pango libraries
         raise SakeraError(f"PDF export needs WeasyPrint (pip install 'sakera-toolkit[pdf]'): {exc}") from None
     buffer = io.BytesIO()

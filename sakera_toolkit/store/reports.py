@@ -217,8 +217,9 @@ def _level_from_rows(rows: pd.DataFrame) -> int:
     last = int(ordered["level"].iloc[-1])
     window = training.PromotionRule().window
     at_level = ordered[ordered["level"] == last].tail(window)
-    return int(training.next_level([{"level": int(r.level), "score": float(r.score)} for r in at_level.itertuples()],
-                                   last))
+    history = [{"level": int(lv), "score": float(sc)}
+               for lv, sc in zip(at_level["level"].tolist(), at_level["score"].tolist(), strict=True)]
+    return int(training.next_level(history, last))
 
 
 def certification_status(session: Session, viewer: User | str, trainee: User | str | None = None) -> Any:
@@ -429,7 +430,7 @@ def attempts_by_week(session: Session, viewer: User | str, tz: str = "Asia/Jakar
     ).all()
     if not times:
         return empty
-    stamps = pd.to_datetime(pd.Series(times), utc=True).dt.tz_convert(tz)
+    stamps = pd.to_datetime(pd.Series(list(times), dtype="object"), utc=True).dt.tz_convert(tz)
     weeks = (stamps.dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time).dt.strftime("%Y-%m-%d")
     return weeks.value_counts().sort_index().rename_axis("week").reset_index(name="attempts")
 
