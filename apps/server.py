@@ -82,7 +82,7 @@ class RecordHandler(RequestHandler):
             with self.context.session_factory() as session:
                 if fmt == "pdf":
                     return attempts.export_trainee_pdf(session, username, viewer=viewer.username, lang=lang)
-                return attempts.export_trainee_csv(session, username, viewer=viewer.username).encode("utf-8")
+                return attempts.export_trainee_csv(session, username, viewer=viewer.username, lang=lang).encode("utf-8")
 
         try:
             data = await asyncio.get_running_loop().run_in_executor(None, export)

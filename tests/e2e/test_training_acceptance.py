@@ -229,3 +229,42 @@ def test_document_cards_are_readable_at_1024x768(server, browser, artifacts):
     page.screenshot(path=artifacts / "acc-latihan-1024.png", full_page=True)
     assert clipped == []
     context.close()
+
+
+def test_one_scoping_rule_over_http(server):
+    """A second trainer's exports and pages cover their own class only; CSV headers follow the language."""
+    import asyncio
+    import concurrent.futures
+
+    from apps.wsclient import http_get, login, open_session
+    from sakera_toolkit.store import make_session_factory, users
+
+    factory = make_session_factory(server.db_url)
+    with factory() as session:
+        users.add_user(session, "pelatih9", "trainer", "kata-sandi-pelatih-9")
+        users.create_class(session, "Kelas Sembilan", "pelatih9")
+        users.add_user(session, "peserta9", "trainee", "kata-sandi-peserta-9", villages=("35.27.01.2002",),
+                       display_name="Peserta Sembilan")
+        users.add_to_class(session, "Kelas Sembilan", "peserta9")
+    factory.kw["bind"].dispose()
+    base = server.base_url
+
+    async def scenario() -> None:
+        other = await login(base, "pelatih9", "kata-sandi-pelatih-9", timeout=120)
+        assert (await http_get(base + "/rekaman/peserta1.csv", other, timeout=120)).code == 403
+        assert (await http_get(base + "/rekaman/peserta1.pdf", other, timeout=120)).code == 403
+        own = await http_get(base + "/rekaman/peserta9.csv", other, timeout=120)
+        assert own.code == 200 and own.body.decode().startswith("No. percobaan,Nama pengguna,Nama peserta")
+        english = await http_get(base + "/rekaman/peserta9.csv", {**other, "sakera_lang": "en"}, timeout=120)
+        assert english.body.decode().startswith("Attempt no.,Username,Trainee")
+        session = await open_session(base, "/pelatih", other, timeout=120)
+        try:
+            await session.wait_for(lambda s: "Peserta Sembilan" in str(s.models), 90)
+            everything = str(session.models)  # every table, select and pane of the page
+            assert "Peserta Demo 1" not in everything and "Peserta Demo 2" not in everything
+            assert "peserta1" not in everything and "peserta2" not in everything
+        finally:
+            session.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=300)
