@@ -1,8 +1,11 @@
-"""Drawing a trainee's next practice cases, in a worker process when served.
+"""Drawing a trainee's next practice cases in a worker process when served.
+
+Which cases a trainee gets is decided by :mod:`sakera_toolkit.sandbox.selection` (re-exported
+here); this module only runs it off the server's event loop.
 
 Generating a case is ~50-100 ms of pure Python. Done in a thread of the server it holds the GIL
 and delays every other session's replies; done on the event loop it blocks them outright. The
-server therefore draws cases in one worker process (:func:`draw_cases_async`); the worker returns
+server therefore draws cases in worker processes (:func:`draw_cases_async`, :data:`CASE_WORKERS`); the worker returns
 plain dicts (``Case.to_dict()``), rebuilt here. Without a worker (tests, a failed start) the same
 function runs in the calling process. This module does not import Panel.
 """
@@ -10,7 +13,6 @@ function runs in the calling process. This module does not import Panel.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -21,50 +23,19 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-import numpy as np
+from sakera_toolkit.sandbox.selection import case_seed, draw_case_dicts, draw_cases, service_for
+
+__all__ = ["case_seed", "draw_case_dicts", "draw_cases", "draw_cases_async", "service_for", "shutdown_pool",
+           "worker_pool"]
 
 log = logging.getLogger(__name__)
 
+#: Worker processes drawing cases: one per core, at most 4 (40 trainees logging in at the same
+#: minute each wait for their first citizens; one worker made them queue).
+CASE_WORKERS = max(1, min(4, os.cpu_count() or 1))
+
 _POOL: Executor | None = None
 _POOL_LOCK = threading.Lock()
-
-
-def case_seed(user_id: int, serial: int) -> int:
-    """The seed of a trainee's ``serial``-th case (stable, independent between trainees)."""
-    digest = hashlib.sha256(f"sakera-latihan:{user_id}:{serial}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 2
-
-
-def service_for(user_id: int, serial: int, service_ids: Sequence[str]) -> str:
-    """The service of a trainee's ``serial``-th case.
-
-    Every service comes once per round, in an order shuffled per trainee and per round, so
-    practice covers the whole catalogue.
-    """
-    ids = sorted(service_ids)
-    round_number, position = divmod(serial, len(ids))
-    order = np.random.default_rng([user_id, round_number]).permutation(len(ids))
-    return ids[int(order[position])]
-
-
-def draw_case_dicts(level: int, user_id: int, village_code: str | None, serials: Sequence[int]) -> list[dict]:
-    """Cases number ``serials`` of a trainee at ``level``, as ``Case.to_dict()`` (picklable)."""
-    from sakera_toolkit import training
-    from sakera_toolkit.services import load_catalogue
-
-    ids = load_catalogue().ids()
-    return [
-        training.generate_for_level(level, case_seed(user_id, k), service_id=service_for(user_id, k, ids),
-                                    village_code=village_code).to_dict()
-        for k in serials
-    ]
-
-
-def draw_cases(level: int, user_id: int, village_code: str | None, serials: Sequence[int]) -> list[Any]:
-    """:func:`draw_case_dicts` in this process, as :class:`~sakera_toolkit.training.Case` objects."""
-    from sakera_toolkit import training
-
-    return [training.Case.from_dict(d) for d in draw_case_dicts(level, user_id, village_code, serials)]
 
 
 def _warm_up() -> bool:
@@ -96,12 +67,13 @@ def worker_pool() -> Executor:
     with _POOL_LOCK:
         if _POOL is None:
             _POOL = ProcessPoolExecutor(
-                max_workers=1,
+                max_workers=CASE_WORKERS,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_exit_with_parent,
                 initargs=(os.getpid(),),
             )
-            _POOL.submit(_warm_up)
+            for _ in range(CASE_WORKERS):
+                _POOL.submit(_warm_up)
         return _POOL
 
 

@@ -36,6 +36,7 @@ from .auth import (
     is_allowed,
     login_url_for,
     render_forbidden,
+    session_alive,
     session_user,
 )
 from .casegen import shutdown_pool, worker_pool
@@ -50,6 +51,10 @@ COOKIE_SECRET_ENV = "SAKERA_COOKIE_SECRET"
 CHECK_UNUSED_SESSIONS_MS = 10_000
 #: A session with no connection for this long (ms) is discarded.
 UNUSED_SESSION_LIFETIME_MS = 30_000
+#: How often (ms) an open page checks that its user is still active and its login live.
+SESSION_CHECK_MS = 5_000
+#: How often (ms) the summed failed logins are written to the audit log.
+FAILED_LOGIN_FLUSH_MS = 60_000
 
 
 class RecordHandler(RequestHandler):
@@ -77,7 +82,7 @@ class RecordHandler(RequestHandler):
             with self.context.session_factory() as session:
                 if fmt == "pdf":
                     return attempts.export_trainee_pdf(session, username, viewer=viewer.username, lang=lang)
-                return attempts.export_trainee_csv(session, username, viewer=viewer.username).encode("utf-8")
+                return attempts.export_trainee_csv(session, username, viewer=viewer.username, lang=lang).encode("utf-8")
 
         try:
             data = await asyncio.get_running_loop().run_in_executor(None, export)
@@ -103,6 +108,45 @@ def page_classes() -> dict[str, type]:
     return {"latihan": LatihanPage, "pelatih": PelatihPage, "ringkasan": RingkasanPage}
 
 
+def _guard_session(page: Any, context: AppContext, info: dict[str, Any] | None) -> None:
+    """Every few seconds: is the user still active and the login live? If not, end the page.
+
+    The check runs in the store thread; when it fails the page's content is replaced by a
+    visible message (Bahasa Indonesia / English), its widgets are gone, and the check stops.
+    """
+    period_ms = int(context.options.get("session_check_ms", SESSION_CHECK_MS))
+    if period_ms <= 0:
+        return
+    user = page.user
+    ended = {"done": False}
+    callback: Any = None
+
+    async def check() -> None:
+        if ended["done"]:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            alive = await loop.run_in_executor(context.db_executor, session_alive, context.directory, user, info)
+        except Exception:  # noqa: BLE001 - a database hiccup is not a logout; try again next time
+            log.warning("session check of %s failed", user.username, exc_info=True)
+            return
+        if alive:
+            return
+        ended["done"] = True
+        log.info("ending the open page of %s: login revoked or user deactivated", user.username)
+        tr = Translator(page.lang)
+        message = pn.pane.Alert(
+            f"**{tr('session.ended')}**\n\n[{tr('session.login_again')}](/login)", alert_type="danger",
+            sizing_mode="stretch_width", tags=["sakera-session-ended"])
+        with pn.io.hold():
+            page.sidebar.objects = []
+            page.main.objects = [message]
+        if callback is not None:
+            callback.stop()
+
+    callback = pn.state.add_periodic_callback(check, period=period_ms)
+
+
 def _page_app(slug: str, page_cls: type, context: AppContext) -> Callable[[], Any]:
     def app() -> Any:
         lang = lang_from_cookies(pn.state.cookies)
@@ -110,7 +154,9 @@ def _page_app(slug: str, page_cls: type, context: AppContext) -> Callable[[], An
         if user is None or not is_allowed(user.role, f"/{slug}"):
             return denied_view(lang, user.role if user else None)
         page = page_cls(user=user, context=context, lang=lang)
-        return Shell(page).template
+        template = Shell(page).template
+        _guard_session(page, context, pn.state.user_info)
+        return template
 
     app.__name__ = f"sakera_{slug}"
     return app
@@ -178,6 +224,11 @@ def make_server(
     cookie_secret: str | None = None,
     options: dict[str, Any] | None = None,
     classes: dict[str, type] | None = None,
+    lan: bool = False,
+    allow_origins: tuple[str, ...] = (),
+    ssl_files: tuple[str, str] | None = None,
+    trusted_proxies: tuple[str, ...] = (),
+    num_procs: int = 1,
 ) -> Any:
     """Create (not start) the Panel/Bokeh server for the store at ``db_url``.
 
@@ -197,22 +248,48 @@ def make_server(
         Extra settings handed to the pages through :class:`~apps.shell.AppContext`.
     classes
         Slug -> page class (default :func:`page_classes`); every slug must be in the role table.
+    lan
+        Allow websockets from this computer's own addresses (see :mod:`apps.lan`); the caller binds
+        ``address="0.0.0.0"``.
+    allow_origins
+        Extra ``HOST[:PORT]`` entries of the websocket allow-list.
+    ssl_files
+        ``(certfile, keyfile)``: serve HTTPS (cookies then ``Secure``).
+    trusted_proxies
+        Addresses/networks of a reverse proxy whose ``X-Forwarded-Proto/For`` are believed.
+    num_procs
+        Tornado processes forked on the same port (all state is in the database).
     """
     from sakera_toolkit.store.db import make_session_factory
 
+    from . import hardening
+    from . import lan as lan_mod
+
+    # everything from this server, pinned to the installed BokehJS/Panel: no CDN, works offline
+    os.environ["BOKEH_RESOURCES"] = "server"
     session_factory = make_session_factory(db_url)
     directory = UserDirectory(session_factory)
+    scheme = "https" if ssl_files or trusted_proxies else "http"
+    settings = dict(options or {})
+    if lan and port:
+        settings.setdefault("trainee_urls", lan_mod.trainee_urls(port, scheme))
     context = AppContext(session_factory=session_factory, directory=directory, demo_mode=demo_mode,
-                         options=dict(options or {}))
+                         options=settings)
     secret = cookie_secret or cookie_secret_for(db_url)
     provider = SakeraAuthProvider(directory, demo_mode=demo_mode, demo_logins=demo_logins)
+    networks = hardening.parse_networks(trusted_proxies)
 
     pn.extension("tabulator", notifications=True, design="bootstrap")
     pn.config.authorize_callback = authorize
     pn.config.cookie_secret = secret
     tr = Translator("id")
     pages = build_pages(context, classes)
-    hosts = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"] if port else None
+    origins = lan_mod.allowed_origins(port, address=address, lan=lan, extra=allow_origins) if port else None
+    extra: dict[str, Any] = {}
+    if ssl_files:
+        extra["ssl_certfile"], extra["ssl_keyfile"] = ssl_files
+    if num_procs != 1:
+        extra["num_procs"] = num_procs
     server = pn.serve(
         pages,
         port=port,
@@ -224,31 +301,62 @@ def make_server(
         cookie_secret=secret,
         sign_sessions=True,
         secret_key=hashlib.sha256(("bokeh-session:" + secret).encode()).hexdigest(),
-        websocket_origin=hosts,
+        websocket_origin=origins,
         check_unused_sessions_milliseconds=CHECK_UNUSED_SESSIONS_MS,
         unused_session_lifetime_milliseconds=UNUSED_SESSION_LIFETIME_MS,
         liveness=True,
         verbose=False,
         extra_patterns=[(r"/rekaman/([a-z0-9][a-z0-9._-]{1,63})\.(csv|pdf)", RecordHandler,
                          {"provider": provider, "context": context})],
+        **extra,
     )
+    tornado_app = server._tornado
+    hardening.install_security_headers(tornado_app)
+    hardening.harden_component_routes(tornado_app)
+    if networks:
+        hardening.trust_proxy(tornado_app, networks)
     set_nodelay(server)
-    worker_pool()  # spawn the case worker now, not when the first trainee waits for a citizen
     server.sakera_context = context
+    server.sakera_origins = origins or []
+    server.sakera_provider = provider
     return server
+
+
+def start_background_work(server: Any) -> None:
+    """In the serving process (after any fork): the case worker and the failed-login flush."""
+    from tornado.ioloop import PeriodicCallback
+
+    worker_pool()  # spawn the case worker now, not when the first trainee waits for a citizen
+    failures = server.sakera_provider.failed_logins
+
+    def flush() -> None:
+        server.io_loop.run_in_executor(None, failures.flush)
+
+    server.sakera_flush = PeriodicCallback(flush, FAILED_LOGIN_FLUSH_MS)
+    server.sakera_flush.start()
+
+
+def stop_background_work(server: Any) -> None:
+    """Write the open failed-login windows and stop the case worker."""
+    try:
+        server.sakera_provider.failed_logins.flush(force=True)
+    except Exception:  # noqa: BLE001 - shutting down: log, do not hide the original exit
+        log.warning("could not write the failed-login summary", exc_info=True)
+    shutdown_pool()
 
 
 def run(db_url: str, **kwargs: Any) -> None:
     """Create the server with :func:`make_server` and run it until interrupted."""
     server = make_server(db_url, **kwargs)
     server.start()
+    start_background_work(server)
     if kwargs.get("show"):
         server.io_loop.add_callback(server.show, "/")
     try:
         server.io_loop.start()
     finally:
         server.stop()
-        shutdown_pool()
+        stop_background_work(server)
 
 
 if __name__ == "__main__" or pn.state.served:  # pragma: no cover - `python -m apps.server` for development

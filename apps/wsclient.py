@@ -56,17 +56,17 @@ async def http_get(url: str, cookies: dict[str, str] | None = None, timeout: flo
     return await client.fetch(request, raise_error=False)
 
 
-async def login(base_url: str, username: str, password: str, timeout: float = 30.0) -> dict[str, str]:
-    """Log in through the form like a browser; returns the cookies (``user``, ``id_token``, ...).
+async def post_login(base_url: str, username: str, password: str, timeout: float = 30.0,
+                     source: str | None = None) -> tuple[str, dict[str, str]]:
+    """Submit the login form like a browser: ``(Location of the answer, cookies)``.
 
-    Raises
-    ------
-    AccessRefused
-        If the login is refused.
+    ``source`` is the local address to connect from (e.g. ``127.0.0.3``, standing in for
+    another PC; any 127.x address works on the loopback).
     """
     cookies: dict[str, str] = {}
     client = AsyncHTTPClient()
-    page = await client.fetch(HTTPRequest(base_url + "/login", request_timeout=timeout), raise_error=False)
+    page = await client.fetch(HTTPRequest(base_url + "/login", request_timeout=timeout, network_interface=source),
+                              raise_error=False)
     _set_cookies(page.headers, cookies)
     match = _XSRF_RE.search(page.body.decode("utf-8"))
     if match is None:
@@ -80,12 +80,26 @@ async def login(base_url: str, username: str, password: str, timeout: float = 30
             headers={"Cookie": _cookie_header(cookies), "Content-Type": "application/x-www-form-urlencoded"},
             follow_redirects=False,
             request_timeout=timeout,
+            network_interface=source,
         ),
         raise_error=False,
     )
     _set_cookies(response.headers, cookies)
-    if response.code != 302 or "user" not in cookies or "error=" in response.headers.get("Location", ""):
-        raise AccessRefused(f"login refused for {username!r} (HTTP {response.code})")
+    return (response.headers.get("Location", "") if response.code == 302 else f"HTTP {response.code}"), cookies
+
+
+async def login(base_url: str, username: str, password: str, timeout: float = 30.0,
+                source: str | None = None) -> dict[str, str]:
+    """Log in through the form like a browser; returns the cookies (``user``, ``id_token``, ...).
+
+    Raises
+    ------
+    AccessRefused
+        If the login is refused.
+    """
+    location, cookies = await post_login(base_url, username, password, timeout, source)
+    if location.startswith("HTTP") or "user" not in cookies or "error=" in location:
+        raise AccessRefused(f"login refused for {username!r} ({location})")
     return cookies
 
 
@@ -221,11 +235,12 @@ class BokehSession:
 
 
 async def open_session(base_url: str, path: str, cookies: dict[str, str], token: str | None = None,
-                       timeout: float = 30.0) -> BokehSession:
+                       timeout: float = 30.0, origin: str | None = None) -> BokehSession:
     """Load ``path`` with the cookies, open its websocket and pull the document.
 
-    ``token`` lets a test reuse a session token obtained from another page (the websocket must then
-    be refused by the role check, since Bokeh tokens do not name the page).
+    ``token`` lets a test reuse a session token obtained from another page or another user (the
+    websocket must then be refused: by the role check, or because the token belongs to another
+    login). ``origin`` sets the websocket's ``Origin`` header (the LAN allow-list tests).
 
     Raises
     ------
@@ -241,7 +256,10 @@ async def open_session(base_url: str, path: str, cookies: dict[str, str], token:
             raise AccessRefused(f"no session token in {path}")
         token = match.group(1)
     ws_url = base_url.replace("http", "ws", 1) + path.rstrip("/") + "/ws"
-    request = HTTPRequest(ws_url, headers={"Cookie": _cookie_header(cookies)}, request_timeout=timeout)
+    headers = {"Cookie": _cookie_header(cookies)}
+    if origin is not None:
+        headers["Origin"] = origin
+    request = HTTPRequest(ws_url, headers=headers, request_timeout=timeout)
     try:
         ws = await websocket_connect(request, subprotocols=["bokeh", token])
     except (HTTPClientError, OSError) as exc:

@@ -38,7 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from apps.wsclient import BokehSession, login, open_session  # noqa: E402
+from tornado.httpclient import AsyncHTTPClient  # noqa: E402
+
+from apps.wsclient import AccessRefused, BokehSession, login, open_session  # noqa: E402
+
+# the default client queues more than 10 concurrent requests (and times them out in the queue)
+AsyncHTTPClient.configure(None, max_clients=500)
 
 MAX_SESSIONS = 60
 PASSWORD = "bench-password-1"
@@ -67,11 +72,11 @@ def create_trainees(db_url: str, n: int) -> list[str]:
     return names
 
 
-def start_server(db_url: str, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(db_url: str, port: int, log_path: Path, extra: tuple[str, ...] = ()) -> subprocess.Popen:
     log = open(log_path, "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "sakera_toolkit", "serve", "--db", db_url, "--port", str(port),
-         "--address", "127.0.0.1", "--no-show"],
+         "--address", "127.0.0.1", "--no-show", *extra],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
@@ -173,45 +178,352 @@ def summary(label: str, latencies: list[float], wall: float) -> dict[str, float]
     return {"p50": p50, "p95": p95}
 
 
+# --------------------------------------------------------------------------- scenarios of issue 13
+
+
+def server_rss_mb(pid: int) -> float:
+    """Current resident memory (VmRSS) of a process, MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (nearest rank) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+class PostgresCluster:
+    """A throwaway PostgreSQL server on a loopback port (as the test fixture; stopped by ``stop``)."""
+
+    def __init__(self) -> None:
+        import glob
+        import shutil
+
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        if not found:
+            raise RuntimeError("PostgreSQL binaries not found (apt-get install postgresql)")
+        self.bindir = Path(found[-1]).parent
+        self.base = Path(tempfile.mkdtemp(prefix="sakera-bench-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres")
+        self.port = free_port()
+        data = self.base / "data"
+        self._run(f"{self.bindir}/initdb -D {data} -A trust -U postgres -E UTF8 --no-sync")
+        self._run(f"{self.bindir}/pg_ctl -D {data} -l {self.base}/log -w -t 30 -o '-p {self.port} -k {self.base} "
+                  f"-c listen_addresses=127.0.0.1 -c max_connections=300' start")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, command: str) -> None:
+        argv = ["su", "postgres", "-c", command] if os.geteuid() == 0 else ["sh", "-c", command]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-500:])
+
+    def stop(self) -> None:
+        import shutil
+
+        self._run(f"{self.bindir}/pg_ctl -D {self.base}/data -m fast -w -t 30 stop")
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def start_servers(db_url: str, procs: int, tmp: Path, extra: tuple[str, ...] = ()) -> list[tuple[str, subprocess.Popen]]:
+    """``procs`` server processes on their own loopback ports, one database (sticky routing by client)."""
+    os.environ.setdefault("SAKERA_COOKIE_SECRET", "bench-" + "0" * 40)  # every process signs alike
+    servers = []
+    for k in range(procs):
+        port = free_port()
+        proc = start_server(db_url, port, tmp / f"server{k}.log", extra)
+        servers.append((f"http://127.0.0.1:{port}", proc))
+    return servers
+
+
+async def _work_cases(session: BokehSession, cases: int, think: tuple[float, float], rng: random.Random,
+                      latencies: list[float], timeout: float) -> None:
+    for _ in range(cases):
+        service_id = session.find("sakera-service")
+        options = session.attribute(service_id, "options") or []
+        values = [o[0] if isinstance(o, list) else o for o in options][1:]
+        await session.set_value(service_id, "value", rng.choice(values))
+        await session.click(session.find(f"sakera-decision-{rng.choice(['process', 'return', 'refer'])}"))
+        if think[0]:
+            await asyncio.sleep(think[0] * rng.uniform(0.5, 1.5))
+        before = feedback_marker(session)
+        await session.click(session.find("sakera-submit"))
+        t0 = time.perf_counter()
+        await session.wait_for(
+            lambda s, before=before: 'data-attempt="' in feedback_marker(s) and feedback_marker(s) != before, timeout)
+        latencies.append(time.perf_counter() - t0)
+        if think[1]:
+            await asyncio.sleep(think[1] * rng.uniform(0.5, 1.5))
+        case_before = session.text_of("sakera-request")
+        await session.click(session.find("sakera-next"))
+        await session.wait_for(lambda s, case_before=case_before: s.text_of("sakera-request") != case_before, timeout)
+
+
+async def _open_desk(base: str, cookies: dict[str, str], timeout: float) -> BokehSession:
+    session = await open_session(base, "/latihan", cookies, timeout=timeout)
+    await session.wait_for(lambda s: s.text_of("sakera-request") != "", timeout)
+    return session
+
+
+async def throughput_run(bases: list[str], names: list[str], cases: int, seed: int,
+                         timeout: float) -> tuple[list[float], float]:
+    """Every trainee logged in first, then all submit as fast as the server answers."""
+    sem = asyncio.Semaphore(4)
+
+    async def enter(i: int, name: str) -> BokehSession:
+        async with sem:
+            cookies = await login(bases[i % len(bases)], name, PASSWORD)
+            return await _open_desk(bases[i % len(bases)], cookies, timeout)
+
+    sessions = await asyncio.gather(*(enter(i, n) for i, n in enumerate(names)))
+    latencies: list[float] = []
+    rng = random.Random(seed)
+    t0 = time.perf_counter()
+    try:
+        await asyncio.gather(*(_work_cases(s, cases, (0.0, 0.0), random.Random(rng.random()), latencies, timeout)
+                               for s in sessions))
+    finally:
+        for s in sessions:
+            s.close()
+    return latencies, time.perf_counter() - t0
+
+
+def scenario_throughput(args, tmp: Path) -> None:
+    """Per-process submits/s: N trainees submitting back to back, N doubled until p95 >= 300 ms."""
+    db_url = f"sqlite:///{tmp / 'throughput.db'}"
+    names = create_trainees(db_url, 32)
+    (base, proc), = start_servers(db_url, 1, tmp)
+    print("throughput, 1 server process, SQLite, loopback; each submit followed by 'next citizen'")
+    best = top = 0.0
+    try:
+        for n in (1, 2, 4, 8, 16, 32):
+            lat, wall = asyncio.run(throughput_run([base], names[:n], args.cases, args.seed, args.timeout))
+            p95 = percentile(lat, 0.95) * 1000
+            rate = len(lat) / wall
+            print(f"  N={n:3d}  submits={len(lat):4d}  p50={percentile(lat, 0.5) * 1000:7.1f} ms  "
+                  f"p95={p95:7.1f} ms  {rate:5.1f} submits/s (with next-citizen round trips)")
+            if p95 < 300:
+                best = max(best, rate)
+            top = max(top, rate)
+        print(f"  => submits/s per process at p95 < 300 ms: {best:.1f} (target >= 20); highest at any p95: {top:.1f}")
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def scenario_class(args, tmp: Path) -> None:
+    """N trainees over P server processes (PostgreSQL or SQLite) at the given pace."""
+    pg = PostgresCluster() if args.database == "postgresql" else None
+    try:
+        db_url = pg.url if pg else f"sqlite:///{tmp / 'class.db'}"
+        names = create_trainees(db_url, args.n)
+        servers = start_servers(db_url, args.procs, tmp)
+        bases = [b for b, _ in servers]
+        think = (args.answer_time, args.read_time)
+        try:
+            latencies: list[float] = []
+            rng = random.Random(args.seed)
+            sem = asyncio.Semaphore(8)
+
+            failures: list[str] = []
+
+            async def one(i: int, name: str) -> None:
+                base = bases[i % len(bases)]
+                await asyncio.sleep(args.ramp * rng.random())  # trainees arrive over the first minute
+                try:
+                    async with sem:
+                        cookies = await login(base, name, PASSWORD, timeout=60)
+                    session = await _open_desk(base, cookies, 60)
+                except (OSError, TimeoutError, AccessRefused) as exc:
+                    failures.append(f"{name}: {type(exc).__name__} {exc}")
+                    return
+                try:
+                    await asyncio.sleep(args.answer_time * rng.random())  # spread the first submits
+                    await _work_cases(session, args.cases, think, random.Random(rng.random()), latencies,
+                                      args.timeout)
+                except (OSError, TimeoutError, AccessRefused) as exc:
+                    failures.append(f"{name}: {type(exc).__name__} {exc}")
+                finally:
+                    session.close()
+
+            async def everyone() -> float:
+                t0 = time.perf_counter()
+                await asyncio.gather(*(one(i, n) for i, n in enumerate(names)))
+                return time.perf_counter() - t0
+
+            cpu0 = [process_cpu_s(p.pid) for _, p in servers]
+            wall = asyncio.run(everyone())
+            cpu = [process_cpu_s(p.pid) - c for (_, p), c in zip(servers, cpu0, strict=True)]
+            print(f"class: {len(names)} trainees over {args.procs} process(es), {args.database}; "
+                  f"{args.cases} cases each, ~{think[0]:.0f} s per answer, ~{think[1]:.0f} s reading")
+            if not latencies:
+                latencies.append(float("nan"))
+            print(f"  submits={len(latencies)}  p50={percentile(latencies, 0.5) * 1000:.1f} ms  "
+                  f"p95={percentile(latencies, 0.95) * 1000:.1f} ms  max={max(latencies) * 1000:.1f} ms  "
+                  f"({len(latencies) / wall:.1f} submits/s over {wall:.0f} s; server CPU "
+                  f"{', '.join(f'{c:.0f} s' for c in cpu)})")
+            print(f"  trainees who could not open the desk or timed out: {len(failures)} of {len(names)}"
+                  + (f" (first: {failures[0]})" if failures else ""))
+        finally:
+            for _, p in servers:
+                os.kill(p.pid, signal.SIGTERM)
+                p.wait(timeout=30)
+    finally:
+        if pg:
+            pg.stop()
+
+
+def scenario_storm(args, tmp: Path) -> None:
+    """Login storm: 40 trainees start within 5 s; time from the login POST to the first case on screen."""
+    db_url = f"sqlite:///{tmp / 'storm.db'}"
+    n = 40
+    names = create_trainees(db_url, n + 1)
+    (base, proc), = start_servers(db_url, 1, tmp)
+    rng = random.Random(args.seed)
+    offsets = sorted(rng.uniform(0, 5.0) for _ in range(n))
+    failures: list[str] = []
+
+    async def storm(group: list[str], offs: list[float]) -> list[float]:
+        results: list[float] = []
+
+        async def one(name: str, offset: float) -> None:
+            await asyncio.sleep(offset)
+            t0 = time.perf_counter()
+            try:
+                cookies = await login(base, name, PASSWORD, timeout=60)
+                session = await _open_desk(base, cookies, 60)
+            except (OSError, TimeoutError, AccessRefused) as exc:
+                failures.append(f"{name}: {exc}")
+                return
+            results.append(time.perf_counter() - t0)
+            session.close()
+
+        await asyncio.gather(*(one(nm, o) for nm, o in zip(group, offs, strict=True)))
+        return results
+
+    try:
+        ref = asyncio.run(storm(names[:1], [0.0]))
+        ttfc = asyncio.run(storm(names[1:], offsets))
+        print(f"login storm: {n} logins within 5 s, 1 process, SQLite; time to first case")
+        print(f"  reference (1 login): {ref[0] * 1000:.0f} ms")
+        print(f"  p50={percentile(ttfc, 0.5) * 1000:.0f} ms  p95={percentile(ttfc, 0.95) * 1000:.0f} ms  "
+              f"max={max(ttfc, default=float('nan')) * 1000:.0f} ms  (p95 / reference "
+              f"x{percentile(ttfc, 0.95) / ref[0]:.1f}; target p95 < 3 s); {len(failures)} of {n} failed"
+              + (f" (first: {failures[0]})" if failures else ""))
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def scenario_memory(args, tmp: Path) -> None:
+    """RSS per open session, and RSS while 500 sessions are opened and closed (plateau expected)."""
+    db_url = f"sqlite:///{tmp / 'memory.db'}"
+    names = create_trainees(db_url, 50)
+    (base, proc), = start_servers(db_url, 1, tmp)
+
+    async def main() -> None:
+        cookies = []
+        for name in names:
+            cookies.append(await login(base, name, PASSWORD))
+        warm = await _open_desk(base, cookies[0], 60)  # first session: imports, caches
+        warm.close()
+        await asyncio.sleep(args.settle)
+        rss0 = server_rss_mb(proc.pid)
+        opened = [await _open_desk(base, c, 60) for c in cookies[:40]]
+        rss40 = server_rss_mb(proc.pid)
+        print(f"memory, 1 process, SQLite: RSS {rss0:.0f} MB idle -> {rss40:.0f} MB with 40 open sessions "
+              f"= {(rss40 - rss0) / 40:.2f} MB per open session")
+        for s in opened:
+            s.close()
+        marks = []
+        for wave in range(20):  # 20 waves x 25 = 500 sessions opened and closed
+            batch = await asyncio.gather(*(_open_desk(base, cookies[(wave * 25 + k) % len(cookies)], 60)
+                                           for k in range(25)))
+            for s in batch:
+                s.close()
+            if (wave + 1) % 4 == 0:
+                marks.append(((wave + 1) * 25, server_rss_mb(proc.pid)))
+        await asyncio.sleep(args.settle)
+        marks.append(("after the unused-session sweep", server_rss_mb(proc.pid)))
+        print("  RSS after sessions opened and closed: " + ", ".join(f"{k}: {v:.0f} MB" for k, v in marks))
+
+    try:
+        asyncio.run(main())
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+def scenario_reference(args, tmp: Path) -> None:
+    """The original benchmark: one trainee, then N at the given pace (ratio printed)."""
+    db_url = f"sqlite:///{tmp / 'bench.db'}"
+    n = max(1, min(args.n, MAX_SESSIONS))
+    names = create_trainees(db_url, n + 1)
+    think = (max(0.0, args.answer_time), max(0.0, args.read_time))
+    (base, proc), = start_servers(db_url, 1, tmp)
+    try:
+        ref_lat, ref_wall = asyncio.run(run_load(base, names[:1], args.cases, think, args.seed, args.timeout))
+        cpu0 = (process_cpu_s(proc.pid), time.process_time())
+        load_lat, load_wall = asyncio.run(run_load(base, names[1:n + 1], args.cases, think, args.seed, args.timeout))
+        cpu = (process_cpu_s(proc.pid) - cpu0[0], time.process_time() - cpu0[1])
+        print(f"sakera serve, SQLite, loopback; {args.cases} cases per trainee; ~{think[0]:.0f} s per answer, "
+              f"~{think[1]:.0f} s reading feedback")
+        ref = summary("reference N=1", ref_lat, ref_wall)
+        load = summary(f"load N={n}", load_lat, load_wall)
+        print(f"ratio N={n} / N=1:       p50 x{load['p50'] / ref['p50']:.2f}  p95 x{load['p95'] / ref['p95']:.2f}")
+        print(f"CPU during the N={n} run ({load_wall:.0f} s wall): server {cpu[0]:.1f} s, "
+              f"benchmark client {cpu[1]:.1f} s")
+        print(f"server peak memory (VmHWM): {server_peak_rss_mb(proc.pid):.0f} MB")
+    finally:
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+SCENARIOS = {
+    "reference": scenario_reference,
+    "throughput": scenario_throughput,
+    "class": scenario_class,
+    "storm": scenario_storm,
+    "memory": scenario_memory,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=40, help="trainees logged in at once (default 40, max 60)")
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="reference",
+                        help="reference (N trainees at a pace, ratio to N=1), throughput (per-process submits/s "
+                        "at p95 < 300 ms), class (N trainees over --procs processes), storm (40 logins in 5 s), "
+                        "memory (RSS per session, 500 sessions opened/closed)")
+    parser.add_argument("--n", type=int, default=40, help="trainees logged in at once (default 40; class: max 200)")
+    parser.add_argument("--procs", type=int, default=1, help="server processes (class scenario; default 1)")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="store of the class scenario (postgresql starts a throwaway local cluster)")
     parser.add_argument("--cases", type=int, default=5, help="cases each trainee submits (default 5)")
     parser.add_argument("--answer-time", type=float, default=15.0,
                         help="mean seconds a trainee works on a case before submitting (default 15; the "
                         "calibrated desk target is 480 s, so this is ~30x a real class's pace)")
     parser.add_argument("--read-time", type=float, default=3.0,
                         help="mean seconds spent reading the feedback before the next citizen (default 3)")
+    parser.add_argument("--ramp", type=float, default=60.0,
+                        help="seconds over which the class scenario's trainees arrive (default 60)")
+    parser.add_argument("--settle", type=float, default=45.0,
+                        help="seconds to wait for the server's unused-session sweep (memory scenario)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the simulated choices")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds one round trip may take at most")
     args = parser.parse_args(argv)
-    n = max(1, min(args.n, MAX_SESSIONS))
-    think = (max(0.0, args.answer_time), max(0.0, args.read_time))
-    cases = max(1, min(args.cases, 20))
-
+    limit = 200 if args.scenario == "class" else MAX_SESSIONS
+    args.n = max(1, min(args.n, limit))
+    args.procs = max(1, min(args.procs, 4))
+    args.cases = max(1, min(args.cases, 20))
     with tempfile.TemporaryDirectory(prefix="sakera-bench-") as tmp:
-        db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        names = create_trainees(db_url, n + 1)
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = start_server(db_url, port, Path(tmp) / "server.log")
-        try:
-            ref_lat, ref_wall = asyncio.run(run_load(base, names[:1], cases, think, args.seed, args.timeout))
-            cpu0 = (process_cpu_s(proc.pid), time.process_time())
-            load_lat, load_wall = asyncio.run(run_load(base, names[1:n + 1], cases, think, args.seed,
-                                                       args.timeout))
-            cpu = (process_cpu_s(proc.pid) - cpu0[0], time.process_time() - cpu0[1])
-            print(f"sakera serve, SQLite, loopback; {cases} cases per trainee; ~{think[0]:.0f} s per answer, "
-                  f"~{think[1]:.0f} s reading feedback")
-            ref = summary("reference N=1", ref_lat, ref_wall)
-            load = summary(f"load N={n}", load_lat, load_wall)
-            print(f"ratio N={n} / N=1:       p50 x{load['p50'] / ref['p50']:.2f}  p95 x{load['p95'] / ref['p95']:.2f}")
-            print(f"CPU during the N={n} run ({load_wall:.0f} s wall): server {cpu[0]:.1f} s, "
-                  f"benchmark client {cpu[1]:.1f} s")
-            print(f"server peak memory (VmHWM): {server_peak_rss_mb(proc.pid):.0f} MB")
-        finally:
-            os.kill(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+        SCENARIOS[args.scenario](args, Path(tmp))
     return 0
 
 

@@ -78,9 +78,9 @@ def test_every_role_home_is_allowed_for_that_role():
 
 def test_id_token_round_trip_and_garbage_is_rejected():
     user = auth.AppUser(id=7, username="peserta1", role="trainee", display_name="Peserta Demo 1")
-    info = auth.decode_id_token(auth.encode_id_token(user).encode())
+    info = auth.decode_id_token(auth.encode_id_token(user, "sid-1").encode())
     assert info == {"user": "peserta1", "username": "peserta1", "role": "trainee", "uid": 7,
-                    "name": "Peserta Demo 1"}
+                    "name": "Peserta Demo 1", "sid": "sid-1"}
     for garbage in (b"", b"not base64 !!", b"bnVsbA", "e30.x.y", None):  # "bnVsbA" = "null"
         result = auth.decode_id_token(garbage)
         assert result is None or result == {}
@@ -89,20 +89,89 @@ def test_id_token_round_trip_and_garbage_is_rejected():
 @pytest.mark.parametrize(
     ("url", "expected"),
     [("/latihan", "/latihan"), ("//evil.example", "/"), ("http://evil.example/", "/"), ("", "/"),
-     ("/a\\b", "/"), (None, "/")],
+     ("/a\\b", "/"), (None, "/"), ("/\t/evil.example/", "/"), ("/\n/evil", "/"), ("/\x7f", "/"),
+     ("/ok?x=1&y=2#z", "/ok?x=1&y=2#z"), ("/\u2028/evil", "/"), ("/ /evil", "/")],
 )
 def test_next_url_only_local_paths(url, expected):
     assert auth.safe_next_url(url) == expected
 
 
-def test_login_throttle_blocks_after_repeated_failures_then_forgives():
-    throttle = auth.LoginThrottle(max_failures=3, window_s=60)
+def test_login_throttle_backs_off_per_username_and_caps_the_wait():
+    throttle = auth.LoginThrottle(free_failures=3, max_backoff_s=30, forget_s=900)
     for t in (0.0, 1.0, 2.0):
-        assert throttle.wait_s("peserta1|127.0.0.1", now=t) == 0
-        throttle.failed("peserta1|127.0.0.1", now=t)
-    assert throttle.wait_s("peserta1|127.0.0.1", now=3.0) > 0
-    assert throttle.wait_s("other|127.0.0.1", now=3.0) == 0
-    assert throttle.wait_s("peserta1|127.0.0.1", now=100.0) == 0
+        assert throttle.reserve("peserta1", "10.0.0.1", now=t) == 0
+        throttle.release("peserta1", "10.0.0.1", success=False, now=t)
+    assert throttle.reserve("peserta1", "10.0.0.2", now=3.0) == 0  # 4th try goes ahead, sets a wait
+    throttle.release("peserta1", "10.0.0.2", success=False, now=3.0)
+    assert throttle.reserve("peserta1", "10.0.0.3", now=3.1) > 0  # from any address
+    assert throttle.reserve("other", "10.0.0.3", now=3.1) == 0
+    throttle.release("other", "10.0.0.3", success=True, now=3.1)
+    waits = []
+    t = 3.0
+    for _ in range(12):  # keep guessing: the wait grows but never beyond the cap
+        t += 31.0
+        assert throttle.reserve("peserta1", "10.0.0.4", now=t) == 0
+        throttle.release("peserta1", "10.0.0.4", success=False, now=t)
+        waits.append(throttle.reserve("peserta1", "10.0.0.4", now=t))
+    assert waits == sorted(waits) and max(waits) == 30
+    assert throttle.reserve("peserta1", "10.0.0.5", now=t + 2000) == 0  # forgotten after a quiet while
+
+
+def test_login_throttle_is_atomic_for_concurrent_tries():
+    throttle = auth.LoginThrottle(free_failures=3)
+    granted = [throttle.reserve("peserta1", f"10.0.1.{k}", now=0.0) == 0 for k in range(30)]
+    assert sum(granted) == 4  # counted at reservation, before any password check finishes
+
+
+def test_login_throttle_budget_per_address_across_usernames():
+    throttle = auth.LoginThrottle(address_budget=5, address_window_s=300)
+    for k in range(5):
+        assert throttle.reserve(f"user{k}", "10.0.0.9", now=float(k)) == 0
+        throttle.release(f"user{k}", "10.0.0.9", success=False, now=float(k))
+    assert throttle.reserve("user99", "10.0.0.9", now=10.0) > 0
+    assert throttle.reserve("user99", "10.0.0.8", now=10.0) == 0
+    assert throttle.reserve("user98", "10.0.0.9", now=400.0) == 0
+
+
+def test_failed_logins_are_summed_per_window(app_context):
+    from sakera_toolkit.store.models import AuditLog
+
+    factory = app_context.session_factory
+    log = auth.FailedLoginLog(factory, window_s=300)
+    for k in range(10):
+        log.failed("penebak", f"10.0.0.{k % 3}")
+    log.failed("penebak", "10.0.0.1", throttled=True)
+    with factory() as session:
+        rows = session.query(AuditLog).filter_by(action="login_failed", target="penebak").all()
+    assert len(rows) == 1 and rows[0].details["count"] == 1
+    assert log.flush(force=True) == 1
+    with factory() as session:
+        rows = session.query(AuditLog).filter_by(action="login_failed", target="penebak").order_by(AuditLog.id).all()
+    assert len(rows) == 2
+    assert rows[1].details["count"] == 9 and rows[1].details["throttled"] == 1
+    assert rows[1].details["addresses"] == ["10.0.0.0", "10.0.0.1", "10.0.0.2"]
+
+
+def test_pages_hold_no_cdn_icon():
+    """Icon names become Bokeh TablerIcons, whose font BokehJS loads from a CDN: use apps.icons (SVG)."""
+    import ast
+
+    for path in sorted((ROOT / "apps").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.keyword) and node.arg == "icon" and isinstance(node.value, ast.Constant):
+                value = node.value.value
+                assert not isinstance(value, str) or value.lstrip().startswith("<svg"), (
+                    f"{path.name}:{node.lineno}: icon={value!r} loads the tabler font from a CDN; use apps.icons")
+
+
+def test_classroom_box_lists_urls_with_qr_codes_and_warns_on_http():
+    from apps.pages.classroom import classroom_html
+
+    html_text = classroom_html(["http://192.168.1.20:5006/"], "id")
+    assert "http://192.168.1.20:5006/" in html_text and "<svg" in html_text and "HTTP biasa" in html_text
+    assert "HTTP biasa" not in classroom_html(["https://192.168.1.20:5006/"], "id")
+    assert classroom_html([], "id") == ""
 
 
 def test_login_page_is_indonesian_by_default_and_escapes_text():
@@ -239,6 +308,47 @@ def test_same_trainee_gets_the_same_citizens_after_a_reload(app_context):
     other = LatihanPage(user=app_context.directory.lookup("peserta2"), context=app_context)
     assert first.case.case_id == again.case.case_id
     assert other.case.case_id != first.case.case_id
+    # a reload resumes the open attempt: same attempt, same server-side start ("same clock")
+    assert again.attempt_id == first.attempt_id and again.shown_since == first.shown_since
+
+
+def test_reload_after_the_next_citizen_resumes_that_citizen(app_context):
+    from apps.pages.latihan import LatihanPage
+
+    user = app_context.directory.lookup("peserta1")
+    page = LatihanPage(user=user, context=app_context)
+    page.rebuild()
+    _answer_perfectly(page)
+    page.submit_button.clicks += 1
+    page.next_button.clicks += 1
+    second, attempt_id = page.case.case_id, page.attempt_id
+    again = LatihanPage(user=user, context=app_context)
+    again.rebuild()
+    assert (again.case.case_id, again.attempt_id) == (second, attempt_id)
+    assert "dilayani sejak" in again.request_pane.object and "WIB" in again.request_pane.object
+
+
+def test_feedback_keeps_the_answer_next_to_the_key_and_announces_a_level_up(app_context):
+    from apps.pages.latihan import LatihanPage
+    from sakera_toolkit import training
+
+    page = LatihanPage(user=app_context.directory.lookup("peserta1"), context=app_context)
+    page.rebuild()
+    window = training.PromotionRule().window
+    for number in range(window):
+        perfect = _answer_perfectly(page)
+        page.submit_button.clicks += 1
+        html_text = page.feedback_pane.object
+        assert "data-sakera='my-answer'" in html_text and "Jawaban Anda" in html_text and "Seharusnya" in html_text
+        from sakera_toolkit.sandbox import labels
+
+        assert labels.service_name(perfect.service_id, "id") in html_text
+        assert labels.decision_name(perfect.decision, "id") in html_text
+        if number < window - 1:
+            assert "data-sakera='level-up'" not in html_text
+            page.next_button.clicks += 1
+    assert "data-sakera='level-up'" in html_text and "Naik tingkat" in html_text
+    assert page.level.number == 1
 
 
 def test_service_rotation_covers_the_catalogue_each_round():
@@ -284,10 +394,14 @@ def test_trainer_dashboard_shows_the_attempt_and_exports_the_record(app_context)
     page = PelatihPage(user=app_context.directory.lookup("pelatih"), context=app_context)
     Shell(page)
     overview = page.overview_table.value
-    assert set(overview["username"]) == {"peserta1", "peserta2"}
-    assert overview.loc[overview["username"] == "peserta1", "Percobaan"].item() == 1
+    assert set(overview["Nama pengguna"]) == {"peserta1", "peserta2"}
+    assert overview.loc[overview["Nama pengguna"] == "peserta1", "Percobaan"].item() == 1
+    # names, not ids: the village by name, the trainee by name, times in WIB
+    assert "35.27." not in overview.to_csv() and "Mandangin" in overview.to_csv()
     recent = page.recent_table.value
-    assert recent["Peserta"].tolist() == ["peserta1"]
+    assert recent["Peserta"].tolist() == ["Peserta Demo 1"]
+    assert recent["Waktu"].str.endswith(" WIB").all()
+    assert "akta_" not in recent.to_csv() and "_" not in "".join(recent["Aturan"])
     assert page.trainee == "peserta1" and len(page.history) == 1
     assert page.progress_pane.object is not None and page.heatmap_pane.object is not None
     csv_text = page.csv_download.callback().getvalue()

@@ -6,6 +6,7 @@ Every database test runs twice: on a SQLite file and on a real PostgreSQL server
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import signal
@@ -38,6 +39,7 @@ from sakera_toolkit.store.models import (
     Grade,
     User,
 )
+from sakera_toolkit.training import rules
 
 ROOT = Path(__file__).resolve().parents[1]
 MANDANGIN = "35.27.03.2001"
@@ -495,7 +497,8 @@ def test_trainee_queries_never_return_another_trainees_attempts(session, top_cas
     assert attempts.class_overview(session, "pelatih")["username"].tolist() == ["peserta1", "peserta2"]
     summary = attempts.cohort_summary(session, "evaluator")
     assert summary.to_dict("records")[0] | {"mean_score": 100.0} == {
-        "class": demo.DEMO_CLASS, "trainer": "pelatih", "trainees": 2, "attempts": 2,
+        "class": demo.DEMO_CLASS, "trainer": "pelatih", "trainer_name": "Pelatih Demo", "trainees": 2,
+        "attempts": 2,
         "mean_score": 100.0, "pass_rate": 1.0, "certified": 0,
     }  # fmt: skip
     assert "username" not in attempts.common_mistakes(session, "evaluator").columns
@@ -540,10 +543,19 @@ def test_trainee_record_exports(session, top_case):
     record = attempts.export_trainee_record(session, "peserta1", viewer="pelatih")
     assert record["score"].tolist()[1] == 100.0 and record["score_service"].tolist() == [0.0, 100.0]
     text = attempts.export_trainee_csv(session, "peserta1", viewer="pelatih")
-    assert text.splitlines()[0].startswith("attempt_id,username,display_name")
-    assert "service_choice" in text
+    header, first = text.splitlines()[:2]
+    # for people: Indonesian headers, names instead of ids, WIB (UTC+7)
+    assert header.startswith("No. percobaan,Nama pengguna,Nama peserta,Desa/kelurahan,Layanan,Tingkat,Mulai (WIB)")
+    assert "akta_kematian" not in text and "Akta kematian" in text and "P. Mandangin" in text
+    assert "service_choice" not in text and rules.rule("service_choice").title("id") in text
+    submitted = record["submitted_at"].iloc[0]
+    wib = (submitted + dt.timedelta(hours=7)).strftime("%Y-%m-%d %H:%M:%S")
+    assert wib in first
+    assert attempts.export_trainee_csv(session, "peserta1", viewer="pelatih", lang="en").startswith(
+        "Attempt no.,Username,Trainee,Village,Service,Level,Started (WIB)")
     page = attempts.trainee_record_html(session, "peserta1", lang="id")
-    assert "Rekam latihan operator" in page and "Peserta Demo 1" in page and "service_choice" in page
+    assert "Rekam latihan operator" in page and "Peserta Demo 1" in page
+    assert rules.rule("service_choice").title("id") in page and "Tanggal (WIB)" in page
     assert "Operator training record" in attempts.trainee_record_html(session, "peserta1", lang="en")
 
 
@@ -598,3 +610,93 @@ def test_current_level_follows_the_curriculum(session):
     progress = attempts.trainee_progress(session, "peserta1")
     assert progress["attempt_no"].tolist() == list(range(1, window + 1))
     assert progress["rolling_score"].tolist() == [100.0] * window
+
+
+# --- the sandbox service layer: one scoping rule, resume, level-ups, exports -------------------
+
+
+def test_one_scoping_rule_for_records_and_aggregates(session, top_case, other_case):
+    from sakera_toolkit.store import reports
+
+    demo.seed_demo(session)
+    users.add_user(session, "pelatih2", "trainer", "rahasia-2")
+    users.create_class(session, "Kelas Lain", "pelatih2")
+    users.add_user(session, "peserta9", "trainee", "rahasia-9")
+    users.add_to_class(session, "Kelas Lain", "peserta9")
+    ids = {u.username: u.id for u in users.list_users(session)}
+    demo_class = sorted([ids["peserta1"], ids["peserta2"]])
+    assert reports.trainee_ids(session, "peserta1") == [ids["peserta1"]]
+    assert reports.trainee_ids(session, "peserta1", aggregate=True) == [ids["peserta1"]]
+    assert reports.trainee_ids(session, "pelatih") == demo_class
+    assert reports.trainee_ids(session, "pelatih2", aggregate=True) == [ids["peserta9"]]
+    assert reports.trainee_ids(session, "evaluator") == []  # no individual records
+    assert reports.trainee_ids(session, "evaluator", aggregate=True) == sorted(demo_class + [ids["peserta9"]])
+    assert reports.trainee_ids(session, "evaluator", class_name="Kelas Lain", aggregate=True) == [ids["peserta9"]]
+    with pytest.raises(users.AccessDenied):
+        reports.trainee_ids(session, "pelatih", class_name="Kelas Lain")
+    with pytest.raises(users.AccessDenied):
+        reports.trainee_ids(session, "peserta1", class_name=demo.DEMO_CLASS)
+    # the reports follow it: the second trainer sees nothing of the demo class
+    attempts.submit(session, "peserta1", top_case, training.perfect_answer(top_case, 30))
+    assert reports.recent_attempts(session, "pelatih2").empty
+    assert reports.recent_attempts(session, "pelatih")["username"].tolist() == ["peserta1"]
+    assert reports.score_by_service(session, "pelatih2").empty
+    assert reports.score_by_service(session, "evaluator")["attempts"].sum() == 1
+    users.set_active(session, "pelatih", False)
+    assert reports.trainee_ids(session, "pelatih") == []
+
+
+def test_reloading_resumes_the_open_attempt_with_its_clock(session, top_case):
+    from sakera_toolkit.sandbox import attempts as use_cases
+
+    demo.seed_demo(session)
+    first = use_cases.start_or_resume(session, "peserta1", top_case, level=TOP)
+    again = use_cases.start_or_resume(session, "peserta1", top_case, level=TOP)
+    assert (again.attempt_id, again.started_at, again.resumed) == (first.attempt_id, first.started_at, True)
+    found = use_cases.resume(session, "peserta1")
+    assert found is not None and found.attempt_id == first.attempt_id and found.case.case_id == top_case.case_id
+    assert use_cases.resume(session, "peserta2") is None
+    use_cases.submit_detailed(session, "peserta1", top_case, training.perfect_answer(top_case, 30),
+                              attempt=first.attempt_id)
+    assert use_cases.resume(session, "peserta1") is None
+    assert use_cases.start_or_resume(session, "peserta1", top_case, level=TOP).attempt_id != first.attempt_id
+
+
+def test_submission_reports_the_level_up(session):
+    from sakera_toolkit.sandbox import attempts as use_cases
+
+    demo.seed_demo(session)
+    guided = training.generate_for_level(0, 21, village_code=MANDANGIN)
+    window = training.PromotionRule().window
+    results = [use_cases.submit_detailed(session, "peserta1", guided, training.perfect_answer(guided, 30), level=0)
+               for _ in range(window)]
+    assert [r.levelled_up for r in results] == [False] * (window - 1) + [True]
+    assert (results[-1].level_before, results[-1].level_after) == (0, 1)
+
+
+@pytest.mark.parametrize("evil", ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_export_neutralises_formulas(session, top_case, evil):
+    from sakera_toolkit.sandbox import exports
+
+    demo.seed_demo(session)
+    session.scalars(sa.select(User).where(User.username == "peserta1")).one().display_name = evil
+    session.commit()
+    attempts.submit(session, "peserta1", top_case, training.perfect_answer(top_case, 30))
+    text = exports.export_trainee_csv(session, "peserta1", viewer="pelatih")
+    import csv
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[1][2] == "'" + evil
+    assert all(not cell.startswith(exports.FORMULA_PREFIXES) for row in rows for cell in row)
+    assert exports.csv_safe("Siti") == "Siti" and exports.csv_safe(5) == 5
+
+
+def test_export_writes_atomically(session, top_case, tmp_path):
+    from sakera_toolkit.sandbox import exports
+
+    demo.seed_demo(session)
+    attempts.submit(session, "peserta1", top_case, training.perfect_answer(top_case, 30))
+    out = tmp_path / "rekaman.csv"
+    text = exports.export_trainee_csv(session, "peserta1", out, viewer="peserta1")
+    assert out.read_bytes().decode("utf-8") == text
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

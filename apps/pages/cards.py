@@ -28,7 +28,7 @@ KIND_COLOURS: dict[str, str] = {
 
 CARDS_CSS = """
 :host { display: block; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(290px, 1fr)); gap: 10px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(290px, 100%), 1fr)); gap: 10px; }
 .card { background: #fffdf7; border: 1px solid #d8d2c4; border-radius: 8px; overflow: hidden;
         box-shadow: 0 1px 3px rgba(0,0,0,.08); font-size: 12.5px; position: relative; }
 .card.wide { grid-column: 1 / -1; }
@@ -110,14 +110,23 @@ def documents_html(documents: Any, lang: str = "id") -> str:
     return '<div class="cards">' + "".join(document_card(d, lang) for d in docs) + "</div>"
 
 
-def request_html(case: Any, lang: str = "id") -> str:
-    """What the citizen says at the desk, with the desk's village and date."""
+def request_html(case: Any, lang: str = "id", shown_since: Any = None) -> str:
+    """What the citizen says at the desk, with the desk's village and date.
+
+    ``shown_since`` (the attempt's start, UTC) is shown in WIB: it stays the same across reloads.
+    """
     tr = Translator(lang)
     citizen = case.citizen
     fee = ""
     if getattr(case.request, "fee_idr", 0):
         fee = f'<div class="fee">Rp {case.request.fee_idr:,}</div>'.replace(",", ".")
     desk = f"{case.village_name}, {case.district_name} · {case.today.strftime('%d-%m-%Y')}"
+    if shown_since is not None:
+        from sakera_toolkit.sandbox.labels import to_local
+
+        local = to_local(shown_since)
+        if local is not None:
+            desk += " · " + tr("latihan.shown_since", time=local.strftime("%H:%M"))
     return (
         f'<div class="desk">{_esc(desk)}</div>'
         f'<div class="request"><div class="who">{_esc(citizen.name)} · {_esc(tr("latihan.citizen_says"))}</div>'

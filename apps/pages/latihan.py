@@ -7,9 +7,11 @@ office), fills in the form when the request proceeds and submits. The store grad
 the attempt before the page shows the grader's feedback, so feedback the trainee has seen is never
 lost. The sidebar shows the queue, the level and progress towards certification.
 
-Cases are drawn deterministically for each trainee: case number ``k`` of a trainee comes from a
-seed derived from ``(user id, k)``, where ``k`` counts the cases already shown to them (stored
-attempts), so reloading the page shows the same citizens again rather than new, easier ones.
+Cases are drawn deterministically for each trainee (:mod:`sakera_toolkit.sandbox.selection`), and
+reloading the page resumes the open attempt: the same citizen, with the clock still running from
+when they were first shown. Everything the page reads or stores goes through
+:class:`sakera_toolkit.sandbox.TrainingService`. After the feedback, the trainee still sees what
+they answered, next to what was expected; a level-up is announced.
 """
 
 from __future__ import annotations
@@ -18,14 +20,17 @@ import asyncio
 import html
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import panel as pn
 import param
 
 from sakera_toolkit import training
+from sakera_toolkit.sandbox import TrainingService, labels
 from sakera_toolkit.services import load_catalogue
 
+from .. import icons
 from ..casegen import case_seed, draw_cases, draw_cases_async, service_for  # noqa: F401 - re-exported
 from ..i18n import Translator
 from ..shell import HEADING_STYLE, Page, in_server_session
@@ -48,6 +53,13 @@ FEEDBACK_CSS = """
 .fb .src { color: #68736f; font-size: 11.5px; display: block; margin-top: 2px; }
 .fb .ok { background: #e6f4ea; color: #1b5e20; padding: 6px 10px; border-radius: 6px; }
 .fb .saved { color: #4a5a56; font-size: 12px; }
+.fb .levelup { background: #fff4d6; color: #6b4d00; border: 1px solid #f0dc9c; padding: 6px 10px; border-radius: 6px;
+               font-weight: 600; margin: 6px 0; }
+.fb table.mine { border-collapse: collapse; width: 100%; margin: 4px 0 10px 0; font-size: 12.5px; }
+.fb table.mine th, .fb table.mine td { border-top: 1px solid #e1e8e5; padding: 3px 5px; text-align: left;
+                                       vertical-align: top; }
+.fb table.mine th { color: #4a5a56; font-weight: 600; }
+.fb table.mine td.bad { color: #b3261e; } .fb table.mine td.good { color: #1b5e20; }
 """
 
 PROGRESS_CSS = """
@@ -64,12 +76,7 @@ PROGRESS_CSS = """
 
 def _rule_title(rule_id: str, lang: str) -> str:
     """Short bilingual name of a grading rule (falls back to its id)."""
-    from sakera_toolkit.training import rules
-
-    try:
-        return rules.rule(rule_id).title(lang)
-    except Exception:  # noqa: BLE001 - an unknown id is shown as it is
-        return rule_id
+    return labels.rule_title(rule_id, lang)
 
 def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, pass_score: float = 70.0) -> str:
     """A tiny inline SVG of the last scores (0-100), with the pass line dashed."""
@@ -103,8 +110,75 @@ def _strip_source(text: str, source: str) -> str:
     return text
 
 
-def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number: int | None) -> str:
-    """The grader's report as HTML: score, one bar per criterion, each mistake with its rule."""
+def answer_html(case: Any, answer: Any, lang: str) -> str:
+    """What the trainee answered next to what was expected, one row per step (after submitting)."""
+    tr = Translator(lang)
+    esc = html.escape
+    expected = case.expected
+    service_id = answer.service_id
+
+    def reqs(ids: Any, sid: str | None) -> str:
+        names = [labels.requirement_name(sid, r, lang) for r in ids]
+        return ", ".join(names) if names else tr("common.none")
+
+    def defects(kinds: Any) -> str:
+        names = [labels.defect_name(k, lang) for k in sorted(kinds)]
+        return ", ".join(names) if names else tr("common.none")
+
+    ticked = [r for r, met in answer.requirements.items() if met]
+    met = [r for r, ok in expected.requirements.items() if ok]
+    rows = [
+        (tr("latihan.step_service"), labels.service_name(service_id, lang) or tr("common.none"),
+         labels.service_name(expected.service_id, lang), service_id == expected.service_id),
+        (tr("latihan.step_requirements"), reqs(ticked, service_id), reqs(met, expected.service_id),
+         service_id == expected.service_id and set(ticked) == set(met)),
+        (tr("latihan.step_defects"), defects(answer.flagged_kinds), defects(case.defect_kinds),
+         set(answer.flagged_kinds) == set(case.defect_kinds)),
+        (tr("latihan.step_decision"), labels.decision_name(answer.decision, lang) or tr("common.none"),
+         labels.decision_name(expected.decision, lang), answer.decision == expected.decision),
+    ]
+    if answer.decision == "return" or expected.decision == "return":
+        rows.append((tr("latihan.missing"), reqs(answer.missing, service_id), reqs(expected.missing, expected.service_id),
+                     set(answer.missing) == set(expected.missing)))
+    if answer.decision in training.PROCEEDING_DECISIONS and answer.form:
+        fields = {f.key: f.label(lang) for f in training.rules.form_fields(service_id)} if service_id else {}
+        for key, value in answer.form.items():
+            want = expected.form.get(key, "")
+            rows.append((fields.get(key, key), value or "–", want or "–", value.strip().upper() == want.strip().upper()))
+    body = "".join(
+        f"<tr><th>{esc(step)}</th><td class='{'good' if ok else 'bad'}'>{esc(given)}</td><td>{esc(want)}</td></tr>"
+        for step, given, want, ok in rows
+    )
+    return (f"<b>{esc(tr('latihan.your_answer'))}</b><table class='mine' data-sakera='my-answer'>"
+            f"<tr><th></th><th>{esc(tr('latihan.given'))}</th><th>{esc(tr('latihan.expected'))}</th></tr>"
+            f"{body}</table>")
+
+
+def level_up_html(before: int, after: int, lang: str) -> str:
+    """The announcement of a level-up (empty when the level did not rise)."""
+    if after <= before:
+        return ""
+    tr = Translator(lang)
+    return f"<div class='levelup' data-sakera='level-up'>{html.escape(tr('latihan.level_up', n=after, name=training.level(after).name(lang)))}</div>"
+
+
+def case_rules_html(case: Any, lang: str) -> str:
+    """The rules this case turns on, each with its legal basis ("Dasar hukum")."""
+    tr = Translator(lang)
+    esc = html.escape
+    items = "".join(
+        f"<li>{esc(title)}<span class='src'>{esc(tr('latihan.basis'))}: {esc(basis)}</span></li>"
+        for _rule_id, title, basis in labels.case_rules(case, lang)
+    )
+    return f"<b>{esc(tr('latihan.case_rules'))}</b><ul data-sakera='case-rules'>{items}</ul>" if items else ""
+
+
+def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number: int | None,
+                  mine: str = "", news: str = "") -> str:
+    """The grader's report as HTML: score, one bar per criterion, each mistake with its rule.
+
+    ``mine`` (:func:`answer_html`) and ``news`` (:func:`level_up_html`) are shown with it.
+    """
     tr = Translator(lang)
     esc = html.escape
     status = ("lulus" if report.passed else "belum lulus") if lang == "id" else ("passed" if report.passed else "not passed")
@@ -115,6 +189,7 @@ def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number
         f"<span><b>{esc(tr('latihan.score'))}</b> /100 · {esc(status)}<br>"
         f"{esc(tr('latihan.time_taken'))}: {esc(tr('common.seconds', n=report.elapsed_seconds))}</span>",
         "</div>",
+        news,
         '<div class="crit">',
     ]
     for crit in report.criteria:
@@ -133,11 +208,13 @@ def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number
             rule_label = tr("latihan.rule")
             parts.append(
                 f"<li>{esc(_strip_source(m.explain(lang), m.source))}"
-                f"<span class='src'>{esc(rule_label)}: {esc(_rule_title(m.rule_id, lang))} · {esc(m.source)}</span></li>"
+                f"<span class='src'>{esc(rule_label)}: {esc(_rule_title(m.rule_id, lang))} · "
+                f"{esc(tr('latihan.basis'))}: {esc(labels.rule_basis(m.rule_id, m.source, lang))}</span></li>"
             )
         parts.append("</ol>")
     else:
         parts.append(f"<p class='ok'>{esc('Semua benar. Bagus!' if lang == 'id' else 'Everything is right. Well done!')}</p>")
+    parts.append(mine)
     if attempt_number is not None:
         parts.append(f"<p class='saved'>{esc(tr('latihan.saved', n=attempt_number))}</p>")
     parts.append("</div>")
@@ -182,9 +259,13 @@ class LatihanPage(Page):
     def __init__(self, user, context, **params: Any) -> None:
         super().__init__(user, context, **params)
         self.catalogue = load_catalogue()
+        self.service_layer = TrainingService(context.session_factory)
         self.form_values: dict[str, str] = {}
         self.report: Any = None
+        self.submitted_answer: Any = None
+        self.level_change: tuple[int, int] | None = None
         self.attempt_id: int | None = None
+        self.shown_since: datetime | None = None
         self._busy = False
         self._prefetch: Any = None
         self.queue: list[Any] = []
@@ -214,8 +295,9 @@ class LatihanPage(Page):
     async def _load_async(self) -> None:
         loop = asyncio.get_running_loop()
         self.progress = await loop.run_in_executor(self.context.db_executor, self._read_progress)
-        queue, attempt_id = await self._prepare_queue_async([], self.progress)
-        self._show_next(queue, attempt_id)
+        resumed = await loop.run_in_executor(self.context.db_executor, self.service_layer.resume, self.user.username)
+        queue, opened = await self._prepare_queue_async([resumed.case] if resumed else [], self.progress)
+        self._show_next(queue, opened)
 
     # ------------------------------------------------------------------ data
     @property
@@ -233,27 +315,15 @@ class LatihanPage(Page):
 
     def _read_progress(self) -> dict[str, Any]:
         """Level, cases done, recent scores and certification status from the store (thread-safe)."""
-        from sakera_toolkit.store import attempts
-
-        name = self.user.username
-        with self.session() as session:
-            history = attempts.trainee_progress(session, name, name)
-            level_number = attempts.current_level(session, name, name)
-            status = attempts.certification_status(session, name, name)
-        scores = [float(x) for x in history["score"]]
-        window = training.CertificationRule().window
-        return {
-            "level": level_number,
-            "cases_done": len(scores),
-            "recent_average": sum(scores[-window:]) / len(scores[-window:]) if scores else None,
-            "scores": scores,
-            "status": status,
-        }
+        progress = self.service_layer.progress(self.user.username)
+        return {**vars(progress), "scores": list(progress.scores)}
 
     def _fill_queue(self) -> None:
-        """Top the queue up to the level's size and start the clock of the first citizen."""
-        self.queue, self.attempt_id = self._prepare_queue(list(self.queue), self.progress)
-        self.started_at = time.monotonic()
+        """Resume the open attempt (if any), top the queue up and start (or keep) the clock."""
+        resumed = self.service_layer.resume(self.user.username) if not self.queue else None
+        queue = [resumed.case] if resumed is not None else list(self.queue)
+        self.queue, opened = self._prepare_queue(queue, self.progress)
+        self._set_clock(opened)
 
     def _missing_serials(self, queue: list[Any], progress: dict[str, Any]) -> list[int]:
         """Serial numbers of the cases that top ``queue`` up to the level's size."""
@@ -264,15 +334,19 @@ class LatihanPage(Page):
     def _village(self) -> str | None:
         return self.user.village_codes[0] if self.user.village_codes else None
 
-    def _start_attempt(self, case: Any, level_number: int) -> int:
-        """Store that ``case`` is now shown (thread-safe: touches no widget); its attempt id."""
-        from sakera_toolkit.store import attempts
+    def _start_attempt(self, case: Any, level_number: int) -> Any:
+        """Store that ``case`` is shown, or find its open attempt (thread-safe: touches no widget)."""
+        return self.service_layer.start(self.user.username, case, level_number)
 
-        with self.session() as session:
-            return int(attempts.start_attempt(session, self.user.username, case, level=level_number).id)
+    def _set_clock(self, opened: Any) -> None:
+        """Run the page's clock from the attempt's server-side start (kept across reloads)."""
+        self.attempt_id = int(opened.attempt_id)
+        self.shown_since = opened.started_at
+        waited = max(0.0, (datetime.now(UTC) - opened.started_at).total_seconds())
+        self.started_at = time.monotonic() - waited
 
-    def _prepare_queue(self, queue: list[Any], progress: dict[str, Any]) -> tuple[list[Any], int]:
-        """``queue`` topped up with this trainee's next cases, and the attempt of its first case.
+    def _prepare_queue(self, queue: list[Any], progress: dict[str, Any]) -> tuple[list[Any], Any]:
+        """``queue`` topped up with this trainee's next cases, and the open attempt of its first case.
 
         Runs in this process; see :meth:`_prepare_queue_async` for the server.
         """
@@ -288,7 +362,7 @@ class LatihanPage(Page):
         return queue + await draw_cases_async(progress["level"], self.user.id, self._village(), serials)
 
     async def _prepare_queue_async(self, queue: list[Any], progress: dict[str, Any],
-                                   prefetched: Any = None) -> tuple[list[Any], int]:
+                                   prefetched: Any = None) -> tuple[list[Any], Any]:
         """:meth:`_prepare_queue` for the server.
 
         The cases come from the worker process (or from a prefetch started when the previous
@@ -327,22 +401,29 @@ class LatihanPage(Page):
 
     def _store_submission(self, case: Any, answer: Any, attempt_id: int | None) -> Any:
         """Grade and store (committed before returning; thread-safe: touches no widget)."""
-        from sakera_toolkit.store import attempts
+        return self.service_layer.submit(self.user.username, case, answer, attempt_id)
 
-        with self.session() as session:
-            return attempts.submit_detailed(session, self.user.username, case, answer, attempt=attempt_id)
-
-    def _after_submit(self, result: Any) -> None:
+    def _after_submit(self, result: Any, answer: Any = None) -> None:
         # the attempt is committed: from here on it survives anything that happens to the server
         self.report = result.report
+        self.submitted_answer = answer
         self.attempt_id = result.attempt_id
         self.submitted = True
         self.progress = {**self.progress, "cases_done": self.progress["cases_done"] + 1}
+        self.level_change = None
+        if result.levelled_up:
+            self.level_change = (result.level_before, result.level_after)
+            self.progress["level"] = result.level_after
         with pn.io.hold():
             self.message.visible = False
             self._show_feedback()
-        if result.newly_certified and pn.state.notifications is not None:
-            pn.state.notifications.success(self.tr("latihan.certified"), duration=8000)
+        if pn.state.notifications is not None:
+            if result.levelled_up:
+                lv = training.level(result.level_after)
+                pn.state.notifications.success(self.tr("latihan.level_up", n=lv.number, name=lv.name(self.lang)),
+                                               duration=8000)
+            if result.newly_certified:
+                pn.state.notifications.success(self.tr("latihan.certified"), duration=8000)
 
     def _apply_progress(self, progress: dict[str, Any]) -> None:
         self.progress = progress
@@ -352,8 +433,9 @@ class LatihanPage(Page):
         """Grade and store the answer (committed), then show the feedback. Returns the report."""
         if not self._can_submit():
             return self.report
-        result = self._store_submission(self.case, self.answer(), self.attempt_id)
-        self._after_submit(result)
+        answer = self.answer()
+        result = self._store_submission(self.case, answer, self.attempt_id)
+        self._after_submit(result, answer)
         self._apply_progress(self._read_progress())
         return self.report
 
@@ -364,9 +446,10 @@ class LatihanPage(Page):
         self._busy = True
         try:
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.context.db_executor, self._store_submission, self.case, self.answer(),
+            answer = self.answer()
+            result = await loop.run_in_executor(self.context.db_executor, self._store_submission, self.case, answer,
                                                 self.attempt_id)
-            self._after_submit(result)
+            self._after_submit(result, answer)
         finally:
             self._busy = False
         # while the trainee reads the feedback: refresh the progress, then draw the next citizens
@@ -379,6 +462,8 @@ class LatihanPage(Page):
 
     def _reset_answer(self) -> None:
         self.report = None
+        self.submitted_answer = None
+        self.level_change = None
         self.form_values = {}
         self.service = ""
         self.requirements_met = []
@@ -387,10 +472,10 @@ class LatihanPage(Page):
         self.missing = []
         self.submitted = False
 
-    def _show_next(self, queue: list[Any], attempt_id: int) -> None:
-        self.queue, self.attempt_id = queue, attempt_id
+    def _show_next(self, queue: list[Any], opened: Any) -> None:
+        self.queue = queue
+        self._set_clock(opened)
         self._reset_answer()
-        self.started_at = time.monotonic()
         with pn.io.hold():
             self.service_select.value = ""
             self.defects_box.value = []
@@ -410,8 +495,8 @@ class LatihanPage(Page):
         self._busy = True
         try:
             prefetched, self._prefetch = self._prefetch, None  # also waits for the progress refresh
-            queue, attempt_id = await self._prepare_queue_async(self.queue[1:], self.progress, prefetched)
-            self._show_next(queue, attempt_id)
+            queue, opened = await self._prepare_queue_async(self.queue[1:], self.progress, prefetched)
+            self._show_next(queue, opened)
         finally:
             self._busy = False
 
@@ -439,11 +524,11 @@ class LatihanPage(Page):
         self.missing_title = pn.pane.HTML(margin=(4, 5, 0, 5))
         self.missing_section = pn.Column(self.missing_title, self.missing_box, visible=False, margin=0)
         self.form_box = pn.FlexBox(sizing_mode="stretch_width")
-        self.submit_button = pn.widgets.Button(label="", color="success", icon="send", tags=["sakera-submit"],
+        self.submit_button = pn.widgets.Button(label="", color="success", icon=icons.SEND, tags=["sakera-submit"],
                                                width=200, margin=(8, 5))
         served = in_server_session()
         self.submit_button.on_click(self.submit_async if served else self.submit)
-        self.next_button = pn.widgets.Button(label="", color="primary", icon="user-plus", tags=["sakera-next"],
+        self.next_button = pn.widgets.Button(label="", color="primary", icon=icons.USER_PLUS, tags=["sakera-next"],
                                              width=240, margin=(4, 5, 8, 5))
         self.next_button.on_click(self.next_citizen_async if served else self.next_citizen)
         self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
@@ -476,7 +561,12 @@ class LatihanPage(Page):
                                 sizing_mode="stretch_width", styles=pane_style, margin=(0, 4, 0, 0))
         answer_column = pn.Column(self.review, self.answer_steps, width=420, styles=pane_style,
                                   margin=(0, 0, 0, 4), tags=["sakera-answer"])
-        self.main.objects = [pn.Row(case_column, answer_column, sizing_mode="stretch_width")]
+        # side by side on a wide screen; on a small one (1024 px) the answer goes below the case so
+        # the document cards keep a readable width
+        case_column.styles = {**pane_style, "flex": "1 1 520px", "min-width": "0"}
+        answer_column.styles = {**pane_style, "flex": "0 0 420px"}
+        self.main.objects = [pn.FlexBox(case_column, answer_column, flex_wrap="wrap", align_items="flex-start",
+                                        sizing_mode="stretch_width")]
         self.queue_title = pn.pane.HTML(margin=(0, 5, 2, 5), sizing_mode="stretch_width")
         self.progress_title = pn.pane.HTML(margin=(12, 5, 2, 5), sizing_mode="stretch_width")
         self.record_link = pn.pane.HTML(margin=(8, 5), tags=["sakera-my-record"])
@@ -487,7 +577,12 @@ class LatihanPage(Page):
         if self.report is None:
             self.feedback_pane.object = ""
             return
-        self.feedback_pane.object = feedback_html(self.report, self.lang, self.attempt_id, self.progress["cases_done"])
+        mine = answer_html(self.case, self.submitted_answer, self.lang) if self.submitted_answer is not None else ""
+        mine += case_rules_html(self.case, self.lang)
+        self.feedback_pane.object = feedback_html(self.report, self.lang, self.attempt_id, self.progress["cases_done"],
+                                                  mine=mine,
+                                                  news=level_up_html(*self.level_change, self.lang)
+                                                  if self.level_change else "")
         self.answer_steps.visible = False
         self.review.visible = True
 
@@ -517,14 +612,23 @@ class LatihanPage(Page):
         return {training.rules.decision_label(d, self.lang): d for d in training.DECISIONS}
 
     def _form_inputs(self) -> list[pn.widgets.TextInput]:
-        inputs = []
+        # Performance (issue 13): the inputs of each service are created once per page and language
+        # and then reused, refilled from ``form_values``. Creating them anew on every citizen and
+        # every change of service built a dozen Bokeh models (with their theme stylesheets) each
+        # time, the largest share of the server CPU spent between a click and the next case.
         fields = training.rules.form_fields(self.service) if self.service in self.catalogue.ids() else ()
-        for f in fields:
-            widget = pn.widgets.TextInput(label=f.label(self.lang), value=self.form_values.get(f.key, ""),
-                                          width=185, margin=(2, 4), tags=[f"sakera-form-{f.key}"],
-                                          disabled=self.submitted)
-            widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
-            inputs.append(widget)
+        cache: dict[tuple[str, str], list[pn.widgets.TextInput]] = self.__dict__.setdefault("_form_cache", {})
+        inputs = cache.get((self.service, self.lang))
+        if inputs is None:
+            inputs = []
+            for f in fields:
+                widget = pn.widgets.TextInput(label=f.label(self.lang), width=185, margin=(2, 4),
+                                              tags=[f"sakera-form-{f.key}"])
+                widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
+                inputs.append(widget)
+            cache[(self.service, self.lang)] = inputs
+        for f, widget in zip(fields, inputs, strict=True):
+            widget.param.update(value=self.form_values.get(f.key, ""), disabled=self.submitted)
         return inputs
 
     def _on_service(self, event: Any) -> None:
@@ -597,7 +701,7 @@ class LatihanPage(Page):
             [(c.citizen.name, self._asked_for(c), i == 0) for i, c in enumerate(self.queue)], self.lang
         )
         self.progress_pane.object = progress_html(self.progress, self.lang)
-        self.request_pane.object = request_html(case, self.lang)
+        self.request_pane.object = request_html(case, self.lang, shown_since=self.shown_since)
         hints = case.hints(self.lang) if self.level.hints else []
         self.hints_pane.object = "\n".join(f"- {h}" for h in hints)
         self.hints_pane.visible = bool(hints)

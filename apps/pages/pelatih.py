@@ -6,14 +6,14 @@
   exported as CSV or PDF;
 * the most common mistakes as a rule x service heatmap.
 
-Every query goes through :mod:`sakera_toolkit.store.attempts` with the trainer as ``viewer``, so
-the store's access rules apply (a trainer sees only the trainees of their classes).
+Every read goes through :class:`sakera_toolkit.sandbox.TrainingService` with the trainer as
+``viewer``, so the store's one scoping rule applies (a trainer sees only the trainees of their
+classes). Tables show names (trainees, villages, services, rules), never ids, and times in WIB.
 """
 
 from __future__ import annotations
 
 import io
-import math
 from typing import Any
 
 import pandas as pd
@@ -21,16 +21,24 @@ import panel as pn
 import param
 
 from sakera_toolkit import calibration
+from sakera_toolkit.sandbox import TrainingService, labels
 from sakera_toolkit.services import load_catalogue
 
+from .. import icons
 from ..shell import Page, heading
+from .classroom import classroom_box
 
 #: Rows of the "latest attempts" table.
 RECENT_ATTEMPTS = 15
 #: Height (px) of the plots: fits a 768 px laptop screen.
 PLOT_HEIGHT = 380
 
-TABLE_CSS = ":host .tabulator { font-size: 12.5px; }"
+#: Table style: headers wrap onto a second line instead of being cut off ("Rata-rata ...").
+TABLE_CSS = """
+:host .tabulator { font-size: 12.5px; }
+:host .tabulator .tabulator-header .tabulator-col .tabulator-col-content .tabulator-col-title {
+  white-space: normal; text-overflow: clip; overflow: visible; word-break: normal; }
+"""
 
 
 def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
@@ -45,10 +53,12 @@ def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
     if history.empty:
         return hv.Curve([], case_no, score).opts(title=title, height=PLOT_HEIGHT, responsive=True,
                                                  xlabel=case_no, ylabel=score)
+    service = "Layanan" if lang == "id" else "Service"
     df = history.rename(columns={"attempt_no": case_no, "score": score, "rolling_score": rolling, "level": level})
     df[level] = df[level].astype(str)
+    df[service] = [labels.service_name(s, lang) for s in df["service_id"]]
     pass_score = float(calibration.load("training")["pass_score"])
-    points = hv.Scatter(df, case_no, [score, level, "service_id"]).opts(
+    points = hv.Scatter(df, case_no, [score, level, service]).opts(
         color=level, cmap="Category10", size=7, tools=["hover"], legend_position="bottom_right")
     line = hv.Curve(df, case_no, rolling).opts(color="#0b7a5e", line_width=2.5)
     limit = hv.HLine(pass_score).opts(color="#c9a227", line_dash="dashed", line_width=1.5)
@@ -69,17 +79,9 @@ def mistakes_heatmap(mistakes: pd.DataFrame, lang: str, title: str) -> Any:
     if mistakes.empty:
         return hv.HeatMap([], [service_label, rule_label], count_label).opts(title=title, height=PLOT_HEIGHT,
                                                                             responsive=True)
-    from sakera_toolkit.services import load_catalogue
-    from sakera_toolkit.training import rules
-
-    known = rules.rules()
-    catalogue = load_catalogue()
     mistakes = mistakes.assign(
-        rule_id=[known[r].title(lang) if r in known else r for r in mistakes["rule_id"]],
-        service_id=[
-            (catalogue.get(s).name_id if lang == "id" else catalogue.get(s).name_en) if s in catalogue.ids() else s
-            for s in mistakes["service_id"]
-        ],
+        rule_id=[labels.rule_title(r, lang) for r in mistakes["rule_id"]],
+        service_id=[labels.service_name(s, lang) for s in mistakes["service_id"]],
     )
     df = mistakes.groupby(["service_id", "rule_id"], as_index=False).agg(
         mistakes=("mistakes", "sum"), trainees=("trainees", "max"), attempts=("attempts", "max"))
@@ -105,6 +107,7 @@ class PelatihPage(Page):
     def __init__(self, user, context, **params: Any) -> None:
         super().__init__(user, context, **params)
         self.catalogue = load_catalogue()
+        self.service_layer = TrainingService(context.session_factory)
         self.overview = pd.DataFrame()
         self.recent = pd.DataFrame()
         self.mistakes = pd.DataFrame()
@@ -127,7 +130,7 @@ class PelatihPage(Page):
                                                     color="primary")
         self.pdf_download = pn.widgets.FileDownload(callback=self._pdf, filename="rekaman.pdf",
                                                     sizing_mode="stretch_width", tags=["sakera-export-pdf"])
-        self.refresh_button = pn.widgets.Button(icon="refresh", sizing_mode="stretch_width", tags=["sakera-refresh"])
+        self.refresh_button = pn.widgets.Button(icon=icons.REFRESH, sizing_mode="stretch_width", tags=["sakera-refresh"])
         self.refresh_button.on_click(lambda event: self.load())
         self.status_pane = pn.pane.Markdown(sizing_mode="stretch_width", margin=(0, 5))
         self.load()
@@ -135,20 +138,8 @@ class PelatihPage(Page):
     # ------------------------------------------------------------------ data
     def load(self) -> None:
         """Re-read the class from the store."""
-        from sakera_toolkit.store import attempts
-
-        name = self.user.username
-        with self.session() as session:
-            self.overview = attempts.class_overview(session, name)
-            self.mistakes = attempts.common_mistakes(session, name)
-            rows = []
-            for username in self.overview["username"].tolist():
-                table = attempts.attempts_table(session, name, username)
-                rows.append(table.tail(RECENT_ATTEMPTS))
-        recent = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
-        if not recent.empty:
-            recent = recent.sort_values("submitted_at", ascending=False).head(RECENT_ATTEMPTS)
-        self.recent = recent
+        board = self.service_layer.class_dashboard(self.user.username, RECENT_ATTEMPTS)
+        self.overview, self.mistakes, self.recent = board["overview"], board["mistakes"], board["recent"]
         usernames = self.overview["username"].tolist()
         if self.trainee not in usernames:
             # Open on the trainee with the most practice, so the progress plot is not empty.
@@ -158,13 +149,10 @@ class PelatihPage(Page):
         self.refresh_views()
 
     def _load_history(self) -> None:
-        from sakera_toolkit.store import attempts
-
         if not self.trainee:
             self.history = pd.DataFrame()
             return
-        with self.session() as session:
-            self.history = attempts.trainee_progress(session, self.user.username, self.trainee)
+        self.history = self.service_layer.trainee_history(self.user.username, self.trainee)
 
     @param.depends("trainee", watch=True)
     def _trainee_changed(self) -> None:
@@ -180,25 +168,14 @@ class PelatihPage(Page):
         self.trainee_select.value = self.trainee
 
     def _csv(self) -> io.StringIO:
-        from sakera_toolkit.store import attempts
-
-        with self.session() as session:
-            text = attempts.export_trainee_csv(session, self.trainee, viewer=self.user.username)
-        return io.StringIO(text)
+        return io.StringIO(self.service_layer.export_csv(self.user.username, self.trainee, self.lang))
 
     def _pdf(self) -> io.BytesIO:
-        from sakera_toolkit.store import attempts
-
-        with self.session() as session:
-            data = attempts.export_trainee_pdf(session, self.trainee, viewer=self.user.username, lang=self.lang)
-        return io.BytesIO(data)
+        return io.BytesIO(self.service_layer.export_pdf(self.user.username, self.trainee, self.lang))
 
     # ------------------------------------------------------------------ views
     def _service_name(self, service_id: str) -> str:
-        if service_id not in self.catalogue.ids():
-            return service_id
-        service = self.catalogue.get(service_id)
-        return service.name_id if self.lang == "id" else service.name_en
+        return labels.service_name(service_id, self.lang)
 
     def overview_frame(self) -> pd.DataFrame:
         """The class overview with translated column names."""
@@ -210,14 +187,14 @@ class PelatihPage(Page):
                      zip(df["certified"], df["certification_progress"], strict=True)]
         return pd.DataFrame({
             tr("pelatih.trainee"): df["display_name"],
-            "username": df["username"],
-            tr("pelatih.village"): df["villages"],
+            tr("login.username"): df["username"],
+            tr("pelatih.village"): [labels.village_names(v) for v in df["villages"]],
             tr("pelatih.attempts"): df["attempts"],
             tr("pelatih.mean_score"): df["mean_score"].round(0),
             tr("latihan.recent_avg"): df["recent_score"].round(0),
             tr("latihan.level"): df["level"],
             tr("pelatih.certification"): certified,
-            tr("pelatih.last_activity"): [_when(v) for v in df["last_activity"]],
+            tr("pelatih.last_activity"): [labels.format_time(v) for v in df["last_activity"]],
         })
 
     def recent_frame(self) -> pd.DataFrame:
@@ -226,13 +203,15 @@ class PelatihPage(Page):
         if self.recent.empty:
             return pd.DataFrame()
         df = self.recent
+        names = dict(zip(self.overview["username"], self.overview["display_name"], strict=True)) \
+            if not self.overview.empty else {}
         return pd.DataFrame({
-            tr("pelatih.when"): [_when(v) for v in df["submitted_at"]],
-            tr("pelatih.trainee"): df["username"],
+            tr("pelatih.when"): [labels.format_time(v) for v in df["submitted_at"]],
+            tr("pelatih.trainee"): [names.get(u, u) for u in df["username"]],
             tr("pelatih.service"): [self._service_name(s) for s in df["service_id"]],
             tr("latihan.level"): df["level"],
             tr("pelatih.score"): df["score"].round(0),
-            tr("pelatih.rule"): [_count_rules(m) for m in df["mistakes"]],
+            tr("pelatih.rule"): [labels.rule_titles(m, self.lang) for m in df["mistakes"]],
         })
 
     def _refresh_progress(self) -> None:
@@ -242,8 +221,20 @@ class PelatihPage(Page):
     def refresh_views(self) -> None:
         """Push the loaded data into the widgets and plots."""
         tr = self.tr
-        self.overview_table.value = self.overview_frame()
-        self.recent_table.value = self.recent_frame()
+        overview, recent = self.overview_frame(), self.recent_frame()
+        # column shares that fit a 1366 px screen; long texts wrap in their cell instead of being cut
+        wrap = {"type": "textarea"}
+        self.overview_table.param.update(
+            value=overview,
+            widths=dict(zip(overview.columns, ["12%", "10%", "11%", "10%", "9%", "9%", "8%", "11%", "20%"],
+                            strict=False)),
+            formatters={c: wrap for c in overview.columns[:3]},
+        )
+        self.recent_table.param.update(
+            value=recent,
+            widths=dict(zip(recent.columns, ["16%", "13%", "23%", "8%", "7%", "33%"], strict=False)),
+            formatters={c: wrap for c in (tr("pelatih.service"), tr("pelatih.rule")) if c in recent.columns},
+        )
         options = {f"{r.display_name} ({r.username})": r.username for r in self.overview.itertuples()}
         self.trainee_select.options = options
         self.trainee_select.value = self.trainee or None
@@ -279,19 +270,5 @@ class PelatihPage(Page):
             heading(tr("pelatih.export"), margin=(12, 5, 2, 5)),
             self.csv_download,
             self.pdf_download,
+            classroom_box(self.context, self.lang),
         ]
-
-
-def _count_rules(joined: str) -> str:
-    """``"a;a;b"`` -> ``"a ×2, b"`` (the rules broken in one attempt)."""
-    counts: dict[str, int] = {}
-    for rule_id in filter(None, str(joined or "").split(";")):
-        counts[rule_id] = counts.get(rule_id, 0) + 1
-    return ", ".join(f"{r} ×{n}" if n > 1 else r for r, n in counts.items())
-
-
-def _when(value: Any) -> str:
-    """A timestamp as ``YYYY-MM-DD HH:MM`` (UTC), empty for none."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
-        return ""
-    return pd.Timestamp(value).strftime("%Y-%m-%d %H:%M")

@@ -1,7 +1,9 @@
 """Ringkasan: aggregates of the training programme for evaluators (and trainers).
 
 Only counts and averages appear on this page: no trainee's name or individual record. Evaluators
-see every class; a trainer sees their own classes.
+see every class; a trainer sees their own classes. The figures come from
+:meth:`sakera_toolkit.sandbox.TrainingService.programme_summary` (the store's one scoping rule);
+this page runs no query of its own.
 """
 
 from __future__ import annotations
@@ -10,59 +12,13 @@ from typing import Any
 
 import pandas as pd
 import panel as pn
-from sqlalchemy import Integer, cast, func, select
 
+from sakera_toolkit.sandbox import TrainingService, labels
 from sakera_toolkit.services import load_catalogue
 
 from ..shell import BRAND, Page, heading
 
 PLOT_HEIGHT = 280
-
-
-def scoped_trainee_ids(session: Any, username: str) -> list[int]:
-    """Trainees whose work the aggregates cover: all for an evaluator, the classes of a trainer."""
-    from sakera_toolkit.store import users
-    from sakera_toolkit.store.models import User
-
-    viewer = users.require_user(session, username)
-    if viewer.role == "evaluator":
-        return list(session.scalars(select(User.id).where(User.role == "trainee")))
-    return users.visible_trainee_ids(session, viewer)
-
-
-def score_by_service(session: Any, trainee_ids: list[int]) -> pd.DataFrame:
-    """Graded attempts and mean score per service (aggregate over ``trainee_ids``)."""
-    from sakera_toolkit.store.models import Attempt, CaseRecord, Grade
-
-    columns = ["service_id", "attempts", "mean_score", "pass_rate"]
-    if not trainee_ids:
-        return pd.DataFrame(columns=columns)
-    rows = session.execute(
-        select(CaseRecord.service_id, func.count(Grade.id), func.avg(Grade.score),
-               func.avg(cast(Grade.passed, Integer)))
-        .join(Attempt, Attempt.case_id == CaseRecord.id)
-        .join(Grade, Grade.attempt_id == Attempt.id)
-        .where(Attempt.user_id.in_(trainee_ids))
-        .group_by(CaseRecord.service_id)
-        .order_by(CaseRecord.service_id)
-    ).all()
-    return pd.DataFrame(rows, columns=columns)
-
-
-def attempts_by_week(session: Any, trainee_ids: list[int]) -> pd.DataFrame:
-    """Submitted attempts per ISO week (Monday) over ``trainee_ids``."""
-    from sakera_toolkit.store.models import Attempt
-
-    if not trainee_ids:
-        return pd.DataFrame(columns=["week", "attempts"])
-    times = session.scalars(
-        select(Attempt.submitted_at).where(Attempt.user_id.in_(trainee_ids), Attempt.submitted_at.is_not(None))
-    ).all()
-    if not times:
-        return pd.DataFrame(columns=["week", "attempts"])
-    stamps = pd.to_datetime(pd.Series(times), utc=True)
-    weeks = (stamps.dt.tz_localize(None).dt.to_period("W-SUN").dt.start_time).dt.strftime("%Y-%m-%d")
-    return weeks.value_counts().sort_index().rename_axis("week").reset_index(name="attempts")
 
 
 class RingkasanPage(Page):
@@ -76,24 +32,17 @@ class RingkasanPage(Page):
         self.load()
 
     def load(self) -> None:
-        """Read the aggregates from the store."""
-        from sakera_toolkit.store import attempts
-
-        name = self.user.username
-        with self.session() as session:
-            ids = scoped_trainee_ids(session, name)
-            self.cohorts = attempts.cohort_summary(session, name)
-            self.mistakes = attempts.common_mistakes(session, name)
-            self.by_service = score_by_service(session, ids)
-            self.by_week = attempts_by_week(session, ids)
-            self.ready = attempts.readiness(session)
-        self.n_trainees = len(ids)
+        """Read the aggregates through the training service."""
+        summary = TrainingService(self.context.session_factory).programme_summary(self.user.username)
+        self.cohorts = summary["cohorts"]
+        self.mistakes = summary["mistakes"]
+        self.by_service = summary["by_service"]
+        self.by_week = summary["by_week"]
+        self.ready = summary["readiness"]
+        self.n_trainees = summary["n_trainees"]
 
     def _service_name(self, service_id: str) -> str:
-        if service_id not in self.catalogue.ids():
-            return service_id
-        service = self.catalogue.get(service_id)
-        return service.name_id if self.lang == "id" else service.name_en
+        return labels.service_name(service_id, self.lang)
 
     def _bars(self, df: pd.DataFrame, x: str, y: str, title: str, xlabel: str, ylabel: str, **opts: Any) -> Any:
         import holoviews as hv
@@ -132,12 +81,7 @@ class RingkasanPage(Page):
             plots.append(self._bars(self.by_week, "week", "attempts", tr("ringkasan.by_week"), tr("pelatih.when"),
                                     tr("ringkasan.attempts")))
         if not self.mistakes.empty:
-            from sakera_toolkit.training import rules
-
-            known = rules.rules()
-            titled = self.mistakes.assign(
-                rule=[known[r].title(self.lang) if r in known else r for r in self.mistakes["rule_id"]]
-            )
+            titled = self.mistakes.assign(rule=[labels.rule_title(r, self.lang) for r in self.mistakes["rule_id"]])
             per_rule = titled.groupby("rule", as_index=False)["mistakes"].sum().sort_values("mistakes")
             plots.append(self._bars(per_rule, "rule", "mistakes", tr("ringkasan.mistakes"), tr("pelatih.rule"),
                                     tr("pelatih.count"), invert_axes=True))
@@ -145,6 +89,7 @@ class RingkasanPage(Page):
         if not self.cohorts.empty:
             cohort_table = pd.DataFrame({
                 tr("pelatih.class"): self.cohorts["class"],
+                tr("nav.pelatih"): self.cohorts["trainer_name"],
                 tr("ringkasan.trainees"): self.cohorts["trainees"],
                 tr("ringkasan.attempts"): self.cohorts["attempts"],
                 tr("ringkasan.mean_score"): self.cohorts["mean_score"].round(0),

@@ -1,4 +1,4 @@
-"""``sakera db``: create or upgrade the training database schema, show its revision."""
+"""``sakera db``: schema (upgrade, current), audit-log check (verify-audit), SQLite backup/restore."""
 
 from __future__ import annotations
 
@@ -40,6 +40,35 @@ def register(sub) -> None:
     )
     add_db_argument(cur)
     cur.set_defaults(func=run_current)
+    ver = dbsub.add_parser(
+        "verify-audit",
+        help="recompute the audit log's hash chain; name the first broken row (exit 2)",
+        description="Recompute the hash chain of the audit log. Prints the number of rows and the head "
+        "hash (write it down: it also reveals rows cut off the end later); if a row was edited, deleted, "
+        "inserted or re-ordered, names the first row that no longer fits and exits with status 2.",
+    )
+    add_db_argument(ver)
+    ver.set_defaults(func=run_verify_audit)
+    bak = dbsub.add_parser(
+        "backup",
+        help="copy the SQLite database to FILE while the server runs (online backup)",
+        description="Copy a SQLite store to FILE with SQLite's online backup API (consistent even while "
+        "`sakera serve` writes). For PostgreSQL use pg_dump (see docs/classroom.md).",
+    )
+    add_db_argument(bak)
+    bak.add_argument("file", metavar="FILE", help="backup file to write (must not exist, unless --force)")
+    bak.add_argument("--force", action="store_true", help="overwrite FILE")
+    bak.set_defaults(func=run_backup)
+    res = dbsub.add_parser(
+        "restore",
+        help="replace the SQLite database with a backup FILE (checks the backup's audit chain first)",
+        description="Replace the SQLite store with the backup FILE, after checking that FILE is a Sakera "
+        "store at the current schema revision whose audit chain verifies. Stop the server first. For "
+        "PostgreSQL use pg_restore (see docs/classroom.md).",
+    )
+    add_db_argument(res)
+    res.add_argument("file", metavar="FILE", help="backup file made by `sakera db backup`")
+    res.set_defaults(func=run_restore)
     p.set_defaults(func=lambda args: (p.print_help(sys.stderr), 2)[1])
 
 
@@ -72,4 +101,37 @@ def run_current(args) -> int:
         else ("empty: run `sakera db upgrade`" if rev is None else "run `sakera db upgrade`")
     )
     print(f"{_safe_url(args.db)}: revision {rev or '(none)'}, newest {newest} ({state})")
+    return 0
+
+
+def run_verify_audit(args) -> int:
+    """Run ``sakera db verify-audit``."""
+    from ..store.audit import verify_chain
+    from ..store.db import session_scope
+
+    with session_scope(args.db) as session:
+        report = verify_chain(session)
+    if not report.ok:
+        print(f"{_safe_url(args.db)}: audit log broken at row id {report.first_broken_id} "
+              f"(row {report.rows} in order): {report.problem}", file=sys.stderr)
+        return 2
+    print(f"{_safe_url(args.db)}: audit log intact, {report.rows} rows, head hash {report.head_hash or '(empty)'}")
+    return 0
+
+
+def run_backup(args) -> int:
+    """Run ``sakera db backup FILE``."""
+    from ..store.backup import backup_sqlite
+
+    rows = backup_sqlite(args.db, args.file, overwrite=args.force)
+    print(f"{_safe_url(args.db)}: backed up to {args.file} ({rows} audit rows, chain verified)")
+    return 0
+
+
+def run_restore(args) -> int:
+    """Run ``sakera db restore FILE``."""
+    from ..store.backup import restore_sqlite
+
+    rows = restore_sqlite(args.file, args.db)
+    print(f"{_safe_url(args.db)}: restored from {args.file} ({rows} audit rows, chain verified)")
     return 0

@@ -136,7 +136,15 @@ def run_add(args) -> int:
         if args.class_name:
             users.add_to_class(session, args.class_name, user, actor="cli")
         villages = ", ".join(user.village_codes) or "no village"
+        from ..store import demo
+
+        on_demo = demo.is_demo(session)
     print(f"added {args.role} {args.name!r} ({villages})")
+    if on_demo:
+        print("PERINGATAN / WARNING: basis data ini basis data DEMO dengan kata sandi publik (pelatih-demo, ...); "
+              "untuk kelas sungguhan buat basis data baru dengan `sakera db upgrade --db URL`. / this is a DEMO "
+              "database whose sample accounts have public passwords; for a real class start a new database.",
+              file=sys.stderr)
     return 0
 
 

@@ -7,7 +7,7 @@ comes from, in order of preference:
 * facilities: a CSV ``village_code,has_computer,has_printer,has_internet,certified_operators[,ready_date]``
   or else the *assumed* table of :func:`assumed_readiness`, a deterministic rule whose every number
   lives in ``calibration/plan.yaml`` (all labelled assumption: the real facility survey is unknown);
-* certified operators: the training database (``sakera_toolkit.store.attempts.readiness``) when a
+* certified operators: the training database (``sakera_toolkit.sandbox.readiness``) when a
   database URL is given, else the same CSV or assumed table.
 
 The assumed rule
@@ -79,12 +79,10 @@ def add_months(day: dt.date, months: int) -> dt.date:
 
 
 def _ready_flags(df: pd.DataFrame) -> np.ndarray:
-    return (
-        df["has_computer"].to_numpy(bool)
-        & df["has_printer"].to_numpy(bool)
-        & df["has_internet"].to_numpy(bool)
-        & (df["certified_operators"].to_numpy() > 0)
-    )
+    """The readiness rule of :func:`sakera_toolkit.sandbox.readiness.ready_flags` on a table."""
+    from ..sandbox.readiness import ready_flags
+
+    return ready_flags(df["has_computer"], df["has_printer"], df["has_internet"], df["certified_operators"])
 
 
 def _fill_ready_dates(df: pd.DataFrame, calib: calibration.Calibration, regency=None) -> pd.DataFrame:
@@ -235,15 +233,17 @@ def read_readiness_csv(path: str | Path, calib: calibration.Calibration | None =
 
 
 def certified_from_store(db: str) -> pd.Series:
-    """Certified operators per village from the training database (``store.attempts.readiness``)."""
+    """Certified operators per village from the training database (``sandbox.readiness``)."""
     try:
-        from ..store.attempts import readiness as store_readiness
+        from ..sandbox.readiness import certified_operators
     except ImportError as exc:
         raise SakeraInputError(
             f"the training database is not available in this installation ({exc})", location="--db"
         ) from None
-    table = store_readiness(db)
-    return table.set_index("village_code")["certified_operators"].astype("int64")
+    counts = certified_operators(db)
+    codes = sorted(villages()["village_code"])
+    return pd.Series([int(counts.get(c, 0)) for c in codes], index=pd.Index(codes, name="village_code"),
+                     name="certified_operators", dtype="int64")
 
 
 def load_readiness(source: str | Path | None = None, db: str | None = None, regency=None) -> pd.DataFrame:

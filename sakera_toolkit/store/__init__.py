@@ -2,17 +2,20 @@
 
 SQLAlchemy 2.0 models (:mod:`.models`), engine and sessions (:mod:`.db`: SQLite file by default,
 PostgreSQL by URL or ``$SAKERA_DATABASE_URL``), Alembic migrations (:mod:`.migrations`), users and
-access rules (:mod:`.users`), attempts, grading, dashboards and exports (:mod:`.attempts`), the
-append-only audit log (:mod:`.audit`) and the demo data set (:mod:`.demo`).
+access rules (:mod:`.users`), the queries of cases, attempts and grades (:mod:`.repositories`),
+viewer-scoped reports with the one access-scoping rule (:mod:`.reports`), the append-only audit
+log (:mod:`.audit`) and the demo data set (:mod:`.demo`). The use cases that run on top (start,
+submit, certify, exports, readiness) are in :mod:`sakera_toolkit.sandbox`; :mod:`.attempts` keeps
+their old import path.
 
 Typical use::
 
-    from sakera_toolkit import store
+    from sakera_toolkit import sandbox, store
     store.upgrade(url)                       # or: sakera db upgrade --db URL
     Session = store.make_session_factory(url)
     with Session() as session:
         user = store.users.authenticate(session, "peserta1", password)
-        report = store.attempts.submit(session, user, case, answer)   # committed on return
+        report = sandbox.attempts.submit(session, user, case, answer)   # committed on return
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ __all__ = [
     "make_session_factory",
     "models",
     "readiness",
+    "reports",
+    "repositories",
     "resolve_url",
     "security",
     "session_scope",
@@ -50,12 +55,12 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     # attempts/demo import the training package: load them on first use only
-    if name in ("attempts", "demo"):
+    if name in ("attempts", "demo", "reports", "repositories"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
     if name == "readiness":
-        from .attempts import readiness
+        from ..sandbox.readiness import village_readiness
 
-        return readiness
+        return village_readiness
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -23,6 +23,7 @@ PostgreSQL is durable by default (``fsync`` and ``synchronous_commit`` on).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from collections.abc import Iterator
@@ -88,7 +89,13 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def _sha256_hex(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(str(value).encode("utf-8")).hexdigest()
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SHA-256 for the audit log's hash chain (sakera_toolkit.store.audit)
+    dbapi_connection.create_function("sakera_sha256", 1, _sha256_hex, deterministic=True)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -99,18 +106,34 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def _create_private_file(path: Path) -> None:
+    """Create a missing SQLite file ``0600`` (and a missing directory ``0700``) before SQLite does.
+
+    The store holds password hashes and trainees' records: other local users must not read it.
+    SQLite gives its ``-wal``/``-shm`` files the permissions of the database file. Existing files
+    and directories are left as they are.
+    """
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass
+
+
 def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
     """Create an engine for ``url`` (resolved with :func:`resolve_url`).
 
-    For a SQLite file the parent directory is created and every connection gets the durability
-    pragmas of the module docstring.
+    For a SQLite file a missing file is created ``0600`` in a missing directory created ``0700``,
+    and every connection gets the durability pragmas of the module docstring.
     """
     resolved = resolve_url(url)
     parsed = make_url(resolved)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _create_private_file(Path(database).expanduser())
         engine = create_engine(
             resolved,
             echo=echo,

@@ -20,7 +20,7 @@ graded attempts over the previous three weeks, so the trainer dashboard and the 
 show real plots on the first run; ``peserta1`` stays a fresh trainee. The cases come from the real
 generator, the answers are the model answer with deterministic, plausible mistakes that become
 rarer as the trainee gains skill, and everything is graded and stored through
-:func:`sakera_toolkit.store.attempts.submit_detailed` (audit action ``demo.history``).
+:func:`sakera_toolkit.sandbox.attempts.submit_detailed` (audit action ``demo.history``).
 """
 
 from __future__ import annotations
@@ -196,8 +196,8 @@ def seed_demo_history(
     :func:`sakera_toolkit.training.generate_for_level` at the level the promotion rule gives
     after the attempts before it (capped at :data:`HISTORY_TOP_LEVEL`), dated on its practice day;
     the answer is the model answer with slips that get rarer as the trainee improves; the attempt
-    is opened with :func:`~sakera_toolkit.store.attempts.start_attempt` and graded and stored with
-    :func:`~sakera_toolkit.store.attempts.submit_detailed`, backdated, so grades, mistakes,
+    is opened with :func:`~sakera_toolkit.sandbox.attempts.start_attempt` and graded and stored with
+    :func:`~sakera_toolkit.sandbox.attempts.submit_detailed`, backdated, so grades, mistakes,
     levels and audit rows are the real ones.
 
     Parameters
@@ -217,8 +217,8 @@ def seed_demo_history(
         already (a synthetic history is never mixed into real practice).
     """
     from .. import training
+    from ..sandbox import attempts as store_attempts
     from ..services import load_catalogue
-    from . import attempts as store_attempts
 
     if session.scalar(select(func.count()).select_from(AuditLog).where(AuditLog.action == HISTORY_ACTION)):
         return 0

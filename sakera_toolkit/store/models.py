@@ -11,8 +11,10 @@ Tables
 ``grades``           the grader's report: score, per-criterion JSON, whole report JSON
 ``mistakes``         one row per failed criterion (rule x service), for the trainer's heatmap
 ``certifications``   a certified operator (user, village, date, rule applied)
+``login_sessions``   server-side login sessions (hash of the cookie's session id; revocable)
 ``audit_log``        append-only record of actions; UPDATE and DELETE are refused by the ORM
-                     (event listeners below) and by database triggers (see the initial migration)
+                     (event listeners below) and by database triggers (see the initial migration);
+                     each row carries a hash chained to the previous row (migration 0002)
 
 All timestamps are stored and returned as timezone-aware UTC (:class:`UtcDateTime`).
 The schema itself is created by Alembic (``sakera db upgrade``); ``Base.metadata`` is the target
@@ -332,9 +334,31 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    #: Hash chain (migration 0002): ``row_hash`` of the previous row, and this row's own hash
+    #: (see :mod:`sakera_toolkit.store.audit`).
+    prev_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    row_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     def __repr__(self) -> str:
         return f"AuditLog(actor={self.actor!r}, action={self.action!r}, target={self.target!r})"
+
+
+class LoginSession(Base):
+    """One login: the SHA-256 of the random session id carried in the signed login cookie.
+
+    A cookie is honoured only while its row exists, is not revoked and has not expired, so
+    logging out (or deactivating the user) ends it in every server process.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 # --- append-only audit log at the ORM level ---------------------------------------------------

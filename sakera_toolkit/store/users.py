@@ -174,15 +174,18 @@ def users_table(session: Session, role: str | None = None) -> pd.DataFrame:
     )
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
+def authenticate(session: Session, username: str, password: str, *, audit_failure: bool = True) -> User | None:
     """The active user whose password matches, else None; logs ``login``/``login_failed``.
 
     The same Argon2 work is spent whether or not the user exists. A hash made with older
-    parameters is upgraded on a successful login.
+    parameters is upgraded on a successful login. With ``audit_failure=False`` a failure is not
+    logged here (the web app sums failed logins into one row per username and window).
     """
     user = get_user(session, username) if isinstance(username, str) else None
     ok = security.verify_password(user.password_hash if user is not None else None, password)
     if user is None or not ok or not user.active:
+        if not audit_failure:
+            return None
         reason = "unknown user" if user is None else ("wrong password" if not ok else "inactive")
         audit.record(
             session, "login_failed", actor=str(username)[:64], target=str(username)[:200], details={"reason": reason}

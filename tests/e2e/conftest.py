@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 #: Seconds allowed for ``sakera serve`` to answer after it was started.
-STARTUP_TIMEOUT_S = 90.0
+STARTUP_TIMEOUT_S = float(os.environ.get("SAKERA_E2E_STARTUP_S", "240"))
 
 
 def _browser_missing_reason() -> str | None:
@@ -89,8 +89,12 @@ def free_port() -> int:
 class ServerProcess:
     """``sakera serve`` on a loopback port with its own SQLite database, started and killed by PID."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, extra_args: tuple[str, ...] = (), demo: bool = True,
+                 env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
+        self.extra_args = tuple(extra_args)
+        self.demo = demo
+        self.extra_env = dict(env or {})
         self.db_path = workdir / "sakera-e2e.db"
         self.db_url = f"sqlite:///{self.db_path}"
         self.port = free_port()
@@ -101,10 +105,12 @@ class ServerProcess:
     def start(self) -> None:
         env = {k: v for k, v in os.environ.items() if k != "SAKERA_DATABASE_URL"}
         env["PYTHONUNBUFFERED"] = "1"
+        env.update(self.extra_env)
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed when the process is reaped
+        address = [] if "--lan" in self.extra_args else ["--address", "127.0.0.1"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sakera_toolkit", "serve", "--db", self.db_url, "--demo",
-             "--port", str(self.port), "--address", "127.0.0.1", "--no-show"],
+            [sys.executable, "-m", "sakera_toolkit", "serve", "--db", self.db_url, *(["--demo"] if self.demo else []),
+             "--port", str(self.port), *address, "--no-show", *self.extra_args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
         log.close()
@@ -158,8 +164,9 @@ def server_process():
     """Factory of extra servers (each on its own database in the given directory)."""
     started: list[ServerProcess] = []
 
-    def make(workdir: Path) -> ServerProcess:
-        server = ServerProcess(workdir)
+    def make(workdir: Path, extra_args: tuple[str, ...] = (), demo: bool = True,
+             env: dict[str, str] | None = None) -> ServerProcess:
+        server = ServerProcess(workdir, extra_args, demo, env)
         started.append(server)
         return server
 
