@@ -163,7 +163,7 @@ def session_scope(url: str | Engine | None = None) -> Iterator[Session]:
     ends is rolled back.
     """
     own_engine = not isinstance(url, Engine)
-    engine = make_engine(url) if own_engine else url
+    engine = url if isinstance(url, Engine) else make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:
             yield session
