@@ -39,7 +39,7 @@ def host_addresses() -> list[str]:
         except OSError:
             pass
     try:
-        found.update(info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET))
+        found.update(str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET))
     except OSError:
         pass
     addresses = []

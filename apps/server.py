@@ -133,6 +133,7 @@ def _guard_session(page: Any, context: AppContext, info: dict[str, Any] | None) 
         if alive:
             return
         ended["done"] = True
+        context.directory.forget(user.username)  # this process's next request re-reads the user
         log.info("ending the open page of %s: login revoked or user deactivated", user.username)
         tr = Translator(page.lang)
         message = pn.pane.Alert(

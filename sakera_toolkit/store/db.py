@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,9 +94,14 @@ def _sha256_hex(value: str | None) -> str | None:
     return None if value is None else hashlib.sha256(str(value).encode("utf-8")).hexdigest()
 
 
+@event.listens_for(Engine, "connect")
+def _sqlite_functions(dbapi_connection, _record) -> None:
+    """SHA-256 for the audit log's hash chain on every SQLite connection, whoever made the engine."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("sakera_sha256", 1, _sha256_hex, deterministic=True)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # SHA-256 for the audit log's hash chain (sakera_toolkit.store.audit)
-    dbapi_connection.create_function("sakera_sha256", 1, _sha256_hex, deterministic=True)
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -163,7 +169,7 @@ def session_scope(url: str | Engine | None = None) -> Iterator[Session]:
     ends is rolled back.
     """
     own_engine = not isinstance(url, Engine)
-    engine = make_engine(url) if own_engine else url
+    engine = url if isinstance(url, Engine) else make_engine(url)
     try:
         with Session(engine, expire_on_commit=False) as session:
             yield session

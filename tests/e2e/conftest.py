@@ -92,6 +92,7 @@ class ServerProcess:
     def __init__(self, workdir: Path, extra_args: tuple[str, ...] = (), demo: bool = True,
                  env: dict[str, str] | None = None) -> None:
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.extra_args = tuple(extra_args)
         self.demo = demo
         self.extra_env = dict(env or {})
