@@ -27,12 +27,20 @@ def register(sub) -> None:
         "with sample users in DEMO MODE and prints how to log in. With --db URL an empty database gets the "
         "schema; a database at an older schema must first be upgraded with `sakera db upgrade`.",
     )
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)")
-    p.add_argument("--address", default=DEFAULT_ADDRESS,
-                   help=f"address to listen on (default {DEFAULT_ADDRESS}: this computer only)")
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)"
+    )
+    p.add_argument(
+        "--address",
+        default=DEFAULT_ADDRESS,
+        help=f"address to listen on (default {DEFAULT_ADDRESS}: this computer only)",
+    )
     p.add_argument("--db", metavar="URL", help="database URL (default: $SAKERA_DATABASE_URL, else the SQLite file)")
-    p.add_argument("--demo", action="store_true",
-                   help="also with --db: put the demo users into the database if it has no users yet")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="also with --db: put the demo users into the database if it has no users yet",
+    )
     p.add_argument("--no-show", action="store_true", help="do not open a browser tab")
     p.set_defaults(func=run)
 
@@ -48,7 +56,7 @@ def _import_apps():
     if not (root / "apps" / "server.py").is_file():
         raise SakeraInputError(
             "the web app (apps/) is not available: run `sakera serve` from a clone of the repository "
-            "installed with `pip install -e \".[app]\"`"
+            'installed with `pip install -e ".[app]"`'
         )
     sys.path.insert(0, str(root))
     return importlib.import_module("apps.server")
@@ -103,8 +111,9 @@ def run(args) -> int:
             demo_logins=logins,
         )
     except OSError as exc:
-        raise SakeraInputError(f"cannot listen on {args.address}:{args.port} ({exc.strerror or exc})",
-                               location="--port/--address") from None
+        raise SakeraInputError(
+            f"cannot listen on {args.address}:{args.port} ({exc.strerror or exc})", location="--port/--address"
+        ) from None
     server.start()
     host = "127.0.0.1" if args.address in ("0.0.0.0", "") else args.address
     url = f"http://{host}:{server.port}/"

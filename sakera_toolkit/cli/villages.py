@@ -16,10 +16,19 @@ def register(sub) -> None:
     )
     add_format_argument(p)
     p.add_argument("--year", type=int, default=2025, help="population reference year (default 2025)")
-    p.add_argument("--point", choices=SERVICE_POINTS, default="office", help="service point (default: office = Dispendukcapil)")
-    p.add_argument("--mode", choices=("motorbike", "ojek", "public_transport"), default=None, help="travel mode (default: calibration's usual mode)")
+    p.add_argument(
+        "--point", choices=SERVICE_POINTS, default="office", help="service point (default: office = Dispendukcapil)"
+    )
+    p.add_argument(
+        "--mode",
+        choices=("motorbike", "ojek", "public_transport"),
+        default=None,
+        help="travel mode (default: calibration's usual mode)",
+    )
     p.add_argument("--population-csv", metavar="FILE", help="CSV village_code,population with real per-village figures")
-    p.add_argument("--road-distance-csv", metavar="FILE", help="CSV village_code,point,road_km replacing the circuity estimate")
+    p.add_argument(
+        "--road-distance-csv", metavar="FILE", help="CSV village_code,point,road_km replacing the circuity estimate"
+    )
     p.add_argument("--district", metavar="CODE_OR_NAME", help="only villages of this kecamatan")
     p.set_defaults(func=run)
 
