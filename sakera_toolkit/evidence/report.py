@@ -30,7 +30,7 @@ from ..errors import SakeraInputError
 from . import charts, costs, ikm, kpis
 from .run import MANDANGIN, EvidenceRun, run_evidence
 
-__all__ = ["Report", "build_report", "write_report", "CRITERIA", "fmt"]
+__all__ = ["Report", "build_report", "write_report", "CRITERIA", "fmt", "format_ci"]
 
 #: The five criteria (PermenPAN-RB 91/2021 Pasal 3): id, Indonesian title, English title.
 CRITERIA: tuple[tuple[str, str, str], ...] = (
@@ -96,7 +96,8 @@ def fmt(x: Any, digits: int = 0, lang: str = "id") -> str:
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")
 
 
-def _ci(mean: Any, low: Any, high: Any, digits: int, lang: str, scale: float = 1.0) -> str:
+def format_ci(mean: Any, low: Any, high: Any, digits: int, lang: str, scale: float = 1.0) -> str:
+    """Format as "mean [low; high]" (the mean alone when the interval is missing)."""
     m = fmt(None if mean is None else float(mean) * scale, digits, lang)
     if low is None or high is None or any(math.isnan(float(v)) for v in (low, high)):
         return m
@@ -227,7 +228,7 @@ def _survey_section(survey_path: str | None, lang: str, seed: int) -> tuple[str,
                     [
                         str(r[name_col]),
                         str(r["respondents"]),
-                        _ci(r["ikm"], r["ci_low"], r["ci_high"], 2, lang),
+                        format_ci(r["ikm"], r["ci_low"], r["ci_high"], 2, lang),
                         r["mutu"],
                     ]
                     for r in t.to_dict("records")
@@ -402,18 +403,18 @@ def build_report(
         ba_rows.append(
             [
                 r["label"] + (f" ({r['unit']})" if r["unit"] else ""),
-                _ci(r["before"], r["before_low"], r["before_high"], d, lang, k),
-                _ci(r["after"], r["after_low"], r["after_high"], d, lang, k),
-                _ci(r["diff"], r["diff_low"], r["diff_high"], d, lang, k) + mark,
+                format_ci(r["before"], r["before_low"], r["before_high"], d, lang, k),
+                format_ci(r["after"], r["after_low"], r["after_high"], d, lang, k),
+                format_ci(r["diff"], r["diff_low"], r["diff_high"], d, lang, k) + mark,
             ]
         )
     for r in relief.to_dict("records"):
         ba_rows.append(
             [
                 r["label"],
-                _ci(r["before"], r["before_low"], r["before_high"], 0, lang),
-                _ci(r["after"], r["after_low"], r["after_high"], 0, lang),
-                _ci(r["diff"], r["diff_low"], r["diff_high"], 0, lang),
+                format_ci(r["before"], r["before_low"], r["before_high"], 0, lang),
+                format_ci(r["after"], r["after_low"], r["after_high"], 0, lang),
+                format_ci(r["diff"], r["diff_low"], r["diff_high"], 0, lang),
             ]
         )
     before_label, after_label = ev.baseline, ev.scenario
@@ -464,16 +465,16 @@ def build_report(
             r["name"],
             fmt(r["requests"], 0, lang),
             f"{fmt(r['desk_share'] * 100, 1, lang)} %",
-            _ci(r["hours_saved"], r["hours_saved_low"], r["hours_saved_high"], 0, lang),
-            _ci(r["cost_saved_idr"], r["cost_saved_idr_low"], r["cost_saved_idr_high"], 0, lang, 1e-6),
-            _ci(
+            format_ci(r["hours_saved"], r["hours_saved_low"], r["hours_saved_high"], 0, lang),
+            format_ci(r["cost_saved_idr"], r["cost_saved_idr_low"], r["cost_saved_idr_high"], 0, lang, 1e-6),
+            format_ci(
                 r["hours_saved_per_request"],
                 r["hours_saved_per_request_low"],
                 r["hours_saved_per_request_high"],
                 2,
                 lang,
             ),
-            _ci(
+            format_ci(
                 r["cost_saved_per_request_idr"],
                 r["cost_saved_per_request_idr_low"],
                 r["cost_saved_per_request_idr_high"],
@@ -491,7 +492,7 @@ def build_report(
     sav_rows = [
         [
             r["label"] + (f" ({r['unit']})" if r["unit"] else ""),
-            _ci(
+            format_ci(
                 r["mean"], r["ci_low"], r["ci_high"], 2 if "per_request" in r["kpi"] and r["unit"] != "Rp" else 0, lang
             ),
         ]
@@ -537,7 +538,7 @@ def build_report(
                 str(r["villages"]),
                 go,
                 fmt(r["one_off_idr"] / 1e6, 1, lang),
-                _ci(
+                format_ci(
                     r["running_idr_per_year"],
                     r["running_idr_per_year_low"],
                     r["running_idr_per_year_high"],
@@ -545,7 +546,7 @@ def build_report(
                     lang,
                     1e-6,
                 ),
-                _ci(
+                format_ci(
                     r["benefit_idr_per_year"],
                     r["benefit_idr_per_year_low"],
                     r["benefit_idr_per_year_high"],
@@ -553,7 +554,7 @@ def build_report(
                     lang,
                     1e-6,
                 ),
-                _ci(
+                format_ci(
                     r["travel_cost_saved_idr_per_year"],
                     r["travel_cost_saved_idr_per_year_low"],
                     r["travel_cost_saved_idr_per_year_high"],
@@ -561,8 +562,8 @@ def build_report(
                     lang,
                     1e-6,
                 ),
-                _ci(r["bcr"], r["bcr_low"], r["bcr_high"], 2, lang),
-                _ci(r["payback_months"], r["payback_months_low"], r["payback_months_high"], 1, lang)
+                format_ci(r["bcr"], r["bcr_low"], r["bcr_high"], 2, lang),
+                format_ci(r["payback_months"], r["payback_months_low"], r["payback_months_high"], 1, lang)
                 + (f" ({fmt(r['payback_never_share'] * 100, 0, lang)} % never)" if r["payback_never_share"] else ""),
             ]
         )
@@ -589,7 +590,7 @@ def build_report(
             str(r["case"]),
             str(r["quantity"]),
             fmt(r["analytic"], 4, lang),
-            _ci(r["simulated"], r["ci95_low"], r["ci95_high"], 4, lang),
+            format_ci(r["simulated"], r["ci95_low"], r["ci95_high"], 4, lang),
             ("pass" if en else "lulus") if bool(r["pass"]) else ("FAIL" if en else "GAGAL"),
         ]
         for r in validation.to_dict("records")
