@@ -109,9 +109,9 @@ class SkenarioPage(Page):
         self.baseline = pn.widgets.Select(
             options=presets, value="office-only" if "office-only" in presets else presets[0]
         )
-        self.replications = pn.widgets.IntSlider(start=2, end=20, value=5)
-        self.seed = pn.widgets.IntInput(value=0, start=0)
-        self.days = pn.widgets.IntSlider(start=30, end=365, step=5, value=120)
+        self.replications = pn.widgets.IntSlider(start=2, end=20, value=5, tags=["sakera-skenario-replications"])
+        self.seed = pn.widgets.IntInput(value=0, start=0, tags=["sakera-skenario-seed"])
+        self.days = pn.widgets.IntSlider(start=30, end=365, step=5, value=120, tags=["sakera-skenario-days"])
         self.counters = pn.widgets.IntInput(value=int(flow["office_counters"]), start=1, end=200)
         self.verifiers = pn.widgets.IntInput(value=int(flow["office_verifiers"]), start=1, end=200)
         self.lead_days = pn.widgets.IntInput(value=int(flow["blanko_lead_days"]), start=0, end=365)

@@ -164,14 +164,15 @@ th, td { border-bottom: 0.2mm solid #ccc; padding: 1mm 1.5mm; text-align: left; 
 th { background: #eef6f2; }
 table.num td:not(:first-child) { text-align: right; }
 table.num td .ci { font-size: 7pt; color: #555; white-space: nowrap; }
-table { table-layout: auto; } td { overflow-wrap: anywhere; }
+table { table-layout: auto; } td { overflow-wrap: break-word; } tr { page-break-inside: avoid; }
+figure.small img { max-width: 62%; }
 .cards { display: flex; flex-wrap: wrap; gap: 2.5mm; margin: 3mm 0; }
 .card { border: 0.3mm solid #1b9e77; border-radius: 1.5mm; padding: 2mm 3mm; width: 56mm; }
 .card .v { font-size: 13pt; font-weight: bold; } .card .l { font-size: 8pt; color: #333; }
 .card .ci { font-size: 7.5pt; color: #555; }
 figure { margin: 2mm 0; text-align: center; page-break-inside: avoid; } figure img { max-width: 100%; }
 .note { font-size: 8pt; color: #444; } .warn { color: #8a4b00; }
-table.appendix { font-size: 7.2pt; } table.appendix td:nth-child(3) { white-space: nowrap; }
+table.appendix { font-size: 7pt; table-layout: fixed; }
 """
 
 
@@ -241,19 +242,32 @@ def _survey_section(survey_path: str | None, lang: str, seed: int) -> tuple[str,
 
 
 def _appendix(lang: str) -> str:
-    rows = []
+    """Every calibration parameter with its value, unit and source, one table per file."""
+    e = html.escape
+    en = lang == "en"
+    head = ["parameter", "value", "unit", "source"] if en else ["parameter", "nilai", "satuan", "sumber"]
+    cols = "<colgroup><col style='width:19%'><col style='width:17%'><col style='width:20%'><col style='width:44%'></colgroup>"
+    parts = []
     for name in calibration.available():
         c = calibration.load(name)
+        rows = []
         for key, value in c.values.items():
             text = json.dumps(value, ensure_ascii=False, default=str)
-            if len(text) > 90:
-                text = text[:87] + "..."
-            rows.append([f"{name}.yaml", key, text, c.units.get(key, ""), c.sources[key]])
-    en = lang == "en"
-    head = (
-        ["file", "parameter", "value", "unit", "source"] if en else ["berkas", "parameter", "nilai", "satuan", "sumber"]
-    )
-    return _table(head, rows, "appendix")
+            if len(text) > 80:
+                text = text[:77] + "..."
+            rows.append(
+                "<tr>"
+                + "".join(f"<td>{e(v)}</td>" for v in (key, text, c.units.get(key, ""), c.sources[key]))
+                + "</tr>"
+            )
+        parts.append(
+            f"<h3>calibration/{e(name)}.yaml</h3><table class='appendix'>{cols}<thead><tr>"
+            + "".join(f"<th>{e(h)}</th>" for h in head)
+            + "</tr></thead><tbody>"
+            + "".join(rows)
+            + "</tbody></table>"
+        )
+    return "".join(parts)
 
 
 def build_report(
@@ -628,7 +642,7 @@ def build_report(
         + "</p>",
         "<div class='cards'>" + "".join(cards) + "</div>",
         f"<p class='note'>{e(ci_note)}</p>",
-        _img(live_svg, "map"),
+        _img(live_svg, "map").replace("<figure>", "<figure class='small'>"),
         "</section>",
         # kebaruan
         f"<section class='criterion' id='kebaruan'><h2>1. {e(crit['kebaruan'])}</h2>",
