@@ -71,7 +71,7 @@ def run(args) -> int:
             "seeds": args.validation_seeds,
             "customers": 100_000,
             "regency_seeds": 2,
-            "regency_days": 120,
+            "regency_days": 365,
         },
         progress=args.progress,
         on_step=step,

@@ -299,7 +299,7 @@ def build_report(
     validation
         A ready ``sim.validate()`` table; default: run it with ``validation_settings``.
     validation_settings
-        Keyword arguments of ``sim.validate`` (default: 4 seeds, 100,000 customers, 2 regency runs of 120 days).
+        Keyword arguments of ``sim.validate`` (default: 4 seeds, 100,000 customers, 2 regency years).
     evidence
         A ready :class:`EvidenceRun` (default: run it).
     progress
@@ -321,7 +321,7 @@ def build_report(
     relief = kpis.office_relief(ev, lang)
     cb = costs.cost_benefit(ev)
     compare_json = ev.comparison.to_dict(ev.comparison.headline())
-    settings = validation_settings or {"seeds": 4, "customers": 100_000, "regency_seeds": 2, "regency_days": 120}
+    settings = validation_settings or {"seeds": 4, "customers": 100_000, "regency_seeds": 2, "regency_days": 365}
     if validation is None:
         step("validate")
         from ..sim.validate import validate
