@@ -79,8 +79,7 @@ def test_every_role_home_is_allowed_for_that_role():
 def test_id_token_round_trip_and_garbage_is_rejected():
     user = auth.AppUser(id=7, username="peserta1", role="trainee", display_name="Peserta Demo 1")
     info = auth.decode_id_token(auth.encode_id_token(user).encode())
-    assert info == {"user": "peserta1", "username": "peserta1", "role": "trainee", "uid": 7,
-                    "name": "Peserta Demo 1"}
+    assert info == {"user": "peserta1", "username": "peserta1", "role": "trainee", "uid": 7, "name": "Peserta Demo 1"}
     for garbage in (b"", b"not base64 !!", b"bnVsbA", "e30.x.y", None):  # "bnVsbA" = "null"
         result = auth.decode_id_token(garbage)
         assert result is None or result == {}
@@ -88,8 +87,14 @@ def test_id_token_round_trip_and_garbage_is_rejected():
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("/latihan", "/latihan"), ("//evil.example", "/"), ("http://evil.example/", "/"), ("", "/"),
-     ("/a\\b", "/"), (None, "/")],
+    [
+        ("/latihan", "/latihan"),
+        ("//evil.example", "/"),
+        ("http://evil.example/", "/"),
+        ("", "/"),
+        ("/a\\b", "/"),
+        (None, "/"),
+    ],
 )
 def test_next_url_only_local_paths(url, expected):
     assert auth.safe_next_url(url) == expected
@@ -326,8 +331,14 @@ def test_document_cards_escape_values_and_mark_damage():
     from apps.pages.cards import document_card
     from sakera_toolkit.training.model import Document
 
-    doc = Document(ref="ktp", kind="ktp_el", fields={"nama": "<script>x</script>"}, condition="rusak",
-                   note_id="Sobek di tengah", note_en="Torn in the middle")
+    doc = Document(
+        ref="ktp",
+        kind="ktp_el",
+        fields={"nama": "<script>x</script>"},
+        condition="rusak",
+        note_id="Sobek di tengah",
+        note_en="Torn in the middle",
+    )
     card = document_card(doc, "id")
     assert "<script>" not in card and "&lt;script&gt;" in card
     assert "RUSAK" in card and "Sobek di tengah" in card and "KTP Elektronik" in card

@@ -171,13 +171,17 @@ class BuktiPage(Page):
     def __init__(self, user: Any, context: Any, **params: Any) -> None:
         super().__init__(user, context, **params)
         presets = scenarios.list_presets()
-        self.preset = pn.widgets.Select(options=presets, value="oct-2021" if "oct-2021" in presets else presets[0])
-        self.baseline = pn.widgets.Select(
-            options=presets, value="office-only" if "office-only" in presets else presets[0]
+        self.preset = pn.widgets.Select(
+            sizing_mode="stretch_width", options=presets, value="oct-2021" if "oct-2021" in presets else presets[0]
         )
-        self.replications = pn.widgets.IntSlider(start=2, end=20, value=5)
-        self.seed = pn.widgets.IntInput(value=0, start=0)
-        self.days = pn.widgets.IntSlider(start=30, end=365, step=5, value=120)
+        self.baseline = pn.widgets.Select(
+            sizing_mode="stretch_width",
+            options=presets,
+            value="office-only" if "office-only" in presets else presets[0],
+        )
+        self.replications = pn.widgets.IntSlider(sizing_mode="stretch_width", start=2, end=20, value=5)
+        self.seed = pn.widgets.IntInput(sizing_mode="stretch_width", value=0, start=0)
+        self.days = pn.widgets.IntSlider(sizing_mode="stretch_width", start=30, end=365, step=5, value=120)
         self.run_button = pn.widgets.Button(color="primary", tags=["sakera-bukti-run"])
         self.run_button.on_click(self._on_run)
         self.progress = pn.indicators.Progress(active=False, visible=False, sizing_mode="stretch_width")

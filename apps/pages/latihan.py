@@ -71,6 +71,7 @@ def _rule_title(rule_id: str, lang: str) -> str:
     except Exception:  # noqa: BLE001 - an unknown id is shown as it is
         return rule_id
 
+
 def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, pass_score: float = 70.0) -> str:
     """A tiny inline SVG of the last scores (0-100), with the pass line dashed."""
     values = [max(0.0, min(100.0, float(s))) for s in scores][-SPARKLINE_CASES:]
@@ -105,7 +106,9 @@ def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number
     """The grader's report as HTML: score, one bar per criterion, each mistake with its rule."""
     tr = Translator(lang)
     esc = html.escape
-    status = ("lulus" if report.passed else "belum lulus") if lang == "id" else ("passed" if report.passed else "not passed")
+    status = (
+        ("lulus" if report.passed else "belum lulus") if lang == "id" else ("passed" if report.passed else "not passed")
+    )
     parts = [
         f'<div class="fb" data-attempt="{attempt_id if attempt_id is not None else ""}">',
         '<div class="score">',
@@ -135,7 +138,9 @@ def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number
             )
         parts.append("</ol>")
     else:
-        parts.append(f"<p class='ok'>{esc('Semua benar. Bagus!' if lang == 'id' else 'Everything is right. Well done!')}</p>")
+        parts.append(
+            f"<p class='ok'>{esc('Semua benar. Bagus!' if lang == 'id' else 'Everything is right. Well done!')}</p>"
+        )
     if attempt_number is not None:
         parts.append(f"<p class='saved'>{esc(tr('latihan.saved', n=attempt_number))}</p>")
     parts.append("</div>")
@@ -148,15 +153,18 @@ def progress_html(progress: dict[str, Any], lang: str) -> str:
     esc = html.escape
     lv = training.level(progress["level"])
     status = progress["status"]
-    badge = (f'<span class="badge yes">{esc(tr("latihan.certified"))}</span>' if status.certified
-             else f'<span class="badge no">{esc(tr("latihan.not_certified"))}</span>')
+    badge = (
+        f'<span class="badge yes">{esc(tr("latihan.certified"))}</span>'
+        if status.certified
+        else f'<span class="badge no">{esc(tr("latihan.not_certified"))}</span>'
+    )
     avg = progress["recent_average"]
     return (
         '<div class="pr">'
         f'<div class="lvl">{esc(tr("latihan.level"))} {lv.number}: {esc(lv.name(lang))}</div>'
         f'<div class="kv"><span>{esc(tr("latihan.cases_done"))}</span><b>{progress["cases_done"]}</b></div>'
         f'<div class="kv"><span>{esc(tr("latihan.recent_avg"))}</span>'
-        f'<b>{"–" if avg is None else f"{avg:.0f}"}</b></div>'
+        f"<b>{'–' if avg is None else f'{avg:.0f}'}</b></div>"
         f"<div>{badge}</div>"
         f'<div class="meter"><span style="width:{100 * status.progress:.0f}%"></span></div>'
         f'<div class="why">{esc(status.message(lang))}</div>'
@@ -190,17 +198,22 @@ class LatihanPage(Page):
         self.progress: dict[str, Any] = {}
         # panes kept across rebuilds (their content is refreshed, not recreated)
         self.queue_pane = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 5), tags=["sakera-queue"])
-        self.progress_pane = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 5), stylesheets=[PROGRESS_CSS],
-                                          tags=["sakera-progress"])
-        self.request_pane = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CARDS_CSS], margin=(0, 5),
-                                         tags=["sakera-request"])
+        self.progress_pane = pn.pane.HTML(
+            sizing_mode="stretch_width", margin=(0, 5), stylesheets=[PROGRESS_CSS], tags=["sakera-progress"]
+        )
+        self.request_pane = pn.pane.HTML(
+            sizing_mode="stretch_width", stylesheets=[CARDS_CSS], margin=(0, 5), tags=["sakera-request"]
+        )
         self.hints_pane = pn.pane.Alert(alert_type="info", sizing_mode="stretch_width", margin=(4, 5), visible=False)
-        self.documents_pane = pn.pane.HTML(sizing_mode="stretch_width", stylesheets=[CARDS_CSS], margin=(4, 5),
-                                           tags=["sakera-documents"])
-        self.feedback_pane = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[FEEDBACK_CSS],
-                                          margin=(4, 5), tags=["sakera-feedback"])
-        self.message = pn.pane.Alert("", alert_type="warning", visible=False, margin=(4, 5),
-                                     sizing_mode="stretch_width")
+        self.documents_pane = pn.pane.HTML(
+            sizing_mode="stretch_width", stylesheets=[CARDS_CSS], margin=(4, 5), tags=["sakera-documents"]
+        )
+        self.feedback_pane = pn.pane.HTML(
+            "", sizing_mode="stretch_width", stylesheets=[FEEDBACK_CSS], margin=(4, 5), tags=["sakera-feedback"]
+        )
+        self.message = pn.pane.Alert(
+            "", alert_type="warning", visible=False, margin=(4, 5), sizing_mode="stretch_width"
+        )
         if in_server_session():
             # the first citizens are drawn after the page is on screen, in a thread: logging in a
             # whole class at once must not stall the sessions already working
@@ -285,8 +298,9 @@ class LatihanPage(Page):
             return queue
         return queue + await draw_cases_async(progress["level"], self.user.id, self._village(), serials)
 
-    async def _prepare_queue_async(self, queue: list[Any], progress: dict[str, Any],
-                                   prefetched: Any = None) -> tuple[list[Any], int]:
+    async def _prepare_queue_async(
+        self, queue: list[Any], progress: dict[str, Any], prefetched: Any = None
+    ) -> tuple[list[Any], int]:
         """:meth:`_prepare_queue` for the server.
 
         The cases come from the worker process (or from a prefetch started when the previous
@@ -294,8 +308,9 @@ class LatihanPage(Page):
         """
         queue = await prefetched if prefetched is not None else await self._top_up_async(queue, progress)
         loop = asyncio.get_running_loop()
-        return queue, await loop.run_in_executor(self.context.db_executor, self._start_attempt, queue[0],
-                                                 self.progress["level"])
+        return queue, await loop.run_in_executor(
+            self.context.db_executor, self._start_attempt, queue[0], self.progress["level"]
+        )
 
     # ------------------------------------------------------------------ answer
     def answer(self) -> Any:
@@ -361,8 +376,9 @@ class LatihanPage(Page):
         self._busy = True
         try:
             loop = asyncio.get_running_loop()
-            result = await loop.run_in_executor(self.context.db_executor, self._store_submission, self.case, self.answer(),
-                                                self.attempt_id)
+            result = await loop.run_in_executor(
+                self.context.db_executor, self._store_submission, self.case, self.answer(), self.attempt_id
+            )
             self._after_submit(result)
         finally:
             self._busy = False
@@ -415,18 +431,25 @@ class LatihanPage(Page):
     # ------------------------------------------------------------------ view
     def _build(self) -> None:
         """Create every widget once; later changes only update their options, values and labels."""
-        self.service_select = pn.widgets.Select(options={"": ""}, value="", sizing_mode="stretch_width",
-                                                tags=["sakera-service"])
+        self.service_select = pn.widgets.Select(
+            options={"": ""}, value="", sizing_mode="stretch_width", tags=["sakera-service"]
+        )
         self.service_select.param.watch(self._on_service, "value")
-        self.requirements_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False,
-                                                         tags=["sakera-requirements"])
+        self.requirements_box = pn.widgets.CheckBoxGroup(
+            options={}, value=[], inline=False, tags=["sakera-requirements"]
+        )
         self.requirements_box.param.watch(lambda e: setattr(self, "requirements_met", list(e.new)), "value")
         self.defects_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, tags=["sakera-defects"])
         self.defects_box.param.watch(lambda e: setattr(self, "defects_flagged", list(e.new)), "value")
         self.decision_buttons = {
-            decision: pn.widgets.Button(label=decision, color="primary", variant="outline",
-                                        tags=[f"sakera-decision-{decision}"], sizing_mode="stretch_width",
-                                        margin=(2, 5))
+            decision: pn.widgets.Button(
+                label=decision,
+                color="primary",
+                variant="outline",
+                tags=[f"sakera-decision-{decision}"],
+                sizing_mode="stretch_width",
+                margin=(2, 5),
+            )
             for decision in training.DECISIONS
         }
         for decision, button in self.decision_buttons.items():
@@ -436,23 +459,40 @@ class LatihanPage(Page):
         self.missing_title = pn.pane.HTML(margin=(4, 5, 0, 5))
         self.missing_section = pn.Column(self.missing_title, self.missing_box, visible=False, margin=0)
         self.form_box = pn.FlexBox(sizing_mode="stretch_width")
-        self.submit_button = pn.widgets.Button(label="", color="success", icon="send", tags=["sakera-submit"],
-                                               width=200, margin=(8, 5))
+        self.submit_button = pn.widgets.Button(
+            label="", color="success", icon="send", tags=["sakera-submit"], width=200, margin=(8, 5)
+        )
         served = in_server_session()
         self.submit_button.on_click(self.submit_async if served else self.submit)
-        self.next_button = pn.widgets.Button(label="", color="primary", icon="user-plus", tags=["sakera-next"],
-                                             width=240, margin=(4, 5, 8, 5))
+        self.next_button = pn.widgets.Button(
+            label="", color="primary", icon="user-plus", tags=["sakera-next"], width=240, margin=(4, 5, 8, 5)
+        )
         self.next_button.on_click(self.next_citizen_async if served else self.next_citizen)
-        self._answer_widgets = [self.service_select, self.requirements_box, self.defects_box,
-                                *self.decision_buttons.values(), self.missing_box]
+        self._answer_widgets = [
+            self.service_select,
+            self.requirements_box,
+            self.defects_box,
+            *self.decision_buttons.values(),
+            self.missing_box,
+        ]
 
         self._titles: dict[str, pn.pane.HTML] = {}
 
         def section(key: str, *objects: Any, **kwargs: Any) -> pn.Column:
             self._titles[key] = pn.pane.HTML(margin=(0, 5), sizing_mode="stretch_width")
-            return pn.Column(self._titles[key], *objects, margin=(4, 5), sizing_mode="stretch_width",
-                             styles={"background": "#f7faf9", "border": "1px solid #dde6e3", "border-radius": "6px",
-                                     "padding": "4px 6px"}, **kwargs)
+            return pn.Column(
+                self._titles[key],
+                *objects,
+                margin=(4, 5),
+                sizing_mode="stretch_width",
+                styles={
+                    "background": "#f7faf9",
+                    "border": "1px solid #dde6e3",
+                    "border-radius": "6px",
+                    "padding": "4px 6px",
+                },
+                **kwargs,
+            )
 
         self.form_section = section("form", self.form_box, visible=False)
         self.answer_steps = pn.Column(
@@ -463,22 +503,37 @@ class LatihanPage(Page):
             self.form_section,
             self.submit_button,
             self.message,
-            sizing_mode="stretch_width", margin=0,
+            sizing_mode="stretch_width",
+            margin=0,
         )
-        self.review = pn.Column(self.next_button, self.feedback_pane, sizing_mode="stretch_width", margin=0,
-                                visible=False)
+        self.review = pn.Column(
+            self.next_button, self.feedback_pane, sizing_mode="stretch_width", margin=0, visible=False
+        )
         pane_style = {"max-height": "calc(100vh - 110px)", "overflow-y": "auto"}
         self.documents_title = pn.pane.HTML(margin=(6, 5, 2, 5), sizing_mode="stretch_width")
-        case_column = pn.Column(self.request_pane, self.hints_pane, self.documents_title, self.documents_pane,
-                                sizing_mode="stretch_width", styles=pane_style, margin=(0, 4, 0, 0))
-        answer_column = pn.Column(self.review, self.answer_steps, width=420, styles=pane_style,
-                                  margin=(0, 0, 0, 4), tags=["sakera-answer"])
+        case_column = pn.Column(
+            self.request_pane,
+            self.hints_pane,
+            self.documents_title,
+            self.documents_pane,
+            sizing_mode="stretch_width",
+            styles=pane_style,
+            margin=(0, 4, 0, 0),
+        )
+        answer_column = pn.Column(
+            self.review, self.answer_steps, width=420, styles=pane_style, margin=(0, 0, 0, 4), tags=["sakera-answer"]
+        )
         self.main.objects = [pn.Row(case_column, answer_column, sizing_mode="stretch_width")]
         self.queue_title = pn.pane.HTML(margin=(0, 5, 2, 5), sizing_mode="stretch_width")
         self.progress_title = pn.pane.HTML(margin=(12, 5, 2, 5), sizing_mode="stretch_width")
         self.record_link = pn.pane.HTML(margin=(8, 5), tags=["sakera-my-record"])
-        self.sidebar.objects = [self.queue_title, self.queue_pane, self.progress_title, self.progress_pane,
-                                self.record_link]
+        self.sidebar.objects = [
+            self.queue_title,
+            self.queue_pane,
+            self.progress_title,
+            self.progress_pane,
+            self.record_link,
+        ]
 
     def _show_feedback(self) -> None:
         if self.report is None:
@@ -517,9 +572,14 @@ class LatihanPage(Page):
         inputs = []
         fields = training.rules.form_fields(self.service) if self.service in self.catalogue.ids() else ()
         for f in fields:
-            widget = pn.widgets.TextInput(label=f.label(self.lang), value=self.form_values.get(f.key, ""),
-                                          width=185, margin=(2, 4), tags=[f"sakera-form-{f.key}"],
-                                          disabled=self.submitted)
+            widget = pn.widgets.TextInput(
+                label=f.label(self.lang),
+                value=self.form_values.get(f.key, ""),
+                width=185,
+                margin=(2, 4),
+                tags=[f"sakera-form-{f.key}"],
+                disabled=self.submitted,
+            )
             widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
             inputs.append(widget)
         return inputs
@@ -577,8 +637,10 @@ class LatihanPage(Page):
         self.documents_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.documents"))}</div>'
         self.queue_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.queue"))}</div>'
         self.progress_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.progress"))}</div>'
-        self.record_link.object = (f'<a href="/rekaman/{html.escape(self.user.username)}.csv" id="my-record">'
-                                   f'{html.escape(tr("latihan.my_record"))}</a>')
+        self.record_link.object = (
+            f'<a href="/rekaman/{html.escape(self.user.username)}.csv" id="my-record">'
+            f"{html.escape(tr('latihan.my_record'))}</a>"
+        )
         self._refresh_service_dependent()
 
     def _show_case(self) -> None:

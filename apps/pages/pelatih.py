@@ -43,18 +43,26 @@ def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
     rolling = "Rata-rata bergerak" if lang == "id" else "Rolling mean"
     level = "Tingkat" if lang == "id" else "Level"
     if history.empty:
-        return hv.Curve([], case_no, score).opts(title=title, height=PLOT_HEIGHT, responsive=True,
-                                                 xlabel=case_no, ylabel=score)
+        return hv.Curve([], case_no, score).opts(
+            title=title, height=PLOT_HEIGHT, responsive=True, xlabel=case_no, ylabel=score
+        )
     df = history.rename(columns={"attempt_no": case_no, "score": score, "rolling_score": rolling, "level": level})
     df[level] = df[level].astype(str)
     pass_score = float(calibration.load("training")["pass_score"])
     points = hv.Scatter(df, case_no, [score, level, "service_id"]).opts(
-        color=level, cmap="Category10", size=7, tools=["hover"], legend_position="bottom_right")
+        color=level, cmap="Category10", size=7, tools=["hover"], legend_position="bottom_right"
+    )
     line = hv.Curve(df, case_no, rolling).opts(color="#0b7a5e", line_width=2.5)
     limit = hv.HLine(pass_score).opts(color="#c9a227", line_dash="dashed", line_width=1.5)
     return (limit * line * points).opts(
-        title=title, height=PLOT_HEIGHT, responsive=True, ylim=(0, 105), show_grid=True, toolbar="above",
-        xlabel=case_no, ylabel=score,
+        title=title,
+        height=PLOT_HEIGHT,
+        responsive=True,
+        ylim=(0, 105),
+        show_grid=True,
+        toolbar="above",
+        xlabel=case_no,
+        ylabel=score,
     )
 
 
@@ -67,8 +75,9 @@ def mistakes_heatmap(mistakes: pd.DataFrame, lang: str, title: str) -> Any:
     service_label = "Layanan" if lang == "id" else "Service"
     count_label = "Jumlah" if lang == "id" else "Count"
     if mistakes.empty:
-        return hv.HeatMap([], [service_label, rule_label], count_label).opts(title=title, height=PLOT_HEIGHT,
-                                                                            responsive=True)
+        return hv.HeatMap([], [service_label, rule_label], count_label).opts(
+            title=title, height=PLOT_HEIGHT, responsive=True
+        )
     from sakera_toolkit.services import load_catalogue
     from sakera_toolkit.training import rules
 
@@ -82,7 +91,8 @@ def mistakes_heatmap(mistakes: pd.DataFrame, lang: str, title: str) -> Any:
         ],
     )
     df = mistakes.groupby(["service_id", "rule_id"], as_index=False).agg(
-        mistakes=("mistakes", "sum"), trainees=("trainees", "max"), attempts=("attempts", "max"))
+        mistakes=("mistakes", "sum"), trainees=("trainees", "max"), attempts=("attempts", "max")
+    )
     df["rate"] = df["mistakes"] / df["attempts"].where(df["attempts"] > 0)
     df = df.rename(columns={"service_id": service_label, "rule_id": rule_label, "mistakes": count_label})
     # Rules ordered by how often they are broken (most frequent on top). The order goes on the
@@ -90,8 +100,15 @@ def mistakes_heatmap(mistakes: pd.DataFrame, lang: str, title: str) -> Any:
     order = df.groupby(rule_label)[count_label].sum().sort_values().index.tolist()
     rule_dim = hv.Dimension(rule_label, values=order)
     return hv.HeatMap(df, [service_label, rule_dim], [count_label, "trainees", "attempts", "rate"]).opts(
-        cmap="OrRd", colorbar=True, tools=["hover"], xrotation=35, title=title, height=PLOT_HEIGHT + 60,
-        responsive=True, toolbar="above", fontsize={"xticks": 9, "yticks": 9},
+        cmap="OrRd",
+        colorbar=True,
+        tools=["hover"],
+        xrotation=35,
+        title=title,
+        height=PLOT_HEIGHT + 60,
+        responsive=True,
+        toolbar="above",
+        fontsize={"xticks": 9, "yticks": 9},
     )
 
 
@@ -110,23 +127,41 @@ class PelatihPage(Page):
         self.mistakes = pd.DataFrame()
         self.history = pd.DataFrame()
         self.overview_table = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", max_height=260,
-            layout="fit_columns", tags=["sakera-class-table"], selectable=1, stylesheets=[TABLE_CSS],
+            pd.DataFrame(),
+            disabled=True,
+            show_index=False,
+            sizing_mode="stretch_width",
+            max_height=260,
+            layout="fit_columns",
+            tags=["sakera-class-table"],
+            selectable=1,
+            stylesheets=[TABLE_CSS],
         )
         self.overview_table.on_click(self._on_row_click)
         self.recent_table = pn.widgets.Tabulator(
-            pd.DataFrame(), disabled=True, show_index=False, sizing_mode="stretch_width", max_height=300,
-            layout="fit_columns", tags=["sakera-recent-table"], stylesheets=[TABLE_CSS],
+            pd.DataFrame(),
+            disabled=True,
+            show_index=False,
+            sizing_mode="stretch_width",
+            max_height=300,
+            layout="fit_columns",
+            tags=["sakera-recent-table"],
+            stylesheets=[TABLE_CSS],
         )
         self.progress_pane = pn.pane.HoloViews(sizing_mode="stretch_width", tags=["sakera-progress-plot"])
         self.heatmap_pane = pn.pane.HoloViews(sizing_mode="stretch_width", tags=["sakera-heatmap"])
         self.trainee_select = pn.widgets.Select(options=[], sizing_mode="stretch_width", tags=["sakera-trainee"])
         self.trainee_select.param.watch(lambda e: setattr(self, "trainee", e.new or ""), "value")
-        self.csv_download = pn.widgets.FileDownload(callback=self._csv, filename="rekaman.csv",
-                                                    sizing_mode="stretch_width", tags=["sakera-export-csv"],
-                                                    color="primary")
-        self.pdf_download = pn.widgets.FileDownload(callback=self._pdf, filename="rekaman.pdf",
-                                                    sizing_mode="stretch_width", tags=["sakera-export-pdf"])
+        self.csv_download = pn.widgets.FileDownload(
+            callback=self._csv,
+            filename="rekaman.csv",
+            sizing_mode="stretch_width",
+            tags=["sakera-export-csv"],
+            color="primary",
+        )
+        self.pdf_download = pn.widgets.FileDownload(
+            callback=self._pdf, filename="rekaman.pdf", sizing_mode="stretch_width", tags=["sakera-export-pdf"]
+        )
         self.refresh_button = pn.widgets.Button(icon="refresh", sizing_mode="stretch_width", tags=["sakera-refresh"])
         self.refresh_button.on_click(lambda event: self.load())
         self.status_pane = pn.pane.Markdown(sizing_mode="stretch_width", margin=(0, 5))
@@ -206,19 +241,23 @@ class PelatihPage(Page):
         if self.overview.empty:
             return pd.DataFrame()
         df = self.overview
-        certified = [tr("common.yes") if c else f"{100 * p:.0f}%" for c, p in
-                     zip(df["certified"], df["certification_progress"], strict=True)]
-        return pd.DataFrame({
-            tr("pelatih.trainee"): df["display_name"],
-            "username": df["username"],
-            tr("pelatih.village"): df["villages"],
-            tr("pelatih.attempts"): df["attempts"],
-            tr("pelatih.mean_score"): df["mean_score"].round(0),
-            tr("latihan.recent_avg"): df["recent_score"].round(0),
-            tr("latihan.level"): df["level"],
-            tr("pelatih.certification"): certified,
-            tr("pelatih.last_activity"): [_when(v) for v in df["last_activity"]],
-        })
+        certified = [
+            tr("common.yes") if c else f"{100 * p:.0f}%"
+            for c, p in zip(df["certified"], df["certification_progress"], strict=True)
+        ]
+        return pd.DataFrame(
+            {
+                tr("pelatih.trainee"): df["display_name"],
+                "username": df["username"],
+                tr("pelatih.village"): df["villages"],
+                tr("pelatih.attempts"): df["attempts"],
+                tr("pelatih.mean_score"): df["mean_score"].round(0),
+                tr("latihan.recent_avg"): df["recent_score"].round(0),
+                tr("latihan.level"): df["level"],
+                tr("pelatih.certification"): certified,
+                tr("pelatih.last_activity"): [_when(v) for v in df["last_activity"]],
+            }
+        )
 
     def recent_frame(self) -> pd.DataFrame:
         """The latest attempts of the class with translated column names."""
@@ -226,14 +265,16 @@ class PelatihPage(Page):
         if self.recent.empty:
             return pd.DataFrame()
         df = self.recent
-        return pd.DataFrame({
-            tr("pelatih.when"): [_when(v) for v in df["submitted_at"]],
-            tr("pelatih.trainee"): df["username"],
-            tr("pelatih.service"): [self._service_name(s) for s in df["service_id"]],
-            tr("latihan.level"): df["level"],
-            tr("pelatih.score"): df["score"].round(0),
-            tr("pelatih.rule"): [_count_rules(m) for m in df["mistakes"]],
-        })
+        return pd.DataFrame(
+            {
+                tr("pelatih.when"): [_when(v) for v in df["submitted_at"]],
+                tr("pelatih.trainee"): df["username"],
+                tr("pelatih.service"): [self._service_name(s) for s in df["service_id"]],
+                tr("latihan.level"): df["level"],
+                tr("pelatih.score"): df["score"].round(0),
+                tr("pelatih.rule"): [_count_rules(m) for m in df["mistakes"]],
+            }
+        )
 
     def _refresh_progress(self) -> None:
         name = self.trainee or "-"
@@ -264,11 +305,16 @@ class PelatihPage(Page):
         self.refresh_views()
         empty = pn.pane.Alert(tr("pelatih.no_trainees"), alert_type="info", visible=self.overview.empty)
         self.tabs = pn.Tabs(
-            (tr("pelatih.class"), pn.Column(self.overview_table, heading(tr("pelatih.recent")), self.recent_table,
-                                            sizing_mode="stretch_width")),
+            (
+                tr("pelatih.class"),
+                pn.Column(
+                    self.overview_table, heading(tr("pelatih.recent")), self.recent_table, sizing_mode="stretch_width"
+                ),
+            ),
             (tr("pelatih.progress"), self.progress_pane),
             (tr("pelatih.mistakes"), self.heatmap_pane),
-            sizing_mode="stretch_width", tags=["sakera-pelatih-tabs"],
+            sizing_mode="stretch_width",
+            tags=["sakera-pelatih-tabs"],
         )
         self.main.objects = [empty, self.tabs]
         self.sidebar.objects = [

@@ -38,8 +38,9 @@ def score_by_service(session: Any, trainee_ids: list[int]) -> pd.DataFrame:
     if not trainee_ids:
         return pd.DataFrame(columns=columns)
     rows = session.execute(
-        select(CaseRecord.service_id, func.count(Grade.id), func.avg(Grade.score),
-               func.avg(cast(Grade.passed, Integer)))
+        select(
+            CaseRecord.service_id, func.count(Grade.id), func.avg(Grade.score), func.avg(cast(Grade.passed, Integer))
+        )
         .join(Attempt, Attempt.case_id == CaseRecord.id)
         .join(Grade, Grade.attempt_id == Attempt.id)
         .where(Attempt.user_id.in_(trainee_ids))
@@ -101,19 +102,30 @@ class RingkasanPage(Page):
         hv.extension("bokeh", logo=False)
         data = df.rename(columns={x: xlabel, y: ylabel})
         return hv.Bars(data, xlabel, ylabel).opts(
-            title=title, height=PLOT_HEIGHT, responsive=True, color=BRAND, tools=["hover"], toolbar=None, **opts)
+            title=title, height=PLOT_HEIGHT, responsive=True, color=BRAND, tools=["hover"], toolbar=None, **opts
+        )
 
     def rebuild(self) -> None:
         tr = self.tr
         attempts_total = int(self.cohorts["attempts"].sum()) if not self.cohorts.empty else 0
-        mean = (self.by_service["mean_score"] * self.by_service["attempts"]).sum() / max(1, attempts_total) \
-            if not self.by_service.empty else float("nan")
+        mean = (
+            (self.by_service["mean_score"] * self.by_service["attempts"]).sum() / max(1, attempts_total)
+            if not self.by_service.empty
+            else float("nan")
+        )
         certified = int(self.cohorts["certified"].sum()) if not self.cohorts.empty else 0
         ready = int(self.ready["ready"].sum())
 
         def number(value: float, label: str, fmt: str = "{value:.0f}") -> pn.indicators.Number:
-            return pn.indicators.Number(value=value, label=label, format=fmt, font_size="28pt", title_size="11pt",
-                                        default_color=BRAND, margin=(0, 18))
+            return pn.indicators.Number(
+                value=value,
+                label=label,
+                format=fmt,
+                font_size="28pt",
+                title_size="11pt",
+                default_color=BRAND,
+                margin=(0, 18),
+            )
 
         kpis = pn.FlexBox(
             number(self.n_trainees, tr("ringkasan.trainees")),
@@ -126,11 +138,28 @@ class RingkasanPage(Page):
         plots: list[Any] = []
         if attempts_total:
             service_df = self.by_service.assign(service=[self._service_name(s) for s in self.by_service["service_id"]])
-            plots.append(self._bars(service_df, "service", "mean_score", tr("ringkasan.by_service"),
-                                    tr("pelatih.service"), tr("ringkasan.mean_score"), invert_axes=True,
-                                    ylim=(0, 100)))
-            plots.append(self._bars(self.by_week, "week", "attempts", tr("ringkasan.by_week"), tr("pelatih.when"),
-                                    tr("ringkasan.attempts")))
+            plots.append(
+                self._bars(
+                    service_df,
+                    "service",
+                    "mean_score",
+                    tr("ringkasan.by_service"),
+                    tr("pelatih.service"),
+                    tr("ringkasan.mean_score"),
+                    invert_axes=True,
+                    ylim=(0, 100),
+                )
+            )
+            plots.append(
+                self._bars(
+                    self.by_week,
+                    "week",
+                    "attempts",
+                    tr("ringkasan.by_week"),
+                    tr("pelatih.when"),
+                    tr("ringkasan.attempts"),
+                )
+            )
         if not self.mistakes.empty:
             from sakera_toolkit.training import rules
 
@@ -139,25 +168,45 @@ class RingkasanPage(Page):
                 rule=[known[r].title(self.lang) if r in known else r for r in self.mistakes["rule_id"]]
             )
             per_rule = titled.groupby("rule", as_index=False)["mistakes"].sum().sort_values("mistakes")
-            plots.append(self._bars(per_rule, "rule", "mistakes", tr("ringkasan.mistakes"), tr("pelatih.rule"),
-                                    tr("pelatih.count"), invert_axes=True))
+            plots.append(
+                self._bars(
+                    per_rule,
+                    "rule",
+                    "mistakes",
+                    tr("ringkasan.mistakes"),
+                    tr("pelatih.rule"),
+                    tr("pelatih.count"),
+                    invert_axes=True,
+                )
+            )
         cohort_table = pd.DataFrame()
         if not self.cohorts.empty:
-            cohort_table = pd.DataFrame({
-                tr("pelatih.class"): self.cohorts["class"],
-                tr("ringkasan.trainees"): self.cohorts["trainees"],
-                tr("ringkasan.attempts"): self.cohorts["attempts"],
-                tr("ringkasan.mean_score"): self.cohorts["mean_score"].round(0),
-                tr("ringkasan.certified"): self.cohorts["certified"],
-            })
+            cohort_table = pd.DataFrame(
+                {
+                    tr("pelatih.class"): self.cohorts["class"],
+                    tr("ringkasan.trainees"): self.cohorts["trainees"],
+                    tr("ringkasan.attempts"): self.cohorts["attempts"],
+                    tr("ringkasan.mean_score"): self.cohorts["mean_score"].round(0),
+                    tr("ringkasan.certified"): self.cohorts["certified"],
+                }
+            )
         self.main.objects = [
             heading(tr("ringkasan.title"), margin=(0, 5, 0, 5)),
             pn.pane.HTML(f"<small>{tr('ringkasan.note')}</small>", margin=(0, 5)),
             kpis,
             pn.pane.Alert(tr("ringkasan.empty"), alert_type="info", visible=not attempts_total),
-            pn.GridBox(*[pn.pane.HoloViews(p, sizing_mode="stretch_width") for p in plots], ncols=2,
-                       sizing_mode="stretch_width"),
-            pn.widgets.Tabulator(cohort_table, disabled=True, show_index=False, sizing_mode="stretch_width",
-                                 layout="fit_data_stretch", tags=["sakera-cohorts"]),
+            pn.GridBox(
+                *[pn.pane.HoloViews(p, sizing_mode="stretch_width") for p in plots],
+                ncols=2,
+                sizing_mode="stretch_width",
+            ),
+            pn.widgets.Tabulator(
+                cohort_table,
+                disabled=True,
+                show_index=False,
+                sizing_mode="stretch_width",
+                layout="fit_data_stretch",
+                tags=["sakera-cohorts"],
+            ),
         ]
         self.sidebar.objects = [pn.pane.Markdown(tr("ringkasan.note"), margin=(0, 5))]

@@ -105,18 +105,32 @@ class SkenarioPage(Page):
         super().__init__(user, context, **params)
         flow = calibration.load("flow")
         presets = scenarios.list_presets()
-        self.preset = pn.widgets.Select(options=presets, value="oct-2021" if "oct-2021" in presets else presets[0])
-        self.baseline = pn.widgets.Select(
-            options=presets, value="office-only" if "office-only" in presets else presets[0]
+        self.preset = pn.widgets.Select(
+            sizing_mode="stretch_width", options=presets, value="oct-2021" if "oct-2021" in presets else presets[0]
         )
-        self.replications = pn.widgets.IntSlider(start=2, end=20, value=5, tags=["sakera-skenario-replications"])
-        self.seed = pn.widgets.IntInput(value=0, start=0, tags=["sakera-skenario-seed"])
-        self.days = pn.widgets.IntSlider(start=30, end=365, step=5, value=120, tags=["sakera-skenario-days"])
-        self.counters = pn.widgets.IntInput(value=int(flow["office_counters"]), start=1, end=200)
-        self.verifiers = pn.widgets.IntInput(value=int(flow["office_verifiers"]), start=1, end=200)
-        self.lead_days = pn.widgets.IntInput(value=int(flow["blanko_lead_days"]), start=0, end=365)
+        self.baseline = pn.widgets.Select(
+            sizing_mode="stretch_width",
+            options=presets,
+            value="office-only" if "office-only" in presets else presets[0],
+        )
+        self.replications = pn.widgets.IntSlider(
+            sizing_mode="stretch_width", start=2, end=20, value=5, tags=["sakera-skenario-replications"]
+        )
+        self.seed = pn.widgets.IntInput(sizing_mode="stretch_width", value=0, start=0, tags=["sakera-skenario-seed"])
+        self.days = pn.widgets.IntSlider(
+            sizing_mode="stretch_width", start=30, end=365, step=5, value=120, tags=["sakera-skenario-days"]
+        )
+        self.counters = pn.widgets.IntInput(
+            sizing_mode="stretch_width", value=int(flow["office_counters"]), start=1, end=200
+        )
+        self.verifiers = pn.widgets.IntInput(
+            sizing_mode="stretch_width", value=int(flow["office_verifiers"]), start=1, end=200
+        )
+        self.lead_days = pn.widgets.IntInput(
+            sizing_mode="stretch_width", value=int(flow["blanko_lead_days"]), start=0, end=365
+        )
         self.outage = pn.widgets.Checkbox(value=False)
-        self.outage_day = pn.widgets.IntInput(value=60, start=0, end=364)
+        self.outage_day = pn.widgets.IntInput(sizing_mode="stretch_width", value=60, start=0, end=364)
         self.run_button = pn.widgets.Button(color="primary", tags=["sakera-skenario-run"])
         self.run_button.on_click(self._on_click)
         self.progress = pn.indicators.Progress(value=0, max=2, active=False, visible=False, sizing_mode="stretch_width")

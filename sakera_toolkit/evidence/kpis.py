@@ -34,6 +34,24 @@ KPI_LABELS: dict[str, tuple[str, str, str]] = {
     "utilisation_counter": ("Utilisasi loket kantor", "Office counter utilisation", "%"),
     "utilisation_verifier": ("Utilisasi verifikator", "Verifier utilisation", "%"),
     "backlog_end": ("Sisa berkas di akhir periode", "Backlog at the end", ""),
+    "trips_per_request": ("Perjalanan per permohonan", "Trips per request", ""),
+    "outside_trips_saved": (
+        "Perjalanan ke luar desa dihemat (dibanding ke kantor)",
+        "Trips outside the village saved (vs going to the office)",
+        "",
+    ),
+    "travel_hours_saved": (
+        "Jam perjalanan dihemat (dibanding ke kantor)",
+        "Travel hours saved (vs the office)",
+        "jam/h",
+    ),
+    "travel_cost_saved_idr": (
+        "Biaya perjalanan dihemat (dibanding ke kantor)",
+        "Travel cost saved (vs the office)",
+        "Rp",
+    ),
+    "stockout_days_ktp": ("Hari blanko KTP-el habis", "Days without KTP-el blanko", "hari/days"),
+    "stockout_days_kia": ("Hari blanko KIA habis", "Days without KIA blanko", "hari/days"),
 }
 
 #: Headline KPIs of the before/after table, in display order.

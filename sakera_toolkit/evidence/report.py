@@ -91,6 +91,8 @@ def fmt(x: Any, digits: int = 0, lang: str = "id") -> str:
     if math.isinf(v):
         return "\u221e"
     text = f"{v:,.{digits}f}"
+    if text.startswith("-") and float(text.replace(",", "")) == 0:
+        text = text[1:]  # no "-0"
     if lang == "en":
         return text
     return text.replace(",", "\u2009").replace(".", ",").replace("\u2009", ".")

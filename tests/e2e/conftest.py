@@ -103,9 +103,24 @@ class ServerProcess:
         env["PYTHONUNBUFFERED"] = "1"
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed when the process is reaped
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sakera_toolkit", "serve", "--db", self.db_url, "--demo",
-             "--port", str(self.port), "--address", "127.0.0.1", "--no-show"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "sakera_toolkit",
+                "serve",
+                "--db",
+                self.db_url,
+                "--demo",
+                "--port",
+                str(self.port),
+                "--address",
+                "127.0.0.1",
+                "--no-show",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
