@@ -27,6 +27,12 @@ from sakera_toolkit.evidence.survey import read_survey
 
 from ..shell import Page, heading, in_server_session
 
+
+def _int(widget: Any) -> int:
+    """The value of an integer widget (0 when empty)."""
+    return int(widget.value or 0)
+
+
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("Bukti inovasi", "Innovation evidence"),
     "preset": ("Skenario", "Scenario"),
@@ -209,7 +215,7 @@ class BuktiPage(Page):
         self.rebuild()
 
     def _yaml(self) -> tuple[str, str]:
-        days = int(self.days.value)
+        days = _int(self.days)
         horizon = {"horizon.days": days, "horizon.warmup_days": min(28, max(0, days // 4))}
         scen = scenarios.load(self.preset.value).with_values(horizon)
         base = scenarios.load(self.baseline.value).with_values(horizon)
@@ -220,9 +226,12 @@ class BuktiPage(Page):
     # -- evidence ------------------------------------------------------------------------------
     def _on_run(self, _event: Any = None) -> None:
         if in_server_session():
-            pn.state.execute(self.run_async)
+            pn.state.execute(self._run_task)
         else:
             asyncio.run(self.run_async())
+
+    async def _run_task(self) -> None:
+        await self.run_async()
 
     async def run_async(self) -> dict[str, Any] | None:
         """Simulate and draw (in the worker when served), then show the cards, charts and maps."""
@@ -232,7 +241,7 @@ class BuktiPage(Page):
         except SakeraInputError as exc:
             self.status.object = f"<span style='color:#a40000'>{html.escape(str(exc))}</span>"
             return None
-        reps, seed = int(self.replications.value), int(self.seed.value)
+        reps, seed = _int(self.replications), _int(self.seed)
         key = jobs.cache_key("bukti", scen_yaml, base_yaml, reps, seed, lang)
         bundle = jobs.cached(key)
         if bundle is None:
@@ -324,9 +333,12 @@ class BuktiPage(Page):
     # -- report --------------------------------------------------------------------------------
     def _on_report(self, _event: Any = None) -> None:
         if in_server_session():
-            pn.state.execute(self.report_async)
+            pn.state.execute(self._report_task)
         else:
             asyncio.run(self.report_async())
+
+    async def _report_task(self) -> None:
+        await self.report_async()
 
     async def report_async(self) -> str | None:
         """Build the report of the current evidence (worker process when served) and offer it."""

@@ -28,6 +28,13 @@ from sakera_toolkit.scenarios.compare import Comparison
 from ..shell import Page, heading, in_server_session
 
 #: Page texts: key -> (Bahasa Indonesia, English).
+
+
+def _int(widget: Any) -> int:
+    """The value of an integer widget (0 when empty)."""
+    return int(widget.value or 0)
+
+
 TEXT: dict[str, tuple[str, str]] = {
     "title": ("Skenario peluncuran", "Rollout scenario"),
     "preset": ("Skenario", "Scenario"),
@@ -142,7 +149,7 @@ class SkenarioPage(Page):
     # -- scenario from the widgets ---------------------------------------------------------------
     def horizon(self) -> dict[str, Any]:
         """Horizon override shared by both scenarios (the same rule as ``sakera compare --days``)."""
-        days = int(self.days.value)
+        days = _int(self.days)
         return {"horizon.days": days, "horizon.warmup_days": min(28, max(0, days // 4))}
 
     def scenario(self) -> scenarios.Scenario:
@@ -150,12 +157,12 @@ class SkenarioPage(Page):
         s = scenarios.load(self.preset.value)
         values: dict[str, Any] = {
             **self.horizon(),
-            "staff.office_counters": int(self.counters.value),
-            "staff.office_verifiers": int(self.verifiers.value),
-            "blanko.lead_days": int(self.lead_days.value),
+            "staff.office_counters": _int(self.counters),
+            "staff.office_verifiers": _int(self.verifiers),
+            "blanko.lead_days": _int(self.lead_days),
         }
         if self.outage.value:
-            start = s.horizon.start_date + dt.timedelta(days=int(self.outage_day.value))
+            start = s.horizon.start_date + dt.timedelta(days=_int(self.outage_day))
             values["outages"] = [
                 *[{"start": o.start, "end": o.end, "note": o.note} for o in s.outages],
                 {"start": start, "end": start + dt.timedelta(days=4), "note": "Skenario page"},
@@ -168,16 +175,17 @@ class SkenarioPage(Page):
 
     def key(self, scen: scenarios.Scenario, base: scenarios.Scenario) -> str:
         """Cache key: both scenarios' YAML, replications and seed."""
-        return jobs.cache_key(
-            "skenario", scen.to_yaml(), base.to_yaml(), int(self.replications.value), int(self.seed.value)
-        )
+        return jobs.cache_key("skenario", scen.to_yaml(), base.to_yaml(), _int(self.replications), _int(self.seed))
 
     # -- running ---------------------------------------------------------------------------------
     def _on_click(self, _event: Any = None) -> None:
         if in_server_session():
-            pn.state.execute(self.run_async)
+            pn.state.execute(self._run_task)
         else:
             asyncio.run(self.run_async())
+
+    async def _run_task(self) -> None:
+        await self.run_async()
 
     async def run_async(self) -> Comparison | None:
         """Simulate baseline and scenario (in the worker process when served) and show the KPIs."""
@@ -190,7 +198,7 @@ class SkenarioPage(Page):
         if scen.name == base.name:
             self.status.object = f"<span style='color:#a40000'>{html.escape(text('same', lang))}</span>"
             return None
-        reps, seed = int(self.replications.value), int(self.seed.value)
+        reps, seed = _int(self.replications), _int(self.seed)
         key = self.key(scen, base)
         comp = jobs.cached(key)
         if comp is not None:
