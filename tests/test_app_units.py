@@ -135,7 +135,8 @@ def test_nav_shows_only_the_pages_of_the_role():
     trainee = auth.AppUser(1, "peserta1", "trainee", "P1")
     trainer = auth.AppUser(2, "pelatih", "trainer", "T")
     assert re.findall(r'href="/(\w+)"', nav_html(trainee, "latihan", "id")) == ["latihan"]
-    assert re.findall(r'href="/(\w+)"', nav_html(trainer, "pelatih", "id")) == ["pelatih", "ringkasan"]
+    # issue 11: trainers (and evaluators) also see the Skenario and Bukti pages
+    assert re.findall(r'href="/(\w+)"', nav_html(trainer, "pelatih", "id")) == ["pelatih", "ringkasan", "skenario", "bukti"]
 
 
 # --- pages on a real (temporary) store ---------------------------------------------------------
