@@ -118,18 +118,19 @@ def main(argv: list[str] | None = None) -> int:
         base = f"http://127.0.0.1:{port}"
         proc = start_server(db_url, port, Path(tmp) / "server.log")
         try:
-            warm = asyncio.run(analyst_run(base, 2, 30, 100, args.analyst_timeout))
-            idle = asyncio.run(analyst_run(base, args.replications, args.days, 1, args.analyst_timeout))
-            ref_lat, ref_wall = asyncio.run(run_load(base, names, cases, think, args.seed, args.timeout))
-            mix_lat, mix_wall, busy = asyncio.run(mixed(base, names, cases, think, args))
             print(
                 f"sakera serve, SQLite, loopback, {os.cpu_count()} cores; N={n} trainees x {cases} cases; analyst: "
-                f"office-only vs oct-2021, {args.replications} replications, {args.days} days"
+                f"office-only vs oct-2021, {args.replications} replications, {args.days} days",
+                flush=True,
             )
-            print(f"analyst warm-up (worker spawn + compile): {warm:6.1f} s")
-            print(f"analyst run, idle server:                 {idle:6.1f} s")
-            print(f"analyst run, {n} trainees submitting:     {busy:6.1f} s   ratio x{busy / idle:.2f} (target <= 2)")
+            warm = asyncio.run(analyst_run(base, 2, 30, 100, args.analyst_timeout))
+            print(f"analyst warm-up (worker spawn + compile): {warm:6.1f} s", flush=True)
+            idle = asyncio.run(analyst_run(base, args.replications, args.days, 1, args.analyst_timeout))
+            print(f"analyst run, idle server:                 {idle:6.1f} s", flush=True)
+            ref_lat, ref_wall = asyncio.run(run_load(base, names, cases, think, args.seed, args.timeout))
             ref = summary(f"trainees only N={n}", ref_lat, ref_wall)
+            mix_lat, mix_wall, busy = asyncio.run(mixed(base, names, cases, think, args))
+            print(f"analyst run, {n} trainees submitting:     {busy:6.1f} s   ratio x{busy / idle:.2f} (target <= 2)")
             mix = summary(f"trainees + analyst N={n}", mix_lat, mix_wall)
             print(
                 f"trainee p95 with analyst / without: x{mix['p95'] / ref['p95']:.2f}  "

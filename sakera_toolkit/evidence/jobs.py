@@ -3,8 +3,8 @@
 A served app hands these functions to :func:`pool` (one spawned worker process, shared by every
 session of the server): a class of trainees clicking through their cases is not slowed by an
 analyst's 10-replication scenario, because the simulation runs on the other core in another
-process. Results are cached per scenario + seed + settings (:func:`cached`). No Panel import
-here: the worker only loads the toolkit.
+process, at a lower CPU priority (``nice`` +10). Results are cached per scenario + seed +
+settings (:func:`cached`). No Panel import here: the worker only loads the toolkit.
 """
 
 from __future__ import annotations
@@ -29,12 +29,28 @@ _lock = threading.Lock()
 _cache: OrderedDict[Hashable, Any] = OrderedDict()
 
 
+#: ``nice`` increment of the worker: the simulation yields the CPU to the server and the case workers.
+WORKER_NICENESS = 10
+
+
+def _lower_priority() -> None:
+    """Worker initializer: run below the server's priority (trainees first)."""
+    import os
+
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # pragma: no cover - not on POSIX, or not permitted
+        pass
+
+
 def pool() -> ProcessPoolExecutor:
-    """The server's single worker process (spawned on first use)."""
+    """The server's single worker process (spawned on first use, lower CPU priority)."""
     global _pool
     with _lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+            )
         return _pool
 
 
