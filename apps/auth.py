@@ -59,6 +59,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "latihan": frozenset({"trainee"}),
     "pelatih": frozenset({"trainer"}),
     "ringkasan": frozenset({"trainer", "evaluator"}),
+    "skenario": frozenset({"trainer", "evaluator"}),
+    "bukti": frozenset({"trainer", "evaluator"}),
 }
 
 #: Where each role lands after logging in.

@@ -30,6 +30,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav.latihan": ("Latihan", "Practice"),
     "nav.pelatih": ("Pelatih", "Trainer"),
     "nav.ringkasan": ("Ringkasan", "Summary"),
+    "nav.skenario": ("Skenario", "Scenarios"),
+    "nav.bukti": ("Bukti", "Evidence"),
     "role.trainee": ("peserta", "trainee"),
     "role.trainer": ("pelatih", "trainer"),
     "role.evaluator": ("evaluator", "evaluator"),

@@ -101,11 +101,14 @@ class RecordHandler(RequestHandler):
 
 def page_classes() -> dict[str, type]:
     """Slug -> page class (imported here so that importing :mod:`apps.server` stays light)."""
+    from .pages.bukti import BuktiPage
     from .pages.latihan import LatihanPage
     from .pages.pelatih import PelatihPage
     from .pages.ringkasan import RingkasanPage
+    from .pages.skenario import SkenarioPage
 
-    return {"latihan": LatihanPage, "pelatih": PelatihPage, "ringkasan": RingkasanPage}
+    return {"latihan": LatihanPage, "pelatih": PelatihPage, "ringkasan": RingkasanPage,
+            "skenario": SkenarioPage, "bukti": BuktiPage}
 
 
 def _guard_session(page: Any, context: AppContext, info: dict[str, Any] | None) -> None:

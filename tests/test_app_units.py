@@ -199,7 +199,8 @@ def test_nav_shows_only_the_pages_of_the_role():
     trainee = auth.AppUser(1, "peserta1", "trainee", "P1")
     trainer = auth.AppUser(2, "pelatih", "trainer", "T")
     assert re.findall(r'href="/(\w+)"', nav_html(trainee, "latihan", "id")) == ["latihan"]
-    assert re.findall(r'href="/(\w+)"', nav_html(trainer, "pelatih", "id")) == ["pelatih", "ringkasan"]
+    # issue 11: trainers (and evaluators) also see the Skenario and Bukti pages
+    assert re.findall(r'href="/(\w+)"', nav_html(trainer, "pelatih", "id")) == ["pelatih", "ringkasan", "skenario", "bukti"]
 
 
 # --- pages on a real (temporary) store ---------------------------------------------------------
@@ -440,8 +441,14 @@ def test_document_cards_escape_values_and_mark_damage():
     from apps.pages.cards import document_card
     from sakera_toolkit.training.model import Document
 
-    doc = Document(ref="ktp", kind="ktp_el", fields={"nama": "<script>x</script>"}, condition="rusak",
-                   note_id="Sobek di tengah", note_en="Torn in the middle")
+    doc = Document(
+        ref="ktp",
+        kind="ktp_el",
+        fields={"nama": "<script>x</script>"},
+        condition="rusak",
+        note_id="Sobek di tengah",
+        note_en="Torn in the middle",
+    )
     card = document_card(doc, "id")
     assert "<script>" not in card and "&lt;script&gt;" in card
     assert "RUSAK" in card and "Sobek di tengah" in card and "KTP Elektronik" in card

@@ -133,7 +133,7 @@ def test_sample_data_twice_is_byte_identical(tmp_path):
         proc = sakera("sample-data", "--seed", "42", "--out", str(out))
         assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in a.iterdir())
-    assert names == ["households.csv", "persons.csv", "requests.csv", "services.csv", "villages.csv"]
+    assert names == ["households.csv", "persons.csv", "requests.csv", "services.csv", "survey_skm.csv", "villages.csv"]
     for name in names:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
     other = tmp_path / "c"

@@ -35,7 +35,11 @@ def _conda_requirements() -> dict[str, str]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     out: dict[str, str] = {}
     for dep in env["dependencies"]:
-        if not isinstance(dep, str) or dep.startswith(("python", "pip")) and _norm(SPLIT.match(dep).group(1)) in {"python", "pip"}:
+        if (
+            not isinstance(dep, str)
+            or dep.startswith(("python", "pip"))
+            and _norm(SPLIT.match(dep).group(1)) in {"python", "pip"}
+        ):
             continue
         name, _extras, spec = SPLIT.match(dep).groups()
         out[_norm(name)] = spec.strip()

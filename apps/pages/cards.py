@@ -82,8 +82,9 @@ def document_card(doc: Any, lang: str = "id") -> str:
         parts.append(f'<div class="stamp">{_esc(doc.condition_label(lang).upper())}</div>')
     fields = "".join(f"<dt>{_esc(label)}</dt><dd>{_esc(value)}</dd>" for _key, label, value in doc.field_items(lang))
     if doc.kind == "pas_foto":
-        parts.append(f'<div class="photo-row"><div class="photo" title="{_esc(doc.title(lang))}"></div>'
-                     f"<dl>{fields}</dl></div>")
+        parts.append(
+            f'<div class="photo-row"><div class="photo" title="{_esc(doc.title(lang))}"></div><dl>{fields}</dl></div>'
+        )
     elif fields:
         parts.append(f"<dl>{fields}</dl>")
     if doc.rows:

@@ -186,6 +186,15 @@ register_table("persons.csv", _persons)
 register_table("requests.csv", _requests)
 
 
+def _survey(ctx: SampleContext) -> pd.DataFrame:
+    from ..evidence.projection import sample_survey  # synthetic SKM answers (issue 11)
+
+    return sample_survey(ctx.seed_for("survey_skm.csv"))
+
+
+register_table("survey_skm.csv", _survey)
+
+
 def build_sample_tables(
     seed: int = DEFAULT_SEED,
     n_villages: int = DEFAULT_VILLAGES,

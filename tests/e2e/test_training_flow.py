@@ -240,8 +240,13 @@ def test_killing_the_server_right_after_the_feedback_loses_nothing(tmp_path, ser
             await session.set_value(service, "value", values[1])  # values[0] is "" = "(pilih layanan)"
             await session.click(session.find("sakera-decision-refer"))
             await session.click(session.find("sakera-submit"))
-            await session.wait_for(lambda s: "data-attempt=\"" in s.text_of("sakera-feedback")
-                                   and "data-attempt=\"\"" not in s.text_of("sakera-feedback"), 30)
+            await session.wait_for(
+                lambda s: (
+                    'data-attempt="' in s.text_of("sakera-feedback")
+                    and 'data-attempt=""' not in s.text_of("sakera-feedback")
+                ),
+                30,
+            )
             feedback = session.text_of("sakera-feedback")
             return re.search(r'data-attempt="(\d+)"', feedback).group(1)
 

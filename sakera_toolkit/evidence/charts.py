@@ -1,0 +1,158 @@
+"""Matplotlib charts of the report, rendered as deterministic inline SVG.
+
+Every chart draws intervals (error bars) from the run it belongs to. SVG output is made
+byte-reproducible: fixed ``svg.hashsalt``, no date in the metadata, text kept as text.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["svg_data_uri", "figure_svg", "before_after_chart", "area_chart", "ikm_chart", "bcr_chart"]
+
+BEFORE, AFTER = "#9e9e9e", "#1b9e77"
+
+
+def _mpl() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update(
+        {
+            "svg.hashsalt": "sakera-report",
+            "svg.fonttype": "none",
+            "font.family": "DejaVu Sans",
+            "font.size": 9,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+        }
+    )
+    return plt
+
+
+def figure_svg(fig: Any) -> str:
+    """The figure as SVG text (deterministic) and close it."""
+    plt = _mpl()
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": "sakera"})
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def svg_data_uri(svg: str) -> str:
+    """A ``data:`` URI for an ``<img>`` (works in browsers and WeasyPrint, no network)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def _err(mean: float, low: float, high: float) -> tuple[float, float]:
+    if any(isinstance(v, float) and math.isnan(v) for v in (low, high)):
+        return (0.0, 0.0)
+    return (max(mean - low, 0.0), max(high - mean, 0.0))
+
+
+def before_after_chart(rows: pd.DataFrame, before_label: str, after_label: str, ncols: int = 3) -> str:
+    """Small multiples: one panel per KPI row, before vs after bars with 95 % CI error bars.
+
+    ``rows`` has ``label, unit, before, before_low, before_high, after, after_low, after_high``
+    and a ``scale`` column (multiply values for display, e.g. 100 for shares).
+    """
+    plt = _mpl()
+    n = len(rows)
+    nrows = int(math.ceil(n / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.0 * ncols, 2.3 * nrows), squeeze=False)
+    row: Any
+    for ax, row in zip(axes.flat, rows.itertuples(index=False), strict=False):
+        k = float(getattr(row, "scale", 1.0))
+        means = [row.before * k, row.after * k]
+        errs = np.array(
+            [
+                _err(row.before * k, row.before_low * k, row.before_high * k),
+                _err(row.after * k, row.after_low * k, row.after_high * k),
+            ]
+        ).T
+        ax.bar([0, 1], means, color=[BEFORE, AFTER], width=0.6, yerr=errs, capsize=4, ecolor="#222")
+        ax.set_xticks([0, 1], [before_label, after_label])
+        ax.set_title(f"{row.label}" + (f" ({row.unit})" if row.unit else ""), fontsize=8.5)
+        ax.set_ylim(bottom=0)
+        ax.ticklabel_format(axis="y", style="plain", useOffset=False)
+        ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _p: f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"))
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.tight_layout()
+    return figure_svg(fig)
+
+
+def area_chart(area: pd.DataFrame, value: str, xlabel: str, title: str) -> str:
+    """Horizontal bars per kecamatan (and P. Mandangin last, highlighted) with CI error bars."""
+    plt = _mpl()
+    df = area.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.0, 0.32 * len(df) + 0.9))
+    y = np.arange(len(df))
+    colours = [AFTER if not str(c).count(".") == 3 else "#d95f02" for c in df["code"]]
+    err = np.array(
+        [_err(m, lo, hi) for m, lo, hi in zip(df[value], df[f"{value}_low"], df[f"{value}_high"], strict=True)]
+    ).T
+    ax.barh(y, df[value], color=colours, xerr=err, capsize=3, ecolor="#222")
+    ax.set_yticks(y, df["name"])
+    ax.axvline(0, color="#444", lw=0.8)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=9.5)
+    fig.tight_layout()
+    return figure_svg(fig)
+
+
+def ikm_chart(unsur: pd.DataFrame, title: str, xlabel: str) -> str:
+    """NRR per unsur with bootstrap CIs on the 1-4 scale, grade boundaries marked."""
+    plt = _mpl()
+    from .ikm import INTERVALS
+
+    df = unsur.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    y = np.arange(len(df))
+    err = np.array(
+        [_err(m, lo, hi) for m, lo, hi in zip(df["nrr"], df["nrr_ci_low"], df["nrr_ci_high"], strict=True)]
+    ).T
+    ax.barh(y, df["nrr"], color=AFTER, xerr=err, capsize=3, ecolor="#222")
+    ax.set_yticks(y, [f"{u.upper()} {n}" for u, n in zip(df["unsur"], df["name"], strict=True)])
+    for g in INTERVALS[1:]:
+        ax.axvline(g.nrr_low, color="#999", lw=0.8, ls="--")
+        ax.text(g.nrr_low, len(df) - 0.35, f" {g.mutu}", fontsize=7.5, color="#555")
+    ax.set_xlim(1, 4)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=9.5)
+    fig.tight_layout()
+    return figure_svg(fig)
+
+
+def bcr_chart(table: pd.DataFrame, title: str, xlabel: str) -> str:
+    """Benefit-cost ratio per phase with CI, the break-even line at 1."""
+    plt = _mpl()
+    df = table.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(7.0, 0.4 * len(df) + 1.0))
+    y = np.arange(len(df))
+    err = np.array([_err(m, lo, hi) for m, lo, hi in zip(df["bcr"], df["bcr_low"], df["bcr_high"], strict=True)]).T
+    ax.barh(y, df["bcr"], color=AFTER, xerr=err, capsize=3, ecolor="#222")
+    ax.set_yticks(y, df["phase"])
+    ax.axvline(1.0, color="#d95f02", lw=1.0, ls="--")
+    ax.set_xlim(left=0)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=9.5)
+    fig.tight_layout()
+    return figure_svg(fig)
+
+
+def map_svg(values: pd.Series, title: str, label: str, lang: str, categorical: bool = False) -> str:
+    """The village choropleth of :mod:`sakera_toolkit.maps` as deterministic SVG."""
+    _mpl()
+    from ..maps import village_map
+
+    fig = village_map(values, title=title, label=label, lang=lang, categorical=categorical, figsize=(8.0, 6.6))
+    return figure_svg(fig)

@@ -1,0 +1,111 @@
+"""``sakera report``: HTML and PDF exist, follow the five KIPP criteria, equal ``sakera compare --json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sakera_toolkit.evidence import report as rep
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = ["--replications", "2", "--seed", "5", "--days", "45"]
+FAST_VALIDATION = ["--validation-seeds", "2", "--validation-customers", "5000"]
+
+
+def sakera(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "sakera_toolkit", *args], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+
+
+@pytest.fixture(scope="module")
+def html_pair(tmp_path_factory):
+    d = tmp_path_factory.mktemp("report")
+    outs = []
+    for name in ("a.html", "b.html"):
+        out = d / name
+        proc = sakera(
+            "report",
+            "--scenario",
+            "oct-2021",
+            *RUN,
+            *FAST_VALIDATION,
+            "--survey",
+            "sample_data/survey_skm.csv",
+            "--out",
+            str(out),
+        )
+        assert proc.returncode == 0, proc.stderr
+        outs.append(out)
+    return outs
+
+
+def test_same_seed_gives_byte_identical_html(html_pair):
+    a, b = html_pair
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_five_criteria_summary_validation_appendix(html_pair):
+    text = html_pair[0].read_text(encoding="utf-8")
+    for cid, title_id, _ in rep.CRITERIA:
+        assert f"id='{cid}'" in text and title_id in text
+    for anchor in ("ringkasan", "validasi", "lampiran"):
+        assert f"id='{anchor}'" in text
+    assert "Ringkasan untuk Bupati" in text and "P. Mandangin" in text
+    assert "costs.yaml" in text and "ikm.yaml" in text and "assumption" in text
+    # self-contained: no external resource
+    assert not re.search(r"(src|href)=['\"]https?:", text)
+    assert "<script src" not in text
+
+
+def test_key_numbers_equal_compare_json(html_pair):
+    text = html_pair[0].read_text(encoding="utf-8")
+    embedded = json.loads(re.search(r"id='sakera-compare'>(.*?)</script>", text, re.S).group(1))
+    proc = sakera("compare", "office-only", "oct-2021", *RUN, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert embedded == json.loads(proc.stdout)
+    # the displayed figures are these numbers, formatted
+    after = embedded["scenarios"]["oct-2021"]
+    assert rep.fmt(after["outside_trips"]["mean"], 0) in text
+    assert rep.fmt(after["share_within_sla"]["mean"] * 100, 1) in text
+    saved = -after["travel_hours"]["diff_vs_reference"] if "travel_hours" in after else None
+    if saved is not None:
+        assert rep.fmt(saved, 0) in text
+
+
+def test_pdf_and_english(tmp_path):
+    from sakera_toolkit.sim.validate import validate
+
+    val = validate(seeds=2, customers=5000, regency_seeds=2, regency_days=30)
+    r = rep.build_report(
+        "oct-2021",
+        replications=2,
+        seed=5,
+        lang="en",
+        overrides={"horizon.days": 45, "horizon.warmup_days": 11},
+        validation=val,
+    )
+    assert "Summary for the Bupati" in r.html and "Easy to replicate" in r.html
+    pdf = rep.write_report(r, tmp_path / "r.pdf")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 50_000
+    proc = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
+    if proc.returncode == 0:
+        for _, _, title_en in rep.CRITERIA:
+            assert title_en in proc.stdout
+
+
+def test_bad_flags_exit_2(tmp_path):
+    proc = sakera("report", "--out", str(tmp_path / "r.docx"))
+    assert proc.returncode == 2 and "use .html or .pdf" in proc.stderr and "Traceback" not in proc.stderr
+    bad = tmp_path / "s.csv"
+    bad.write_text("u1,u2,u3,u4,u5,u6,u7,u8,u9\n1,2,3,4,5,1,2,3,4\n", encoding="utf-8")
+    proc = sakera("report", "--survey", str(bad), "--out", str(tmp_path / "r.html"))
+    assert proc.returncode == 2 and "row 2, u5" in proc.stderr
