@@ -125,10 +125,10 @@ def axis_label(text: str, limit: int = 44) -> str:
 
 def _hv():
     """HoloViews with the Bokeh backend loaded (without touching the notebook display)."""
-    import holoviews as hv
+    import holoviews as hv  # type: ignore[import-untyped]
 
     if "bokeh" not in hv.Store.renderers:
-        import holoviews.plotting.bokeh  # noqa: F401  (registers the backend)
+        import holoviews.plotting.bokeh  # type: ignore[import-untyped]  # noqa: F401  (registers the backend)
     if hv.Store.current_backend != "bokeh":
         hv.Store.set_current_backend("bokeh")
     return hv
@@ -256,7 +256,7 @@ def kecamatan_summary(result, confidence: float = 0.95) -> pd.DataFrame:
     confidence
         Confidence level of the intervals.
     """
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]
 
     from . import registry
 
@@ -301,11 +301,11 @@ def equity_index(result) -> pd.DataFrame:
     """
     per = _as_kecamatan_table(result)
     rows = []
-    for rep, g in per.groupby("replication", sort=True):
+    for _rep, g in per.groupby("replication", sort=True):
         x = g["travel_hours_per_request"].to_numpy(dtype=float)
         rows.append(
             {
-                "replication": int(rep),
+                "replication": int(g["replication"].iloc[0]),
                 "max_over_min": float(x.max() / x.min()) if x.min() > 0 else math.inf,
                 "cv": float(x.std(ddof=0) / x.mean()) if x.mean() > 0 else math.nan,
             }

@@ -69,7 +69,9 @@ def test_notebook_starts_with_numbered_heading(path):
     first = nb.cells[0]
     assert first.cell_type == "markdown"
     assert first.source.startswith(f"# {path.name[:2]} · ")
-    headings = [line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("## ")]
+    headings = [
+        line for c in nb.cells if c.cell_type == "markdown" for line in c.source.splitlines() if line.startswith("## ")
+    ]
     assert headings and headings[0].startswith("## 1. ")
 
 
@@ -98,12 +100,16 @@ def test_notebook_is_offline_and_parameterised(path):
     for marker in TILE_MARKERS:
         assert marker not in source, f"{path.name} uses a tile server ({marker})"
     tree = _module(nb)
-    assigned = {t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    assigned = {
+        t.id: n.value for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)
+    }
     simulates = any(word in source for word in ("sim.run(", "compare(", "sweep(", ".simulate(", "validate.validate("))
     if simulates:
         # a visible, small default that analysts can raise
         knob = assigned.get("REPLICATIONS") or assigned.get("SEEDS")
-        assert isinstance(knob, ast.Constant) and 1 <= knob.value <= 10, f"{path.name}: needs REPLICATIONS = <small int>"
+        assert isinstance(knob, ast.Constant) and 1 <= knob.value <= 10, (
+            f"{path.name}: needs REPLICATIONS = <small int>"
+        )
     assert "SEED" in assigned, f"{path.name}: needs a SEED parameter"
 
 
