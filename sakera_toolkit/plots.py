@@ -91,6 +91,12 @@ SCENARIO_LABELS: dict[str, str] = {
     "blanko-shortage": "Kurang blanko / blanko shortage",
     "oct-2021": "26 desa Okt 2021 / 26 villages Oct 2021",
     "phased-readiness": "Bertahap sesuai kesiapan / phased by readiness",
+    # rollout plans (sakera_toolkit.scenarios.plan: "plan-<objective>", "rule-<rule>")
+    "plan-travel-hours": "Optimasi: jam perjalanan / optimised: travel hours",
+    "plan-trips": "Optimasi: perjalanan / optimised: trips",
+    "plan-equity": "Optimasi: pemerataan / optimised: equity",
+    "rule-population": "Aturan: penduduk terbanyak / rule: by population",
+    "rule-distance": "Aturan: terjauh / rule: by distance",
 }
 
 #: Bilingual names of the daily time-series columns of ``SimResult.timeseries``.
