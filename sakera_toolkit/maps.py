@@ -266,7 +266,9 @@ def _check_values(values: pd.Series | None, geo: Geometry) -> pd.Series | None:
     unknown = sorted(set(index) - set(geo.village_codes()))
     if unknown:
         raise ValueError(f"values: {len(unknown)} unknown village code(s), e.g. {unknown[:3]}")
-    return pd.Series(values.to_numpy(), index=index, name=values.name).reindex(geo.village_codes())
+    out = values.copy()  # keeps a Categorical's order
+    out.index = index
+    return out.reindex(geo.village_codes())
 
 
 def _categories(values: pd.Series) -> list[Any]:

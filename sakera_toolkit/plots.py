@@ -1,8 +1,8 @@
 """Plots and plot-ready tables for the analysts' notebooks (HoloViews/Bokeh, offline).
 
-Every plot is a HoloViews object drawn with the Bokeh backend **without map tiles**: villages are
-plain longitude/latitude points, so the notebooks and exported HTML work without a network
-connection. HoloViews is imported inside each function, so importing this module is cheap and
+Every plot is a HoloViews object drawn with the Bokeh backend **without map tiles**: maps are the
+real village boundaries on the sea (:mod:`sakera_toolkit.maps`), so the notebooks and exported
+HTML work without a network connection. HoloViews is imported inside each function, so importing this module is cheap and
 never imports Panel.
 
 Labels are Bahasa Indonesia first, English after a slash (``"Waktu tempuh (menit) / travel
@@ -11,11 +11,14 @@ time (minutes)"``); :func:`label` gives the label of a KPI.
 Public API
 ----------
 label(kpi) -> str
-village_map(table=None, color="travel_minutes", ...) -> holoviews Overlay
+village_map(table=None, color="travel_minutes", ...) -> holoviews Overlay  (choropleth, see maps)
+scenario_label(name) / axis_label(text) -> str
 kecamatan_table(result) -> DataFrame  (per replication x kecamatan)
 kecamatan_summary(result | table, confidence=0.95) -> DataFrame  (equity across kecamatan, with CIs)
 equity_index(result | table) -> DataFrame  (spread of travel per request across kecamatan, per replication)
-ci_plot(table, kpi) / diff_plot(table, kpi, reference) -> holoviews Overlay
+ci_plot(table, kpi) / diff_plot(table, kpi, reference) -> holoviews Overlay  (own y-axis per KPI)
+series_plot(timeseries, columns, by="scenario") -> holoviews Overlay  (one line per scenario)
+grouped_bar_plot(frame, x, y, by="scenario") -> holoviews Bars  (with a legend)
 tornado_plot(tornado, kpi, base) -> holoviews Overlay
 parity_plot(frame, x, y, by=None) -> holoviews Overlay  (simulated vs theory)
 """
@@ -27,15 +30,23 @@ import math
 import numpy as np
 import pandas as pd
 
+from .maps import CATEGORY_COLOURS  # colours of categorical maps, re-exported for the notebooks
+
 __all__ = [
     "KPI_LABELS",
+    "CATEGORY_COLOURS",
     "label",
     "village_map",
     "kecamatan_table",
     "kecamatan_summary",
     "equity_index",
+    "scenario_label",
+    "axis_label",
+    "SCENARIO_LABELS",
     "ci_plot",
     "diff_plot",
+    "series_plot",
+    "grouped_bar_plot",
     "tornado_plot",
     "parity_plot",
 ]
@@ -71,8 +82,29 @@ KPI_LABELS: dict[str, str] = {
 }
 
 
-#: Colours of categorical maps (colour-blind safe "Dark2" first, then greys for the rest).
-CATEGORY_COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#bdbdbd"]
+#: Short display names of the preset scenarios (legends and axes show these, not the file names).
+SCENARIO_LABELS: dict[str, str] = {
+    "office-only": "Hanya kantor / office only",
+    "office-only-oct-2021": "Hanya kantor (Okt 2021) / office only (Oct 2021)",
+    "all-2022": "186 desa 2022 / all villages 2022",
+    "outage-july-2022": "Gangguan Juli 2022 / July 2022 outage",
+    "blanko-shortage": "Kurang blanko / blanko shortage",
+    "oct-2021": "26 desa Okt 2021 / 26 villages Oct 2021",
+    "phased-readiness": "Bertahap sesuai kesiapan / phased by readiness",
+    # rollout plans (sakera_toolkit.scenarios.plan: "plan-<objective>", "rule-<rule>")
+    "plan-travel-hours": "Optimasi: jam perjalanan / optimised: travel hours",
+    "plan-trips": "Optimasi: perjalanan / optimised: trips",
+    "plan-equity": "Optimasi: pemerataan / optimised: equity",
+    "rule-population": "Aturan: penduduk terbanyak / rule: by population",
+    "rule-distance": "Aturan: terjauh / rule: by distance",
+}
+
+#: Bilingual names of the daily time-series columns of ``SimResult.timeseries``.
+SERIES_LABELS: dict[str, str] = {
+    "blanko_ktp": "KTP-el",
+    "blanko_kia": "KIA",
+    "verification_queue": "Antrean verifikasi / verification queue",
+}
 
 
 def label(kpi: str) -> str:
@@ -80,12 +112,29 @@ def label(kpi: str) -> str:
     return KPI_LABELS.get(kpi, kpi)
 
 
+def scenario_label(name: str) -> str:
+    """Display name of a scenario: the preset's short bilingual name, else the name itself."""
+    return SCENARIO_LABELS.get(name, name)
+
+
+def axis_label(text: str, limit: int = 44) -> str:
+    """An axis label that fits a default-size plot: the Indonesian part of a long bilingual label.
+
+    Bokeh does not wrap axis labels; a label longer than the axis is cut off. Labels up to
+    ``limit`` characters are kept whole; longer ``"id / en"`` labels keep the Indonesian part
+    (the plot title carries both languages).
+    """
+    if len(text) <= limit or " / " not in text:
+        return text
+    return text.split(" / ")[0]
+
+
 def _hv():
     """HoloViews with the Bokeh backend loaded (without touching the notebook display)."""
-    import holoviews as hv
+    import holoviews as hv  # type: ignore[import-untyped]
 
     if "bokeh" not in hv.Store.renderers:
-        import holoviews.plotting.bokeh  # noqa: F401  (registers the backend)
+        import holoviews.plotting.bokeh  # type: ignore[import-untyped]  # noqa: F401  (registers the backend)
     if hv.Store.current_backend != "bokeh":
         hv.Store.set_current_backend("bokeh")
     return hv
@@ -102,109 +151,50 @@ def village_map(
     clabel: str | None = None,
     cmap: str | list[str] = "viridis",
     kecamatan_labels: bool = True,
-    width: int = 760,
-    height: int = 600,
+    width: int = 560,
 ):
-    """The 186 villages as points on plain longitude/latitude axes, coloured by ``color``.
+    """Interactive choropleth of the 186 villages coloured by a column of ``table``.
 
-    No tile server is contacted. The Dispendukcapil office is a red star; P. Mandangin (the island
-    village, reached by boat) and, optionally, the 14 kecamatan are labelled. Hovering a point shows
-    the village, its kecamatan, population and travel time.
+    A thin wrapper of :func:`sakera_toolkit.maps.village_map_hv` for village tables: the real
+    village boundaries on the sea, kecamatan outlines, P. Mandangin as an island and the
+    Dispendukcapil office as a red star; no tile server. Hovering a village shows its name,
+    kecamatan, the value and population/travel columns when the table has them.
 
     Parameters
     ----------
     table
-        One row per village with ``lon``, ``lat``, ``village_name``, ``district_name`` and the
-        ``color`` column (default: :func:`sakera_toolkit.registry.village_table`).
+        One row per village with ``village_code`` and the ``color`` column (default:
+        :func:`sakera_toolkit.registry.village_table`).
     color
         Column to colour by: numeric (a colour bar) or categorical (one legend entry per value, in
         the order of a pandas Categorical, else sorted).
     title, clabel
-        Plot title and colour-bar label (default: bilingual labels).
+        Plot title and colour-bar/legend label (default: the bilingual label of ``color``).
     cmap
         Colour map name for a numeric column, or a list of colours for a categorical one.
     kecamatan_labels
-        Write the kecamatan names at their centroids.
-    width, height
-        Plot size in pixels.
+        Write the kecamatan names.
+    width
+        Width of the map area in pixels (the height follows from the map's aspect).
     """
-    from . import calibration, registry
+    from . import maps, registry
 
-    hv = _hv()
     if table is None:
         table = registry.village_table()
-    need = {"lon", "lat", "village_name", "district_name", color}
-    missing = need - set(table.columns)
+    missing = {"village_code", color} - set(table.columns)
     if missing:
         raise ValueError(f"village_map needs column(s) {sorted(missing)}")
-    hover_cols = [
-        c
-        for c in ("village_name", "district_name", "population", "travel_minutes", "travel_cost_idr")
-        if c in table.columns
-    ]
-    vdims = [color] + [c for c in hover_cols if c != color]
-    style = dict(size=9, line_color="black", line_width=0.4, tools=["hover"])
-    categorical = not pd.api.types.is_numeric_dtype(table[color]) or pd.api.types.is_bool_dtype(table[color])
-    if categorical:
-        # one layer per category (legend entries in category order: pandas Categorical order, else sorted)
-        col = table[color]
-        cats = (
-            list(col.cat.categories) if isinstance(col.dtype, pd.CategoricalDtype) else sorted(col.astype(str).unique())
-        )
-        colours = cmap if isinstance(cmap, (list, tuple)) else CATEGORY_COLOURS
-        point_layers = [
-            hv.Points(table[col.astype(str) == str(cat)], kdims=["lon", "lat"], vdims=vdims, label=str(cat)).opts(
-                color=colours[i % len(colours)], **style
-            )
-            for i, cat in enumerate(cats)
-        ]
-    else:
-        point_layers = [
-            hv.Points(table, kdims=["lon", "lat"], vdims=vdims, label="Desa/kelurahan / villages").opts(
-                color=color, cmap=cmap, colorbar=True, clabel=clabel or label(color), **style
-            )
-        ]
-    c = calibration.load("registry")
-    office = hv.Points(
-        [(float(c["dispendukcapil_lon"]), float(c["dispendukcapil_lat"]))],
-        kdims=["lon", "lat"],
-        label="Kantor Dispendukcapil / office",
-    ).opts(marker="star", size=22, color="red", line_color="black")
-    office_label = hv.Text(
-        float(c["dispendukcapil_lon"]) + 0.012, float(c["dispendukcapil_lat"]) - 0.012, "Dispendukcapil", halign="left"
-    ).opts(text_font_size="9pt", text_color="red", text_font_style="bold")
-    layers = [*point_layers, office, office_label]
-    island = (
-        table[table.get("village_code", pd.Series(dtype=str)).astype(str) == str(c["mandangin_code"])]
-        if "village_code" in table
-        else table.iloc[0:0]
-    )
-    if len(island):
-        row = island.iloc[0]
-        layers.append(
-            hv.Text(float(row["lon"]) + 0.012, float(row["lat"]), "P. Mandangin (pulau / island)", halign="left").opts(
-                text_font_size="9pt", text_color="navy"
-            )
-        )
-    if kecamatan_labels:
-        d = registry.districts()
-        layers.append(
-            hv.Labels(d, kdims=["centroid_lon", "centroid_lat"], vdims=["district_name"]).opts(
-                text_font_size="8pt", text_color="dimgray", text_alpha=0.8
-            )
-        )
-    overlay = hv.Overlay(layers).opts(
+    indexed = table.set_index("village_code")
+    hover_cols = [c for c in ("population", "travel_minutes", "travel_cost_idr") if c in indexed and c != color]
+    return maps.village_map_hv(
+        indexed[color],
         title=title or label(color),
-        xlabel="Bujur / longitude",
-        ylabel="Lintang / latitude",
+        label=clabel or label(color),
+        cmap=cmap,
+        kecamatan_labels=kecamatan_labels,
+        hover=indexed[hover_cols] if hover_cols else None,
         width=width,
-        height=height,
-        data_aspect=1,
-        show_legend=categorical,
-        legend_position="right",
-        show_grid=True,
     )
-    return overlay
 
 
 # -- equity across kecamatan --------------------------------------------------------------------
@@ -272,7 +262,7 @@ def kecamatan_summary(result, confidence: float = 0.95) -> pd.DataFrame:
     confidence
         Confidence level of the intervals.
     """
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]
 
     from . import registry
 
@@ -317,11 +307,11 @@ def equity_index(result) -> pd.DataFrame:
     """
     per = _as_kecamatan_table(result)
     rows = []
-    for rep, g in per.groupby("replication", sort=True):
+    for _rep, g in per.groupby("replication", sort=True):
         x = g["travel_hours_per_request"].to_numpy(dtype=float)
         rows.append(
             {
-                "replication": int(rep),
+                "replication": int(g["replication"].iloc[0]),
                 "max_over_min": float(x.max() / x.min()) if x.min() > 0 else math.inf,
                 "cv": float(x.std(ddof=0) / x.mean()) if x.mean() > 0 else math.nan,
             }
@@ -333,20 +323,40 @@ def equity_index(result) -> pd.DataFrame:
 
 
 def _interval_plot(
-    frame: pd.DataFrame, x: str, mean: str, low: str, high: str, ylabel: str, title: str, zero_line: bool
+    frame: pd.DataFrame, x: str, mean: str, low: str, high: str, value: str, ylabel: str, title: str, zero_line: bool
 ):
+    """Points with error bars per scenario; the value dimension is named ``value`` (one per KPI).
+
+    Naming the value dimension after the KPI keeps every KPI on its own y-axis when several plots
+    are laid out together: HoloViews links the axes of plots whose dimensions share a name, so
+    plots of different KPIs with one generic "mean" dimension shared one axis (three of four
+    panels flat at zero). ``axiswise`` normalisation is set as well.
+    """
     hv = _hv()
     f = frame[[x, mean, low, high]].copy()
-    f[x] = f[x].astype(str)
-    f["err_neg"] = (f[mean] - f[low]).fillna(0.0)
-    f["err_pos"] = (f[high] - f[mean]).fillna(0.0)
-    scatter = hv.Scatter(f, kdims=[x], vdims=[mean, low, high]).opts(size=10, color="navy", tools=["hover"])
-    bars = hv.ErrorBars(f, kdims=[x], vdims=[mean, "err_neg", "err_pos"]).opts(line_width=2, color="navy")
+    f[x] = [scenario_label(str(v)) for v in f[x]]
+    f = f.rename(columns={mean: value, low: f"{value}_low", high: f"{value}_high"})
+    f["err_neg"] = (f[value] - f[f"{value}_low"]).fillna(0.0)
+    f["err_pos"] = (f[f"{value}_high"] - f[value]).fillna(0.0)
+    ydim = hv.Dimension(value, label=axis_label(ylabel))
+    xdim = hv.Dimension(x, label="Skenario / scenario")
+    scatter = hv.Scatter(f, kdims=[xdim], vdims=[ydim, f"{value}_low", f"{value}_high"]).opts(
+        size=10, color="navy", tools=["hover"]
+    )
+    bars = hv.ErrorBars(f, kdims=[xdim], vdims=[ydim, "err_neg", "err_pos"]).opts(line_width=2, color="navy")
     layers = [bars, scatter]
     if zero_line:
         layers.insert(0, hv.HLine(0.0).opts(color="gray", line_dash="dashed"))
-    return hv.Overlay(layers).opts(
-        title=title, ylabel=ylabel, xlabel="Skenario / scenario", xrotation=20, width=640, height=360, show_grid=True
+    extra = {}
+    big = float(np.nanmax(np.abs(f[[value, f"{value}_low", f"{value}_high"]].to_numpy(dtype=float)), initial=0.0))
+    if big >= 1e4:  # thousands separators instead of bokeh's scientific notation (1.000e+5)
+        from bokeh.models import NumeralTickFormatter
+
+        extra["yformatter"] = NumeralTickFormatter(format="0,0")
+    return (
+        hv.Overlay(layers)
+        .opts(title=title, xrotation=20, width=640, height=380, show_grid=True, **extra)
+        .opts(axiswise=True)
     )
 
 
@@ -360,7 +370,7 @@ def ci_plot(table: pd.DataFrame, kpi: str, title: str | None = None):
     if sub.empty:
         raise ValueError(f"no rows for KPI {kpi!r}")
     return _interval_plot(
-        sub, "scenario", "mean", "ci_low", "ci_high", label(kpi), title or label(kpi), zero_line=False
+        sub, "scenario", "mean", "ci_low", "ci_high", kpi, label(kpi), title or label(kpi), zero_line=False
     )
 
 
@@ -375,7 +385,122 @@ def diff_plot(table: pd.DataFrame, kpi: str, reference: str, title: str | None =
         raise ValueError(f"no rows for KPI {kpi!r} besides the reference {reference!r}")
     name = label(kpi)
     t = title or f"Selisih vs {reference} / difference vs {reference}: {name.split(' / ')[-1]}"
-    return _interval_plot(sub, "scenario", "diff", "diff_ci_low", "diff_ci_high", f"Δ {name}", t, zero_line=True)
+    return _interval_plot(
+        sub, "scenario", "diff", "diff_ci_low", "diff_ci_high", f"{kpi}_diff", f"Δ {name}", t, zero_line=True
+    )
+
+
+# -- time series --------------------------------------------------------------------------------
+
+#: Line colours of the scenarios in :func:`series_plot` (Category10).
+LINE_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"]
+_DASHES = ["solid", "dashed", "dotted", "dashdot"]
+
+
+def series_plot(
+    frame: pd.DataFrame,
+    columns: str | list[str],
+    *,
+    by: str = "scenario",
+    x: str = "date",
+    title: str,
+    ylabel: str,
+    width: int = 640,
+    height: int = 300,
+):
+    """Daily series, one line per scenario (and per column): colour = scenario, dash = column.
+
+    ``frame`` is ``SimResult.timeseries`` of one replication per scenario with a ``by`` column
+    (e.g. ``pd.concat([r.timeseries.assign(scenario=name) ...])`` filtered to replication 0).
+    Each line is sorted by ``x``; several rows for one date of one scenario (several replications
+    left in) are an error, because the line would zig-zag between them.
+
+    Parameters
+    ----------
+    frame
+        Tidy table with ``x``, ``by`` and the ``columns``.
+    columns
+        Column(s) to draw (e.g. ``["blanko_ktp", "blanko_kia"]``); legend entries read
+        "KTP-el · <scenario>" when there are several.
+    by, x
+        Grouping column (one colour each) and the x column.
+    title, ylabel
+        Plot title and y-axis label.
+    width, height
+        Size of the plotting area in pixels (the legend comes on the right of it).
+    """
+    hv = _hv()
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    missing = sorted({x, by, *cols} - set(frame.columns))
+    if missing:
+        raise ValueError(f"series_plot needs column(s) {missing}")
+    xdim = hv.Dimension(x, label="Tanggal / date" if x == "date" else x)
+    ydim = hv.Dimension("series_value", label=axis_label(ylabel))
+    curves = []
+    for i, (key, g) in enumerate(frame.groupby(by, sort=False, observed=True)):
+        if g[x].duplicated().any():
+            raise ValueError(f"series_plot: several rows per {x} for {by}={key!r}; keep one replication")
+        g = g.sort_values(x)
+        for j, col in enumerate(cols):
+            name = scenario_label(str(key))
+            if len(cols) > 1:
+                name = f"{SERIES_LABELS.get(col, col)} · {name}"
+            curves.append(
+                hv.Curve((g[x].to_numpy(), g[col].to_numpy()), kdims=[xdim], vdims=[ydim], label=name).opts(
+                    color=LINE_COLOURS[i % len(LINE_COLOURS)], line_dash=_DASHES[j % len(_DASHES)], line_width=2
+                )
+            )
+    return hv.Overlay(curves).opts(
+        title=title,
+        frame_width=width,
+        frame_height=height,
+        show_grid=True,
+        legend_position="right",
+        tools=["hover"],
+    )
+
+
+def grouped_bar_plot(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    by: str = "scenario",
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str | None = None,
+    width: int = 900,
+    height: int = 420,
+):
+    """Grouped bars of ``y`` per ``x`` (e.g. kecamatan), one colour per ``by`` value with a legend.
+
+    Scenario names in ``by`` are shown by their :func:`scenario_label`; the legend (right of the
+    plot) names every colour.
+    """
+    hv = _hv()
+    missing = sorted({x, y, by} - set(frame.columns))
+    if missing:
+        raise ValueError(f"grouped_bar_plot needs column(s) {missing}")
+    f = frame[[x, by, y]].copy()
+    f[by] = [scenario_label(str(v)) for v in f[by]]
+    groups = list(dict.fromkeys(f[by]))
+    colours = {g: LINE_COLOURS[i % len(LINE_COLOURS)] for i, g in enumerate(groups)}
+    xdim = hv.Dimension(x, label=xlabel)
+    bdim = hv.Dimension(by, label="Skenario / scenario" if by == "scenario" else by)
+    ydim = hv.Dimension(y, label=axis_label(ylabel or label(y)))
+    return hv.Bars(f, kdims=[xdim, bdim], vdims=[ydim]).opts(
+        color=by,
+        cmap=colours,
+        multi_level=False,
+        show_legend=True,
+        legend_position="right",
+        xrotation=45,
+        title=title,
+        width=width,
+        height=height,
+        show_grid=True,
+        tools=["hover"],
+    )
 
 
 # -- sensitivity --------------------------------------------------------------------------------

@@ -94,10 +94,10 @@ def test_matplotlib_categories_keep_their_order_and_missing_villages_are_named()
     import matplotlib.pyplot as plt
 
     codes = maps.geometry().village_codes()
-    phase = pd.Series(pd.Categorical(["Tahap 2", "Tahap 1"] * 50, categories=["Tahap 1", "Tahap 2"]), index=codes[:100])
+    phase = pd.Series(pd.Categorical(["Tahap 1", "Tahap 2"] * 50, categories=["Tahap 2", "Tahap 1"]), index=codes[:100])
     fig = maps.village_map(phase, label="Tahap / phase", lang="en")
     legend = fig.axes[0].get_legend()
-    assert [t.get_text() for t in legend.get_texts()] == ["Tahap 1", "Tahap 2", "no data"]
+    assert [t.get_text() for t in legend.get_texts()] == ["Tahap 2", "Tahap 1", "no data"]  # Categorical order
     assert legend.get_title().get_text() == "Tahap / phase"
     assert "Java Sea" in [t.get_text() for t in fig.axes[0].texts]
     plt.close(fig)

@@ -124,3 +124,15 @@ def test_plain_pytest_collects_notebooks():
     assert "notebooks" in cfg["testpaths"]
     assert "--nbval-lax" in cfg["addopts"].split()
     assert "--nbval-current-env" in cfg["addopts"].split()
+
+
+@pytest.mark.parametrize("path", paths, ids=lambda p: p.name)
+def test_notebook_loads_bokehjs_inline_before_hvplot(path):
+    """``hv.extension(..., inline=True)`` must run before ``import hvplot.pandas``: hvplot loads the
+    extension itself on import, and a later inline call no longer embeds BokehJS (the HTML export
+    then needs cdn.bokeh.org and is blank offline)."""
+    source = "\n".join(_code(_read(path)))
+    ext = re.search(r"hv\.extension\((.*)\)", source)
+    assert ext and "inline=True" in ext.group(1), f"{path.name}: hv.extension(..., inline=True) missing"
+    hvplot = source.find("import hvplot")
+    assert hvplot == -1 or ext.start() < hvplot, f"{path.name}: hv.extension must come before import hvplot"
