@@ -9,7 +9,7 @@ from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.sim.server import FAILED, SUCCESS, ServerPolicy, ServerWindows, serve_transactions
 from sakera_toolkit.sim.validate import erlang_c
 
-NO_TIMEOUT = dict(timeout_s=1e12, max_attempts=1, jitter=0.0, give_up_after=10**9)
+NO_TIMEOUT = dict(timeout_s=1e12, max_attempts=1, jitter=0.0, give_up_after=10**9, queue_limit=10_000_000, defer_spread_s=0.0)
 
 
 def _poisson(rng, lam_per_s, n):
@@ -38,7 +38,7 @@ def test_utilisation_equals_offered_load_below_saturation():
 
 
 def test_retry_storm_goodput_collapses_past_saturation():
-    pol = ServerPolicy(capacity_tps=10, workers=10, timeout_s=30, max_attempts=3, backoff_s=10, give_up_after=10**6, max_days=1)
+    pol = ServerPolicy(capacity_tps=10, workers=10, timeout_s=30, max_attempts=3, backoff_s=10, give_up_after=10**6, max_days=1, queue_limit=10**6)
     goodput = []
     for load in (0.8, 0.95, 1.2, 1.6):
         rng = np.random.default_rng(11)
@@ -55,16 +55,30 @@ def test_discarding_stale_requests_keeps_goodput_at_capacity():
     n = int(1.5 * 10 * 8 * 3600)
     submit = np.sort(rng.uniform(8 / 24, 16 / 24, n))
     work = rng.exponential(1.0, n)
-    kw = dict(capacity_tps=10, workers=10, timeout_s=30, max_attempts=3, backoff_s=10, give_up_after=10**6, max_days=1)
+    kw = dict(capacity_tps=10, workers=10, timeout_s=30, max_attempts=3, backoff_s=10, give_up_after=10**6, max_days=1, queue_limit=10**6)
     wasteful = serve_transactions(submit, work, ServerPolicy(**kw), horizon_days=1, rng=np.random.default_rng(1))
     careful = serve_transactions(submit, work, ServerPolicy(discard_stale=True, **kw), horizon_days=1, rng=np.random.default_rng(1))
     assert (careful.outcome == SUCCESS).sum() > 0.8 * 10 * 8 * 3600
     assert (careful.outcome == SUCCESS).sum() > 10 * (wasteful.outcome == SUCCESS).sum()
 
 
+def test_queue_limit_refuses_at_once_and_bounds_the_wait():
+    rng = np.random.default_rng(4)
+    n = int(1.5 * 10 * 8 * 3600)
+    submit = np.sort(rng.uniform(8 / 24, 16 / 24, n))
+    kw = dict(capacity_tps=10, workers=10, timeout_s=30, max_attempts=3, backoff_s=10, give_up_after=10**6, max_days=1)
+    out = serve_transactions(submit, rng.exponential(1.0, n), ServerPolicy(queue_limit=50, **kw), horizon_days=1, rng=np.random.default_rng(1))
+    # at most 50 wait for 10 handlers of 1 s: no admitted request waits anywhere near the timeout,
+    # so the server keeps doing useful work at capacity while the excess is refused
+    assert out.useful_s.sum() > 0.97 * out.busy_s.sum()
+    assert (out.outcome == SUCCESS).sum() > 0.9 * 10 * 8 * 3600
+    loss = serve_transactions(submit[:1000], np.ones(1000), ServerPolicy(queue_limit=0, **kw), horizon_days=1, rng=np.random.default_rng(1))
+    assert np.all(loss.timeouts_h.sum() >= 0) and loss.attempts.sum() >= 1000
+
+
 def test_outage_fails_fast_and_defers_to_next_day():
     submit = np.array([0.40, 0.41, 0.60])  # two inside the outage, one after
-    pol = ServerPolicy(capacity_tps=1, workers=1, timeout_s=60, max_attempts=2, backoff_s=5, jitter=0.0)
+    pol = ServerPolicy(capacity_tps=1, workers=1, timeout_s=60, max_attempts=2, backoff_s=5, jitter=0.0, defer_spread_s=0.0)
     out = serve_transactions(submit, np.ones(3), pol, windows=ServerWindows.from_list([(0.35, 0.5, 0.0)]))
     assert out.deferrals[:2].tolist() == [1, 1] and out.attempts[:2].tolist() == [3, 3]
     assert np.all(out.done[:2] > 1.0) and out.done[2] < 0.61
@@ -73,7 +87,7 @@ def test_outage_fails_fast_and_defers_to_next_day():
 
 def test_degraded_capacity_slows_service():
     submit = np.array([0.4])
-    pol = ServerPolicy(capacity_tps=1, workers=1, timeout_s=1e6, jitter=0.0)
+    pol = ServerPolicy(capacity_tps=1, workers=1, timeout_s=1e6, jitter=0.0, defer_spread_s=0.0)
     full = serve_transactions(submit, np.ones(1), pol)
     half = serve_transactions(submit, np.ones(1), pol, windows=ServerWindows.from_list([(0.3, 0.5, 0.5)]))
     assert (half.done[0] - 0.4) == pytest.approx(2 * (full.done[0] - 0.4))
@@ -83,7 +97,7 @@ def test_operator_gives_up_for_the_day_after_n_failures():
     # one operator, server down all morning: after give_up_after failures every later file of the
     # day is deferred without an attempt
     submit = np.linspace(0.34, 0.45, 10)
-    pol = ServerPolicy(capacity_tps=1, workers=1, timeout_s=60, max_attempts=1, give_up_after=3, jitter=0.0)
+    pol = ServerPolicy(capacity_tps=1, workers=1, timeout_s=60, max_attempts=1, give_up_after=3, jitter=0.0, defer_spread_s=0.0)
     out = serve_transactions(submit, np.ones(10), pol, owner=np.zeros(10, np.int64), windows=ServerWindows.from_list([(0.3, 0.6, 0.0)]))
     first_day_attempts = out.attempts - 1  # every file is retried once on day 1 and succeeds
     assert first_day_attempts.tolist() == [1, 1, 1] + [0] * 7
@@ -107,12 +121,13 @@ def test_bad_policy_names_the_field():
     attempts=st.integers(1, 4),
     give_up=st.integers(1, 5),
     stale=st.booleans(),
+    qlim=st.integers(0, 50),
 )
-def test_conservation_with_retries_and_give_ups(n, seed, tps, workers, timeout, attempts, give_up, stale):
+def test_conservation_with_retries_and_give_ups(n, seed, tps, workers, timeout, attempts, give_up, stale, qlim):
     rng = np.random.default_rng(seed)
     submit = np.sort(rng.uniform(0.3, 0.7, n) + rng.integers(0, 3, n))
-    pol = ServerPolicy(capacity_tps=tps, workers=workers, timeout_s=timeout, max_attempts=attempts, give_up_after=give_up, discard_stale=stale)
-    out = serve_transactions(submit, rng.exponential(1.0, n), pol, owner=rng.integers(0, 3, n), rng=rng)
+    pol = ServerPolicy(capacity_tps=tps, workers=workers, timeout_s=timeout, max_attempts=attempts, give_up_after=give_up, discard_stale=stale, queue_limit=qlim)
+    out = serve_transactions(submit, rng.exponential(1.0, n), pol, owner=rng.integers(-2, 3, n), rng=rng)
     ok = out.outcome == SUCCESS
     # every transaction ends exactly once: served, or failed after its days ran out
     assert set(np.unique(out.outcome)) <= {SUCCESS, FAILED}

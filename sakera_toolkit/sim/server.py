@@ -94,6 +94,13 @@ class ServerPolicy:
         processes them anyway, which wastes capacity).
     service_cv
         Coefficient of variation of the service time (1.0 = exponential, as M/M/c).
+    queue_limit
+        Requests that may wait for a handler; a request arriving to a full queue is refused at
+        once (connection refused: a failed attempt that costs no work). Bounds the stale backlog a
+        retry storm can build.
+    defer_spread_s
+        Files put aside to the next working day are worked through over this many seconds after
+        opening (not all at the opening instant).
     """
 
     capacity_tps: float = 40.0
@@ -107,6 +114,8 @@ class ServerPolicy:
     max_days: int = 5
     discard_stale: bool = False
     service_cv: float = 1.0
+    queue_limit: int = 60
+    defer_spread_s: float = 7200.0
 
     def __post_init__(self) -> None:
         checks = (
@@ -120,6 +129,8 @@ class ServerPolicy:
             ("give_up_after", int(self.give_up_after) == self.give_up_after and self.give_up_after >= 1),
             ("max_days", int(self.max_days) == self.max_days and 1 <= self.max_days <= 60),
             ("service_cv", 0.0 <= self.service_cv <= 10.0),
+            ("defer_spread_s", 0.0 <= self.defer_spread_s <= 86400.0),
+            ("queue_limit", int(self.queue_limit) == self.queue_limit and 0 <= self.queue_limit <= 10_000_000),
         )
         for name, ok in checks:
             if not ok:
@@ -262,6 +273,7 @@ def _serve(
     n_owners,
     next_open,
     u_jitter,
+    u_defer,
     workers,
     mean_s,
     timeout_s,
@@ -272,6 +284,8 @@ def _serve(
     give_up_after,
     max_days,
     discard_stale,
+    queue_limit,
+    defer_spread,
     w_start,
     w_end,
     w_factor,
@@ -294,6 +308,9 @@ def _serve(
     gave_up_day = np.full(max(n_owners, 1), -1, np.int64)
     day_attempt = np.zeros(n, np.int32)  # attempts on the current day
     free = [0.0] * workers
+    ring = np.zeros(queue_limit + 1)  # start times of admitted requests still waiting (FIFO)
+    r_head = 0
+    r_len = 0
     retry = [(np.inf, np.int64(-1))]  # heap of (time, transaction); sentinel
     to_s = timeout_s * 1.0 / 86400.0
     n_days = next_open.shape[0]
@@ -310,6 +327,7 @@ def _serve(
             break
         d = int(a)
         o = owner[j]
+        once = o == -2  # fire-and-forget (background polling): never retried nor deferred
         # an operator who gave up today does not try again before the next working day
         if o >= 0 and gave_up_day[o] == d:
             nxt = next_open[d] if d < n_days else np.inf
@@ -318,7 +336,7 @@ def _serve(
                 outcome[j] = 1
             else:
                 day_attempt[j] = 0
-                heapq.heappush(retry, (nxt, j))
+                heapq.heappush(retry, (nxt + defer_spread * u_defer[(j * 13 + deferrals[j]) % u_defer.shape[0]], j))
             continue
         attempts[j] += 1
         day_attempt[j] += 1
@@ -332,15 +350,26 @@ def _serve(
             failed = True  # outage: connection refused at once
             resp_s = 0.0
         else:
+            # requests admitted earlier that are still waiting at time a (starts are
+            # non-decreasing in admission order under FIFO)
+            while r_len > 0 and ring[r_head] <= a:
+                r_head = (r_head + 1) % (queue_limit + 1)
+                r_len -= 1
             earliest = free[0]
             s = a if a > earliest else earliest
             dur = work[j] * mean_s / f / 86400.0
-            if discard_stale and s - a + dur > to_s:
+            if s > a and r_len >= queue_limit:
+                failed = True  # queue full: refused at once
+                resp_s = 0.0
+            elif discard_stale and s - a + dur > to_s:
                 failed = True  # deadline-aware server: refuses at once what cannot finish in time
                 resp_s = (s - a) * 86400.0
             else:
                 e = s + dur
                 heapq.heapreplace(free, e)
+                if s > a:
+                    ring[(r_head + r_len) % (queue_limit + 1)] = s
+                    r_len += 1
                 resp_s = (e - a) * 86400.0
                 failed = resp_s > timeout_s
                 _add_busy(busy, useful, s, e, not failed, hours)
@@ -354,6 +383,9 @@ def _serve(
         timeouts[j] += 1
         if h < hours:
             to_h[h] += 1
+        if once:
+            outcome[j] = 1
+            continue
         t_fail = a + (resp_s if resp_s < timeout_s else timeout_s) / 86400.0
         if o >= 0:
             if fail_day[o] != d:
@@ -378,7 +410,7 @@ def _serve(
             outcome[j] = 1
         else:
             day_attempt[j] = 0
-            heapq.heappush(retry, (nxt, j))
+            heapq.heappush(retry, (nxt + defer_spread * u_defer[(j * 13 + deferrals[j]) % u_defer.shape[0]], j))
     for j in range(n):
         if done[j] == np.inf:
             outcome[j] = 1
@@ -409,8 +441,9 @@ def serve_transactions(
     policy
         Capacity and client policy.
     owner
-        Client (operator desk) of each transaction, ``0 .. n_owners - 1``, or -1 for none (no
-        give-up rule). Default: none.
+        Client (operator desk) of each transaction, ``0 .. n_owners - 1``; -1 for none (retried
+        and deferred, but no give-up rule); -2 for fire-and-forget traffic (background polling:
+        one attempt, never retried or deferred). Default: -1.
     next_open
         ``next_open[d]`` = opening time (days) of the first working day after day ``d``; where a
         transaction is deferred. Default: the next calendar day at 08:00.
@@ -441,12 +474,14 @@ def serve_transactions(
         next_open = np.arange(1, days + 1, dtype=np.float64) + 8.0 / 24.0
     nxt = np.ascontiguousarray(next_open, dtype=np.float64)
     win = windows or ServerWindows()
-    if policy.jitter > 0:
+    if policy.jitter > 0 or policy.defer_spread_s > 0:
         if rng is None:
             raise SakeraInputError("a random generator is needed for retry jitter", location="server.jitter")
         u = rng.random(max(1024, min(n * 4, 1 << 22)))
+        u_defer = rng.random(max(1024, min(n, 1 << 20)))
     else:
         u = np.zeros(1)
+        u_defer = np.zeros(1)
     hours = days * 24  # the horizon plus the days a deferred transaction may still be retried
     done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist = _serve(
         submit,
@@ -455,6 +490,7 @@ def serve_transactions(
         n_owners,
         nxt,
         u,
+        u_defer,
         int(policy.workers),
         float(policy.mean_service_s),
         float(policy.timeout_s),
@@ -465,6 +501,8 @@ def serve_transactions(
         int(policy.give_up_after),
         int(policy.max_days),
         bool(policy.discard_stale),
+        int(policy.queue_limit),
+        float(policy.defer_spread_s) / 86400.0,
         np.ascontiguousarray(win.start, dtype=np.float64),
         np.ascontiguousarray(win.end, dtype=np.float64),
         np.ascontiguousarray(win.factor, dtype=np.float64),
