@@ -53,7 +53,13 @@ LOOKUP, UPLOAD, VERIFY, TTE, PRINT, SESSION = range(len(KIND_NAMES))
 
 @dataclass(frozen=True)
 class CentralLoad:
-    """How stages turn into server transactions (units of work: one standard look-up = 1)."""
+    """How stages turn into server transactions (units of work: one standard look-up = 1).
+
+    Levers: ``upload_window = (h0, h1)`` (hours) makes village desks capture files locally and
+    upload them (with the file's look-ups) in that off-peak window of the same day (or the next day
+    when the visit ended after ``h0``); ``stagger_hours`` shifts the desk-side
+    transactions of every other kecamatan by that many hours (staggered opening hours).
+    """
 
     desk_lookups: int = 3
     lookup_skill_extra: float = 1.0
@@ -64,6 +70,13 @@ class CentralLoad:
     print_work: float = 2.0
     session_tph: float = 30.0
     batch_spread_minutes: float = 60.0
+    upload_window: tuple[float, float] | None = None
+    stagger_hours: float = 0.0
+
+    @property
+    def batch_upload(self) -> bool:
+        """Village desks capture locally and upload in the off-peak window."""
+        return self.upload_window is not None
 
     @classmethod
     def from_calibration(cls, cal: calibration.Calibration | None = None) -> CentralLoad:
@@ -121,6 +134,7 @@ class StageTimes:
     verify_start: np.ndarray
     signed: np.ndarray
     printed: np.ndarray
+    district: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -205,19 +219,37 @@ def build_transactions(
         parts_k.append(np.full(int(keep.sum()), kind, np.int8))
         parts_w.append(work[keep])
 
+    village_desk = times.desk_group < operator_clients
+    shift = np.zeros(n)
+    if load.stagger_hours and times.district is not None:
+        shift = np.where(village_desk & (times.district % 2 == 1), load.stagger_hours / 24.0, 0.0)
     desk = np.isfinite(times.desk_start) & np.isfinite(times.desk_end)
+    upload_t = times.upload + shift
+    batched = np.zeros(n, dtype=bool)
+    if load.upload_window is not None:
+        # captured locally at the desk; the batch job sends the file's look-ups and its upload
+        # in the off-peak window of the same day (or the next one if the visit ended later)
+        h0, h1 = load.upload_window
+        batched = village_desk & np.isfinite(times.upload)
+        end = np.where(batched, times.upload, 0.0)
+        day = np.floor(end)
+        batch_day = day + ((end - day) * 24.0 >= h0)
+        upload_t = np.where(batched, batch_day + (h0 + rng.random(n) * (h1 - h0)) / 24.0, upload_t)
     di = rid[desk]
     if load.desk_lookups > 0 and di.size:
         per = load.desk_lookups * (1.0 + load.lookup_skill_extra * (1.0 - times.skill[di]))
         k = np.floor(per + rng.random(di.size)).astype(np.int64)  # unbiased integer count
         req = np.repeat(di, k)
         pos = rng.random(req.size)
-        t = times.desk_start[req] + pos * (times.desk_end[req] - times.desk_start[req])
+        t = times.desk_start[req] + pos * (times.desk_end[req] - times.desk_start[req]) + shift[req]
+        t = np.where(batched[req], upload_t[req] - (1.0 - pos) * 60.0 / 86400.0, t)  # just before the upload
         own = times.desk_group[req]
+        own = np.where(batched[req], -1, own)  # an unattended batch job keeps retrying
         add(t, np.where(own < operator_clients, own, -1), req, LOOKUP, np.full(req.size, load.lookup_work))
     back = np.full(n, -1, np.int64)  # back office and signing: staff keep trying, no give-up
     operator = np.where(times.desk_group < operator_clients, times.desk_group, -1)
-    add(times.upload, operator, rid, UPLOAD, np.full(n, load.upload_work))
+    operator = np.where(batched, -1, operator)
+    add(upload_t, operator, rid, UPLOAD, np.full(n, load.upload_work))
     if load.verify_transactions > 0:
         req = np.repeat(rid, load.verify_transactions)
         add(times.verify_start[req], back[req], req, VERIFY, np.ones(req.size))
@@ -409,6 +441,7 @@ def open_loop(part: dict, params, policy: ServerPolicy | None = None, load: Cent
         verify_start=raw["verify_start"],
         signed=raw["signed"],
         printed=raw["printed"],
+        district=st.district_of[village],
     )
     groups = cal.service.ptr.shape[0] - 1
     sessions = np.concatenate(
