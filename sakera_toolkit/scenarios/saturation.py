@@ -78,7 +78,10 @@ def probe(
     from ..sim import central, flow
 
     order = rollout_order(scenario) if order is None else order
-    params = scenario.to_flow_params().replace(village_go_live={c: 0 for c in order[:n_villages]}, days=days).validate()
+    base = scenario.to_flow_params()
+    params = base.replace(
+        village_go_live={c: 0 for c in order[:n_villages]}, days=days, warmup_days=min(base.warmup_days, days // 4)
+    ).validate()
     st = flow._prepare(params)
     ss = np.random.SeedSequence(seed).spawn(replication + 1)[replication]
     part = flow.run_replication(params, st, ss, replication)
