@@ -36,7 +36,9 @@ def main() -> None:
 
     w0, c0 = time.perf_counter(), time.process_time()
     from sakera_toolkit.sim import FlowParams, run
+    from sakera_toolkit.sim.allocator import tune_allocator
 
+    tuned = tune_allocator()  # as `sakera simulate` does (the library itself never changes the process)
     run(FlowParams.all_live(days=20), seed=99)  # compile, or load the numba cache
     start_wall, start_cpu = time.perf_counter() - w0, time.process_time() - c0
 
@@ -67,6 +69,7 @@ def main() -> None:
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
     print(f"start-up (import + numba compile/cache load + 20-day run): {start_wall:.2f} s wall, {start_cpu:.2f} s CPU")
+    print(f"allocator tuning (sim.allocator, as the CLI does): {'on' if tuned else 'off'}")
     print(
         f"run()          : {med['fw']:.3f} s wall, {med['fc']:.3f} s CPU per replication (median); "
         f"best {best['fw']:.3f} s wall, {best['fc']:.3f} s CPU"

@@ -25,7 +25,7 @@ import yaml
 from ._io import read_yaml
 from .errors import SakeraInputError
 
-__all__ = ["Calibration", "load", "available"]
+__all__ = ["Calibration", "load", "override", "load_raw", "available"]
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,31 @@ def _load_packaged(name: str) -> Calibration:
     return _parse(name, yaml.safe_load(text), f"calibration/{name}.yaml")
 
 
+def override(base: Calibration, raw: Any, origin: str) -> Calibration:
+    """``base`` with the entries of ``raw`` (a mapping of ``{value, source}``) replacing its own.
+
+    Raises
+    ------
+    SakeraInputError
+        If an entry lacks ``value``/``source`` or names a parameter ``base`` does not have.
+    """
+    user = _parse(base.name, raw, origin)
+    unknown = sorted(set(user.values) - set(base.values))
+    if unknown:
+        raise SakeraInputError(f"unknown parameter(s) {unknown}", source=origin, location=unknown[0])
+    return Calibration(
+        name=base.name,
+        values={**base.values, **user.values},
+        sources={**base.sources, **user.sources},
+        units={**base.units, **user.units},
+    )
+
+
+def load_raw(path: str | Path) -> Any:
+    """The parsed YAML of a user calibration file (validated by :func:`override`)."""
+    return read_yaml(Path(path))
+
+
 def load(name: str, path: str | Path | None = None) -> Calibration:
     """Load a calibration file.
 
@@ -103,17 +128,7 @@ def load(name: str, path: str | Path | None = None) -> Calibration:
     if path is None:
         return base
     p = Path(path)
-    raw = read_yaml(p)
-    user = _parse(name, raw, str(p))
-    unknown = sorted(set(user.values) - set(base.values))
-    if unknown:
-        raise SakeraInputError(f"unknown parameter(s) {unknown}", source=str(p))
-    return Calibration(
-        name=name,
-        values={**base.values, **user.values},
-        sources={**base.sources, **user.sources},
-        units={**base.units, **user.units},
-    )
+    return override(base, read_yaml(p), str(p))
 
 
 def available() -> list[str]:

@@ -19,7 +19,6 @@ live, so two scenarios run with the same seed see the same requests (common rand
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,30 +27,22 @@ import pandas as pd
 from numba import njit
 
 from . import calibration
-from ._io import read_csv_text
+from ._sort import stable_argsort
 from .errors import SakeraInputError
-from .sim.kernel import stable_argsort
-from .sim.params import SERVICE_IDS
+from .services import SERVICE_IDS
 
 __all__ = [
     "SERVICE_IDS",
-    "PERSONAL_COLUMNS",
     "Requests",
     "rates",
     "day_weights",
     "generate",
     "from_params",
-    "fit_rates",
+    "read_fitted",
+    "params_rates",
+    "Fitted",
     "as_generator",
 ]
-
-#: Columns of a request log that identify people; :func:`fit_rates` drops them on reading.
-PERSONAL_COLUMNS = frozenset(
-    {
-        "nik", "no_kk", "nomor_kk", "kk", "name", "nama", "nama_lengkap", "phone", "telepon", "no_hp", "hp",
-        "email", "alamat", "address", "birth_date", "tanggal_lahir", "tempat_lahir", "ibu_kandung", "mother_name",
-    }
-)  # fmt: skip
 
 
 def as_generator(seed: int | np.random.SeedSequence | np.random.Generator | None) -> np.random.Generator:
@@ -87,7 +78,7 @@ def _season(days: np.ndarray, c: calibration.Calibration) -> np.ndarray:
     mult = np.ones((len(days), len(SERVICE_IDS)))
     months = (days.astype("datetime64[M]").astype(int) % 12) + 1
     school = np.isin(months, np.asarray(c["school_months"], dtype=int))
-    cols = [SERVICE_IDS.index(s) for s in c["school_services"]]
+    cols = np.array([SERVICE_IDS.index(s) for s in c["school_services"]], dtype=np.intp)
     mult[np.ix_(school, cols)] *= float(c["school_multiplier"])
     leb = _dates(c, "lebaran_dates")
     surge = np.zeros(len(days), dtype=bool)
@@ -100,7 +91,7 @@ def _season(days: np.ndarray, c: calibration.Calibration) -> np.ndarray:
     for d in el:
         delta = (d - days).astype(int)
         pre |= (delta > 0) & (delta <= int(c["election_lead_days"]))
-    cols = [SERVICE_IDS.index(s) for s in c["election_services"]]
+    cols = np.array([SERVICE_IDS.index(s) for s in c["election_services"]], dtype=np.intp)
     mult[np.ix_(pre, cols)] *= float(c["election_multiplier"])
     return mult
 
@@ -121,10 +112,12 @@ def day_weights(
     working_days=(0, 1, 2, 3, 4),
     holidays=(),
     calib: calibration.Calibration | None = None,
+    monthly: np.ndarray | None = None,
 ) -> np.ndarray:
     """Share of a service's annual volume falling on each day, shape ``(days, n_services)``.
 
-    Each calendar year's weights (over its open days) sum to 1 per service.
+    Each calendar year's weights (over its open days) sum to 1 per service. ``monthly``
+    (services x 12, e.g. fitted from a log) replaces the calibrated seasonal multipliers.
     """
     c = calib or calibration.load("demand")
     first = np.datetime64(start_date.isoformat())
@@ -135,7 +128,12 @@ def day_weights(
     for y in years:
         year_days = np.arange(y.astype("datetime64[D]"), (y + 1).astype("datetime64[D]"))
         weekday = (year_days.astype(int) + 3) % 7
-        w = (profile[weekday] * _open_days(year_days, working_days, holidays))[:, None] * _season(year_days, c)
+        season = (
+            _season(year_days, c)
+            if monthly is None
+            else np.asarray(monthly, dtype=float).T[(year_days.astype("datetime64[M]").astype(int) % 12)]
+        )
+        w = (profile[weekday] * _open_days(year_days, working_days, holidays))[:, None] * season
         total = w.sum(axis=0)
         w = np.divide(w, total, out=np.zeros_like(w), where=total > 0)
         idx = (year_days - first).astype(int)
@@ -176,8 +174,10 @@ class Requests:
         df = pd.DataFrame(
             {
                 "arrival": self.arrival,
-                "service": pd.Categorical.from_codes(self.service, categories=list(SERVICE_IDS)),
-                "village_code": pd.Categorical.from_codes(self.village, categories=list(self.village_codes)),
+                "service": pd.Categorical.from_codes(self.service.astype(np.int64), categories=pd.Index(SERVICE_IDS)),
+                "village_code": pd.Categorical.from_codes(
+                    self.village.astype(np.int64), categories=pd.Index(self.village_codes)
+                ),
                 "backlog": self.backlog,
             }
         )
@@ -193,12 +193,13 @@ def generate(
     seed: int | np.random.SeedSequence | np.random.Generator | None = 0,
     population: pd.Series | None = None,
     population_year: int | None = None,
-    rate: pd.Series | None = None,
+    rate: pd.Series | pd.DataFrame | None = None,
     working_days=(0, 1, 2, 3, 4),
     work_hours: tuple[float, float] = (8.0, 14.0),
     holidays=None,
     initial_backlog: int = 0,
     calib: calibration.Calibration | None = None,
+    monthly: np.ndarray | None = None,
 ) -> Requests:
     """Draw the request stream for ``days`` days from ``start_date``.
 
@@ -215,7 +216,10 @@ def generate(
     population
         Residents per village (index ``village_code``); default: registry for ``population_year``.
     rate
-        Rates per 1,000 residents per year per service (default :func:`rates`).
+        Rates per 1,000 residents per year: per service (Series, default :func:`rates`) or per
+        village and service (DataFrame indexed by village code, e.g. :attr:`Fitted.village_rates`).
+    monthly
+        Optional services x 12 monthly index replacing the calibrated seasonality.
     working_days, work_hours, holidays
         The service calendar; arrivals fall only on open days, within opening hours.
     initial_backlog
@@ -228,20 +232,32 @@ def generate(
         population = village_population(population_year or start_date.year)
     if holidays is None:
         holidays = [dt.date.fromisoformat(str(d)) for d in c["holidays"]]
-    rate = rates(calib=c) if rate is None else rate.reindex(list(SERVICE_IDS)).fillna(0.0)
+    rate = rates(calib=c) if rate is None else rate
     if int(initial_backlog) < 0:
         raise SakeraInputError("must be >= 0", location="initial_backlog")
     rng_counts, rng_times, rng_backlog = (np.random.default_rng(s) for s in _seed_sequence(seed).spawn(3))
     codes = tuple(population.index)
     pop = population.to_numpy(dtype=float)
-    annual = pop[:, None] / 1000.0 * rate.to_numpy()[None, :]  # (V, S)
-    w = day_weights(start_date, days, working_days, holidays, c)  # (D, S)
+    if isinstance(rate, pd.DataFrame):  # per village x service
+        rv = rate.reindex(index=list(codes), columns=list(SERVICE_IDS)).fillna(0.0).to_numpy(dtype=float)
+        annual = pop[:, None] / 1000.0 * rv  # (V, S)
+    else:
+        rate = rate.reindex(list(SERVICE_IDS)).fillna(0.0)
+        annual = pop[:, None] / 1000.0 * rate.to_numpy()[None, :]  # (V, S)
+    w = day_weights(start_date, days, working_days, holidays, c, monthly)  # (D, S)
     # Poisson splitting: a Poisson count per day x service, each request then placed in a village
     # with probability proportional to its population (same law as independent Poisson cells).
-    totals = rate.to_numpy() * pop.sum() / 1000.0  # (S,)
+    if isinstance(rate, pd.DataFrame):
+        totals = annual.sum(axis=0)  # (S,)
+        col = annual.sum(axis=0, keepdims=True)
+        flat = np.linspace(0, 1, len(pop))[:, None]
+        cum = np.where(col > 0, np.cumsum(annual, axis=0) / np.where(col > 0, col, 1.0), flat).T.copy()  # (S, V)
+    else:
+        totals = rate.to_numpy() * pop.sum() / 1000.0  # (S,)
+        cum_pop = np.cumsum(pop) / pop.sum() if pop.sum() > 0 else np.linspace(0, 1, len(pop))
+        cum = np.broadcast_to(cum_pop, (len(SERVICE_IDS), len(pop)))
     counts = rng_counts.poisson(w * totals[None, :]).ravel()  # (D * S,)
     m = int(counts.sum())
-    cum_pop = np.cumsum(pop) / pop.sum() if pop.sum() > 0 else np.linspace(0, 1, len(pop))
     u_village = rng_counts.random(m)
     profile = np.asarray(c["hour_profile"], dtype=float)
     cdf = np.cumsum(profile / profile.sum())
@@ -249,7 +265,15 @@ def generate(
     lower = np.concatenate([[0.0], cdf[:-1]])
     h0, h1 = work_hours
     arrival, village, service = _place(
-        counts, len(SERVICE_IDS), cum_pop, u_village, cdf, lower, rng_times.random(m), float(h0), float(h1)
+        counts,
+        len(SERVICE_IDS),
+        np.ascontiguousarray(cum),
+        u_village,
+        cdf,
+        lower,
+        rng_times.random(m),
+        float(h0),
+        float(h1),
     )
     backlog = np.zeros(len(arrival), dtype=bool)
     nb = int(initial_backlog)
@@ -271,28 +295,15 @@ def generate(
 
 
 @njit(cache=True)
-def _right(sorted_arr, x):
-    """``numpy.searchsorted(sorted_arr, x, side="right")`` for one value."""
-    lo, hi = 0, sorted_arr.shape[0]
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if sorted_arr[mid] > x:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-@njit(cache=True)
 def _place(counts, n_services, cum_pop, u_village, cdf, lower, u_time, h0, h1):
     """Village, service and arrival time of every request, sorted by arrival (stable).
 
     ``counts`` are the Poisson counts per (day, service) cell, day-major; request ``c`` (in cell
-    order) lives in the village where ``u_village[c]`` falls in ``cum_pop`` and arrives at the time
+    order) lives in the village where ``u_village[c]`` falls in ``cum_pop[s]`` and arrives at the time
     where ``u_time[c]`` falls in the hour-profile ``cdf`` (uniform inside the slot).
     """
     m = u_village.shape[0]
-    n_villages = cum_pop.shape[0]
+    n_villages = cum_pop.shape[1]
     n_slots = cdf.shape[0]
     arrival = np.empty(m, dtype=np.float64)
     village = np.empty(m, dtype=np.int32)
@@ -302,10 +313,10 @@ def _place(counts, n_services, cum_pop, u_village, cdf, lower, u_time, h0, h1):
         day = cell // n_services
         s = cell - day * n_services
         for _ in range(counts[cell]):
-            village[c] = min(_right(cum_pop, u_village[c]), n_villages - 1)
+            village[c] = min(np.searchsorted(cum_pop[s], u_village[c], side="right"), n_villages - 1)
             service[c] = s
             u = u_time[c]
-            slot = min(_right(cdf, u), n_slots - 1)
+            slot = min(np.searchsorted(cdf, u, side="right"), n_slots - 1)
             within = (u - lower[slot]) / (cdf[slot] - lower[slot])  # uniform inside the slot
             frac = (slot + within) / n_slots
             arrival[c] = day + (h0 + frac * (h1 - h0)) / 24.0
@@ -322,18 +333,32 @@ def _seed_sequence(seed) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed)
 
 
+def params_rates(params) -> tuple[pd.Series | pd.DataFrame, np.ndarray | None]:
+    """Rates (per service, or per village x service) and monthly index of a ``FlowParams``.
+
+    Without ``demand_fitted``: the calibrated rates with ``demand_overrides`` and ``demand_scale``.
+    With it: the fit's village rates (the profile for villages it did not cover), then the same
+    overrides and scale, and the fit's monthly index (None if it has none).
+    """
+    fitted_file = getattr(params, "demand_fitted", None)
+    if not fitted_file:
+        return rates(params.demand_overrides, params.demand_scale, params.demand_calibration()), None
+    fitted = read_fitted(fitted_file)
+    return fitted.rates_for(params.village_codes(), params.demand_overrides, params.demand_scale), fitted.monthly
+
+
 def from_params(params, seed: int | np.random.SeedSequence | np.random.Generator | None = 0) -> Requests:
     """The request stream of a :class:`~sakera_toolkit.sim.FlowParams`."""
-    from .registry import village_population
-
     calib = params.demand_calibration()
+    rate, monthly = params_rates(params)
     return generate(
         params.start_date,
         params.days,
         seed=seed,
-        population=village_population(params.population_year),
-        rate=rates(params.demand_overrides, params.demand_scale, calib),
+        population=params.regency.population(params.population_year),
+        rate=rate,
         calib=calib,
+        monthly=monthly,
         working_days=params.working_days,
         work_hours=params.work_hours,
         holidays=params.holidays,
@@ -341,93 +366,81 @@ def from_params(params, seed: int | np.random.SeedSequence | np.random.Generator
     )
 
 
-def fit_rates(
-    source: str | Path | pd.DataFrame,
-    population_year: int | None = None,
-    period_days: int | None = None,
-    population: int | None = None,
-) -> pd.DataFrame:
-    """Fit demand rates from a request log (one row per request).
+@dataclass(frozen=True)
+class Fitted:
+    """A demand override fitted from a request log (written by ``sakera demand fit``).
 
-    Required columns: ``date`` (YYYY-MM-DD, or ``arrival`` with a timestamp) and ``service``
-    (a service id); ``village_code`` is checked if present. Columns that identify people
-    (:data:`PERSONAL_COLUMNS`, e.g. ``nik``, ``nama``, ``no_hp``) are dropped as soon as the file is
-    read; a ``request_id`` column is replaced by a one-way hash.
-
-    Parameters
+    Attributes
     ----------
+    profile
+        Rate per 1,000 residents per year by service (the regency profile of the log).
+    village_rates
+        Villages x services rates (shrunk toward the profile), or None.
+    monthly
+        Services x 12 monthly index (mean 1), or None.
     source
-        CSV path or DataFrame.
-    population_year
-        Registry year for the denominator (default: the year of the middle of the log).
-    period_days
-        Length of the observed period (default: last date - first date + 1).
-    population
-        Residents the log covers (default: the whole regency for ``population_year``).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``service, requests, rate_per_1000_per_year`` for every service (0 if absent); usable as
-        ``FlowParams.demand_overrides`` via ``dict(zip(df.service, df.rate_per_1000_per_year))``.
-        ``df.attrs`` holds ``period_days``, ``population``, ``dropped_columns``.
+        The file it was read from.
     """
-    name = "<DataFrame>"
-    if isinstance(source, pd.DataFrame):
-        df = source.astype(str)
-    else:
-        name = str(source)
-        df = read_csv_text(source)
-    df.columns = [str(col).strip().lower() for col in df.columns]
-    dropped = [col for col in df.columns if col in PERSONAL_COLUMNS]
-    df = df.drop(columns=dropped)
-    if "request_id" in df.columns:
-        df["request_id"] = [hashlib.sha256(v.encode()).hexdigest()[:16] for v in df["request_id"]]
-    date_col = "date" if "date" in df.columns else ("arrival" if "arrival" in df.columns else None)
-    if date_col is None or "service" not in df.columns:
-        raise SakeraInputError("needs columns 'date' (or 'arrival') and 'service'", source=name)
-    if df.empty:
-        raise SakeraInputError("the log has no rows", source=name)
-    stamps = pd.to_datetime(df[date_col].str.strip(), errors="coerce", format="mixed")
-    bad = stamps.isna().to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raise SakeraInputError(
-            f"{df[date_col].iloc[i]!r} is not a date", source=name, location=f"row {i + 2}, {date_col}"
-        )
-    services = df["service"].str.strip()
-    unknown = ~services.isin(SERVICE_IDS).to_numpy()
-    if unknown.any():
-        i = int(np.flatnonzero(unknown)[0])
-        raise SakeraInputError(f"unknown service {services.iloc[i]!r}", source=name, location=f"row {i + 2}, service")
-    if "village_code" in df.columns:
-        from .registry import villages
 
-        known = set(villages()["village_code"])
-        vc = df["village_code"].str.strip()
-        badv = ~vc.isin(known).to_numpy()
-        if badv.any():
-            i = int(np.flatnonzero(badv)[0])
-            raise SakeraInputError(
-                f"unknown village_code {vc.iloc[i]!r}", source=name, location=f"row {i + 2}, village_code"
-            )
-    days = stamps.dt.normalize()
-    if period_days is None:
-        period_days = int((days.max() - days.min()).days) + 1
-    if int(period_days) < 1:
-        raise SakeraInputError("must be >= 1", location="period_days")
-    if population is None:
-        from .registry import regency_total
+    profile: pd.Series
+    village_rates: pd.DataFrame | None
+    monthly: np.ndarray | None
+    source: str
 
-        year = population_year or int((days.min() + (days.max() - days.min()) / 2).year)
-        population = regency_total(year)
-    counts = services.value_counts().reindex(list(SERVICE_IDS), fill_value=0)
-    out = pd.DataFrame(
-        {
-            "service": list(SERVICE_IDS),
-            "requests": counts.to_numpy().astype(int),
-            "rate_per_1000_per_year": counts.to_numpy() / (int(period_days) / 365.25) / float(population) * 1000.0,
-        }
-    )
-    out.attrs.update({"period_days": int(period_days), "population": int(population), "dropped_columns": dropped})
-    return out
+    def rates_for(self, codes, overrides: dict[str, float] | None = None, scale: float = 1.0) -> pd.DataFrame:
+        """Villages x services rates for ``codes``: fitted village rates, else the profile.
+
+        Villages the fit did not cover take the profile; ``overrides`` replace a service's rate
+        everywhere; ``scale`` multiplies all.
+        """
+        base = pd.DataFrame(np.tile(self.profile.reindex(list(SERVICE_IDS)).fillna(0.0).to_numpy(), (len(codes), 1)),
+                            index=list(codes), columns=list(SERVICE_IDS))  # fmt: skip
+        if self.village_rates is not None:
+            known = [c for c in codes if c in self.village_rates.index]
+            base.loc[known] = self.village_rates.reindex(index=known, columns=list(SERVICE_IDS)).fillna(0.0).to_numpy()
+        for sid, value in (overrides or {}).items():
+            base[sid] = float(value)
+        return base * float(scale)
+
+
+def read_fitted(path: str | Path) -> Fitted:
+    """Read a demand override YAML (``kind: sakera-demand-fit``); errors name the file and field."""
+    from ._io import read_yaml
+
+    name = str(path)
+    doc = read_yaml(path)
+    if not isinstance(doc, dict) or doc.get("kind") != "sakera-demand-fit":
+        raise SakeraInputError("not a demand fit (expected kind: sakera-demand-fit)", source=name, location="kind")
+
+    def rates_of(raw, where: str) -> pd.Series:
+        if not isinstance(raw, dict):
+            raise SakeraInputError("must map service ids to rates", source=name, location=where)
+        out = {}
+        for sid, v in raw.items():
+            if sid not in SERVICE_IDS:
+                raise SakeraInputError(f"unknown service {sid!r}", source=name, location=f"{where}.{sid}")
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not np.isfinite(v) or v < 0:
+                raise SakeraInputError(f"{v!r} must be a rate >= 0", source=name, location=f"{where}.{sid}")
+            out[sid] = float(v)
+        return pd.Series(out, dtype=float).reindex(list(SERVICE_IDS)).fillna(0.0)
+
+    profile = rates_of(doc.get("profile"), "profile")
+    village_rates = None
+    if doc.get("villages") is not None:
+        if not isinstance(doc["villages"], dict):
+            raise SakeraInputError("must map village codes to rates", source=name, location="villages")
+        village_rates = pd.DataFrame({str(c): rates_of(r, f"villages.{c}") for c, r in doc["villages"].items()}).T
+    monthly = None
+    if doc.get("monthly") is not None:
+        m = doc["monthly"]
+        if not isinstance(m, dict):
+            raise SakeraInputError("must map service ids to 12 monthly values", source=name, location="monthly")
+        monthly = np.ones((len(SERVICE_IDS), 12))
+        for sid, row in m.items():
+            if sid not in SERVICE_IDS:
+                raise SakeraInputError(f"unknown service {sid!r}", source=name, location=f"monthly.{sid}")
+            arr = np.asarray(row, dtype=float) if isinstance(row, list) else np.array([])
+            if arr.shape != (12,) or not np.isfinite(arr).all() or (arr < 0).any():
+                raise SakeraInputError("needs 12 values >= 0", source=name, location=f"monthly.{sid}")
+            monthly[SERVICE_IDS.index(sid)] = arr
+    return Fitted(profile=profile, village_rates=village_rates, monthly=monthly, source=name)

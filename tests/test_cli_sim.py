@@ -22,13 +22,26 @@ def test_simulate_table_trace_and_timeseries(tmp_path, capsys):
     ts = tmp_path / "ts.csv"
     assert main(["simulate", "--days", "10", "-r", "2", "--trace", str(trace), "--timeseries", str(ts)]) == 0
     out = capsys.readouterr().out
-    assert "turnaround_median_days" in out and "ci95_low" in out
+    assert "turnaround_median_days" in out and "ci95" in out and "nan" not in out
     df = pd.read_parquet(trace)
     assert set(df["replication"]) == {0, 1} and "travel_cost_idr" in df.columns
     assert len(pd.read_csv(ts)) == 20
     csv = tmp_path / "t.csv"
     assert main(["simulate", "--days", "5", "--trace", str(csv), "--json"]) == 0
     assert pd.read_csv(csv)["outcome"].isin(["completed", "abandoned", "in_system"]).all()
+
+
+def test_simulate_one_replication_prints_no_nan(capsys):
+    assert main(["simulate", "--days", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower() and "n/a (1 replication" in out
+
+
+def test_simulate_checks_output_paths_before_running(tmp_path, capsys):
+    assert main(["simulate", "--days", "5", "--trace", str(tmp_path / "missing" / "t.csv")]) == 2
+    assert "--trace" in capsys.readouterr().err
+    assert main(["simulate", "--days", "5", "--timeseries", str(tmp_path)]) == 2
+    assert "directory" in capsys.readouterr().err
 
 
 def test_simulate_scenario_preset(capsys):

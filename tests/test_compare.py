@@ -113,3 +113,20 @@ def test_plots_render_without_network(office_vs_all):
     hv.render(plots.village_map(frame, color="phase"))
     with pytest.raises(ValueError):
         plots.ci_plot(office_vs_all.table(), "nope")
+
+
+def test_compare_refuses_or_aligns_different_periods(capsys):
+    from sakera_toolkit.cli import main
+    from sakera_toolkit.errors import SakeraInputError
+    from sakera_toolkit.scenarios.compare import compare
+
+    with pytest.raises(SakeraInputError, match="differ in period"):
+        compare(["office-only", "oct-2021"], replications=1, overrides={"horizon.days": 5, "horizon.warmup_days": 1})
+    assert main(["compare", "office-only", "oct-2021", "-n", "1", "--days", "5"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--align" in err and "2021-10-01" in err
+    c = compare(["office-only", "oct-2021"], replications=1, align=True,
+                overrides={"horizon.days": 5, "horizon.warmup_days": 1})  # fmt: skip
+    assert c.period["aligned_to"] == "office-only" and c.period["start_date"] == "2022-01-01"
+    assert main(["compare", "office-only", "oct-2021", "-n", "1", "--days", "5", "--align"]) == 0
+    assert "aligned to 'office-only'" in capsys.readouterr().out

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sakera_toolkit import calibration, demand
+from sakera_toolkit import calibration, demand, demandfit
 from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.registry import village_population
 
@@ -86,7 +86,7 @@ def test_fit_rates_round_trip_and_drops_personal_columns(tmp_path):
     )
     path = tmp_path / "log.csv"
     log.to_csv(path, index=False)
-    fit = demand.fit_rates(path, population_year=2025, period_days=365)
+    fit = demandfit.fit_rates(path, population_year=2025, period_days=365)
     assert set(fit.attrs["dropped_columns"]) == {"nik", "nama", "no_hp"}
     got = dict(zip(fit["service"], fit["rate_per_1000_per_year"], strict=True))
     for sid, rate in demand.rates().items():
@@ -105,11 +105,11 @@ def test_fit_rates_errors_name_the_row(tmp_path, rows, where):
     path = tmp_path / "bad.csv"
     pd.DataFrame(rows).to_csv(path, index=False)
     with pytest.raises(SakeraInputError, match=where):
-        demand.fit_rates(path)
+        demandfit.fit_rates(path)
 
 
 def test_fit_rates_needs_columns(tmp_path):
     path = tmp_path / "bad.csv"
     pd.DataFrame({"tanggal": ["2025-01-01"]}).to_csv(path, index=False)
-    with pytest.raises(SakeraInputError, match="needs columns"):
-        demand.fit_rates(path)
+    with pytest.raises(SakeraInputError, match="needs a service column"):
+        demandfit.fit_rates(path)

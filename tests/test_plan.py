@@ -187,3 +187,20 @@ def test_readiness_from_the_training_database(tmp_path, small_base):
     # the planner sees the certified operator: that village needs no training
     result = plan(1, villages_per_phase=6, base=small_base, db=url, trainable=0)
     assert result.assignments["village_code"].tolist() == [target]
+
+
+def test_plan_volumes_come_from_the_demand_model_and_agree_with_simulation():
+    from sakera_toolkit.sim.capacity import desk_savings
+    from sakera_toolkit.sim.inputs import compile as compile_inputs
+
+    base = scenarios.load("office-only")
+    inputs = compile_inputs(base)
+    yearly = desk_savings(inputs)
+    rate_total = float(inputs.rate[~inputs.biometric].sum())  # desk-eligible requests per 1,000 a year
+    assert yearly["requests"].sum() == pytest.approx(inputs.geography.population.sum() / 1000 * rate_total, rel=1e-9)
+    assert rate_total > 200  # the demand model, not the old 110 per 1,000 assumption
+    p = plan(phases=1, villages_per_phase=8)
+    p.simulate(replications=3, seed=2, overrides={"horizon.days": 120, "horizon.warmup_days": 20})
+    check = p.savings_check({"horizon.days": 120, "horizon.warmup_days": 20}).set_index("quantity")
+    hours = check.loc["travel_hours_saved"]
+    assert abs(hours["relative_difference"]) < 0.05, check

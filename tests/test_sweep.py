@@ -165,3 +165,26 @@ def test_tornado_from_a_sweep(reference):
     assert t.at["demand.scale", "swing"] > 0
     assert t.at["staff.office_verifiers", "swing"] == 0
     assert list(t.index) == ["demand.scale", "staff.office_verifiers"]
+
+
+def test_sweep_validates_each_value_once_and_names_it(monkeypatch):
+    from sakera_toolkit.errors import SakeraInputError
+    from sakera_toolkit.scenarios import sweep as sw
+    from sakera_toolkit.sim import params as sim_params
+
+    calls = {"n": 0}
+    real = sim_params.FlowParams.validate
+
+    def counting(self):
+        calls["n"] += 1
+        return real(self)
+
+    monkeypatch.setattr(sim_params.FlowParams, "validate", counting)
+    vary = {"staff.office_verifiers": [8, 9, 10, 11, 12], "demand.scale": [0.5, 1.0, 1.5, 2.0]}
+    cells = sw.grid(vary)
+    from sakera_toolkit import scenarios as sc
+
+    out = sw._validated_cells(sc.load("oct-2021"), vary, cells)
+    assert len(out) == 20 and calls["n"] <= 9 + 1  # once per value, not once per cell
+    with pytest.raises(SakeraInputError, match=r"staff.office_verifiers=0"):
+        sw.sweep("oct-2021", ["staff.office_verifiers=4,0"], workers=0, progress=False)

@@ -8,7 +8,10 @@ from ._output import FORMATS, emit_frame, emit_json
 
 
 def add_override_arguments(p) -> None:
-    """``--days`` and ``--set PATH=VALUE`` (shared by compare and plan)."""
+    """``--days``, ``--set PATH=VALUE`` and the data flags (shared by compare and plan)."""
+    from ._data_args import add_data_arguments
+
+    add_data_arguments(p)
     p.add_argument("--days", type=int, metavar="N", help="override every scenario's horizon (days) for a quicker run")
     p.add_argument(
         "--set",
@@ -34,6 +37,9 @@ def overrides_from(args) -> dict:
             out[path.strip()] = yaml.safe_load(value)
         except yaml.YAMLError:
             out[path.strip()] = value
+    from ._data_args import data_overrides
+
+    out.update(data_overrides(args))
     if args.days is not None:
         if args.days < 1:
             raise SakeraInputError(f"--days must be >= 1, got {args.days}", location="--days")
@@ -41,6 +47,28 @@ def overrides_from(args) -> dict:
         # keep the warm-up shorter than the horizon
         out.setdefault("horizon.warmup_days", min(28, max(0, args.days // 4)))
     return out
+
+
+def _data_header(scenario: str, overrides: dict) -> str:
+    from .. import scenarios
+    from ._data_args import header
+
+    s = scenarios.load(scenario)
+    data = {k: v for k, v in overrides.items() if k.startswith("data.")}
+    return header((s.with_values(data) if data else s).regency())
+
+
+def period_line(period: dict | None) -> str:
+    """One line stating the period and population every scenario was simulated on."""
+    if not period:
+        return ""
+    line = (
+        f"periode / period: {period['start_date']} + {period['days']} hari/days, penduduk / population "
+        f"{period['population_year']}"
+    )
+    if period.get("aligned_to"):
+        line += f" (disamakan dengan / aligned to '{period['aligned_to']}')"
+    return line
 
 
 def register(sub) -> None:
@@ -73,7 +101,16 @@ def register(sub) -> None:
     )
     p.add_argument("--all-kpis", action="store_true", help="show every KPI the engine reports")
     p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
-    p.add_argument("--progress", action="store_true", help="progress bar on stderr")
+    progress = p.add_mutually_exclusive_group()
+    progress.add_argument(
+        "--progress", dest="progress", action="store_true", default=None,
+        help="progress bar on stderr (default: when stderr is a terminal)",
+    )  # fmt: skip
+    progress.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    p.add_argument(
+        "--align", action="store_true",
+        help="run every scenario on the first one's period and population year (default: refuse scenarios that differ)",
+    )  # fmt: skip
     add_override_arguments(p)
     p.set_defaults(func=run)
 
@@ -86,9 +123,10 @@ def run(args) -> int:
         args.scenarios,
         replications=args.replications,
         seed=args.seed,
-        progress=args.progress,
+        progress=sys.stderr.isatty() if args.progress is None else args.progress,
         overrides=overrides_from(args) or None,
         confidence=args.confidence,
+        align=args.align,
     )
     kpis = [k for item in args.kpi for k in item.split(",") if k] or (None if args.all_kpis else result.headline())
     if args.json:
@@ -105,6 +143,8 @@ def run(args) -> int:
             f"{result.reference} [{int(args.confidence * 100)}% CI]; '≈' = not statistically distinguishable.",
             file=sys.stdout,
         )
+        print(_data_header(args.scenarios[0], overrides_from(args)))
+        print(period_line(result.period))
     else:
         emit_frame(result.table(kpis), args.format)
     return 0

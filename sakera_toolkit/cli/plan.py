@@ -64,14 +64,19 @@ def register(sub) -> None:
 
 def run(args) -> int:
     """Run ``sakera plan``."""
+    from .. import scenarios
     from ..scenarios.plan import plan
+    from ._data_args import data_overrides, header
 
+    base = scenarios.load(args.base)
+    if data_overrides(args):
+        base = base.with_values(data_overrides(args))
     result = plan(
         phases=args.phases,
         villages_per_phase=args.villages_per_phase,
         budget=args.budget,
         objective=args.objective,
-        base=args.base,
+        base=base,
         readiness=args.readiness,
         db=args.db,
         trainable=args.trainable,
@@ -82,20 +87,33 @@ def run(args) -> int:
         result.write(args.out)
     if args.replications > 0:
         result.simulate(replications=args.replications, seed=args.seed, overrides=overrides_from(args) or None)
+    check = None
+    if result.simulated is not None and len(result.simulated.scenarios) > 1:
+        check = result.savings_check(overrides_from(args) or None)
     if args.json:
         report = result.to_dict()
         if result.simulated is not None:
             kpis = [k for k in PLAN_KPIS if k in result.simulated.kpi_names()]
             report["simulated"] = result.simulated.to_dict(kpis)
+        if check is not None:
+            report["savings_check"] = check.to_dict("records")
         report["out"] = args.out
         emit_json(report)
         return 0
     gap = "n/a" if result.mip_gap is None else f"{result.mip_gap:.2%}"
-    print(f"objective ({result.objective_name}): {result.objective:,.4g}   status: {result.status}   gap: {gap}")
+    print(header(base.regency()))
+    print(
+        f"tujuan / objective ({result.objective_name}): {result.objective:,.0f}   status: {result.status}   gap: {gap}"
+    )
     print()
-    emit_frame(result.phase_table(), "table")
+    emit_frame(_people(result.phase_table()), "table")
     print()
-    emit_frame(result.rules, "table")
+    villages = result.assignments[["phase", "date", "village_name", "district_name", "population",
+                                   "travel_hours_saved_per_year", "facility_cost_idr"]]  # fmt: skip
+    print("desa per tahap / villages per phase:")
+    emit_frame(_people(villages), "table")
+    print()
+    emit_frame(_people(result.rules), "table")
     if result.simulated is not None:
         kpis = [k for k in PLAN_KPIS if k in result.simulated.kpi_names()]
         print(
@@ -104,6 +122,26 @@ def run(args) -> int:
         wide = result.simulated.wide(kpis).set_index("scenario").T.fillna("")
         wide.index.name = "kpi"
         emit_frame(wide.reset_index(), "table")
+    if check is not None:
+        print("\nhemat yang diprediksi vs disimulasikan / predicted vs simulated savings (plan vs base, KPI window):")
+        for row in check.itertuples(index=False):
+            print(
+                f"  {row.quantity}: predicted {row.predicted:,.0f}; simulated {row.simulated:,.0f} "
+                f"[{row.simulated_ci_low:,.0f}, {row.simulated_ci_high:,.0f}] "
+                f"({'within' if row.within_ci else 'outside'} the CI, {row.relative_difference:+.1%})"
+            )
     if args.out:
         print(f"\nwrote {args.out}", file=sys.stdout)
     return 0
+
+
+def _people(df):
+    """Numbers for people: thousands separators, no float noise; dates as text."""
+    out = df.copy()
+    for col in out.columns:
+        if col in ("phase", "villages", "operators_to_train"):
+            continue
+        if str(out[col].dtype).startswith(("float", "int")) and col != "phase":
+            digits = 3 if col == "objective_vs_optimised" else 0
+            out[col] = out[col].map(lambda x, d=digits: f"{x:,.{d}f}")
+    return out

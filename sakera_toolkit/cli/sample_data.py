@@ -110,10 +110,80 @@ def _persons(ctx: SampleContext) -> pd.DataFrame:
     return ctx.population()[1]
 
 
+#: The synthetic request log: the engine's own trace for the sample villages (scenario, months).
+REQUEST_LOG_SCENARIO = "all-2022"
+REQUEST_LOG_DAYS = 120  # January-April 2022
+CHANNEL_LABELS = {"desa": "desa", "office": "kantor", "mpp": "mpp", "kecamatan": "kecamatan"}
+
+
+def _requests(ctx: SampleContext) -> pd.DataFrame:
+    """A synthetic Dispendukcapil-style request log (``requests.csv``) for the sample villages.
+
+    The requests are what the engine simulates for scenario :data:`REQUEST_LOG_SCENARIO` (one
+    replication, seed from this table's stream), January-April 2022, in the sample villages: date,
+    village, kecamatan, service (its Indonesian name, as an export shows it), channel, completion
+    date (empty if not completed). The applicant columns (NIK, nama, alamat, no_hp) are synthetic
+    people of the sample population, so ``sakera demand fit`` and ``sakera calibrate`` can show
+    that they drop them.
+    """
+    from .. import scenarios
+    from ..services import load_catalogue
+    from ..sim import run
+
+    params = scenarios.load(REQUEST_LOG_SCENARIO).to_flow_params()
+    trace = run(params, seed=ctx.seed_for("requests"), replications=1).trace
+    keep = trace["village_code"].astype(str).isin(ctx.villages).to_numpy() & (
+        trace["arrival"].to_numpy() < REQUEST_LOG_DAYS
+    )
+    t = trace.loc[keep].sort_values(["arrival", "request_id"], kind="stable").reset_index(drop=True)
+    start = pd.Timestamp(params.start_date)
+    arrival = start + pd.to_timedelta(np.floor(t["arrival"].to_numpy()), unit="D")
+    done = (t["outcome"].astype(str) == "completed").to_numpy()
+    end = t["arrival"].to_numpy() + np.nan_to_num(t["turnaround_days"].to_numpy(dtype=float), nan=0.0)
+    completed = (start + pd.to_timedelta(np.floor(end), unit="D")).strftime("%Y-%m-%d").to_numpy(dtype=object)
+    completed[~done] = ""
+    names = {sv.id: sv.name_id for sv in load_catalogue()}
+    persons = ctx.population()[1]
+    rng = np.random.default_rng(ctx.seed_for("requests-applicants"))
+    pick = np.empty(len(t), dtype=np.int64)
+    codes = t["village_code"].astype(str).to_numpy()
+    for code in ctx.villages:
+        rows = np.flatnonzero(persons["village_code"].to_numpy() == code)
+        where = np.flatnonzero(codes == code)
+        pick[where] = rows[rng.integers(len(rows), size=len(where))]
+    applicant = persons.iloc[pick].reset_index(drop=True)
+    phone = ["08" + "".join(map(str, d)) for d in rng.integers(0, 10, size=(len(t), 10))]
+    vil = {c: n for c, n in zip(*_village_names(), strict=True)}
+    return pd.DataFrame(
+        {
+            "no_permohonan": [f"SPG-2022-{i + 1:06d}" for i in range(len(t))],
+            "tanggal": arrival.strftime("%Y-%m-%d"),
+            "kode_desa": codes,
+            "nama_desa": [vil[c] for c in codes],
+            "kecamatan": t["district_code"].astype(str).to_numpy(),
+            "layanan": [names[sid] for sid in t["service"].astype(str)],
+            "kanal": [CHANNEL_LABELS[c] for c in t["channel"].astype(str)],
+            "tanggal_selesai": completed,
+            "nik": applicant["nik"].to_numpy(),
+            "nama": applicant["name"].to_numpy(),
+            "alamat": applicant["address"].to_numpy(),
+            "no_hp": phone,
+        }
+    )
+
+
+def _village_names() -> tuple[list[str], list[str]]:
+    from ..registry import villages
+
+    vil = villages()
+    return vil["village_code"].tolist(), vil["village_name"].tolist()
+
+
 register_table("villages.csv", _villages)
 register_table("services.csv", _services)
 register_table("households.csv", _households)
 register_table("persons.csv", _persons)
+register_table("requests.csv", _requests)
 
 
 def build_sample_tables(
@@ -143,17 +213,30 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
 
 
 def write_sample_data(out: str | Path, seed: int = DEFAULT_SEED, **kwargs) -> list[Path]:
-    """Build the sample tables and write them as CSV files into ``out`` (created if needed)."""
+    """Build the sample tables and write them as CSV files into ``out`` (created if needed).
+
+    All or none: every table is built and written into a temporary folder inside ``out`` first;
+    only when all are written are they renamed into place (other files in ``out`` are kept).
+    """
+    import os
+    import shutil
+    import tempfile
+
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise SakeraInputError("exists and is not a directory", source=str(folder), location="--out")
     tables = build_sample_tables(seed, **kwargs)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, df in tables.items():
-        path = folder / name
-        write_csv(df, path)
-        written.append(path)
+    tmp = Path(tempfile.mkdtemp(prefix=".sample-data.", dir=folder))
+    try:
+        for name, df in tables.items():
+            write_csv(df, tmp / name)
+        written = []
+        for name in tables:
+            os.replace(tmp / name, folder / name)
+            written.append(folder / name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     return written
 
 
@@ -161,11 +244,12 @@ def register(sub) -> None:
     """Add ``sakera sample-data``."""
     p = sub.add_parser(
         "sample-data",
-        help="write small deterministic sample CSVs (villages, services, synthetic households and persons)",
+        help="write small deterministic sample CSVs (villages, services, synthetic households, persons, requests)",
         description="Write small deterministic CSV files: villages.csv (the 186 villages), services.csv "
         "(the service catalogue), households.csv and persons.csv (synthetic families in a few villages "
-        "across kecamatan, always including P. Mandangin). The same seed gives byte-identical files; "
-        "every person is synthetic.",
+        "across kecamatan, always including P. Mandangin) and requests.csv (a synthetic request log of those "
+        "villages, January-April 2022, simulated by the engine, with synthetic applicants). The same seed gives "
+        "byte-identical files; every person is synthetic; the files are written all or none.",
     )
     p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument("--out", metavar="DIR", default="sample_data", help="output directory (default: sample_data)")

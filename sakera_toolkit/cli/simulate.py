@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ._data_args import add_data_arguments, data_overrides, header
 from ._output import emit_frame, emit_json
 
 #: KPIs shown in the text table (the JSON has all of them).
@@ -58,16 +59,24 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print only the KPIs as JSON on stdout")
     p.add_argument("--trace", metavar="FILE", help="write the per-request trace to FILE (.csv or .parquet)")
     p.add_argument("--timeseries", metavar="FILE", help="write the daily time series to FILE (.csv)")
+    add_data_arguments(p)
     p.set_defaults(func=run)
 
 
-def resolve_params(scenario: str | None, days: int | None = None):
-    """FlowParams for ``scenario`` (preset name or YAML path; None: all villages live)."""
+def resolve_params(scenario: str | None, days: int | None = None, data: dict | None = None):
+    """FlowParams for ``scenario`` (preset name or YAML path; None: all villages live).
+
+    ``data``: ``{"data.regency": DIR, "data.population_csv": FILE, ...}`` replacing the scenario's.
+    """
     from ..errors import SakeraInputError
     from ..sim import FlowParams
 
     if scenario is None:
-        params = FlowParams.all_live()
+        from ..regency import resolve
+
+        d = data or {}
+        reg = resolve(d.get("data.regency"), d.get("data.population_csv"), d.get("data.road_distance_csv"))
+        params = FlowParams.all_live(regency=reg)
     else:
         try:
             from .. import scenarios
@@ -77,44 +86,83 @@ def resolve_params(scenario: str | None, days: int | None = None):
                 "for the built-in default (all 186 villages live)",
                 location="SCENARIO",
             ) from None
-        params = scenarios.load(scenario).to_flow_params()
+        s = scenarios.load(scenario)
+        params = (s.with_values(data) if data else s).to_flow_params()
     if days is not None:
         changes = {"days": days}
-        if isinstance(days, int) and days >= 1 and params.warmup_days >= days:
+        if isinstance(days, int) and days >= 1 and (params.warmup_days or 0) >= days:
             changes["warmup_days"] = days // 4
         params = params.replace(**changes)
     return params
+
+
+def check_output_path(path: str, flag: str) -> None:
+    """Refuse an output path that cannot be written (before any computation starts)."""
+    from pathlib import Path
+
+    from ..errors import SakeraInputError
+
+    p = Path(path)
+    if p.is_dir():
+        raise SakeraInputError(f"{path!r} is a directory, not a file name", location=flag)
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise SakeraInputError(f"folder {str(parent)!r} does not exist", location=flag)
+    import os
+
+    if not os.access(parent, os.W_OK):
+        raise SakeraInputError(f"folder {str(parent)!r} is not writable", location=flag)
+
+
+def fmt_number(x: float) -> str:
+    """A KPI value for people: thousands separated, three decimals below 100."""
+    if x != x:  # NaN
+        return "n/a"
+    return f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"
 
 
 def run(args) -> int:
     """Run ``sakera simulate``; returns the exit status."""
     from ..errors import SakeraInputError
     from ..sim import run as simulate
+    from ..sim.allocator import tune_allocator
+    from ..sim.result import atomic_csv
 
     if args.replications < 1:
         raise SakeraInputError(f"{args.replications} must be >= 1", location="--replications")
+    if args.seed < 0:
+        raise SakeraInputError(f"{args.seed} must be >= 0", location="--seed")
     if args.trace and not args.trace.lower().endswith((".csv", ".parquet", ".pq")):
         raise SakeraInputError("use a .csv or .parquet file name", location="--trace")
-    params = resolve_params(args.scenario, args.days)
-    result = simulate(params, seed=args.seed, replications=args.replications, progress=True)
+    for path, flag in ((args.trace, "--trace"), (args.timeseries, "--timeseries")):
+        if path:
+            check_output_path(path, flag)
+    params = resolve_params(args.scenario, args.days, data_overrides(args))
+    tune_allocator()  # process-wide; SAKERA_MALLOC_TUNING=0 opts out
+    result = simulate(params, seed=args.seed, replications=args.replications, progress=sys.stderr.isatty())
     if args.trace:
         result.write_trace(args.trace)
         print(f"trace: {len(result.trace)} rows -> {args.trace}", file=sys.stderr)
     if args.timeseries:
-        result.timeseries.to_csv(args.timeseries, index=False)
+        atomic_csv(result.timeseries, args.timeseries)
         print(f"time series: {len(result.timeseries)} rows -> {args.timeseries}", file=sys.stderr)
     if args.json:
         out = result.kpis_json()
         out["scenario"] = args.scenario or "default (all 186 villages live)"
         out["seed"] = args.seed
+        out["data"] = params.regency.data_summary()
         emit_json(out)
         return 0
     s = result.summary().set_index("kpi").loc[list(HEADLINE)].reset_index()
-    for col in ("mean", "ci95_low", "ci95_high"):
-        s[col] = s[col].map(lambda x: f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}")
+    s["mean"] = s["mean"].map(fmt_number)
+    if args.replications > 1:
+        s["ci95"] = [f"[{fmt_number(a)}, {fmt_number(b)}]" for a, b in zip(s["ci95_low"], s["ci95_high"], strict=True)]
+    else:
+        s["ci95"] = "n/a (1 replication; use -r 5 for intervals)"
     print(
         f"scenario: {args.scenario or 'default (all 186 villages live)'}; {params.start_date} + {params.days} days "
         f"(warm-up {params.warmup_days}); {args.replications} replication(s), seed {args.seed}"
     )
-    emit_frame(s[["kpi", "mean", "ci95_low", "ci95_high"]], "table")
+    print(header(params.regency))
+    emit_frame(s[["kpi", "mean", "ci95"]], "table")
     return 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ._output import emit_json
+import sys
+
+from ._output import emit_frame, emit_json
 
 
 def register(sub) -> None:
@@ -43,6 +45,9 @@ def register(sub) -> None:
     p.add_argument("--max-cells", type=int, metavar="N", help="run at most N pending cells, then stop (resume later)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
+    from ._data_args import add_data_arguments
+
+    add_data_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -53,8 +58,15 @@ def run(args) -> int:
 
     if not args.vary:
         raise SakeraInputError("give at least one --vary PATH=V1,V2,...", location="--vary")
+    from .. import scenarios
+    from ._data_args import data_overrides, header
+
+    base = scenarios.load(args.scenario)
+    if data_overrides(args):
+        base = base.with_values(data_overrides(args))
+    print(header(base.regency()), file=sys.stderr)
     result = sweep(
-        args.scenario,
+        base,
         args.vary,
         replications=args.replications,
         seed=args.seed,
@@ -77,4 +89,31 @@ def run(args) -> int:
             f"{summary['cells']} cells: {summary['ran']} run, {summary['skipped']} already done (skipped); "
             f"{summary['rows']} rows; {state} ({summary['seconds']} s)"
         )
+        table = cell_table(result.frame, result.varied)
+        if len(table):
+            print(f"\nrata-rata per sel / mean per cell over {args.replications} replication(s):")
+            emit_frame(table, "table")
     return 0
+
+
+#: KPIs of the summary table printed after a sweep (the parquet has all of them).
+SUMMARY_KPIS = (
+    "turnaround_median_days",
+    "share_within_sla",
+    "utilisation_verifier",
+    "travel_hours_saved",
+    "backlog_end",
+)
+
+
+def cell_table(frame, varied: list[str]):
+    """One row per cell: run id, the varied values and the mean of :data:`SUMMARY_KPIS`, formatted."""
+    import pandas as pd
+
+    if frame is None or not len(frame):
+        return pd.DataFrame()
+    kpis = [k for k in SUMMARY_KPIS if k in frame.columns]
+    means = frame.groupby(["run_id", *varied], sort=True)[kpis].mean().reset_index()
+    for k in kpis:
+        means[k] = means[k].map(lambda x: "n/a" if x != x else (f"{x:,.3f}" if abs(x) < 100 else f"{x:,.0f}"))
+    return means

@@ -59,7 +59,7 @@ def kpi_columns(kpis: pd.DataFrame) -> list[str]:
 
 def mean_ci(values: Sequence[float] | np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
     """Mean and the Student-t confidence interval ``(mean, low, high)``; NaN bounds for n < 2."""
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]  # no type hints published for this package
 
     x = np.asarray(values, dtype="float64")
     x = x[np.isfinite(x)]
@@ -82,6 +82,12 @@ def paired_ci(
     if a.shape != b.shape:
         raise ValueError("paired samples must have the same length")
     return mean_ci(a - b, confidence)
+
+
+def _engine_run() -> Callable[..., Any]:
+    from ..sim import run
+
+    return run
 
 
 def simulate_kpis(
@@ -112,9 +118,8 @@ def simulate_kpis(
     s = load(scenario)
     if overrides:
         s = s.with_values(overrides)
-    if runner is None:
-        from ..sim import run as runner
-    result = runner(s.to_flow_params(), seed=seed, replications=replications, progress=progress)
+    simulate = runner if runner is not None else _engine_run()
+    result = simulate(s.to_flow_params(), seed=seed, replications=replications, progress=progress)
     kpis = result.kpis.copy()
     if "replication" not in kpis.columns:
         kpis.insert(0, "replication", np.arange(len(kpis)))
@@ -141,6 +146,7 @@ class Comparison:
     seed: int
     replications: int
     confidence: float = 0.95
+    period: dict[str, Any] | None = None
 
     @property
     def reference(self) -> str:
@@ -190,12 +196,13 @@ class Comparison:
         """One row per scenario, ``KPI`` and ``KPI_diff`` columns as "mean [low, high]" text (for display)."""
         t = self.table(kpis)
         out: dict[str, dict[str, str]] = {}
-        for row in t.itertuples(index=False):
-            cell = out.setdefault(row.scenario, {})
-            cell[row.kpi] = _fmt_ci(row.mean, row.ci_low, row.ci_high)
-            if row.scenario != self.reference:
-                mark = "" if row.distinguishable is True else " ≈"
-                cell[f"{row.kpi} Δ"] = _fmt_ci(row.diff, row.diff_ci_low, row.diff_ci_high) + mark
+        for r in t.to_dict("records"):
+            cell = out.setdefault(str(r["scenario"]), {})
+            cell[str(r["kpi"])] = _fmt_ci(float(r["mean"]), float(r["ci_low"]), float(r["ci_high"]))
+            if r["scenario"] != self.reference:
+                mark = "" if r["distinguishable"] is True else " ≈"
+                diff = _fmt_ci(float(r["diff"]), float(r["diff_ci_low"]), float(r["diff_ci_high"]))
+                cell[f"{r['kpi']} Δ"] = diff + mark
         order = []
         for kpi in dict.fromkeys(t["kpi"]):
             order += [kpi] + ([f"{kpi} Δ"] if len(self.scenarios) > 1 else [])
@@ -222,6 +229,7 @@ class Comparison:
             "seed": self.seed,
             "confidence": self.confidence,
             "common_random_numbers": True,
+            "period": self.period,
             "scenarios": {},
         }
         for name in self.scenarios:
@@ -285,6 +293,7 @@ def compare(
     overrides: dict[str, Any] | None = None,
     confidence: float = 0.95,
     runner: Callable | None = None,
+    align: bool = False,
 ) -> Comparison:
     """Simulate each scenario with the same seed and summarise against the first one.
 
@@ -304,6 +313,13 @@ def compare(
         Confidence level of the intervals.
     runner
         Alternative to ``sakera_toolkit.sim.run`` (same signature).
+    align
+        Scenarios must share the simulated period (start date, days) and population year, or the
+        paired differences would pair different demand streams (no common random numbers). With
+        ``align=False`` (default) differing scenarios are refused; with ``align=True`` every
+        scenario is run on the reference's start date, days, warm-up and population year (its
+        go-live dates and outages keep their calendar dates). The shared period is
+        :attr:`Comparison.period`.
     """
     from ..errors import SakeraInputError
     from . import load
@@ -318,13 +334,59 @@ def compare(
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise SakeraInputError(f"scenario names must differ, got {names}", location="scenarios")
+    if overrides:
+        loaded = [s.with_values(overrides) for s in loaded]
+    loaded, period = _align(loaded, align)
     frames = []
     iterator = loaded
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]  # no type hints published for this package
 
         iterator = tqdm(loaded, desc="scenarios", unit="scenario", file=__import__("sys").stderr)
     for s in iterator:
-        frames.append(simulate_kpis(s, replications, seed, progress=False, overrides=overrides, runner=runner))
+        frames.append(simulate_kpis(s, replications, seed, progress=False, runner=runner))
     kpis = pd.concat(frames, ignore_index=True)
-    return Comparison(kpis=kpis, scenarios=names, seed=seed, replications=replications, confidence=confidence)
+    return Comparison(
+        kpis=kpis, scenarios=names, seed=seed, replications=replications, confidence=confidence, period=period
+    )
+
+
+def _period(s: Scenario) -> tuple[Any, ...]:
+    h = s.horizon
+    return (h.start_date, h.days, h.population_year or h.start_date.year, s.regency().code)
+
+
+def _describe(s: Scenario) -> str:
+    start, days, year, code = _period(s)
+    return f"{s.name}: {start} + {days} days, population {year}, regency {code}"
+
+
+def _align(loaded: list[Scenario], align: bool) -> tuple[list[Scenario], dict[str, Any]]:
+    """Scenarios sharing the reference's period and population (see :func:`compare`'s ``align``)."""
+    from ..errors import SakeraInputError
+
+    ref = loaded[0]
+    start, days, year, code = _period(ref)
+    period = {"start_date": start.isoformat(), "days": days, "population_year": year, "regency": code,
+              "aligned_to": None}  # fmt: skip
+    differing = [s for s in loaded[1:] if _period(s) != _period(ref)]
+    if not differing:
+        return loaded, period
+    other = differing[0]
+    if any(_period(s)[3] != code for s in differing):
+        raise SakeraInputError(
+            f"scenarios cover different regencies ({_describe(ref)}; {_describe(other)}): no common random numbers",
+            location="scenarios",
+        )
+    if not align:
+        raise SakeraInputError(
+            f"scenarios differ in period or population ({_describe(ref)}; {_describe(other)}); paired differences "
+            "need a shared period: use --align to run all on the first scenario's, or make the horizons equal",
+            location="scenarios",
+        )
+    h = ref.horizon
+    values = {"horizon.start_date": h.start_date, "horizon.days": h.days, "horizon.population_year": year}
+    if h.warmup_days is not None:
+        values["horizon.warmup_days"] = h.warmup_days
+    period["aligned_to"] = ref.name
+    return [ref] + [s if _period(s) == _period(ref) else s.with_values(values) for s in loaded[1:]], period

@@ -57,15 +57,22 @@ EQUITY_TIEBREAK = 1e-3
 def village_benefits(
     base: Scenario, readiness: pd.DataFrame, calib: calibration.Calibration | None = None
 ) -> pd.DataFrame:
-    """Per village: population, travel, yearly requests, hours and trips a desk saves, cost, training need."""
+    """Per village: population, travel, yearly requests, hours and trips a desk saves, cost, training need.
+
+    Requests, trips and travel hours come from the engine's own model of the base scenario
+    (:func:`sakera_toolkit.sim.capacity.desk_savings`: the same demand rates, channel rule, visit
+    rounds and trip costs the simulation uses), so a plan's predicted savings are the simulation's
+    expectation.
+    """
+    from ..sim.capacity import desk_savings
+    from ..sim.inputs import compile as compile_inputs
+
     c = calib or calibration.load("plan")
     df = base.village_frame(readiness=readiness)
-    requests = df["population"].to_numpy(float) * float(c["requests_per_1000_per_year"]) / 1000.0
-    trips = float(c["office_trips_per_request"])
-    saved_minutes = np.maximum(0.0, 2.0 * (df["travel_minutes"].to_numpy(float) - float(c["village_trip_minutes"])))
-    df["requests_per_year"] = requests
-    df["trips_saved_per_year"] = requests * trips
-    df["travel_hours_saved_per_year"] = requests * trips * saved_minutes / 60.0
+    saved = desk_savings(compile_inputs(base)).set_index("village_code").reindex(df["village_code"])
+    df["requests_per_year"] = saved["requests"].to_numpy()
+    df["trips_saved_per_year"] = saved["trips_saved"].to_numpy()
+    df["travel_hours_saved_per_year"] = saved["travel_hours_saved"].to_numpy()
     cost = np.zeros(len(df))
     for fac in FACILITIES:
         cost += np.where(df[f"has_{fac}"].to_numpy(bool), 0.0, float(c[f"cost_{fac}_idr"]))
@@ -150,6 +157,59 @@ class Plan:
         )
         return self.simulated
 
+    def predicted_savings(self, overrides: dict[str, Any] | None = None) -> dict[str, float]:
+        """Expected travel hours and outside trips the plan saves against its base over the base's KPI window.
+
+        From the engine's model (:func:`~sakera_toolkit.sim.capacity.desk_savings`): each village
+        assigned to phase ``p`` saves what its desk saves for the requests arriving between its
+        go-live day (or the end of the warm-up) and the end of the horizon. Compare with the
+        simulated ``travel_hours`` and ``outside_trips`` differences of :meth:`simulate` (run with
+        the same ``overrides``).
+        """
+        from ..sim.capacity import desk_savings
+        from ..sim.inputs import compile as compile_inputs
+
+        inputs = compile_inputs(self.base.with_values(overrides) if overrides else self.base)
+        hours = trips = 0.0
+        for p, when in enumerate(self.phase_dates):
+            codes = self.assignments.loc[self.assignments["phase"] == p, "village_code"]
+            start = max((when - inputs.start_date).days, inputs.warmup_days)
+            if not len(codes) or start >= inputs.days:
+                continue
+            saved = desk_savings(inputs, window=(start, inputs.days)).set_index("village_code").loc[codes]
+            hours += float(saved["travel_hours_saved"].sum())
+            trips += float(saved["trips_saved"].sum())
+        return {"travel_hours_saved": hours, "outside_trips_saved": trips}
+
+    def savings_check(self, overrides: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Predicted (model) next to simulated (paired mean and CI) savings of the optimised plan vs its base.
+
+        Needs :meth:`simulate` first. One row per quantity: travel hours and outside trips saved.
+        """
+        if self.simulated is None:
+            raise SakeraInputError("simulate the plan first (replications > 0)", location="--replications")
+        predicted = self.predicted_savings(overrides)
+        t = self.simulated.table(["travel_hours", "outside_trips"]).set_index(["scenario", "kpi"])
+        plan_name = self.simulated.scenarios[1]
+        rows = []
+        for kpi, key in (("travel_hours", "travel_hours_saved"), ("outside_trips", "outside_trips_saved")):
+            r = t.loc[(plan_name, kpi)]
+            rows.append(
+                {
+                    "quantity": key,
+                    "predicted": predicted[key],
+                    "simulated": -float(r["diff"]),
+                    "simulated_ci_low": -float(r["diff_ci_high"]),
+                    "simulated_ci_high": -float(r["diff_ci_low"]),
+                }
+            )
+        out = pd.DataFrame(rows)
+        out["within_ci"] = (out["predicted"] >= out["simulated_ci_low"]) & (
+            out["predicted"] <= out["simulated_ci_high"]
+        )
+        out["relative_difference"] = out["predicted"] / out["simulated"] - 1.0
+        return out
+
     def phase_table(self) -> pd.DataFrame:
         """Per phase: date, villages, facility cost, operators to train, benefit."""
         a = self.assignments
@@ -193,7 +253,7 @@ def _weights(k: int) -> np.ndarray:
     return (k - np.arange(k)) / k
 
 
-def _score(values: pd.DataFrame, assign: pd.DataFrame, k: int, objective: str, cover: dict | None) -> float:
+def _score(values: pd.DataFrame, assign: pd.DataFrame, k: int, objective: str, cover: dict[str, Any]) -> float:
     w = _weights(k)
     if assign.empty:
         hours = trips = 0.0
@@ -219,14 +279,15 @@ def _score(values: pd.DataFrame, assign: pd.DataFrame, k: int, objective: str, c
 def _greedy(
     cand: pd.DataFrame, order: list[str], k: int, per_phase: int | None, budget: float | None, trainable: int
 ) -> pd.DataFrame:
-    c = cand.set_index("village_code")
+    cost_of = dict(zip(cand["village_code"], cand["facility_cost_idr"].astype(float), strict=True))
+    train_of = dict(zip(cand["village_code"], cand["needs_training"].astype(bool), strict=True))
     remaining = list(order)
     rows = []
     for p in range(k):
         count, spent, trained = 0, 0.0, 0
         left = []
         for code in remaining:
-            cost, train = float(c.at[code, "facility_cost_idr"]), int(bool(c.at[code, "needs_training"]))
+            cost, train = float(cost_of[code]), int(train_of[code])
             fits = (
                 (per_phase is None or count < per_phase)
                 and (budget is None or spent + cost <= budget + 1e-6)
@@ -276,8 +337,8 @@ def plan(
     time_limit, mip_rel_gap
         HiGHS limits; the achieved gap is reported.
     """
-    from scipy.optimize import Bounds, LinearConstraint, milp
-    from scipy.sparse import coo_array
+    from scipy.optimize import Bounds, LinearConstraint, milp  # type: ignore[import-untyped]  # no type hints published for this package
+    from scipy.sparse import coo_array  # type: ignore[import-untyped]  # no type hints published for this package
 
     from . import load
 
@@ -305,9 +366,9 @@ def plan(
     if isinstance(readiness, pd.DataFrame):
         ready = readiness
     elif readiness is not None or db is not None:
-        ready = load_readiness(readiness, db=db)
+        ready = load_readiness(readiness, db=db, regency=base_s.regency())
     else:
-        ready = load_readiness(base_s.rollout.readiness)
+        ready = load_readiness(base_s.rollout.readiness, regency=base_s.regency())
     values = village_benefits(base_s, ready, c)
     live_codes = set(base_s.go_live_dates())
     cand = values[~values["village_code"].isin(live_codes)].reset_index(drop=True)
@@ -434,7 +495,7 @@ def plan(
             )
         ),
     }
-    rule_rows = [
+    rule_rows: list[dict[str, Any]] = [
         {
             "plan": "optimised",
             "objective": objective_value,
@@ -452,7 +513,7 @@ def plan(
             }
         )
     rules = pd.DataFrame(rule_rows)
-    best = max(rule_rows[0]["objective"], 1e-12)
+    best = max(float(rule_rows[0]["objective"]), 1e-12)
     rules["objective_vs_optimised"] = rules["objective"] / best
 
     gap = getattr(res, "mip_gap", None)

@@ -87,12 +87,12 @@ def _ready_flags(df: pd.DataFrame) -> np.ndarray:
     )
 
 
-def _fill_ready_dates(df: pd.DataFrame, calib: calibration.Calibration) -> pd.DataFrame:
+def _fill_ready_dates(df: pd.DataFrame, calib: calibration.Calibration, regency=None) -> pd.DataFrame:
     """Fill missing ``ready_date`` values with the procurement + training rule (module docstring)."""
     base = dt.date.fromisoformat(str(calib["readiness_base_date"]))
     per_month = int(calib["operators_trainable_per_month"])
     procure = int(calib["procurement_months"])
-    travel = TravelModel().table("office")["travel_minutes"]
+    travel = TravelModel(regency=regency).table("office")["travel_minutes"]
     out = df.copy()
     ready_now = _ready_flags(out)
     has_all = (
@@ -120,7 +120,7 @@ def _fill_ready_dates(df: pd.DataFrame, calib: calibration.Calibration) -> pd.Da
     return out
 
 
-def assumed_readiness(calib: calibration.Calibration | None = None) -> pd.DataFrame:
+def assumed_readiness(calib: calibration.Calibration | None = None, regency=None) -> pd.DataFrame:
     """The assumed readiness table (see the module docstring for the rule).
 
     Returns
@@ -129,8 +129,8 @@ def assumed_readiness(calib: calibration.Calibration | None = None) -> pd.DataFr
         One row per village with :data:`READINESS_COLUMNS`.
     """
     c = calib or calibration.load("plan")
-    vil = villages().sort_values("village_code").reset_index(drop=True)
-    dis = districts().set_index("district_code")
+    vil = (regency.villages if regency is not None else villages()).sort_values("village_code").reset_index(drop=True)
+    dis = (regency.districts if regency is not None else districts()).set_index("district_code")
     centre_km = haversine_km(
         vil["lat"].to_numpy(),
         vil["lon"].to_numpy(),
@@ -159,14 +159,14 @@ def assumed_readiness(calib: calibration.Calibration | None = None) -> pd.DataFr
         }
     )
     df["ready_date"] = None
-    return _fill_ready_dates(df, c)[list(READINESS_COLUMNS)]
+    return _fill_ready_dates(df, c, regency)[list(READINESS_COLUMNS)]
 
 
 _TRUE = {"1", "true", "yes", "ya", "y", "t"}
 _FALSE = {"0", "false", "no", "tidak", "n", "f", ""}
 
 
-def read_readiness_csv(path: str | Path, calib: calibration.Calibration | None = None) -> pd.DataFrame:
+def read_readiness_csv(path: str | Path, calib: calibration.Calibration | None = None, regency=None) -> pd.DataFrame:
     """Read a readiness CSV; villages it does not list are taken as not ready (no facilities).
 
     Columns ``village_code, has_computer, has_printer, has_internet, certified_operators`` are
@@ -179,7 +179,7 @@ def read_readiness_csv(path: str | Path, calib: calibration.Calibration | None =
     need = {"village_code", "has_computer", "has_printer", "has_internet", "certified_operators"}
     if need - set(raw.columns):
         raise SakeraInputError(f"missing column(s) {sorted(need - set(raw.columns))}", source=name)
-    known = set(villages()["village_code"])
+    known = set(regency.village_codes if regency is not None else villages()["village_code"])
     rows: dict[str, dict] = {}
     for i, rec in enumerate(raw.to_dict("records"), start=2):
         code = rec["village_code"].strip()
@@ -246,7 +246,7 @@ def certified_from_store(db: str) -> pd.Series:
     return table.set_index("village_code")["certified_operators"].astype("int64")
 
 
-def load_readiness(source: str | Path | None = None, db: str | None = None) -> pd.DataFrame:
+def load_readiness(source: str | Path | None = None, db: str | None = None, regency=None) -> pd.DataFrame:
     """Readiness table from a CSV ``source`` or the assumed rule (``None``/``"assumed"``).
 
     With ``db`` (a training-database URL), the certified operators come from the database instead:
@@ -255,9 +255,9 @@ def load_readiness(source: str | Path | None = None, db: str | None = None) -> p
     ready date.
     """
     if source is None or str(source) == "assumed":
-        table = assumed_readiness()
+        table = assumed_readiness(regency=regency)
     else:
-        table = read_readiness_csv(source)
+        table = read_readiness_csv(source, regency=regency)
     if db:
         counts = certified_from_store(db)
         table = table.copy()

@@ -21,11 +21,11 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["village_frame", "go_live_dates", "flow_kwargs", "base_villages"]
 
 
-def base_villages(year: int, mode: str | None = None) -> pd.DataFrame:
-    """Registry village table (population for ``year``, travel to the office by ``mode``)."""
+def base_villages(year: int, mode: str | None = None, regency: Any = None) -> pd.DataFrame:
+    """Village table of ``regency`` (default Sampang): population for ``year``, travel to the office."""
     from ..registry import village_table
 
-    return village_table(year=year, point="office", mode=mode)
+    return village_table(year=year, point="office", mode=mode, regency=regency)
 
 
 def _population_year(scenario: Scenario) -> int:
@@ -37,7 +37,7 @@ def _readiness(scenario: Scenario, readiness: pd.DataFrame | None) -> pd.DataFra
         return readiness
     from .readiness import load_readiness
 
-    return load_readiness(scenario.rollout.readiness)
+    return load_readiness(scenario.rollout.readiness, regency=scenario.regency())
 
 
 def _apply_rule(rule: SelectionRule, phase: Phase, pool: pd.DataFrame) -> list[tuple[str, dt.date]]:
@@ -74,7 +74,7 @@ def _apply_rule(rule: SelectionRule, phase: Phase, pool: pd.DataFrame) -> list[t
 
 def village_frame(scenario: Scenario, readiness: pd.DataFrame | None = None) -> pd.DataFrame:
     """Villages with population, travel, readiness, ``go_live_date`` (NaT: never) and ``phase``."""
-    df = base_villages(_population_year(scenario), scenario.travel.mode)
+    df = base_villages(_population_year(scenario), scenario.travel.mode, scenario.regency())
     ready = _readiness(scenario, readiness)
     df = df.merge(ready, on="village_code", how="left")
     df["ready_date"] = pd.to_datetime(df["ready_date"])
@@ -93,7 +93,28 @@ def village_frame(scenario: Scenario, readiness: pd.DataFrame | None = None) -> 
 
 
 def go_live_dates(scenario: Scenario, readiness: pd.DataFrame | None = None) -> dict[str, dt.date]:
-    """Village code -> go-live date (villages that never go live are left out)."""
+    """Village code -> go-live date (villages that never go live are left out).
+
+    With the scenario's own readiness table the result depends only on the rollout, the
+    population year, the travel mode and the data section, and is cached on them (a sweep
+    resolves the rollout once, not once per cell).
+    """
+    if readiness is None:
+        key = (scenario.rollout, _population_year(scenario), scenario.travel.mode, scenario.data)
+        hit = _GO_LIVE_CACHE.get(key)
+        if hit is None:
+            hit = _go_live_dates(scenario, None)
+            if len(_GO_LIVE_CACHE) > 64:
+                _GO_LIVE_CACHE.clear()
+            _GO_LIVE_CACHE[key] = hit
+        return dict(hit)
+    return _go_live_dates(scenario, readiness)
+
+
+_GO_LIVE_CACHE: dict[tuple[Any, ...], dict[str, dt.date]] = {}
+
+
+def _go_live_dates(scenario: Scenario, readiness: pd.DataFrame | None) -> dict[str, dt.date]:
     df = village_frame(scenario, readiness)
     df = df[df["go_live_date"].notna()]
     return {code: ts.date() for code, ts in zip(df["village_code"], df["go_live_date"], strict=True)}
@@ -112,6 +133,7 @@ def flow_kwargs(scenario: Scenario, readiness: pd.DataFrame | None = None) -> di
     """
     h = scenario.horizon
     kw: dict[str, Any] = {"start_date": h.start_date, "days": h.days, "population_year": _population_year(scenario)}
+    kw["regency"] = scenario.regency()
     if h.warmup_days is not None:
         kw["warmup_days"] = h.warmup_days
     live = {}
@@ -187,6 +209,8 @@ def flow_kwargs(scenario: Scenario, readiness: pd.DataFrame | None = None) -> di
         kw["demand_overrides"] = dict(d.overrides)
     if d.initial_backlog is not None:
         kw["initial_backlog"] = d.initial_backlog
+    if d.fitted is not None:
+        kw["demand_fitted"] = d.fitted
 
     if scenario.server.random_outages_per_year is not None:
         kw["random_outages_per_year"] = scenario.server.random_outages_per_year

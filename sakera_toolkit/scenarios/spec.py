@@ -24,8 +24,10 @@ YAML layout (every section optional except ``name`` and ``horizon``)::
     blanko: {initial: {ktp: 5000, kia: 2000}, reorder_point: 50, reorder_qty: 10000, lead_days: 14,
              card_print_per_day: 900}
     outages: [{start: 2022-07-04, end: 2022-07-08, note: "central server"}]
-    demand: {scale: 1.0, overrides: {kia: 40}, initial_backlog: 0}
+    demand: {scale: 1.0, overrides: {kia: 40}, initial_backlog: 0, fitted: demand.yaml}  # fitted: sakera demand fit
     travel: {mode: motorbike, courier_weekdays: [tue, fri]}
+    data: {regency: packs/pamekasan, population_csv: pop.csv, road_distance_csv: roads.csv}
+                                     # optional; paths relative to this file (docs/regency.md)
 
 Selection rules (``by``): ``population`` (largest first), ``travel_time`` (farthest from the office
 first), ``readiness`` (villages with facilities and a certified operator by the phase date, or by
@@ -45,6 +47,7 @@ import copy
 import dataclasses
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -55,6 +58,8 @@ import yaml
 
 from ..errors import SakeraInputError
 from ..services import SERVICE_IDS
+from ..sim import rules
+from ..sim.params import travel_modes
 
 __all__ = [
     "Scenario",
@@ -70,6 +75,7 @@ __all__ = [
     "Demand",
     "Travel",
     "Server",
+    "Data",
     "SELECT_BY",
     "SERVICE_IDS",
     "set_path",
@@ -79,12 +85,7 @@ __all__ = [
 
 #: Selection rules for rollout phases.
 SELECT_BY = ("population", "travel_time", "readiness", "kecamatan", "all")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_WEEKDAY_ALIASES = {
-    **{d: i for i, d in enumerate(WEEKDAYS)},
-    **{d: i for i, d in enumerate(("senin", "selasa", "rabu", "kamis", "jumat", "sabtu", "minggu"))},
-}
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+WEEKDAYS = rules.WEEKDAYS
 
 
 # ------------------------------------------------------------------------------------------------
@@ -97,6 +98,11 @@ class _Ctx:
         self.source = source
         self.lines = lines or {}
         self.base_dir = base_dir
+        self.regency: Any = None  # the scenario's Regency once its ``data`` section is read
+
+    def village_codes(self) -> frozenset[str]:
+        """Codes valid in this scenario (its regency's, else the built-in Sampang's)."""
+        return frozenset(self.regency.village_codes) if self.regency is not None else _known_villages()
 
     def error(self, path: str, message: str) -> SakeraInputError:
         line = self.lines.get(path)
@@ -130,55 +136,30 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _int(ctx: _Ctx, value: Any, path: str, minimum: int | None = 0, allow_none: bool = True) -> int | None:
+def _rule(ctx: _Ctx, path: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """Apply a shared rule of :mod:`sakera_toolkit.sim.rules`; its problem is reported at ``path``."""
+    try:
+        return fn(*args, **kw)
+    except rules.Invalid as exc:
+        raise ctx.error(path, str(exc)) from None
+
+
+def _limit(ctx: _Ctx, field_name: str, value: Any, path: str, allow_none: bool = True) -> Any:
+    """``value`` within the engine's documented limit of ``field_name`` (``None`` passes unless required)."""
     if value is None:
         if allow_none:
             return None
         raise ctx.error(path, "is required")
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or (isinstance(value, float) and not value.is_integer())
-    ):
-        raise ctx.error(path, f"{value!r} is not a whole number")
-    value = int(value)
-    if minimum is not None and value < minimum:
-        what = "negative" if value < 0 else f"below {minimum}"
-        raise ctx.error(path, f"{value} is {what} (must be >= {minimum})")
-    return value
+    return _rule(ctx, path, rules.check, field_name, value)
 
 
-def _float(
-    ctx: _Ctx, value: Any, path: str, minimum: float = 0.0, strict: bool = False, maximum: float | None = None
-) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ctx.error(path, f"{value!r} is not a number")
-    value = float(value)
-    if value != value or value in (float("inf"), float("-inf")):
-        raise ctx.error(path, f"{value!r} is not a finite number")
-    if value < minimum or (strict and value == minimum):
-        what = "is negative" if value < 0 else "must be"
-        raise ctx.error(path, f"{value} {what} (must be {'>' if strict else '>='} {minimum})")
-    if maximum is not None and value > maximum:
-        raise ctx.error(path, f"{value} must be <= {maximum}")
-    return value
+def _int(ctx: _Ctx, value: Any, path: str, minimum: int = 0) -> int | None:
+    """A whole number >= ``minimum`` for fields the engine has no limit for (selection rules)."""
+    return None if value is None else _rule(ctx, path, rules.whole, value, minimum)
 
 
 def _date(ctx: _Ctx, value: Any, path: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    if value is None:
-        raise ctx.error(path, "is required (a date YYYY-MM-DD)")
-    raise ctx.error(path, f"{value!r} is not a date (YYYY-MM-DD)")
+    return _rule(ctx, path, rules.date, value)
 
 
 def _choice(ctx: _Ctx, value: Any, path: str, choices: tuple[str, ...]) -> str:
@@ -198,37 +179,16 @@ def _list(ctx: _Ctx, value: Any, path: str) -> list:
 def _weekdays(ctx: _Ctx, value: Any, path: str) -> tuple[int, ...] | None:
     if value is None:
         return None
-    out = []
-    for i, item in enumerate(_list(ctx, value, path)):
-        p = f"{path}[{i}]"
-        if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
-            out.append(item)
-        elif isinstance(item, str) and item.strip().lower()[:6] in _WEEKDAY_ALIASES:
-            out.append(_WEEKDAY_ALIASES[item.strip().lower()[:6]])
-        elif isinstance(item, str) and item.strip().lower()[:3] in _WEEKDAY_ALIASES:
-            out.append(_WEEKDAY_ALIASES[item.strip().lower()[:3]])
-        else:
-            raise ctx.error(p, f"{item!r} is not a weekday (mon..sun, senin..minggu or 0-6)")
-    if len(set(out)) != len(out):
-        raise ctx.error(path, "lists a weekday twice")
-    return tuple(sorted(out))
+    items = _list(ctx, value, path)
+    for i, item in enumerate(items):  # name the offending item
+        _rule(ctx, f"{path}[{i}]", rules.weekdays, [item])
+    return _rule(ctx, path, rules.weekdays, items, allow_repeats=False)
 
 
 def _time(ctx: _Ctx, value: Any, path: str) -> str:
     """A time of day as "HH:MM" (YAML may give 'HH:MM' text, or a number of hours such as 13.5)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 24 and value < 60:
-        hours = float(value)
-        total = round(hours * 60)
-        text = f"{total // 60:02d}:{total % 60:02d}"
-    else:
-        text = str(value).strip()
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 60:
-            # YAML 1.1 reads unquoted 10:30 as a sexagesimal integer (630)
-            text = f"{value // 60:02d}:{value % 60:02d}"
-    m = _TIME.match(text)
-    if not m:
-        raise ctx.error(path, f"{value!r} is not a time of day HH:MM")
-    return f"{int(m.group(1)):02d}:{m.group(2)}"
+    hours = _rule(ctx, path, rules.hour, value, allow_end=False)
+    return rules.hhmm(hours)
 
 
 def _span(ctx: _Ctx, value: Any, path: str) -> tuple[str, str] | None:
@@ -239,8 +199,7 @@ def _span(ctx: _Ctx, value: Any, path: str) -> tuple[str, str] | None:
     if len(items) != 2:
         raise ctx.error(path, "must be [start, end], e.g. ['08:00', '14:00']")
     a, b = _time(ctx, items[0], f"{path}[0]"), _time(ctx, items[1], f"{path}[1]")
-    if b <= a:
-        raise ctx.error(f"{path}[1]", f"{b} is not after {a}")
+    _rule(ctx, f"{path}[1]", rules.span, (a, b))
     return (a, b)
 
 
@@ -267,17 +226,17 @@ def _service_ids() -> tuple[str, ...]:
         return SERVICE_IDS
 
 
-def _per_card(ctx: _Ctx, value: Any, path: str) -> int | dict | None:
+def _per_card(ctx: _Ctx, field_name: str, value: Any, path: str) -> int | dict | None:
     """A number of cards for both KTP-el and KIA, or a mapping ``{ktp: n, kia: n}``."""
     if isinstance(value, dict):
         m = _mapping(ctx, value, path, ("ktp", "kia"))
-        return {k: _int(ctx, v, f"{path}.{k}") for k, v in m.items() if v is not None}
-    return _int(ctx, value, path)
+        return {k: _limit(ctx, field_name, v, f"{path}.{k}") for k, v in m.items() if v is not None}
+    return _limit(ctx, field_name, value, path)
 
 
 def _village_code(ctx: _Ctx, value: Any, path: str) -> str:
     code = str(value).strip() if value is not None else ""
-    if code not in _known_villages():
+    if code not in ctx.village_codes():
         raise ctx.error(path, f"unknown village code {code!r}")
     return code
 
@@ -286,7 +245,7 @@ def _kecamatan(ctx: _Ctx, value: Any, path: str) -> str:
     """A kecamatan code or name (case-insensitive) -> its code."""
     from ..registry import districts
 
-    dis = districts()
+    dis = ctx.regency.districts if ctx.regency is not None else districts()
     text = str(value).strip()
     if text in set(dis["district_code"]):
         return text
@@ -296,15 +255,14 @@ def _kecamatan(ctx: _Ctx, value: Any, path: str) -> str:
     raise ctx.error(path, f"unknown kecamatan {text!r}")
 
 
-def _per_village(ctx: _Ctx, value: Any, path: str, kind: str) -> int | float | dict | None:
+def _per_village(ctx: _Ctx, value: Any, path: str, field_name: str) -> int | float | dict | None:
     """A number, or a mapping ``{default: n, <village code>: n}``."""
     if value is None:
         return None
-    conv = (
-        (lambda v, p: _int(ctx, v, p, minimum=1))
-        if kind == "int"
-        else (lambda v, p: _float(ctx, v, p, minimum=0.0, maximum=1.0))
-    )
+
+    def conv(v: Any, p: str) -> Any:
+        return _limit(ctx, field_name, v, p)
+
     if isinstance(value, dict):
         out: dict[str, Any] = {}
         for key, item in value.items():
@@ -382,7 +340,7 @@ class Staff:
     number of counters at each.
     """
 
-    operators_per_village: int | dict | None = None
+    operators_per_village: int | float | dict | None = None
     operator_skill: float | dict | None = None
     office_skill: float | None = None
     office_counters: int | None = None
@@ -430,6 +388,7 @@ class Demand:
     scale: float | None = None
     overrides: dict | None = None
     initial_backlog: int | None = None
+    fitted: str | None = None
 
 
 @dataclass(frozen=True)
@@ -448,6 +407,22 @@ class Server:
 
 
 @dataclass(frozen=True)
+class Data:
+    """Real data the run uses: a regency pack, per-village populations, road distances (paths)."""
+
+    regency: str | None = None
+    population_csv: str | None = None
+    road_distance_csv: str | None = None
+
+
+@lru_cache(maxsize=16)
+def _regency_for(regency: str | None, population_csv: str | None, road_distance_csv: str | None) -> Any:
+    from ..regency import resolve
+
+    return resolve(regency, population_csv, road_distance_csv)
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A validated rollout scenario. Build with :meth:`from_yaml`, :meth:`from_dict` or :func:`load`."""
 
@@ -463,7 +438,12 @@ class Scenario:
     travel: Travel = field(default_factory=Travel)
     server: Server = field(default_factory=Server)
     calibration: str | None = None
+    data: Data = field(default_factory=Data)
     source: str | None = field(default=None, compare=False, repr=False)
+
+    def regency(self) -> Any:
+        """The :class:`~sakera_toolkit.regency.Regency` of this scenario with its data applied."""
+        return _regency_for(self.data.regency, self.data.population_csv, self.data.road_distance_csv)
 
     # -- construction ------------------------------------------------------------------------
     @classmethod
@@ -604,6 +584,7 @@ _TOP = (
     "demand",
     "travel",
     "calibration",
+    "data",
 )
 
 
@@ -611,6 +592,7 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
     if data is None:
         raise ctx.error("", "the scenario file is empty")
     d = _mapping(ctx, data, "", _TOP, required=("name", "horizon"))
+    data = _parse_data(ctx, d.get("data"))
     name = str(d["name"]).strip()
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
         raise ctx.error("name", f"{name!r} must be letters, digits, '-', '_' or '.'")
@@ -631,31 +613,33 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
     )
     horizon = Horizon(
         start_date=_date(ctx, h["start_date"], "horizon.start_date"),
-        days=_int(ctx, h["days"], "horizon.days", minimum=1, allow_none=False),
-        warmup_days=_int(ctx, h.get("warmup_days"), "horizon.warmup_days"),
-        population_year=_int(ctx, h.get("population_year"), "horizon.population_year", minimum=1990),
+        days=_limit(ctx, "days", h["days"], "horizon.days", allow_none=False),
+        warmup_days=_limit(ctx, "warmup_days", h.get("warmup_days"), "horizon.warmup_days"),
+        population_year=_limit(ctx, "population_year", h.get("population_year"), "horizon.population_year"),
     )
     if horizon.warmup_days is not None and horizon.warmup_days >= horizon.days:
         raise ctx.error(
             "horizon.warmup_days", f"{horizon.warmup_days} must be shorter than horizon.days ({horizon.days})"
         )
-    if horizon.population_year is not None and horizon.population_year > 2100:
-        raise ctx.error("horizon.population_year", f"{horizon.population_year} is outside 1990-2100")
 
     rollout = _parse_rollout(ctx, d.get("rollout"))
 
     s = _mapping(ctx, d.get("staff"), "staff", tuple(f.name for f in dataclasses.fields(Staff)))
     staff = Staff(
-        operators_per_village=_per_village(ctx, s.get("operators_per_village"), "staff.operators_per_village", "int"),
-        operator_skill=_per_village(ctx, s.get("operator_skill"), "staff.operator_skill", "float"),
-        office_skill=_float(ctx, s.get("office_skill"), "staff.office_skill", maximum=1.0),
-        office_counters=_int(ctx, s.get("office_counters"), "staff.office_counters", minimum=1),
-        office_verifiers=_int(ctx, s.get("office_verifiers"), "staff.office_verifiers", minimum=1),
-        mpp_counters=_int(ctx, s.get("mpp_counters"), "staff.mpp_counters"),
+        operators_per_village=_per_village(
+            ctx, s.get("operators_per_village"), "staff.operators_per_village", "operators_per_village"
+        ),
+        operator_skill=_per_village(ctx, s.get("operator_skill"), "staff.operator_skill", "operator_skill"),
+        office_skill=_limit(ctx, "office_skill", s.get("office_skill"), "staff.office_skill"),
+        office_counters=_limit(ctx, "office_counters", s.get("office_counters"), "staff.office_counters"),
+        office_verifiers=_limit(ctx, "office_verifiers", s.get("office_verifiers"), "staff.office_verifiers"),
+        mpp_counters=_limit(ctx, "mpp_counters", s.get("mpp_counters"), "staff.mpp_counters"),
         kecamatan_points=s.get("kecamatan_points")
         if isinstance(s.get("kecamatan_points"), bool)
-        else _int(ctx, s.get("kecamatan_points"), "staff.kecamatan_points"),
-        leave_days_per_year=_float(ctx, s.get("leave_days_per_year"), "staff.leave_days_per_year", maximum=366.0),
+        else _limit(ctx, "kecamatan_points", s.get("kecamatan_points"), "staff.kecamatan_points"),
+        leave_days_per_year=_limit(
+            ctx, "leave_days_per_year", s.get("leave_days_per_year"), "staff.leave_days_per_year"
+        ),
     )
 
     c = _mapping(ctx, d.get("calendar"), "calendar", tuple(f.name for f in dataclasses.fields(Calendar)))
@@ -703,13 +687,13 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
     initial = None
     if b.get("initial") is not None:
         bi = _mapping(ctx, b["initial"], "blanko.initial", ("ktp", "kia"))
-        initial = {k: _int(ctx, v, f"blanko.initial.{k}") for k, v in bi.items() if v is not None}
+        initial = {k: _limit(ctx, "blanko_initial", v, f"blanko.initial.{k}") for k, v in bi.items() if v is not None}
     blanko = Blanko(
         initial=initial,
-        reorder_point=_per_card(ctx, b.get("reorder_point"), "blanko.reorder_point"),
-        reorder_qty=_per_card(ctx, b.get("reorder_qty"), "blanko.reorder_qty"),
-        lead_days=_int(ctx, b.get("lead_days"), "blanko.lead_days"),
-        card_print_per_day=_int(ctx, b.get("card_print_per_day"), "blanko.card_print_per_day"),
+        reorder_point=_per_card(ctx, "blanko_reorder_point", b.get("reorder_point"), "blanko.reorder_point"),
+        reorder_qty=_per_card(ctx, "blanko_reorder_qty", b.get("reorder_qty"), "blanko.reorder_qty"),
+        lead_days=_limit(ctx, "blanko_lead_days", b.get("lead_days"), "blanko.lead_days"),
+        card_print_per_day=_limit(ctx, "card_print_per_day", b.get("card_print_per_day"), "blanko.card_print_per_day"),
     )
 
     outages = []
@@ -722,29 +706,39 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         outages.append(Outage(start=start, end=end, note=str(o.get("note") or "")))
     outages.sort(key=lambda o: o.start)
 
-    dm = _mapping(ctx, d.get("demand"), "demand", ("scale", "overrides", "initial_backlog"))
+    dm = _mapping(ctx, d.get("demand"), "demand", ("scale", "overrides", "initial_backlog", "fitted"))
+    fitted = None
+    if dm.get("fitted") is not None:
+        fp = Path(str(dm["fitted"]).strip())
+        if not fp.is_absolute() and ctx.base_dir is not None:
+            fp = ctx.base_dir / fp
+        if not fp.exists():
+            raise ctx.error("demand.fitted", f"demand fit {str(dm['fitted'])!r} not found")
+        from ..demand import read_fitted
+
+        read_fitted(fp)  # validate now: errors name the file and field
+        fitted = str(fp)
     overrides = None
     if dm.get("overrides") is not None:
         ov = _mapping(ctx, dm["overrides"], "demand.overrides", _service_ids())
-        overrides = {k: _float(ctx, v, f"demand.overrides.{k}") for k, v in ov.items()}
+        overrides = {k: _limit(ctx, "demand_overrides", v, f"demand.overrides.{k}") for k, v in ov.items()}
     demand = Demand(
-        scale=_float(ctx, dm.get("scale"), "demand.scale"),
+        scale=_limit(ctx, "demand_scale", dm.get("scale"), "demand.scale"),
         overrides=overrides,
-        initial_backlog=_int(ctx, dm.get("initial_backlog"), "demand.initial_backlog"),
+        initial_backlog=_limit(ctx, "initial_backlog", dm.get("initial_backlog"), "demand.initial_backlog"),
+        fitted=fitted,
     )
 
     t = _mapping(ctx, d.get("travel"), "travel", ("mode", "courier_weekdays"))
     mode = None
     if t.get("mode") is not None:
-        from .. import calibration
-
-        mode = _choice(ctx, t["mode"], "travel.mode", tuple(sorted(calibration.load("registry")["mode_speed_kmh"])))
+        mode = _choice(ctx, t["mode"], "travel.mode", travel_modes())
     travel = Travel(mode=mode, courier_weekdays=_weekdays(ctx, t.get("courier_weekdays"), "travel.courier_weekdays"))
 
     sv = _mapping(ctx, d.get("server"), "server", ("random_outages_per_year",))
     server = Server(
-        random_outages_per_year=_float(
-            ctx, sv.get("random_outages_per_year"), "server.random_outages_per_year", maximum=365.0
+        random_outages_per_year=_limit(
+            ctx, "random_outages_per_year", sv.get("random_outages_per_year"), "server.random_outages_per_year"
         )
     )
 
@@ -773,25 +767,48 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         travel=travel,
         server=server,
         calibration=calib_file,
+        data=data,
         source=ctx.source,
     )
+
+
+def _parse_data(ctx: _Ctx, raw: Any) -> Data:
+    """The ``data`` section: files resolved against the scenario's folder, validated now."""
+    m = _mapping(ctx, raw, "data", ("regency", "population_csv", "road_distance_csv"))
+    paths: dict[str, str | None] = {}
+    for key in ("regency", "population_csv", "road_distance_csv"):
+        if m.get(key) is None:
+            paths[key] = None
+            continue
+        p = Path(str(m[key]).strip())
+        if not p.is_absolute() and ctx.base_dir is not None:
+            p = ctx.base_dir / p
+        if not p.exists():
+            raise ctx.error(f"data.{key}", f"{str(m[key])!r} not found")
+        paths[key] = str(p)
+    data = Data(**paths)
+    try:
+        ctx.regency = _regency_for(data.regency, data.population_csv, data.road_distance_csv)
+    except SakeraInputError as exc:
+        raise ctx.error("data", str(exc)) from None
+    return data
 
 
 def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
     r = _mapping(ctx, raw, "rollout", ("phases", "readiness"))
     readiness = str(r.get("readiness") or "assumed").strip()
     if readiness != "assumed":
-        p = Path(readiness)
-        if not p.is_absolute() and ctx.base_dir is not None:
-            p = ctx.base_dir / p
-        if not p.exists():
+        csv = Path(readiness)
+        if not csv.is_absolute() and ctx.base_dir is not None:
+            csv = ctx.base_dir / csv
+        if not csv.exists():
             raise ctx.error(
                 "rollout.readiness", f"readiness file {readiness!r} not found (use 'assumed' or a CSV path)"
             )
         from .readiness import read_readiness_csv
 
-        read_readiness_csv(p)  # validate now so errors name the CSV, row and field
-        readiness = str(p)
+        read_readiness_csv(csv)  # validate now so errors name the CSV, row and field
+        readiness = str(csv)
     phases: list[Phase] = []
     seen: dict[str, str] = {}
     for i, item in enumerate(_list(ctx, r.get("phases"), "rollout.phases")):
@@ -811,19 +828,19 @@ def _parse_rollout(ctx: _Ctx, raw: Any) -> Rollout:
                 raise ctx.error(f"{p}.villages[{j}]", f"village {code!r} already goes live in {seen[code]}")
             seen[code] = p
             codes.append(code)
-        rules = []
+        select_rules = []
         raw_select = ph.get("select")
         if isinstance(raw_select, dict):
             raw_select = [raw_select]
         for j, rule in enumerate(_list(ctx, raw_select, f"{p}.select")):
-            rules.append(_parse_rule(ctx, rule, f"{p}.select[{j}]", date))
-        if not codes and not rules:
+            select_rules.append(_parse_rule(ctx, rule, f"{p}.select[{j}]", date))
+        if not codes and not select_rules:
             raise ctx.error(p, "a phase needs 'villages' or 'select'")
         phases.append(
             Phase(
                 date=date,
                 villages=tuple(codes),
-                select=tuple(rules),
+                select=tuple(select_rules),
                 name=None if ph.get("name") is None else str(ph["name"]),
             )
         )
@@ -889,7 +906,9 @@ def _to_plain(obj: Any, key: str | None = None) -> Any:
                 continue
             if isinstance(obj, SelectionRule) and f.name == "village_type" and value == "any":
                 continue
-            if isinstance(obj, Scenario) and f.name in ("staff", "calendar", "blanko", "demand", "travel", "server"):
+            if isinstance(obj, Scenario) and f.name in (
+                "staff", "calendar", "blanko", "demand", "travel", "server", "data"
+            ):  # fmt: skip
                 plain = _to_plain(value, f.name)
                 if not plain:
                     continue

@@ -100,10 +100,10 @@ def run_params(
 ) -> pd.DataFrame:
     """Simulate resolved engine parameters (what a Dask worker runs); same table as :func:`run_cell`."""
     from ..sim import FlowParams
+    from .compare import _engine_run
 
-    if runner is None:
-        from ..sim import run as runner
-    result = runner(FlowParams(**flow_kwargs), seed=seed, replications=replications, progress=False)
+    simulate = runner if runner is not None else _engine_run()
+    result = simulate(FlowParams(**flow_kwargs), seed=seed, replications=replications, progress=False)
     kpis = result.kpis.copy()
     if "replication" not in kpis.columns:
         kpis.insert(0, "replication", range(len(kpis)))
@@ -118,6 +118,31 @@ def run_cell(
     from .compare import simulate_kpis
 
     return simulate_kpis(scenario, replications, seed, overrides=values, runner=runner)
+
+
+def _validated_cells(base: Scenario, vary: dict[str, list[Any]], cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Engine parameters of every cell, validated before any work starts (errors name the path and value).
+
+    The full engine validation runs once per varied value (``sum`` of the value counts, not their
+    product); each cell then only goes through the scenario rules (which include the cross-field
+    ones such as warm-up < days) and the resolution of its parameters, whose rollout is resolved
+    once and cached. Workers receive engine parameters, so they need no scenario files.
+    """
+    from ..sim import FlowParams
+
+    for path, values in vary.items():
+        for value in values:
+            try:
+                FlowParams(**base.with_values({path: value}).flow_kwargs())
+            except SakeraInputError as exc:
+                raise SakeraInputError(f"{path}={value!r}: {exc}", location="--vary") from None
+    out: list[dict[str, Any]] = []
+    for cell in cells:
+        try:
+            out.append(base.with_values(cell).flow_kwargs())
+        except SakeraInputError as exc:
+            raise SakeraInputError(f"{cell}: {exc}", location="--vary") from None
+    return out
 
 
 def warm_up(scenario: Scenario | str = "oct-2021") -> bool:
@@ -187,14 +212,13 @@ def _write_part(folder: Path, key: str, frame: pd.DataFrame) -> None:
 
 def _tidy(frame: pd.DataFrame, run_id: int, key: str, values: dict[str, Any], seed: int) -> pd.DataFrame:
     frame = frame.copy()
-    front = {"run_id": run_id, "cell": key}
-    for name, value in front.items():
-        frame.insert(list(front).index(name), name, value)
+    frame.insert(0, "run_id", run_id)
+    frame.insert(1, "cell", key)
     if "seed" not in frame.columns:
-        frame.insert(frame.columns.get_loc("replication") + 1, "seed", seed)
-    pos = frame.columns.get_loc("seed") + 1
+        frame.insert(list(frame.columns).index("replication") + 1, "seed", seed)
+    pos = list(frame.columns).index("seed") + 1
     for i, (path, value) in enumerate(values.items()):
-        frame.insert(pos + i, path, str(value) if not isinstance(value, (int, float, bool, str)) else value)
+        frame.insert(pos + i, path, value if isinstance(value, (int, float, bool, str)) else str(value))
     return frame
 
 
@@ -248,18 +272,7 @@ def sweep(
     if workers < 0:
         raise SakeraInputError(f"workers must be >= 0, got {workers}", location="--workers")
     cells = grid(vary)
-    # resolve and validate every combination here, before starting any work (errors name the path
-    # and value); workers then only receive engine parameters, so they need no scenario files
-    from ..sim import FlowParams
-
-    cell_params = []
-    for values in cells:
-        try:
-            kwargs = base.with_values(values).flow_kwargs()
-            FlowParams(**kwargs)
-        except SakeraInputError as exc:
-            raise SakeraInputError(f"{values}: {exc}", location="--vary") from None
-        cell_params.append(kwargs)
+    cell_params = _validated_cells(base, vary, cells)
     fp = _fingerprint(base)
     keys = [cell_key(fp, values, replications, seed) for values in cells]
     folder = parts_dir(out) if out is not None else None
@@ -276,7 +289,7 @@ def sweep(
 
     bar = None
     if progress and pending:
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped]  # no type hints published for this package
 
         bar = tqdm(total=len(pending), desc="sweep cells", unit="cell", file=sys.stderr)
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
 from .kernel import Calendar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .inputs import EngineInputs
 
 __all__ = ["Calendars", "build_calendars", "subtract_intervals", "draw_outages"]
 
@@ -26,7 +30,9 @@ def _open_per_day(ptr, start, end, groups, total_days):
     return out
 
 
-def subtract_intervals(start: np.ndarray, end: np.ndarray, cuts) -> tuple[np.ndarray, np.ndarray]:
+def subtract_intervals(
+    start: np.ndarray, end: np.ndarray, cuts: list[tuple[float, float]]
+) -> tuple[np.ndarray, np.ndarray]:
     """Remove the closed periods ``cuts`` ([a, b) pairs) from sorted disjoint open intervals."""
     start = np.asarray(start, dtype=float)
     end = np.asarray(end, dtype=float)
@@ -51,7 +57,7 @@ def subtract_intervals(start: np.ndarray, end: np.ndarray, cuts) -> tuple[np.nda
     return start, end
 
 
-def draw_outages(params, rng: np.random.Generator, mean_days: float) -> list[tuple[float, float]]:
+def draw_outages(params: EngineInputs, rng: np.random.Generator, mean_days: float) -> list[tuple[float, float]]:
     """Scheduled outages plus random ones (Poisson count, uniform start, exponential length)."""
     out = list(params.outages)
     rate = params.random_outages_per_year * params.days / 365.25
@@ -88,7 +94,7 @@ class Calendars:
 
 
 def build_calendars(
-    params,
+    params: EngineInputs,
     n_villages: int,
     operators: np.ndarray,
     n_points: int,

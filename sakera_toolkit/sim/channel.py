@@ -10,6 +10,8 @@ Rule (documented in ``docs/model.md``):
    service), the one with the lowest generalised cost = round-trip cost + value of time x
    round-trip hours (registry travel model). The office and the MPP share a location in the
    registry, so when their costs tie the citizen uses the MPP with probability ``mpp_share``.
+   The MPP is a choice only from its opening day (``mpp_open_day``; Sampang's opened in
+   November 2021, research notes §9.6).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..registry import TravelModel
+from ..regency import Regency, TravelModel
 
 __all__ = ["CHANNELS", "ChannelPolicy", "TripCosts"]
 
@@ -36,14 +38,23 @@ class TripCosts:
     cost_idr: np.ndarray
 
     @classmethod
-    def from_travel(cls, village_codes, mode: str | None, village_trip_minutes: float) -> TripCosts:
-        """Round trips from the registry travel model; a village desk trip costs only local minutes."""
-        model = TravelModel(mode=mode)
+    def from_travel(
+        cls, village_codes, mode: str | None, village_trip_minutes: float, regency: Regency | None = None
+    ) -> TripCosts:
+        """Round trips from the regency's travel model; a village desk trip costs only local minutes.
+
+        A point the regency does not have (no MPP) gets infinite cost.
+        """
+        model = TravelModel(mode=mode, regency=regency)
+        reg = model.regency
         km = np.zeros((len(village_codes), 4))
         minutes = np.zeros((len(village_codes), 4))
         cost = np.zeros((len(village_codes), 4))
         minutes[:, DESA] = village_trip_minutes
         for ch, point in ((OFFICE, "office"), (MPP, "mpp"), (KECAMATAN, "kecamatan")):
+            if reg is not None and reg.point(point) is None:
+                km[:, ch] = minutes[:, ch] = cost[:, ch] = np.inf
+                continue
             t = model.table(point).reindex(list(village_codes))
             km[:, ch] = 2.0 * t["distance_km"].to_numpy()
             minutes[:, ch] = 2.0 * t["travel_minutes"].to_numpy()
@@ -61,11 +72,24 @@ class ChannelPolicy:
     biometric: np.ndarray  # (S,) bool
     value_of_time_idr_per_hour: float
     mpp_share: float
+    mpp_open_day: float = 0.0
 
     def choose(self, village: np.ndarray, service: np.ndarray, arrival: np.ndarray, u: np.ndarray) -> np.ndarray:
         """Channel code per request (``u``: one uniform per request from the channel stream)."""
+        channel = self._choose(self.offered, village, service, u)
+        if self.mpp_open_day > 0 and self.offered[:, MPP].any():
+            early = arrival < self.mpp_open_day
+            if early.any():
+                closed = self.offered.copy()
+                closed[:, MPP] = False
+                channel = np.where(early, self._choose(closed, village, service, u), channel)
+        live = (arrival >= self.go_live[village]) & ~self.biometric[service]
+        return np.where(live, np.int8(DESA), channel).astype(np.int8)
+
+    def _choose(self, offered: np.ndarray, village: np.ndarray, service: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """Counter channel per request when the services offered per channel are ``offered``."""
         gen = self.trips.cost_idr + self.value_of_time_idr_per_hour * self.trips.minutes / 60.0  # (V, 4)
-        avail = np.broadcast_to(self.offered[None, :, :], (gen.shape[0],) + self.offered.shape).copy()  # (V, S, 4)
+        avail = np.broadcast_to(offered[None, :, :], (gen.shape[0],) + offered.shape).copy()  # (V, S, 4)
         avail[:, :, DESA] = False
         g = np.where(avail, gen[:, None, :], np.inf)
         town = np.where(avail[:, :, OFFICE], g[:, :, OFFICE], g[:, :, MPP])
@@ -76,6 +100,4 @@ class ChannelPolicy:
         base = np.where(kec_better, KECAMATAN, np.where(mpp_cheaper, MPP, OFFICE)).astype(np.int8)
         split = tie & ~kec_better
         cell_base = base[village, service]
-        channel = np.where(split[village, service] & (u < self.mpp_share), np.int8(MPP), cell_base)
-        live = (arrival >= self.go_live[village]) & ~self.biometric[service]
-        return np.where(live, np.int8(DESA), channel).astype(np.int8)
+        return np.where(split[village, service] & (u < self.mpp_share), np.int8(MPP), cell_base)

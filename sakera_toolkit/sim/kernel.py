@@ -13,9 +13,11 @@ Two kernels:
   village desk) each with its own server count and working calendar, non-preemptive priorities,
   and retries (a customer who fails a visit comes back after a delay and queues again). Service
   is measured in *working time*: a service running at closing time pauses and resumes at the next
-  opening (so outages lose no work). With at most :data:`MAX_LEVELS` distinct priorities the
-  waiting line is one FIFO pair per level (fresh arrivals in arrival order, admitted retries in
-  return order), which serves in exactly the order of the heap-of-tuples kernel used otherwise.
+  opening (so outages lose no work). The waiting line is one FIFO pair per priority level (fresh
+  arrivals in arrival order, admitted retries in return order); the next customer is the head of
+  the lowest non-empty level, so a dispatch costs O(levels). It serves in exactly the order of a
+  heap of ``(priority, time, seq)`` tuples (``tests/oracle_kernel.py`` keeps that kernel as the
+  test oracle).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import heapq
 import numpy as np
 from numba import njit
 
+from .._sort import stable_argsort
 from ..errors import SakeraInputError
 
 __all__ = [
@@ -95,7 +98,8 @@ class Calendar:
 
     Group ``g`` is open on ``[start[k], end[k])`` for ``k`` in ``ptr[g]:ptr[g+1]`` (sorted, disjoint).
     ``cum[k]`` is the open time of group ``g`` before ``start[k]`` (working-time coordinate).
-    Beyond the last interval a group is closed for ever (times become ``inf``).
+    ``cum_end[k] = cum[k] + (end[k] - start[k])``. Beyond the last interval a group is closed for
+    ever (times become ``inf``).
     """
 
     def __init__(self, ptr: np.ndarray, start: np.ndarray, end: np.ndarray):
@@ -107,6 +111,7 @@ class Calendar:
         first = cum[np.minimum(self.ptr[:-1], max(len(cum) - 1, 0))] if len(cum) else np.zeros(len(self.ptr) - 1)
         group_of = np.repeat(np.arange(len(self.ptr) - 1), np.diff(self.ptr))
         self.cum = np.ascontiguousarray(cum - first[group_of] if len(cum) else cum, dtype=np.float64)
+        self.cum_end = np.ascontiguousarray(self.cum + (self.end - self.start), dtype=np.float64)
 
     @property
     def groups(self) -> int:
@@ -131,7 +136,7 @@ class Calendar:
         g = np.asarray(group, np.int64)
         t = np.asarray(t, np.float64)
         w = np.broadcast_to(np.asarray(work, np.float64), t.shape)
-        return _add_work_many(self.ptr, self.start, self.end, self.cum, g, t, np.ascontiguousarray(w))
+        return _add_work_many(self.ptr, self.start, self.end, self.cum, self.cum_end, g, t, np.ascontiguousarray(w))
 
     def open_time(self, group: int, t0: float, t1: float) -> float:
         """Open time of ``group`` within ``[t0, t1)``."""
@@ -148,60 +153,49 @@ def always_open(groups: int = 1, until: float = 1e18) -> Calendar:
 
 
 @njit(cache=True)
-def _search(arr, lo, hi, x):
-    """First index k in [lo, hi) with arr[k] > x (hi if none)."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        if arr[mid] > x:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
+def _work_from(cs, ce, cum, cend, k, hi, t, work):
+    """End of ``work`` open time starting at open instant ``t`` inside interval ``k``.
+
+    In working-time coordinates the end is ``target = cum[k] + (t - cs[k]) + work``: the first
+    interval ``j > k`` whose working-time end ``cend[j]`` reaches it holds the end instant.
+    """
+    if t + work <= ce[k]:
+        return t + work
+    target = cum[k] + (t - cs[k]) + work
+    a = k + 1 + np.searchsorted(cend[k + 1 : hi], target, side="left")
+    if a >= hi:
+        return np.inf
+    return cs[a] + (target - cum[a])
+
+
+@njit(cache=True)
+def _interval_after(ptr, ce, g, t):
+    """Index of group ``g``'s first open interval ending after ``t`` (``ptr[g + 1]`` if none)."""
+    lo = ptr[g]
+    return lo + np.searchsorted(ce[lo : ptr[g + 1]], t, side="right")
 
 
 @njit(cache=True)
 def _next_open(ptr, cs, ce, g, t):
-    lo = ptr[g]
-    hi = ptr[g + 1]
-    k = _search(ce, lo, hi, t)  # first interval ending after t
-    if k >= hi:
+    k = _interval_after(ptr, ce, g, t)
+    if k >= ptr[g + 1]:
         return np.inf
     s = cs[k]
     return s if s > t else t
 
 
 @njit(cache=True)
-def _add_work(ptr, cs, ce, cum, g, t, work):
+def _add_work(ptr, cs, ce, cum, cend, g, t, work):
     """T + work units of open time of group g; t need not be open."""
     if not np.isfinite(t):
         return np.inf
-    lo = ptr[g]
-    hi = ptr[g + 1]
-    k = _search(ce, lo, hi, t)
-    if k >= hi:
+    k = _interval_after(ptr, ce, g, t)
+    if k >= ptr[g + 1]:
         return np.inf
-    s = cs[k]
-    if t < s:
-        t = s
+    t = max(t, cs[k])
     if work <= 0.0:
         return t
-    remaining = ce[k] - t
-    if work <= remaining:
-        return t + work
-    # Jump in working-time coordinates: target = cum at t + work.
-    target = cum[k] + (t - cs[k]) + work
-    # Find the interval j > k with cum[j] < target <= cum[j] + len[j].
-    a = k + 1
-    b = hi
-    while a < b:
-        mid = (a + b) >> 1
-        if cum[mid] + (ce[mid] - cs[mid]) >= target:
-            b = mid
-        else:
-            a = mid + 1
-    if a >= hi:
-        return np.inf
-    return cs[a] + (target - cum[a])
+    return _work_from(cs, ce, cum, cend, k, ptr[g + 1], t, work)
 
 
 @njit(cache=True)
@@ -213,35 +207,16 @@ def _next_open_many(ptr, cs, ce, g, t):
 
 
 @njit(cache=True)
-def _add_work_many(ptr, cs, ce, cum, g, t, w):
+def _add_work_many(ptr, cs, ce, cum, cend, g, t, w):
     out = np.empty(t.shape[0], dtype=np.float64)
     for i in range(t.shape[0]):
-        out[i] = _add_work(ptr, cs, ce, cum, g[i], t[i], w[i])
+        out[i] = _add_work(ptr, cs, ce, cum, cend, g[i], t[i], w[i])
     return out
 
 
 # --------------------------------------------------------------------------------------------
 # Grouped, calendar-aware queue with priorities and retries
 # --------------------------------------------------------------------------------------------
-@njit(cache=True)
-def _work_from(cs, ce, cum, k, hi, t, work):
-    """End of ``work`` open time starting at open instant ``t`` inside interval ``k``."""
-    if t + work <= ce[k]:
-        return t + work
-    target = cum[k] + (t - cs[k]) + work
-    a = k + 1
-    b = hi
-    while a < b:
-        mid = (a + b) >> 1
-        if cum[mid] + (ce[mid] - cs[mid]) >= target:
-            b = mid
-        else:
-            a = mid + 1
-    if a >= hi:
-        return np.inf
-    return cs[a] + (target - cum[a])
-
-
 class Rounds:
     """Visit rounds of every customer in compact form.
 
@@ -303,73 +278,6 @@ class Rounds:
         )
 
 
-#: Above this many distinct priority values the grouped kernel keeps its waiting line in a heap;
-#: at or below, in one FIFO pair (fresh arrivals, admitted retries) per priority level.
-MAX_LEVELS = 8
-
-
-@njit(cache=True)
-def stable_argsort(t):
-    """``numpy.argsort(t, kind="stable")`` of a float array in O(n) expected time.
-
-    Counting sort into ``n`` equal-width buckets over the finite range, then insertion sort
-    inside each bucket (a merge sort for a crowded one); ``inf`` and ``nan`` go last, as in numpy.
-    """
-    n = t.shape[0]
-    out = np.empty(n, dtype=np.int64)
-    if n == 0:
-        return out
-    lo_v = np.inf  # finite range
-    hi_v = -np.inf
-    for i in range(n):
-        v = t[i]
-        if -np.inf < v < np.inf:
-            if v < lo_v:
-                lo_v = v
-            if v > hi_v:
-                hi_v = v
-    nb = n
-    scale = nb / (hi_v - lo_v) if hi_v > lo_v else 0.0
-    cnt = np.zeros(nb + 3, dtype=np.int64)
-    b = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        v = t[i]
-        if -np.inf < v < np.inf:
-            k = min(int((v - lo_v) * scale), nb - 1)
-        elif v == -np.inf:
-            k = 0  # sorted first inside bucket 0
-        elif v == np.inf:
-            k = nb
-        else:
-            k = nb + 1  # nan
-        b[i] = k
-        cnt[k + 1] += 1
-    for k in range(nb + 2):
-        cnt[k + 1] += cnt[k]
-    pos = cnt[: nb + 2].copy()
-    for i in range(n):
-        k = b[i]
-        out[pos[k]] = i
-        pos[k] += 1
-    for k in range(nb):
-        lo = cnt[k]
-        hi = cnt[k + 1]
-        if hi - lo > 32:
-            seg = out[lo:hi].copy()
-            o = np.argsort(t[seg], kind="mergesort")
-            out[lo:hi] = seg[o]
-        else:
-            for a in range(lo + 1, hi):
-                j = out[a]
-                v = t[j]
-                c = a - 1
-                while c >= lo and t[out[c]] > v:
-                    out[c + 1] = out[c]
-                    c -= 1
-                out[c + 1] = j
-    return out
-
-
 @njit(cache=True)
 def _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, req, rnd, arr):
     """Record visit ``nv`` as never served (the calendar ended first); return ``nv + 1``."""
@@ -382,33 +290,30 @@ def _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, req, rnd, arr):
     return nv + 1
 
 
+#: Up to this many distinct priorities, levels are ranked in one compiled pass (else by sorting).
+_FEW_LEVELS = 64
+
+
 @njit(cache=True)
-def _priority_levels(prio, max_levels):
-    """Rank of each priority among the distinct values (ascending); ``-1`` everywhere if too many."""
+def _rank_levels(prio, max_levels):
+    """Rank of each priority among the distinct values (ascending) and their count; ``-1`` if too many."""
     n = prio.shape[0]
     vals = np.empty(max_levels, dtype=np.float64)
     nv = 0
     level = np.zeros(n, dtype=np.int64)
     for i in range(n):
         p = prio[i]
-        a = 0
-        while a < nv and vals[a] < p:
-            a += 1
+        a = np.searchsorted(vals[:nv], p)
         if a < nv and vals[a] == p:
             continue
         if nv == max_levels:
             return level, -1
-        for c in range(nv, a, -1):
-            vals[c] = vals[c - 1]
+        vals[a + 1 : nv + 1] = vals[a:nv].copy()
         vals[a] = p
         nv += 1
     for i in range(n):
-        p = prio[i]
-        a = 0
-        while vals[a] != p:
-            a += 1
-        level[i] = a
-    return level, nv
+        level[i] = np.searchsorted(vals[:nv], prio[i])
+    return level, max(nv, 1)
 
 
 @njit(cache=True)
@@ -434,7 +339,28 @@ def _level_lists(gptr, ids, level, L):
 
 @njit(cache=True)
 def _serve_levels(
-    gptr, ids, rows, arrival, level, L, lvpos, lptr, s0, f0, d0, xptr, xs, xf, xd, rounds, servers, ptr, cs, ce, cum
+    gptr,
+    ids,
+    rows,
+    arrival,
+    level,
+    L,
+    lvpos,
+    lptr,
+    s0,
+    f0,
+    d0,
+    xptr,
+    xs,
+    xf,
+    xd,
+    rounds,
+    servers,
+    ptr,
+    cs,
+    ce,
+    cum,
+    cend,
 ):
     """The grouped queue with at most a few priority levels (FIFO lines instead of heaps).
 
@@ -520,7 +446,16 @@ def _serve_levels(
                             rec = rhead[lv]
                             rhead[lv] = r_next[rec]
                             nv = _unserved(
-                                v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[r_pos[rec]], r_rnd[rec], r_time[rec]
+                                v_req,
+                                v_round,
+                                v_arr,
+                                v_start,
+                                v_end,
+                                v_work,
+                                nv,
+                                ids[r_pos[rec]],
+                                r_rnd[rec],
+                                r_time[rec],
                             )
                         else:
                             break
@@ -592,7 +527,7 @@ def _serve_levels(
                 work = xs[x]
                 failed = xf[x]
                 d = xd[x]
-            end = _work_from(cs, ce, cum, k, khi, t, work)
+            end = _work_from(cs, ce, cum, cend, k, khi, t, work)
             heapq.heapreplace(free, end)
             v_req[nv] = j
             v_round[nv] = rnd
@@ -602,109 +537,6 @@ def _serve_levels(
             v_work[nv] = work
             nv += 1
             if failed and rnd + 1 < rounds and xptr[row] + rnd < xptr[row + 1]:
-                if not np.isnan(d) and end < np.inf:
-                    heapq.heappush(retries, (end + d, seq, pos, rnd + 1))
-                    seq += 1
-    return v_req[:nv], v_round[:nv], v_arr[:nv], v_start[:nv], v_end[:nv], v_work[:nv]
-
-
-@njit(cache=True)
-def _serve_groups(gptr, ids, arrival, priority, s0, f0, d0, xptr, xs, xf, xd, rounds, servers, ptr, cs, ce, cum):
-    """Customers are given sorted by (group, arrival); ``ids`` maps positions to customer ids."""
-    n = arrival.shape[0]
-    cap = n + xs.shape[0]
-    v_req = np.empty(cap, dtype=np.int64)
-    v_round = np.empty(cap, dtype=np.int64)
-    v_arr = np.empty(cap, dtype=np.float64)
-    v_start = np.empty(cap, dtype=np.float64)
-    v_end = np.empty(cap, dtype=np.float64)
-    v_work = np.empty(cap, dtype=np.float64)
-    nv = 0
-    groups = gptr.shape[0] - 1
-    for g in range(groups):
-        lo = gptr[g]
-        hi = gptr[g + 1]
-        if hi == lo:
-            continue
-        c = servers[g]
-        free = [0.0] * c
-        # waiting: (priority, time, seq, position, round); retries: (time, seq, position, round)
-        waiting = [(0.0, 0.0, 0, 0, 0)]
-        waiting.pop()
-        retries = [(0.0, 0, 0, 0)]
-        retries.pop()
-        seq = hi - lo
-        i = lo
-        k = ptr[g]  # calendar cursor: dispatch instants never decrease
-        khi = ptr[g + 1]
-        last = -np.inf
-        while True:
-            f = free[0]
-            if len(waiting) == 0:
-                na = np.inf
-                if i < hi:
-                    na = arrival[i]
-                if len(retries) > 0 and retries[0][0] < na:
-                    na = retries[0][0]
-                if na == np.inf:
-                    break
-                t = na if na > f else f
-            else:
-                t = f if f > last else last
-            while k < khi and ce[k] <= t:
-                k += 1
-            if k >= khi:
-                t = np.inf
-            elif cs[k] > t:
-                t = cs[k]
-            last = t
-            if t == np.inf:
-                # the calendar has ended: every remaining visit waits for ever
-                while len(waiting) > 0:
-                    w = heapq.heappop(waiting)
-                    nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[w[3]], w[4], w[1])
-                while i < hi:
-                    nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[i], 0, arrival[i])
-                    i += 1
-                while len(retries) > 0:
-                    r = heapq.heappop(retries)
-                    nv = _unserved(v_req, v_round, v_arr, v_start, v_end, v_work, nv, ids[r[2]], r[3], r[0])
-                break
-            # admit everyone who has arrived by t
-            while True:
-                fresh = arrival[i] if i < hi else np.inf
-                retry = retries[0][0] if len(retries) > 0 else np.inf
-                if fresh <= t and fresh <= retry:
-                    heapq.heappush(waiting, (priority[i], fresh, i - lo, i, 0))
-                    i += 1
-                elif retry <= t:
-                    r = heapq.heappop(retries)
-                    heapq.heappush(waiting, (priority[r[2]], r[0], r[1], r[2], r[3]))
-                else:
-                    break
-            w = heapq.heappop(waiting)
-            pos = w[3]
-            rnd = w[4]
-            j = ids[pos]
-            if rnd == 0:
-                work = s0[pos]
-                failed = f0[pos]
-                d = d0[pos]
-            else:
-                x = xptr[j] + rnd - 1
-                work = xs[x]
-                failed = xf[x]
-                d = xd[x]
-            end = _work_from(cs, ce, cum, k, khi, t, work)
-            heapq.heapreplace(free, end)
-            v_req[nv] = j
-            v_round[nv] = rnd
-            v_arr[nv] = w[1]
-            v_start[nv] = t
-            v_end[nv] = end
-            v_work[nv] = work
-            nv += 1
-            if failed and rnd + 1 < rounds and xptr[j] + rnd < xptr[j + 1]:
                 if not np.isnan(d) and end < np.inf:
                     heapq.heappush(retries, (end + d, seq, pos, rnd + 1))
                     seq += 1
@@ -795,33 +627,13 @@ def serve_rows(
     if priority is None:
         level, L = np.zeros(n, dtype=np.int64), 1
     else:
-        prio = np.ascontiguousarray(np.broadcast_to(np.asarray(priority, dtype=np.float64), (n,)))
+        prio = np.broadcast_to(np.asarray(priority, dtype=np.float64), (n,))
         if np.isnan(prio).any():
             raise SakeraInputError("priorities must be numbers (no NaN)", location="priority")
-        level, L = _priority_levels(prio, MAX_LEVELS)
-    if L < 0:  # many distinct priorities: the heap kernel
-        if rows is not None:
-            rounds = rounds.subset(np.asarray(rows, dtype=np.int64))
-        req, rnd, arr, start, end, work = _serve_groups(
-            gptr,
-            order,
-            np.ascontiguousarray(arrival[order]),
-            np.ascontiguousarray(prio[order]),
-            rounds.service0[order],
-            rounds.fail0[order],
-            rounds.delay0[order],
-            rounds.xptr,
-            rounds.xservice,
-            rounds.xfail,
-            rounds.xdelay,
-            rounds.rounds,
-            servers,
-            calendar.ptr,
-            calendar.start,
-            calendar.end,
-            calendar.cum,
-        )
-        return {"request": req, "round": rnd, "arrival": arr, "start": start, "end": end, "work": work}
+        level, L = _rank_levels(np.ascontiguousarray(prio), _FEW_LEVELS)
+        if L < 0:  # many distinct values: rank them by sorting
+            values, inverse = np.unique(prio, return_inverse=True)
+            level, L = inverse.astype(np.int64).reshape(n), len(values)
     if L == 1:
         lvpos, lptr = np.arange(n, dtype=np.int64), gptr
     else:
@@ -849,6 +661,7 @@ def serve_rows(
         calendar.start,
         calendar.end,
         calendar.cum,
+        calendar.cum_end,
     )
     return {"request": req, "round": rnd, "arrival": arr, "start": start, "end": end, "work": work}
 
@@ -871,6 +684,8 @@ def _visit_summary(n, req, rnd, start, end, horizon):
     return first_start, last_end, last_round, count
 
 
-def visit_summary(n: int, visits: dict, horizon: float):
+def visit_summary(
+    n: int, request: np.ndarray, rnd: np.ndarray, start: np.ndarray, end: np.ndarray, horizon: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per customer: first start, end of the last visit, last round and visits started before ``horizon``."""
-    return _visit_summary(n, visits["request"], visits["round"], visits["start"], visits["end"], float(horizon))
+    return _visit_summary(int(n), request, rnd, start, end, float(horizon))

@@ -6,28 +6,20 @@ left out) unless the name says otherwise (``*_all``, ``backlog_end``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ..services import SERVICE_IDS
 from .channel import CHANNELS
-from .params import SERVICE_IDS
 from .timeseries import count_between
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .flow import Replication
+    from .inputs import EngineInputs
+
 __all__ = ["replication_kpis", "turnaround_table", "summarise"]
-
-
-def _q(x: np.ndarray, q: float) -> float:
-    return float(np.quantile(x, q)) if len(x) else float("nan")
-
-
-def _sorted_q(x: np.ndarray, q: float) -> float:
-    """Quantile (linear interpolation, as numpy's default) of an already sorted array."""
-    if not len(x):
-        return float("nan")
-    pos = q * (len(x) - 1)
-    lo = int(np.floor(pos))
-    hi = min(lo + 1, len(x) - 1)
-    return float(x[lo] + (x[hi] - x[lo]) * (pos - lo))
 
 
 def _quantiles(x: np.ndarray, qs) -> tuple[float, ...]:
@@ -42,24 +34,42 @@ def _quantiles(x: np.ndarray, qs) -> tuple[float, ...]:
     return tuple(float(part[a] + (part[b] - part[a]) * (p - a)) for p, a, b in zip(pos, lo, hi, strict=True))
 
 
-def _window(raw: dict, params) -> np.ndarray:
-    a = raw["arrival"]
-    return (a >= params.warmup_days) & (a < params.days) & ~raw["backlog"]
+def _window(rep: Replication, inputs: EngineInputs) -> np.ndarray:
+    a = rep.requests.arrival
+    return np.asarray((a >= inputs.warmup_days) & (a < inputs.days) & ~rep.requests.backlog)
 
 
-def _sla_observable(arrival: np.ndarray, params, workday_index: np.ndarray, n_days: int) -> np.ndarray:
+def _sla_observable(arrival: np.ndarray, days: int, workday_index: np.ndarray, n_days: int) -> np.ndarray:
     """Requests whose N-working-day deadline falls inside the horizon (so success is observable)."""
     day = np.floor(arrival).astype(np.int64)
-    wd_end = workday_index[min(int(params.days), len(workday_index) - 1)]
-    return workday_index[np.minimum(day, len(workday_index) - 1)] + n_days < wd_end
+    wd_end = workday_index[min(int(days), len(workday_index) - 1)]
+    return np.asarray(workday_index[np.minimum(day, len(workday_index) - 1)] + n_days < wd_end)
 
 
-def replication_kpis(part: dict, params, fc) -> dict:
-    """KPIs of one replication (a flat dict of numbers) from its raw arrays (see ``flow.run_replication``)."""
-    raw = part["raw"]
-    workday_index = part["calendars"].workday_index
-    w = _window(raw, params)
-    out = raw["outcome"]  # 0 completed, 1 abandoned, 2 in_system
+def replication_kpis(rep: Replication, inputs: EngineInputs) -> dict[str, float]:
+    """KPIs of one replication (a flat dict of numbers) from its stage records."""
+    oc, req = rep.outcome, rep.requests
+    raw = {
+        "arrival": req.arrival,
+        "channel": rep.channel,
+        "service": req.service,
+        "turnaround_days": oc.turnaround_days,
+        "working_days": oc.working_days,
+        "trips": oc.trips,
+        "outside_trips": oc.outside_trips,
+        "travel_minutes": oc.travel_minutes,
+        "travel_km": oc.travel_km,
+        "travel_cost_idr": oc.travel_cost_idr,
+        "office_only_trips": oc.office_only_trips,
+        "office_only_minutes": oc.office_only_minutes,
+        "office_only_km": oc.office_only_km,
+        "office_only_cost_idr": oc.office_only_cost_idr,
+        "desk_visits": rep.desk.visits,
+        "verifications": rep.back_office.verifications,
+    }
+    workday_index = rep.calendars.workday_index
+    w = _window(rep, inputs)
+    out = oc.code  # 0 completed, 1 abandoned, 2 in_system
     ow = out[w]
     k: dict[str, float] = {}
     k["arrivals"] = int(w.sum())
@@ -84,52 +94,54 @@ def replication_kpis(part: dict, params, fc) -> dict:
             q50, q90 = _quantiles(grouped[bounds[code] : bounds[code + 1]], (0.5, 0.9))
             k[f"turnaround_median_days.{name}"] = q50
             k[f"turnaround_p90_days.{name}"] = q90
-    n_sla = int(fc["sla_working_days"])
-    obs = w & _sla_observable(raw["arrival"], params, workday_index, n_sla) & (out != 1)
+    n_sla = inputs.constants.sla_working_days
+    obs = w & _sla_observable(raw["arrival"], inputs.days, workday_index, n_sla) & (out != 1)
     within = (out == 0) & (raw["working_days"] <= n_sla)
     k["sla_working_days"] = n_sla
     k["share_within_sla"] = float(within[obs].mean()) if obs.any() else float("nan")
     n_w = max(k["arrivals"], 1)
     # the window is one block of the arrival-sorted requests: sum slices, not masked copies
     idx = np.flatnonzero(w)
+    sel: np.ndarray | slice = w
     if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
-        w = slice(int(idx[0]), int(idx[-1]) + 1)
-    k["desk_share"] = float((raw["channel"][w] == 0).sum() / n_w)
-    k["trips_per_request"] = float(raw["trips"][w].sum() / n_w)
-    k["trips_total"] = int(raw["trips"][w].sum())
-    k["outside_trips"] = int(raw["outside_trips"][w].sum())
-    k["travel_hours"] = float(raw["travel_minutes"][w].sum() / 60.0)
-    k["travel_km"] = float(raw["travel_km"][w].sum())
-    k["travel_cost_idr"] = float(raw["travel_cost_idr"][w].sum())
-    k["office_only_trips"] = int(raw["office_only_trips"][w].sum())
-    k["office_only_travel_hours"] = float(raw["office_only_minutes"][w].sum() / 60.0)
-    k["office_only_travel_km"] = float(raw["office_only_km"][w].sum())
-    k["office_only_travel_cost_idr"] = float(raw["office_only_cost_idr"][w].sum())
+        sel = slice(int(idx[0]), int(idx[-1]) + 1)
+    k["desk_share"] = float((raw["channel"][sel] == 0).sum() / n_w)
+    k["trips_per_request"] = float(raw["trips"][sel].sum() / n_w)
+    k["trips_total"] = int(raw["trips"][sel].sum())
+    k["outside_trips"] = int(raw["outside_trips"][sel].sum())
+    k["travel_hours"] = float(raw["travel_minutes"][sel].sum() / 60.0)
+    k["travel_km"] = float(raw["travel_km"][sel].sum())
+    k["travel_cost_idr"] = float(raw["travel_cost_idr"][sel].sum())
+    k["office_only_trips"] = int(raw["office_only_trips"][sel].sum())
+    k["office_only_travel_hours"] = float(raw["office_only_minutes"][sel].sum() / 60.0)
+    k["office_only_travel_km"] = float(raw["office_only_km"][sel].sum())
+    k["office_only_travel_cost_idr"] = float(raw["office_only_cost_idr"][sel].sum())
     k["outside_trips_saved"] = k["office_only_trips"] - k["outside_trips"]
     k["travel_hours_saved"] = k["office_only_travel_hours"] - k["travel_hours"]
     k["travel_km_saved"] = k["office_only_travel_km"] - k["travel_km"]
     k["travel_cost_saved_idr"] = k["office_only_travel_cost_idr"] - k["travel_cost_idr"]
-    k["desk_visits_per_request"] = float(raw["desk_visits"][w].sum() / n_w)
-    ver = raw["verifications"][w]
+    k["desk_visits_per_request"] = float(raw["desk_visits"][sel].sum() / n_w)
+    ver = raw["verifications"][sel]
     k["rejections_per_file"] = float((ver[ver > 0] - 1).mean()) if (ver > 0).any() else float("nan")
-    w0, H = int(params.warmup_days), int(params.days)
-    usage = part["usage"]
+    w0, H = int(inputs.warmup_days), int(inputs.days)
+    usage = rep.usage
     for res in ("desk", "counter", "verifier"):
-        cap = float(usage[f"capacity_{res}"][w0:H].sum())
-        k[f"utilisation_{res}"] = float(usage[f"busy_{res}"][w0:H].sum() / cap) if cap > 0 else float("nan")
-    k["stockout_days_ktp"] = int(part["stockout"][0, w0:H].sum())
-    k["stockout_days_kia"] = int(part["stockout"][1, w0:H].sum())
-    vv = part["verify_visits"]
-    k["verification_queue_mean"] = float(count_between(vv["arrival"], vv["start"], H)[w0:H].mean())
+        cap = float(getattr(usage, f"capacity_{res}")[w0:H].sum())
+        busy = float(getattr(usage, f"busy_{res}")[w0:H].sum())
+        k[f"utilisation_{res}"] = busy / cap if cap > 0 else float("nan")
+    k["stockout_days_ktp"] = int(rep.output.stockout[0, w0:H].sum())
+    k["stockout_days_kia"] = int(rep.output.stockout[1, w0:H].sum())
+    vv = rep.back_office.log
+    k["verification_queue_mean"] = float(count_between(vv.arrival, vv.start, H)[w0:H].mean())
     return k
 
 
-def turnaround_table(trace: pd.DataFrame, params, fc) -> pd.DataFrame:
+def turnaround_table(trace: pd.DataFrame, inputs: EngineInputs) -> pd.DataFrame:
     """Turnaround per replication x service x channel: n, median, p90 (days), share within SLA."""
     a = trace["arrival"].to_numpy()
-    w = (a >= params.warmup_days) & (a < params.days) & ~trace["backlog"].to_numpy()
+    w = (a >= inputs.warmup_days) & (a < inputs.days) & ~trace["backlog"].to_numpy()
     t = trace[w & (trace["outcome"] == "completed").to_numpy()]
-    n_sla = int(fc["sla_working_days"])
+    n_sla = inputs.constants.sla_working_days
     g = t.groupby(["replication", "service", "channel"], observed=True)
     out = g["turnaround_days"].agg(n="size", median_days="median", p90_days=lambda x: float(np.quantile(x, 0.9)))
     out["share_within_sla_of_completed"] = g["working_days"].apply(lambda x: float((x <= n_sla).mean()))
@@ -138,7 +150,7 @@ def turnaround_table(trace: pd.DataFrame, params, fc) -> pd.DataFrame:
 
 def summarise(kpis: pd.DataFrame) -> pd.DataFrame:
     """Mean and 95 % confidence interval (Student t over replications) of every KPI."""
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type hints
 
     rows = []
     n = len(kpis)

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import math
-import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,12 +21,17 @@ import numpy as np
 from .. import calibration
 from ..errors import SakeraInputError
 from ..services import SERVICE_IDS
+from . import rules
 
-__all__ = ["FlowParams", "SERVICE_IDS"]
+__all__ = ["FlowParams", "SERVICE_IDS", "travel_modes"]
 
 
 BLANKO_TYPES = ("ktp", "kia")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def travel_modes() -> tuple[str, ...]:
+    """The citizen travel modes the registry's travel model knows."""
+    return tuple(sorted(calibration.load("registry")["mode_speed_kmh"]))
 
 
 def _flow(key: str) -> Any:
@@ -138,6 +142,12 @@ class FlowParams:
         Optional user ``flow.yaml`` overriding engine numbers (handling minutes, error rates ...).
     demand_calibration_file : str or None
         Optional user ``demand.yaml`` overriding demand rates, profiles and seasonality.
+    demand_fitted : str or None
+        Demand override YAML from ``sakera demand fit`` (per-village rates, monthly index); it
+        replaces the calibrated rates, then ``demand_overrides`` and ``demand_scale`` apply.
+    regency : sakera_toolkit.regency.Regency or None
+        Villages, population, travel model and service points (default: the built-in Sampang
+        pack); carries any per-village population or road-distance data the run uses.
     """
 
     start_date: dt.date = field(default_factory=lambda: dt.date.fromisoformat(str(_flow("start_date"))))
@@ -172,6 +182,8 @@ class FlowParams:
     travel_mode: str | None = None
     calibration_file: str | None = None
     demand_calibration_file: str | None = None
+    demand_fitted: str | None = None
+    regency: Any = None
 
     def __post_init__(self) -> None:
         self.validate()
@@ -180,7 +192,9 @@ class FlowParams:
     @classmethod
     def all_live(cls, **kwargs: Any) -> FlowParams:
         """Every one of the 186 villages live from day 0 (the built-in default scenario)."""
-        kwargs.setdefault("village_go_live", {code: 0 for code in _village_codes()})
+        reg = kwargs.get("regency")
+        codes = reg.village_codes if reg is not None else _village_codes()
+        kwargs.setdefault("village_go_live", {code: 0 for code in codes})
         return cls(**kwargs)
 
     @classmethod
@@ -193,202 +207,159 @@ class FlowParams:
         """A validated copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
-    # -- validation ---------------------------------------------------------------------------
-    def _fail(self, name: str, message: str) -> SakeraInputError:
-        return SakeraInputError(message, location=f"FlowParams.{name}")
-
-    def _int(self, name: str, value: Any, minimum: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            else:
-                raise self._fail(name, f"{value!r} is not a whole number")
-        if value < minimum:
-            raise self._fail(name, f"{value} must be >= {minimum}")
-        return int(value)
-
-    def _float(self, name: str, value: Any, lo: float = 0.0, hi: float = math.inf) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
-            raise self._fail(name, f"{value!r} is not a number")
-        value = float(value)
-        if not math.isfinite(value) or not lo <= value <= hi:
-            raise self._fail(name, f"{value} must be between {lo} and {hi}")
-        return value
-
-    def _hour(self, name: str, value: Any) -> float:
-        if isinstance(value, str):
-            m = _TIME.match(value.strip())
-            if not m:
-                raise self._fail(name, f"{value!r} is not a time of day HH:MM")
-            return int(m.group(1)) + int(m.group(2)) / 60.0
-        return self._float(name, value, 0.0, 24.0)
-
-    def _weekdays(self, name: str, value: Any) -> tuple[int, ...]:
+    # -- validation (every rule lives in :mod:`.rules`) ------------------------------------------
+    def _rule(self, name: str, fn: Callable[..., Any], *args: Any, **kw: Any) -> Any:
         try:
-            days = tuple(sorted({self._int(name, v) for v in value}))
-        except TypeError:
-            raise self._fail(name, f"{value!r} is not a list of weekdays") from None
-        if not days or days[-1] > 6:
-            raise self._fail(name, "needs weekdays between 0 (Monday) and 6 (Sunday)")
-        return days
+            return fn(*args, **kw)
+        except rules.Invalid as exc:
+            raise SakeraInputError(str(exc), location=f"FlowParams.{name}") from None
 
-    def _per_village(self, name: str, value: Any, conv) -> Any:
+    def _limit(self, name: str, value: Any, field_name: str | None = None) -> Any:
+        return self._rule(name, rules.check, field_name or name.split("[")[0].split(".")[0], value)
+
+    def _per_village(self, name: str, value: Any) -> Any:
         if isinstance(value, dict):
-            known = set(_village_codes())
+            known = set(self.village_codes())
             out = {}
             for code, v in value.items():
                 if code not in known:
-                    raise self._fail(f"{name}[{code!r}]", f"unknown village code {code!r}")
-                out[code] = conv(f"{name}[{code!r}]", v)
+                    raise SakeraInputError(f"unknown village code {code!r}", location=f"FlowParams.{name}[{code!r}]")
+                out[code] = self._limit(f"{name}[{code!r}]", v, name)
             return out
-        return conv(name, value)
+        return self._limit(name, value)
 
     def _per_blanko(self, name: str, value: Any) -> dict[str, int]:
         if isinstance(value, dict):
             unknown = set(value) - set(BLANKO_TYPES)
             if unknown:
-                raise self._fail(name, f"unknown blanko type(s) {sorted(unknown)}; use {BLANKO_TYPES}")
-            default = calibration.load("flow")[name] if name in calibration.load("flow").values else {}
+                raise SakeraInputError(
+                    f"unknown blanko type(s) {sorted(unknown)}; use {BLANKO_TYPES}", location=f"FlowParams.{name}"
+                )
+            default = _flow(name)
             merged = {**default, **value} if isinstance(default, dict) else dict(value)
-            return {k: self._int(f"{name}.{k}", merged.get(k, 0)) for k in BLANKO_TYPES}
-        v = self._int(name, value)
+            return {k: self._limit(f"{name}.{k}", merged.get(k, 0), name) for k in BLANKO_TYPES}
+        v = self._limit(name, value)
         return {k: v for k in BLANKO_TYPES}
 
     def validate(self) -> FlowParams:
         """Check and normalise every field; raise :class:`SakeraInputError` naming the field."""
-        if isinstance(self.start_date, dt.datetime):
-            self.start_date = self.start_date.date()
-        if isinstance(self.start_date, str):
-            try:
-                self.start_date = dt.date.fromisoformat(self.start_date)
-            except ValueError:
-                raise self._fail("start_date", f"{self.start_date!r} is not a date YYYY-MM-DD") from None
-        if not isinstance(self.start_date, dt.date):
-            raise self._fail("start_date", f"{self.start_date!r} is not a date")
-        self.days = self._int("days", self.days, 1)
-        if self.days > 3660:
-            raise self._fail("days", f"{self.days} is more than ten years")
+        self.start_date = self._rule("start_date", rules.date, self.start_date)
+        self.days = self._limit("days", self.days)
         if self.warmup_days is None:
             self.warmup_days = min(int(_flow("warmup_days")), self.days // 4)
-        self.warmup_days = self._int("warmup_days", self.warmup_days)
+        self.warmup_days = self._limit("warmup_days", self.warmup_days)
         if self.warmup_days >= self.days:
-            raise self._fail("warmup_days", f"{self.warmup_days} must be shorter than days ({self.days})")
+            raise SakeraInputError(
+                f"{self.warmup_days} must be shorter than days ({self.days})", location="FlowParams.warmup_days"
+            )
         if self.population_year is None:
             self.population_year = self.start_date.year
-        self.population_year = self._int("population_year", self.population_year, 1990)
-        if self.population_year > 2100:
-            raise self._fail("population_year", f"{self.population_year} is outside 1990-2100")
+        self.population_year = self._limit("population_year", self.population_year)
         if not isinstance(self.village_go_live, dict):
-            raise self._fail("village_go_live", "must map village codes to day indexes")
-        known = set(_village_codes())
+            raise SakeraInputError("must map village codes to day indexes", location="FlowParams.village_go_live")
+        from ..regency import Regency
+
+        if self.regency is None:
+            self.regency = Regency.sampang()
+        if not isinstance(self.regency, Regency):
+            raise SakeraInputError(f"{self.regency!r} is not a Regency", location="FlowParams.regency")
+        known = set(self.village_codes())
         live = {}
         for code, day in self.village_go_live.items():
             if code not in known:
-                raise self._fail(f"village_go_live[{code!r}]", f"unknown village code {code!r}")
-            live[code] = self._int(f"village_go_live[{code!r}]", day)
+                raise SakeraInputError(
+                    f"unknown village code {code!r}", location=f"FlowParams.village_go_live[{code!r}]"
+                )
+            live[code] = self._limit(f"village_go_live[{code!r}]", day, "village_go_live")
         self.village_go_live = live
-        self.operators_per_village = self._per_village(
-            "operators_per_village", self.operators_per_village, lambda n, v: self._int(n, v, 1)
-        )
-        self.operator_skill = self._per_village(
-            "operator_skill", self.operator_skill, lambda n, v: self._float(n, v, 0.0, 1.0)
-        )
-        self.office_skill = self._float("office_skill", self.office_skill, 0.0, 1.0)
-        self.office_counters = self._int("office_counters", self.office_counters, 1)
-        self.office_verifiers = self._int("office_verifiers", self.office_verifiers, 1)
-        self.mpp_counters = self._int("mpp_counters", self.mpp_counters)
-        if isinstance(self.kecamatan_points, bool):
-            pass
-        else:
-            self.kecamatan_points = self._int("kecamatan_points", self.kecamatan_points)
-        try:
-            times = tuple(self._hour("signing_times", t) for t in self.signing_times)
-        except TypeError:
-            raise self._fail("signing_times", f"{self.signing_times!r} is not a list of hours") from None
+        self.operators_per_village = self._per_village("operators_per_village", self.operators_per_village)
+        self.operator_skill = self._per_village("operator_skill", self.operator_skill)
+        for name in ("office_skill", "office_counters", "office_verifiers", "mpp_counters", "leave_days_per_year"):
+            setattr(self, name, self._limit(name, getattr(self, name)))
+        if not isinstance(self.kecamatan_points, bool):
+            self.kecamatan_points = self._limit("kecamatan_points", self.kecamatan_points)
+        if isinstance(self.signing_times, (str, bytes)) or not hasattr(self.signing_times, "__iter__"):
+            raise SakeraInputError(
+                f"{self.signing_times!r} is not a list of hours", location="FlowParams.signing_times"
+            )
+        times = tuple(self._rule("signing_times", rules.hour, t) for t in self.signing_times)
         if not times:
-            raise self._fail("signing_times", "needs at least one signing time")
+            raise SakeraInputError("needs at least one signing time", location="FlowParams.signing_times")
         self.signing_times = tuple(sorted(set(times)))
-        self.working_days = self._weekdays("working_days", self.working_days)
-        wh = self.work_hours
+        self.working_days = self._rule("working_days", rules.weekdays, self.working_days)
+        wh: Any = self.work_hours
         if isinstance(wh, (int, float, np.number)) and not isinstance(wh, bool):
-            length = self._float("work_hours", wh, 0.0, 24.0)
+            length = self._rule("work_hours", rules.number, wh, 0.0, 24.0, strict=True)
             open_hour = float(_flow("work_hours")[0])
-            if length <= 0 or open_hour + length > 24:
-                raise self._fail("work_hours", f"{length} hours from {open_hour:g}:00 does not fit in a day")
+            if open_hour + length > 24:
+                raise SakeraInputError(
+                    f"{length} hours from {open_hour:g}:00 does not fit in a day", location="FlowParams.work_hours"
+                )
             wh = (open_hour, open_hour + length)
-        try:
-            wh = tuple(self._hour("work_hours", h) for h in wh)
-        except TypeError:
-            raise self._fail("work_hours", f"{self.work_hours!r} is not (open, close)") from None
-        if len(wh) != 2 or not wh[0] < wh[1]:
-            raise self._fail("work_hours", f"{self.work_hours!r} must be (open, close) with open < close")
-        self.work_hours = wh
+        self.work_hours = self._rule("work_hours", rules.span, wh)
         if self.break_hours is not None:
-            try:
-                bh = tuple(self._hour("break_hours", h) for h in self.break_hours)
-            except TypeError:
-                raise self._fail("break_hours", f"{self.break_hours!r} is not (start, end)") from None
-            if len(bh) != 2 or not wh[0] < bh[0] < bh[1] < wh[1]:
-                raise self._fail("break_hours", f"{self.break_hours!r} must lie inside work_hours {wh}")
-            self.break_hours = bh
-        hol = []
-        for i, d in enumerate(self.holidays or ()):
-            if isinstance(d, dt.datetime):
-                d = d.date()
-            if isinstance(d, str):
-                try:
-                    d = dt.date.fromisoformat(d)
-                except ValueError:
-                    raise self._fail(f"holidays[{i}]", f"{d!r} is not a date") from None
-            if not isinstance(d, dt.date):
-                raise self._fail(f"holidays[{i}]", f"{d!r} is not a date")
-            hol.append(d)
-        self.holidays = tuple(sorted(set(hol)))
-        self.leave_days_per_year = self._float("leave_days_per_year", self.leave_days_per_year, 0.0, 366.0)
+            self.break_hours = self._rule("break_hours", rules.span, self.break_hours, inside=self.work_hours)
+        self.holidays = tuple(
+            sorted({self._rule(f"holidays[{i}]", rules.date, d) for i, d in enumerate(self.holidays or ())})
+        )
         if not isinstance(self.blanko_initial, dict):
-            raise self._fail("blanko_initial", "must map 'ktp' and 'kia' to card counts")
+            raise SakeraInputError("must map 'ktp' and 'kia' to card counts", location="FlowParams.blanko_initial")
         self.blanko_initial = self._per_blanko("blanko_initial", self.blanko_initial)
         self.blanko_reorder_point = self._per_blanko("blanko_reorder_point", self.blanko_reorder_point)
         self.blanko_reorder_qty = self._per_blanko("blanko_reorder_qty", self.blanko_reorder_qty)
-        self.blanko_lead_days = self._int("blanko_lead_days", self.blanko_lead_days)
-        self.card_print_per_day = self._int("card_print_per_day", self.card_print_per_day)
-        self.courier_weekdays = self._weekdays("courier_weekdays", self.courier_weekdays)
+        self.blanko_lead_days = self._limit("blanko_lead_days", self.blanko_lead_days)
+        self.card_print_per_day = self._limit("card_print_per_day", self.card_print_per_day)
+        self.courier_weekdays = self._rule("courier_weekdays", rules.weekdays, self.courier_weekdays)
         outs = []
         for i, o in enumerate(self.outages or ()):
             try:
                 a, b = o
             except (TypeError, ValueError):
-                raise self._fail(f"outages[{i}]", f"{o!r} is not (start_day, end_day)") from None
-            a = self._float(f"outages[{i}]", a, 0.0)
-            b = self._float(f"outages[{i}]", b, 0.0)
+                raise SakeraInputError(
+                    f"{o!r} is not (start_day, end_day)", location=f"FlowParams.outages[{i}]"
+                ) from None
+            a = self._limit(f"outages[{i}]", a, "outages")
+            b = self._limit(f"outages[{i}]", b, "outages")
             if b <= a:
-                raise self._fail(f"outages[{i}]", f"end {b} must be after start {a}")
+                raise SakeraInputError(f"end {b} must be after start {a}", location=f"FlowParams.outages[{i}]")
             outs.append((a, b))
         self.outages = sorted(outs)
-        self.random_outages_per_year = self._float("random_outages_per_year", self.random_outages_per_year, 0.0, 365.0)
-        self.demand_scale = self._float("demand_scale", self.demand_scale, 0.0, 100.0)
+        self.random_outages_per_year = self._limit("random_outages_per_year", self.random_outages_per_year)
+        self.demand_scale = self._limit("demand_scale", self.demand_scale)
         if not isinstance(self.demand_overrides, dict):
-            raise self._fail("demand_overrides", "must map service ids to rates per 1000 residents per year")
+            raise SakeraInputError(
+                "must map service ids to rates per 1000 residents per year", location="FlowParams.demand_overrides"
+            )
         ov = {}
         for sid, rate in self.demand_overrides.items():
             if sid not in SERVICE_IDS:
-                raise self._fail(f"demand_overrides[{sid!r}]", f"unknown service {sid!r}; use one of {SERVICE_IDS}")
-            ov[sid] = self._float(f"demand_overrides[{sid!r}]", rate, 0.0, 10000.0)
+                raise SakeraInputError(
+                    f"unknown service {sid!r}; use one of {SERVICE_IDS}",
+                    location=f"FlowParams.demand_overrides[{sid!r}]",
+                )
+            ov[sid] = self._limit(f"demand_overrides[{sid!r}]", rate, "demand_overrides")
         self.demand_overrides = ov
-        self.initial_backlog = self._int("initial_backlog", self.initial_backlog)
+        self.initial_backlog = self._limit("initial_backlog", self.initial_backlog)
         if self.travel_mode is not None:
-            modes = sorted(calibration.load("registry")["mode_speed_kmh"])
+            modes = travel_modes()
             if self.travel_mode not in modes:
-                raise self._fail("travel_mode", f"unknown travel mode {self.travel_mode!r}; choose one of {modes}")
-        for name in ("calibration_file", "demand_calibration_file"):
+                raise SakeraInputError(
+                    f"unknown travel mode {self.travel_mode!r}; choose one of {list(modes)}",
+                    location="FlowParams.travel_mode",
+                )
+        for name in ("calibration_file", "demand_calibration_file", "demand_fitted"):
             value = getattr(self, name)
             if value is not None:
                 setattr(self, name, str(value))
                 if not Path(str(value)).exists():
-                    raise self._fail(name, f"file {str(value)!r} not found")
+                    raise SakeraInputError(f"file {str(value)!r} not found", location=f"FlowParams.{name}")
         return self
 
     # -- resolved views used by the engine ------------------------------------------------------
+    def village_codes(self) -> tuple[str, ...]:
+        """Village codes of the regency (built-in Sampang when ``regency`` is None)."""
+        return self.regency.village_codes if self.regency is not None else _village_codes()
+
     def flow_calibration(self) -> calibration.Calibration:
         """The engine calibration (packaged ``flow.yaml`` plus ``calibration_file``)."""
         return calibration.load("flow", self.calibration_file)

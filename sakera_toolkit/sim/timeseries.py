@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 from numba import njit
 
-__all__ = ["daily", "resource_usage", "count_between"]
+from .kernel import _interval_after
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .calendars import Calendars
+    from .flow import Replication
+    from .inputs import EngineInputs
+    from .stages import Visits
+
+__all__ = ["daily", "resource_usage", "count_between", "ResourceUsage"]
 
 
 @njit(cache=True)
@@ -31,94 +42,124 @@ def count_between(enter: np.ndarray, leave: np.ndarray, days: int) -> np.ndarray
 
 
 @njit(cache=True)
-def _busy_split(start, work, group, split, days):
-    """Work per day of the visits' start, for visits of groups ``< split`` and the others."""
+def _busy_by_day(start, work, group, split, ptr, cs, ce, days):
+    """Work per day, following each visit through its group's open intervals (groups ``< split`` and the others).
+
+    A visit's ``work`` runs in the open time of its group from ``start``; the part falling on day
+    ``d`` is booked on day ``d`` (open intervals never cross midnight).
+    """
     low = np.zeros(days, dtype=np.float64)
     high = np.zeros(days, dtype=np.float64)
     for v in range(start.shape[0]):
-        d = np.floor(start[v])
-        if np.isfinite(d) and d < days:
-            if group[v] < split:
-                low[int(d)] += work[v]
+        t = start[v]
+        if not np.isfinite(t) or t >= days:
+            continue
+        g = group[v]
+        hi = ptr[g + 1]
+        k = _interval_after(ptr, ce, g, t)
+        rem = work[v]
+        while rem > 0.0 and k < hi:
+            s = cs[k] if cs[k] > t else t
+            seg = ce[k] - s
+            if seg > rem:
+                seg = rem
+            d = int(np.floor(s))
+            if d >= days:
+                break
+            if g < split:
+                low[d] += seg
             else:
-                high[int(d)] += work[v]
+                high[d] += seg
+            rem -= seg
+            k += 1
     return low, high
 
 
-def resource_usage(params, st, cal, dv: dict, vv: dict) -> dict[str, np.ndarray]:
-    """Busy and available server time (days) per day for desks, counters and verifiers."""
-    H = int(params.days)
-    V = len(st.codes)
+@dataclass(frozen=True)
+class ResourceUsage:
+    """Busy and available server time (days) per day for desks, counters and verifiers, shape ``(H,)``."""
+
+    capacity_desk: np.ndarray
+    capacity_counter: np.ndarray
+    capacity_verifier: np.ndarray
+    busy_desk: np.ndarray
+    busy_counter: np.ndarray
+    busy_verifier: np.ndarray
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """The six series by name."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def resource_usage(inputs: EngineInputs, cal: Calendars, desk: Visits, verify: Visits) -> ResourceUsage:
+    """Busy and available server time per day for desks, counters and verifiers."""
+    H = int(inputs.days)
+    V = inputs.villages
     open_service = cal.open_per_day(cal.service)[:, :H]
-    days_idx = np.arange(H)
-    live = days_idx[None, :] >= st.go_live[:, None]
-    counters = np.concatenate(
-        [[params.office_counters, params.mpp_counters], np.full(len(st.district_codes), params.kecamatan_counters())]
+    live = np.arange(H)[None, :] >= inputs.go_live[:, None]
+    sv, bo = cal.service, cal.backoffice
+    busy_desk, busy_counter = _busy_by_day(desk.start, desk.work, desk.group, V, sv.ptr, sv.start, sv.end, H)
+    busy_verifier, _ = _busy_by_day(verify.start, verify.work, verify.group, 1, bo.ptr, bo.start, bo.end, H)
+    return ResourceUsage(
+        capacity_desk=(open_service[:V] * inputs.operators[:, None] * live).sum(axis=0),
+        capacity_counter=(open_service[V:] * inputs.counters[:, None]).sum(axis=0),
+        capacity_verifier=cal.open_per_day(bo)[0, :H] * inputs.office_verifiers,
+        busy_desk=busy_desk,
+        busy_counter=busy_counter,
+        busy_verifier=busy_verifier,
     )
-    busy_desk, busy_counter = _busy_split(dv["start"], dv["work"], dv["group"], V, H)
-    busy_verifier, _ = _busy_split(vv["start"], vv["work"], np.zeros(len(vv["start"]), np.int64), 1, H)
-    return {
-        "capacity_desk": (open_service[:V] * st.operators[:, None] * live).sum(axis=0),
-        "capacity_counter": (open_service[V:] * counters[:, None]).sum(axis=0),
-        "capacity_verifier": cal.open_per_day(cal.backoffice)[0, :H] * params.office_verifiers,
-        "busy_desk": busy_desk,
-        "busy_counter": busy_counter,
-        "busy_verifier": busy_verifier,
-    }
 
 
-def daily(part: dict, params) -> pd.DataFrame:
+def daily(rep: Replication, inputs: EngineInputs) -> pd.DataFrame:
     """One row per simulated day of a replication (state at the end of the day, flows during it)."""
-    raw, dv, vv, usage = part["raw"], part["desk_visits"], part["verify_visits"], part["usage"]
-    stock_eod, stockout, ordered = part["stock_eod"], part["stockout"], part["ordered"]
-    replication = int(raw["replication"][0]) if len(raw["replication"]) else 0
-    H = int(params.days)
-    V = len(part["static"].codes)
-    arrival = raw["arrival"]
-    walk_in = ~raw["backlog"]
-    outcome = raw["outcome"]
-    exit_day = np.floor(raw["exit"])
+    req, oc, dv, vv, usage = rep.requests, rep.outcome, rep.desk.log, rep.back_office.log, rep.usage
+    out = rep.output
+    H = int(inputs.days)
+    V = inputs.villages
+    arrival = req.arrival
+    walk_in = ~req.backlog
+    exit_day = np.floor(oc.exit)
 
-    def per_day(mask, day):
+    def per_day(mask: np.ndarray, day: np.ndarray) -> np.ndarray:
         return np.bincount(day[mask].astype(np.int64), minlength=H)[:H]
 
-    desk_mask = dv["group"] < V
+    desk_mask = dv.group < V
     nan = np.nan
-    card = part["card"]
-    couriered = card & np.isin(raw["channel"], [0, 3])
+    card = out.card
+    couriered = card & np.isin(rep.channel, [0, 3])
     days_idx = np.arange(H)
 
-    def ratio(a, b):
+    def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.divide(a, b, out=np.full(H, np.nan), where=b > 0)
 
     return pd.DataFrame(
         {
-            "replication": np.full(H, replication, dtype=np.int32),
+            "replication": np.full(H, rep.index, dtype=np.int32),
             "day": days_idx,
-            "date": pd.Timestamp(params.start_date) + pd.to_timedelta(days_idx, unit="D"),
+            "date": pd.Timestamp(inputs.start_date) + pd.to_timedelta(days_idx, unit="D"),
             "arrivals": per_day(walk_in & (arrival < H), np.floor(arrival)),
-            "completed": per_day(outcome == 0, exit_day),
-            "abandoned": per_day(outcome == 1, exit_day),
-            "in_system": count_between(arrival, part["exit_time"], H),
-            "desk_queue": count_between(dv["arrival"][desk_mask], dv["start"][desk_mask], H),
-            "counter_queue": count_between(dv["arrival"][~desk_mask], dv["start"][~desk_mask], H),
-            "verification_queue": count_between(vv["arrival"], vv["start"], H),
-            "awaiting_signature": count_between(raw["verify_end"], raw["signed"], H),
-            "print_queue": count_between(np.where(card, raw["signed"], nan), np.where(card, raw["printed"], nan), H),
+            "completed": per_day(oc.code == 0, exit_day),
+            "abandoned": per_day(oc.code == 1, exit_day),
+            "in_system": count_between(arrival, oc.exit, H),
+            "desk_queue": count_between(dv.arrival[desk_mask], dv.start[desk_mask], H),
+            "counter_queue": count_between(dv.arrival[~desk_mask], dv.start[~desk_mask], H),
+            "verification_queue": count_between(vv.arrival, vv.start, H),
+            "awaiting_signature": count_between(rep.back_office.end, rep.signing.signed, H),
+            "print_queue": count_between(np.where(card, rep.signing.signed, nan), np.where(card, out.printed, nan), H),
             "in_transit": count_between(
-                np.where(couriered, raw["printed"], nan), np.where(couriered, raw["ready"], nan), H
+                np.where(couriered, out.printed, nan), np.where(couriered, rep.delivery.ready, nan), H
             ),
-            "blanko_ktp": stock_eod[0, :H],
-            "blanko_kia": stock_eod[1, :H],
-            "stockout_ktp": stockout[0, :H],
-            "stockout_kia": stockout[1, :H],
-            "blanko_ordered_ktp": ordered[0, :H],
-            "blanko_ordered_kia": ordered[1, :H],
-            "utilisation_desk": ratio(usage["busy_desk"], usage["capacity_desk"]),
-            "utilisation_counter": ratio(usage["busy_counter"], usage["capacity_counter"]),
-            "utilisation_verifier": ratio(usage["busy_verifier"], usage["capacity_verifier"]),
+            "blanko_ktp": out.stock_end_of_day[0, :H],
+            "blanko_kia": out.stock_end_of_day[1, :H],
+            "stockout_ktp": out.stockout[0, :H],
+            "stockout_kia": out.stockout[1, :H],
+            "blanko_ordered_ktp": out.ordered[0, :H],
+            "blanko_ordered_kia": out.ordered[1, :H],
+            "utilisation_desk": ratio(usage.busy_desk, usage.capacity_desk),
+            "utilisation_counter": ratio(usage.busy_counter, usage.capacity_counter),
+            "utilisation_verifier": ratio(usage.busy_verifier, usage.capacity_verifier),
             **{
-                k: usage[k]
+                k: getattr(usage, k)
                 for k in (
                     "busy_desk",
                     "capacity_desk",

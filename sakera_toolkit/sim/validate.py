@@ -53,7 +53,7 @@ def check(case: str, quantity: str, analytic: float, samples, rel_slack: float =
     x = np.asarray(samples, dtype=float)
     mean = float(x.mean())
     se = float(x.std(ddof=1) / math.sqrt(len(x))) if len(x) > 1 else 0.0
-    from scipy import stats
+    from scipy import stats  # type: ignore[import-untyped]  # no type hints published for this package
 
     half = float(stats.t.ppf(0.975, len(x) - 1) * se) if len(x) > 1 else float("nan")
     tol = TOLERANCE_Z * se + rel_slack * abs(analytic)
@@ -119,7 +119,8 @@ def _calendar_waits(lam, mu, n, warm, seed, open_hours=8.0):
 
 def _regency_checks(seeds, days: int) -> list[dict]:
     from .capacity import operators_for
-    from .flow import _prepare, run_replication
+    from .flow import run_replication
+    from .inputs import compile
     from .params import FlowParams
     from .timeseries import daily
 
@@ -127,16 +128,15 @@ def _regency_checks(seeds, days: int) -> list[dict]:
     # Little's law needs stable queues: staff every desk below 75 % expected utilisation
     # (with one operator, P. Mandangin's desk is overloaded and its queue grows without bound).
     params = params.replace(operators_per_village=operators_for(params))
-    st = _prepare(params)
+    inputs = compile(params)
     little_l, little_lw, conserve_in, conserve_out, backlog_ts, backlog_tr = [], [], [], [], [], []
     for s in seeds:
-        part = run_replication(params, st, np.random.SeedSequence(int(s)), 0)
-        raw = part["raw"]
-        a = raw["arrival"]
+        rep = run_replication(inputs, np.random.SeedSequence(int(s)), 0)
+        a = rep.requests.arrival
         # exits after the horizon are known from the calendar tail (no new arrivals there)
-        e = part["exit_unclipped"]
-        e = np.where(np.isfinite(e), e, float(part["calendars"].total_days))
-        w0, H = float(params.warmup_days), float(params.days)
+        e = rep.outcome.exit_unclipped
+        e = np.where(np.isfinite(e), e, float(rep.calendars.total_days))
+        w0, H = float(inputs.warmup_days), float(inputs.days)
         overlap = np.clip(np.minimum(e, H) - np.maximum(a, w0), 0.0, None)
         L = overlap.sum() / (H - w0)
         win = (a >= w0) & (a < H)
@@ -144,10 +144,10 @@ def _regency_checks(seeds, days: int) -> list[dict]:
         W = float((e[win] - a[win]).mean())
         little_l.append(L)
         little_lw.append(lam * W)
-        out = raw["outcome"]
+        out = rep.outcome.code
         conserve_in.append(len(out))
         conserve_out.append(int((out == 0).sum() + (out == 1).sum() + (out == 2).sum()))
-        backlog_ts.append(int(daily(part, params)["in_system"].iloc[-1]))
+        backlog_ts.append(int(daily(rep, inputs)["in_system"].iloc[-1]))
         backlog_tr.append(int((out == 2).sum()))
     rows = []
     ratio = np.asarray(little_l) / np.asarray(little_lw)
@@ -186,7 +186,7 @@ def validate(
     steps = 7
     import sys
 
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # no type hints published for this package
 
     bar = tqdm(total=steps, desc="validate", disable=not progress, file=sys.stderr, leave=False)
 

@@ -1,0 +1,447 @@
+"""The stages of the service flow: small functions from typed inputs to typed records.
+
+A request passes, in order: channel choice -> desk or counter visits (with incomplete files and
+returns) -> upload to the central server -> back-office verification (with rejection and rework)
+-> TTE signing -> output (HVS print at the desk, PDF, or a card printed at the office) ->
+delivery (courier to the village or kecamatan point) -> outcome (completed, abandoned, in the
+system; trips and travel). Every stage reads :class:`~.inputs.EngineInputs`, the request stream
+and the records of earlier stages, and returns its own frozen record of per-request arrays (one
+entry per request, ``inf`` = not reached). :func:`~.flow.run_replication` composes them; a new
+stage (e.g. a shared central server with timeouts and retries) is one more function and record
+slotted between two others.
+
+Each stage draws only from its own random stream (:data:`~.flow.STREAMS`), so scenarios run with
+the same seed share every draw they have in common (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from ..demand import Requests
+from .calendars import Calendars
+from .channel import DESA, KECAMATAN, MPP, OFFICE, ChannelPolicy
+from .inputs import EngineInputs
+from .kernel import Rounds, _add_work, serve_rows, visit_summary
+from .printing import next_instant, print_cards
+
+__all__ = [
+    "MINUTES",
+    "Visits",
+    "DeskRecord",
+    "UploadRecord",
+    "BackOfficeRecord",
+    "SigningRecord",
+    "OutputRecord",
+    "DeliveryRecord",
+    "OutcomeRecord",
+    "choose_channel",
+    "desk",
+    "upload",
+    "back_office",
+    "signing",
+    "output",
+    "delivery",
+    "outcome",
+    "retry_draws",
+]
+
+MINUTES = 1.0 / 1440.0
+
+
+@dataclass(frozen=True)
+class Visits:
+    """One entry per visit of a queueing stage (a request may visit several times)."""
+
+    request: np.ndarray  # int64 request index
+    round: np.ndarray  # int64, 0 = first visit
+    arrival: np.ndarray  # joined the queue
+    start: np.ndarray  # service start (inf: never served)
+    end: np.ndarray  # service end
+    work: np.ndarray  # service duration in working time
+    group: np.ndarray  # queue (see EngineInputs)
+
+    @classmethod
+    def from_kernel(cls, out: dict[str, np.ndarray], rows: np.ndarray | None, group: np.ndarray) -> Visits:
+        """From :func:`~.kernel.serve_rows` output whose ``request`` indexes ``rows`` (or requests)."""
+        req = out["request"] if rows is None else rows[out["request"]]
+        return cls(req, out["round"], out["arrival"], out["start"], out["end"], out["work"], group[req])
+
+
+@dataclass(frozen=True)
+class DeskRecord:
+    """Desk or counter stage: queue, first start, end of the last visit, visits, operator error rate."""
+
+    group: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    last_round: np.ndarray
+    visits: np.ndarray  # visits started before the horizon
+    error_rate: np.ndarray  # probability the back office rejects the file
+    rounds: Rounds
+    log: Visits
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """Upload to the central server (stops during outages) or abandonment at the desk."""
+
+    abandoned_at: np.ndarray
+    end: np.ndarray
+
+
+@dataclass(frozen=True)
+class BackOfficeRecord:
+    """Back-office verification with rejections and rework."""
+
+    start: np.ndarray
+    end: np.ndarray
+    verifications: np.ndarray
+    log: Visits
+
+
+@dataclass(frozen=True)
+class SigningRecord:
+    """TTE signature: the first signing batch after verification."""
+
+    signed: np.ndarray
+
+
+@dataclass(frozen=True)
+class OutputRecord:
+    """The document exists: HVS printed at the desk, PDF sent, or card printed (blanko stock)."""
+
+    printed: np.ndarray
+    card: np.ndarray  # bool: the output is a card
+    stock_end_of_day: np.ndarray  # (2, T) blanko on hand (ktp, kia)
+    stockout: np.ndarray  # (2, T) bool
+    ordered: np.ndarray  # (2, T) cards ordered
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    """The document is where the citizen collects it (courier to village desks and kecamatan points)."""
+
+    ready: np.ndarray
+    couriered: np.ndarray  # bool
+
+
+@dataclass(frozen=True)
+class OutcomeRecord:
+    """Outcome at the end of the horizon, trips and travel, and the office-only baseline."""
+
+    code: np.ndarray  # int8: 0 completed, 1 abandoned, 2 in the system
+    exit: np.ndarray  # left the system (inf: not within the horizon)
+    exit_unclipped: np.ndarray  # left the system, also after the horizon (calendar tail)
+    turnaround_days: np.ndarray
+    working_days: np.ndarray
+    trips: np.ndarray
+    outside_trips: np.ndarray
+    office_only_trips: np.ndarray
+    travel_km: np.ndarray
+    travel_minutes: np.ndarray
+    travel_cost_idr: np.ndarray
+    office_only_km: np.ndarray
+    office_only_minutes: np.ndarray
+    office_only_cost_idr: np.ndarray
+
+
+# -- random visit rounds --------------------------------------------------------------------------
+def _lognormal(mean: np.ndarray, cv: float, z: np.ndarray) -> np.ndarray:
+    sigma2 = np.log1p(cv * cv)
+    return np.asarray(mean * np.exp(np.sqrt(sigma2) * z - sigma2 / 2.0))
+
+
+def retry_draws(
+    rng: np.random.Generator,
+    mean: np.ndarray,
+    cv: float,
+    p_fail: np.ndarray | float,
+    p_return: float,
+    delay_mean: float,
+    rounds: int,
+    last_round_passes: bool,
+) -> Rounds:
+    """Service times, failures and retry delays of every visit round (compact :class:`Rounds`).
+
+    Round 0 is drawn for every request (so scenarios sharing a seed share these draws); later
+    rounds only for requests that failed and came back. One uniform decides a round: it fails if
+    ``u < p_fail`` and the citizen (or operator) comes back if ``u < p_fail * p_return``.
+    """
+    n = len(mean)
+    pf_all = np.broadcast_to(np.asarray(p_fail, dtype=float), (n,))
+    z = rng.standard_normal(n)
+    u = rng.random(n)
+    s0 = _lognormal(mean, cv, z)
+    f0 = u < pf_all
+    if last_round_passes and rounds == 1:
+        f0[:] = False
+    back = f0 & (u < pf_all * p_return)
+    d0 = np.full(n, np.nan)
+    d0[back] = rng.exponential(delay_mean, int(back.sum()))
+    active = np.flatnonzero(back)
+    parts = []
+    for k in range(1, rounds):
+        if not len(active):
+            break
+        z = rng.standard_normal(len(active))
+        u = rng.random(len(active))
+        pf = pf_all[active]
+        f = u < pf
+        if last_round_passes and k == rounds - 1:
+            f[:] = False
+        b = f & (u < pf * p_return)
+        d = np.full(len(active), np.nan)
+        d[b] = rng.exponential(delay_mean, int(b.sum()))
+        parts.append((active, k, _lognormal(mean[active], cv, z), f, d))
+        active = active[b]
+    ids = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
+    xptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ids, minlength=n), out=xptr[1:])
+    total = int(xptr[-1])
+    xs, xf, xd = np.empty(total), np.empty(total, dtype=bool), np.empty(total)
+    for idx, k, sv, f, d in parts:
+        pos = xptr[idx] + k - 1
+        xs[pos], xf[pos], xd[pos] = sv, f, d
+    return Rounds(s0, f0, d0, xptr, xs, xf, xd, rounds)
+
+
+# -- channel --------------------------------------------------------------------------------------
+def choose_channel(inputs: EngineInputs, req: Requests, rng: np.random.Generator) -> np.ndarray:
+    """Channel code per request (:mod:`.channel`), one uniform per request from the channel stream."""
+    k = inputs.constants
+    policy = ChannelPolicy(
+        trips=inputs.geography.trips,
+        go_live=inputs.go_live,
+        offered=inputs.offered,
+        biometric=inputs.biometric,
+        value_of_time_idr_per_hour=k.value_of_time_idr_per_hour,
+        mpp_share=k.mpp_share,
+        mpp_open_day=inputs.mpp_open_day,
+    )
+    return policy.choose(req.village, req.service, req.arrival, rng.random(len(req)))
+
+
+# -- desk -----------------------------------------------------------------------------------------
+@njit(cache=True)
+def _desk_setup(
+    channel, village, service, district_of, V, skill_v, office_skill, desk_minutes, biometric, office_factor,
+    bio_minutes, slowdown, e0, e1,
+):  # fmt: skip
+    """Per request: desk/counter group, handling-time mean (minutes), operator error rate."""
+    n = channel.shape[0]
+    group = np.empty(n, dtype=np.int64)
+    mean_min = np.empty(n, dtype=np.float64)
+    err = np.empty(n, dtype=np.float64)
+    for i in range(n):
+        ch = channel[i]
+        v = village[i]
+        s = service[i]
+        desa = ch == DESA
+        if desa:
+            group[i] = v
+        elif ch == OFFICE:
+            group[i] = V
+        elif ch == MPP:
+            group[i] = V + 1
+        else:
+            group[i] = V + 2 + district_of[v]
+        skill = skill_v[v] if desa else office_skill
+        m = desk_minutes[s] * (1.0 if desa else office_factor)
+        m = m + (bio_minutes if (not desa and biometric[s]) else 0.0)
+        mean_min[i] = m * (1.0 + slowdown * (1.0 - skill))
+        err[i] = e0 + (e1 - e0) * skill
+    return group, mean_min, err
+
+
+def desk(
+    inputs: EngineInputs, req: Requests, channel: np.ndarray, cal: Calendars, rng: np.random.Generator
+) -> DeskRecord:
+    """Visits to the village desk or a counter; a file found incomplete comes back (or is abandoned)."""
+    k = inputs.constants
+    village = req.village.astype(np.int64)
+    service = req.service.astype(np.int64)
+    group, mean_min, err = _desk_setup(
+        channel, village, service, inputs.geography.district_of, inputs.villages, inputs.skill,
+        inputs.office_skill, inputs.desk_minutes, inputs.biometric, k.office_minutes_factor,
+        k.biometric_minutes, k.skill_slowdown, k.error_rate_skill0, k.error_rate_skill1,
+    )  # fmt: skip
+    rounds = retry_draws(
+        rng, mean_min * MINUTES, k.handling_cv, k.incomplete_probability, k.return_probability,
+        k.return_delay_days, k.max_visits, last_round_passes=False,
+    )  # fmt: skip
+    if req.backlog.any():
+        walk_in = np.flatnonzero(~req.backlog)
+        out = serve_rows(group[walk_in], req.arrival[walk_in], rounds, inputs.desk_servers, cal.service, rows=walk_in)
+        log = Visits.from_kernel(out, walk_in, group)
+    else:
+        out = serve_rows(group, req.arrival, rounds, inputs.desk_servers, cal.service)
+        log = Visits.from_kernel(out, None, group)
+    start, end, last_round, visits = visit_summary(len(req), log.request, log.round, log.start, log.end, inputs.days)
+    return DeskRecord(group, start, end, last_round, visits, err, rounds, log)
+
+
+# -- upload ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def _after_desk(backlog, desk_end, desk_round, fail0, xptr, xfail, sptr, scs, sce, scum, scend, upload_work):
+    """Abandonment time at the desk and end of the upload (stops while the server is down)."""
+    n = backlog.shape[0]
+    abandoned_at = np.full(n, np.inf)
+    upload_end = np.full(n, np.inf)
+    for i in range(n):
+        if backlog[i]:
+            upload_end[i] = 0.0
+        r = desk_round[i]
+        if r < 0 or not np.isfinite(desk_end[i]):
+            continue
+        failed = fail0[i] if r == 0 else xfail[xptr[i] + r - 1]
+        if failed:
+            abandoned_at[i] = desk_end[i]
+        else:
+            upload_end[i] = _add_work(sptr, scs, sce, scum, scend, 0, desk_end[i], upload_work)
+    return abandoned_at, upload_end
+
+
+def upload(inputs: EngineInputs, req: Requests, desk_rec: DeskRecord, cal: Calendars) -> UploadRecord:
+    """Upload after a complete desk visit (the initial backlog is uploaded at day 0)."""
+    r, s = desk_rec.rounds, cal.server
+    abandoned_at, end = _after_desk(
+        req.backlog, desk_rec.end, desk_rec.last_round, r.fail0, r.xptr, r.xfail, s.ptr, s.start, s.end, s.cum,
+        s.cum_end, inputs.constants.upload_minutes * MINUTES,
+    )  # fmt: skip
+    return UploadRecord(abandoned_at, end)
+
+
+# -- back office ----------------------------------------------------------------------------------
+def back_office(
+    inputs: EngineInputs,
+    req: Requests,
+    desk_rec: DeskRecord,
+    up: UploadRecord,
+    cal: Calendars,
+    rng: np.random.Generator,
+) -> BackOfficeRecord:
+    """Verification by the office's verifiers in priority order; a rejected file is reworked and comes back."""
+    k = inputs.constants
+    n = len(req)
+    rounds = retry_draws(
+        rng, np.full(n, k.verify_minutes * MINUTES), k.handling_cv, desk_rec.error_rate, 1.0, k.rework_delay_days,
+        k.max_verifications, last_round_passes=True,
+    )  # fmt: skip
+    entering = np.flatnonzero(up.end < np.inf)
+    out = serve_rows(
+        np.zeros(len(entering), np.int64), up.end[entering], rounds, np.array([inputs.office_verifiers]),
+        cal.backoffice, inputs.priority[req.service[entering]], rows=entering,
+    )  # fmt: skip
+    log = Visits.from_kernel(out, entering, np.zeros(n, np.int64))
+    start, end, _, verifications = visit_summary(n, log.request, log.round, log.start, log.end, inputs.days)
+    end = np.where(np.isnan(end), np.inf, end)
+    return BackOfficeRecord(start, end, verifications, log)
+
+
+# -- signing --------------------------------------------------------------------------------------
+def signing(bo: BackOfficeRecord, cal: Calendars) -> SigningRecord:
+    """The first TTE batch at or after verification (no batch during outages)."""
+    return SigningRecord(next_instant(cal.signing, bo.end))
+
+
+# -- output ---------------------------------------------------------------------------------------
+@njit(cache=True)
+def _hvs_or_pdf(channel, is_card, group, signed, ptr, cs, ce, cum, cend, hvs_work):
+    """Non-card outputs: printed on HVS at the village desk (desk hours), else sent as PDF at signing."""
+    n = channel.shape[0]
+    out = np.full(n, np.inf)
+    for i in range(n):
+        sg = signed[i]
+        if is_card[i] or not np.isfinite(sg):
+            continue
+        if channel[i] == DESA:
+            out[i] = _add_work(ptr, cs, ce, cum, cend, group[i], sg, hvs_work)
+        else:
+            out[i] = sg
+    return out
+
+
+def output(
+    inputs: EngineInputs, req: Requests, channel: np.ndarray, desk_rec: DeskRecord, sig: SigningRecord, cal: Calendars
+) -> OutputRecord:
+    """Cards printed at the office from blanko stock; HVS documents at the desk; PDFs at signing."""
+    card = inputs.card[req.service]
+    ci = np.flatnonzero(card)
+    card_printed, stock_eod, stockout, ordered = print_cards(
+        sig.signed[ci], inputs.blanko[req.service[ci]], cal.open_day, inputs.work_hours, inputs.card_print_per_day,
+        inputs.blanko_initial, inputs.blanko_reorder_point, inputs.blanko_reorder_qty, inputs.blanko_lead_days,
+    )  # fmt: skip
+    s = cal.service
+    printed = _hvs_or_pdf(
+        channel, card, desk_rec.group, sig.signed, s.ptr, s.start, s.end, s.cum, s.cum_end,
+        inputs.constants.hvs_print_minutes * MINUTES,
+    )  # fmt: skip
+    printed[ci] = card_printed
+    return OutputRecord(printed, card, stock_eod, stockout, ordered)
+
+
+# -- delivery -------------------------------------------------------------------------------------
+def delivery(
+    inputs: EngineInputs, channel: np.ndarray, desk_rec: DeskRecord, out: OutputRecord, cal: Calendars
+) -> DeliveryRecord:
+    """Cards for village desks and kecamatan points go with the courier and wait for the point to open."""
+    couriered = out.card & ((channel == DESA) | (channel == KECAMATAN)) & np.isfinite(out.printed)
+    ready = out.printed.copy()
+    idx = np.flatnonzero(couriered)
+    arrived = next_instant(cal.courier, out.printed[idx]) + inputs.constants.courier_transit_hours / 24.0
+    ready[idx] = cal.service.next_open(desk_rec.group[idx], arrived)
+    return DeliveryRecord(ready, couriered)
+
+
+# -- outcome --------------------------------------------------------------------------------------
+def outcome(
+    inputs: EngineInputs,
+    req: Requests,
+    channel: np.ndarray,
+    desk_rec: DeskRecord,
+    up: UploadRecord,
+    out: OutputRecord,
+    dl: DeliveryRecord,
+    cal: Calendars,
+) -> OutcomeRecord:
+    """Completed, abandoned or still in the system at the end of the horizon; trips and travel."""
+    H = float(inputs.days)
+    r, a_at, a = dl.ready, up.abandoned_at, req.arrival
+    completed = r <= H
+    abandoned = ~completed & (a_at <= H)
+    code = np.where(completed, 0, np.where(abandoned, 1, 2)).astype(np.int8)
+    exit_time = np.where(completed, r, np.where(abandoned, a_at, np.inf))
+    total = len(cal.workday_index)
+    day_arr = np.minimum(np.floor(a).astype(np.int64), total - 1)
+    day_done = np.minimum(np.floor(np.where(completed, r, 0.0)).astype(np.int64), total - 1)
+    turnaround = np.where(completed, r - a, np.nan)
+    working = np.where(completed, (cal.workday_index[day_done] - cal.workday_index[day_arr]).astype(float), np.nan)
+    pickup = completed & (out.card | (channel == DESA))
+    visits = desk_rec.visits.astype(np.int64)
+    walk_in = ~req.backlog
+    trips = np.where(walk_in, visits + pickup, 0)
+    base = np.where(walk_in, visits + (completed & out.card), 0)
+    outside = np.where(channel == DESA, 0, trips)
+    v = req.village.astype(np.int64)
+    t = inputs.geography.trips
+    ch = channel.astype(np.int64)
+    return OutcomeRecord(
+        code=code,
+        exit=exit_time,
+        exit_unclipped=np.minimum(r, a_at),
+        turnaround_days=turnaround,
+        working_days=working,
+        trips=trips.astype(np.int16),
+        outside_trips=outside.astype(np.int16),
+        office_only_trips=base.astype(np.int16),
+        travel_km=trips * t.km[v, ch],
+        travel_minutes=trips * t.minutes[v, ch],
+        travel_cost_idr=trips * t.cost_idr[v, ch],
+        office_only_km=base * t.km[v, OFFICE],
+        office_only_minutes=base * t.minutes[v, OFFICE],
+        office_only_cost_idr=base * t.cost_idr[v, OFFICE],
+    )
