@@ -18,9 +18,13 @@ def register(sub) -> None:
         "second) N live villages need. Also under the levers batch upload (off-peak window) and staggered hours. "
         "Every default is in data/calibration/server.yaml (assumptions labelled).",
     )
-    p.add_argument("scenario", nargs="?", default="all-2022", metavar="SCENARIO", help="preset or YAML (default all-2022)")
+    p.add_argument(
+        "scenario", nargs="?", default="all-2022", metavar="SCENARIO", help="preset or YAML (default all-2022)"
+    )
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--capacity", type=float, metavar="TPS", help="server capacity in transactions/s (default: calibration)")
+    g.add_argument(
+        "--capacity", type=float, metavar="TPS", help="server capacity in transactions/s (default: calibration)"
+    )
     g.add_argument("--villages", type=int, metavar="N", help="find the capacity N live villages need")
     p.add_argument("--replications", "-r", type=int, default=3, help="replications (default 3)")
     p.add_argument("--days", type=int, default=30, help="days simulated per probe (default 30)")
@@ -31,7 +35,9 @@ def register(sub) -> None:
         metavar="H0-H1",
         help="off-peak upload window of the batch-upload lever, hours (default 15-21)",
     )
-    p.add_argument("--stagger", type=float, default=2.0, metavar="HOURS", help="shift of every other kecamatan's hours (default 2)")
+    p.add_argument(
+        "--stagger", type=float, default=2.0, metavar="HOURS", help="shift of every other kecamatan's hours (default 2)"
+    )
     p.add_argument("--no-levers", action="store_true", help="only the scenario as it is")
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.set_defaults(func=run)
@@ -61,7 +67,9 @@ def run(args) -> int:
         if not lo <= value <= hi:
             raise SakeraInputError(f"{value} is outside {lo}..{hi}", location=flag)
     if args.capacity is not None and not (math.isfinite(args.capacity) and 0 < args.capacity <= 1e6):
-        raise SakeraInputError(f"{args.capacity} must be a positive number of transactions per second", location="--capacity")
+        raise SakeraInputError(
+            f"{args.capacity} must be a positive number of transactions per second", location="--capacity"
+        )
     if not 0 <= args.stagger <= 6:
         raise SakeraInputError(f"{args.stagger} is outside 0..6 hours", location="--stagger")
     window = _window(args.batch_window)
@@ -76,27 +84,59 @@ def run(args) -> int:
         policy = dataclasses.replace(policy, capacity_tps=float(args.capacity))
     n_all = len(rollout_order(scenario))
     if args.villages is not None and not 0 < args.villages <= n_all:
-        raise SakeraInputError(f"{args.villages} is outside 1..{n_all} (villages in the rollout)", location="--villages")
+        raise SakeraInputError(
+            f"{args.villages} is outside 1..{n_all} (villages in the rollout)", location="--villages"
+        )
     base = CentralLoad.from_calibration()
     levers = [("as planned / sesuai rencana", base)]
     if not args.no_levers:
         levers += [
-            (f"batch upload {window[0]:g}-{window[1]:g} h / unggah massal", dataclasses.replace(base, upload_window=window)),
-            (f"staggered hours +{args.stagger:g} h / jam buka bergiliran", dataclasses.replace(base, stagger_hours=args.stagger)),
+            (
+                f"batch upload {window[0]:g}-{window[1]:g} h / unggah massal",
+                dataclasses.replace(base, upload_window=window),
+            ),
+            (
+                f"staggered hours +{args.stagger:g} h / jam buka bergiliran",
+                dataclasses.replace(base, stagger_hours=args.stagger),
+            ),
         ]
     progress = not args.json and sys.stderr.isatty()
     rows = []
     for label, load in levers:
         if args.villages is None:
-            res = max_villages(scenario, policy, load, replications=args.replications, seed=args.seed, days=args.days, progress=progress)
-            summ = res.summary()
-            rows.append({"lever": label, "capacity_tps": policy.capacity_tps, "max_villages": summ, "per_replication": res.values})
-        else:
-            res = capacity_needed(
-                scenario, args.villages, policy, load, replications=args.replications, seed=args.seed, days=args.days, progress=progress
+            res = max_villages(
+                scenario,
+                policy,
+                load,
+                replications=args.replications,
+                seed=args.seed,
+                days=args.days,
+                progress=progress,
             )
             summ = res.summary()
-            rows.append({"lever": label, "villages": args.villages, "capacity_tps_needed": summ, "per_replication": res.values})
+            rows.append(
+                {
+                    "lever": label,
+                    "capacity_tps": policy.capacity_tps,
+                    "max_villages": summ,
+                    "per_replication": res.values,
+                }
+            )
+        else:
+            res = capacity_needed(
+                scenario,
+                args.villages,
+                policy,
+                load,
+                replications=args.replications,
+                seed=args.seed,
+                days=args.days,
+                progress=progress,
+            )
+            summ = res.summary()
+            rows.append(
+                {"lever": label, "villages": args.villages, "capacity_tps_needed": summ, "per_replication": res.values}
+            )
     header = {
         "scenario": scenario.name,
         "villages_in_rollout": n_all,
@@ -124,7 +164,9 @@ def run(args) -> int:
         s = r["max_villages"] if args.villages is None else r["capacity_tps_needed"]
         ci = "n/a (1 replication)" if math.isnan(s["ci95_low"]) else f"[{s['ci95_low']:.1f}; {s['ci95_high']:.1f}]"
         if args.villages is None:
-            print(f"  {r['lever']:<48} kapasitas {policy.capacity_tps:g} tps -> maks. desa aktif {s['mean']:.1f}  IK95% {ci}")
+            print(
+                f"  {r['lever']:<48} kapasitas {policy.capacity_tps:g} tps -> maks. desa aktif {s['mean']:.1f}  IK95% {ci}"
+            )
         else:
             print(f"  {r['lever']:<48} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  IK95% {ci}")
     return 0

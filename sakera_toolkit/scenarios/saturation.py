@@ -1,8 +1,10 @@
 """How many villages can go live before the central server saturates, and what capacity 186 need.
 
-A *probe* runs the scenario with its first ``N`` villages (in the scenario's rollout order) live
-from the start, serves every transaction of every channel on the shared central server
-(:mod:`sakera_toolkit.sim.central`) and reads the server KPIs. The server is **saturated** when the
+A *probe* runs the engine on the scenario with its first ``N`` villages (in the scenario's rollout
+order) live from the start and the central-server stage on (:mod:`sakera_toolkit.sim.central`:
+every transaction of every channel, desk queues lengthened by the server's response times) and
+reads the server KPIs. Random outages are off in probes (the limit is about load; the scenario's
+scheduled outages stay). The server is **saturated** when the
 95th percentile of attempt response times in service hours reaches the client timeout, or more
 than :data:`TIMEOUT_SHARE_LIMIT` of attempts time out. Both searches bisect (villages live, or
 capacity) separately in every replication, with common random numbers across probes, so the
@@ -75,18 +77,23 @@ def probe(
     order: list[str] | None = None,
 ) -> Probe:
     """Run one replication with the first ``n_villages`` of the rollout live from day 0."""
-    from ..sim import central, flow
+    from ..sim import run
+    from ..sim.central import CentralSettings
 
     order = rollout_order(scenario) if order is None else order
     base = scenario.to_flow_params()
     params = base.replace(
-        village_go_live={c: 0 for c in order[:n_villages]}, days=days, warmup_days=min(base.warmup_days, days // 4)
-    ).validate()
-    st = flow._prepare(params)
+        village_go_live={c: 0 for c in order[:n_villages]},
+        days=days,
+        warmup_days=min(base.warmup_days, days // 4),
+        random_outages_per_year=0.0,  # saturation from load, not from chance outages
+        central=CentralSettings(policy, load),
+    )
     ss = np.random.SeedSequence(seed).spawn(replication + 1)[replication]
-    part = flow.run_replication(params, st, ss, replication)
-    _res, kpis = central.open_loop(part, params, policy=policy, load=load, seed=int(ss.generate_state(1)[0]))
-    return Probe(n_villages, policy.capacity_tps, replication, kpis)
+    kpis = run(params, seed=ss, replications=1).kpis.iloc[0]
+    return Probe(
+        n_villages, policy.capacity_tps, replication, {k: float(v) for k, v in kpis.items() if k.startswith("server_")}
+    )
 
 
 def _bisect_int(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
@@ -126,7 +133,10 @@ class SearchResult:
     def probe_table(self) -> pd.DataFrame:
         """One row per probe: villages, capacity, replication and the server KPIs."""
         return pd.DataFrame(
-            [{"villages": p.villages, "capacity_tps": p.capacity_tps, "replication": p.replication, **p.kpis} for p in self.probes]
+            [
+                {"villages": p.villages, "capacity_tps": p.capacity_tps, "replication": p.replication, **p.kpis}
+                for p in self.probes
+            ]
         )
 
 
@@ -184,7 +194,16 @@ def capacity_needed(
     for r in range(replications):
 
         def ok(cap: float, r: int = r) -> bool:
-            p = probe(scenario, n_villages, replace(policy, capacity_tps=cap), load, replication=r, seed=seed, days=days, order=order)
+            p = probe(
+                scenario,
+                n_villages,
+                replace(policy, capacity_tps=cap),
+                load,
+                replication=r,
+                seed=seed,
+                days=days,
+                order=order,
+            )
             probes.append(p)
             bar.update()
             return not is_saturated(p.kpis, policy)

@@ -20,7 +20,7 @@ saturates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -39,8 +39,6 @@ __all__ = [
     "serve_stage",
     "server_kpis",
     "hourly_profile",
-    "open_loop",
-
     "next_open_times",
     "open_hour_bins",
     "client_intervals",
@@ -95,7 +93,9 @@ class CentralLoad:
         )
 
 
-def policy_from_calibration(cal: calibration.Calibration | None = None, **overrides: float | int | bool) -> ServerPolicy:
+def policy_from_calibration(
+    cal: calibration.Calibration | None = None, **overrides: float | int | bool
+) -> ServerPolicy:
     """The server policy of ``data/calibration/server.yaml``, with keyword overrides."""
     c = cal or calibration.load("server")
     names = (
@@ -150,7 +150,8 @@ class Transactions:
 
 def spread_batches(t: np.ndarray, spread_days: float) -> np.ndarray:
     """Spread transactions submitted at the same instant (a TTE batch, a print run) evenly over
-    ``spread_days`` after it: one signer or printer works through a batch file after file."""
+    ``spread_days`` after it: one signer or printer works through a batch file after file.
+    """
     if not t.size or spread_days <= 0:
         return t
     finite = np.isfinite(t)
@@ -317,13 +318,18 @@ def serve_stage(
     waited = out.waited[has_req]
     # a citizen at the desk waits at most one day's attempts; a look-up that only succeeded on a
     # later day held the desk for its day's attempts (timeouts and backoffs)
-    same_day_cap = (policy.max_attempts * policy.timeout_s + policy.backoff_s * sum(policy.backoff_factor**k for k in range(policy.max_attempts - 1))) / 86400.0
+    same_day_cap = (
+        policy.max_attempts * policy.timeout_s
+        + policy.backoff_s * sum(policy.backoff_factor**k for k in range(policy.max_attempts - 1))
+    ) / 86400.0
     finite_wait = np.minimum(np.where(np.isfinite(waited), waited, same_day_cap), same_day_cap)
     is_lookup = tx.kind[has_req] == LOOKUP
     desk_delay = np.bincount(req[is_lookup], weights=finite_wait[is_lookup], minlength=n_requests)
     desk_side = (tx.kind[has_req] == LOOKUP) | (tx.kind[has_req] == UPLOAD)
     failed = (
-        np.bincount(req, weights=((out.outcome[has_req] != SUCCESS) & desk_side).astype(np.float64), minlength=n_requests)
+        np.bincount(
+            req, weights=((out.outcome[has_req] != SUCCESS) & desk_side).astype(np.float64), minlength=n_requests
+        )
         > 0
     )
     deferred = np.bincount(req, weights=out.deferrals[has_req].astype(np.float64), minlength=n_requests) > 0
@@ -411,54 +417,246 @@ def client_intervals(
     return start[keep], end[keep], owner[keep], weights[owner[keep]]
 
 
-def open_loop(part: dict, params, policy: ServerPolicy | None = None, load: CentralLoad | None = None, seed: int = 0):
-    """Serve one replication's requests on the central server after the fact (no feedback).
+# -- the stage inside the engine -------------------------------------------------------------------
+#: Keys of a scenario's ``server:`` section that configure the central server (besides
+#: ``random_outages_per_year``), with (minimum, maximum) for numbers.
+SERVER_KEYS: dict[str, tuple[float, float]] = {
+    "capacity_tps": (0.001, 1e6),
+    "workers": (1, 100_000),
+    "timeout_s": (1, 86_400),
+    "max_attempts": (1, 50),
+    "backoff_s": (0, 86_400),
+    "give_up_after": (1, 1_000_000),
+    "max_days": (1, 60),
+    "queue_limit": (0, 10_000_000),
+    "session_tph": (0, 100_000),
+    "stagger_hours": (0, 6),
+}
 
-    ``part`` is a replication of :func:`sakera_toolkit.sim.flow.run_replication`. Returns
-    ``(CentralResult, kpis)``.
+
+@dataclass(frozen=True)
+class CentralSettings:
+    """The central-server stage of a scenario: policy, load model and degraded periods."""
+
+    policy: ServerPolicy
+    load: CentralLoad
+    degraded: tuple[tuple[float, float, float], ...] = ()
+    feedback_rounds: int = 2
+    section: tuple[tuple[str, object], ...] = ()  # the scenario's server: keys, for YAML round trips
+
+    def to_section(self) -> dict[str, object]:
+        """The ``server:`` keys this came from (``central: true`` when built in code)."""
+        return dict(self.section) if self.section else {"central": True}
+
+    @classmethod
+    def default(cls) -> CentralSettings:
+        """Everything from ``data/calibration/server.yaml``."""
+        return cls(policy_from_calibration(), CentralLoad.from_calibration())
+
+
+def settings_from_section(section: dict, start_date, fail) -> CentralSettings | None:
+    """Build :class:`CentralSettings` from a scenario's ``server:`` mapping (``None`` if off).
+
+    ``fail(path, message)`` returns the exception to raise (field paths like ``server.timeout_s``).
+    The stage is on when ``central: true`` or any of :data:`SERVER_KEYS`, ``batch_upload`` or
+    ``degraded`` is given.
     """
-    policy = policy or policy_from_calibration()
-    load = load or CentralLoad.from_calibration()
-    raw, st, cal = part["raw"], part["static"], part["calendars"]
-    rng = np.random.default_rng(seed)
-    V = len(st.codes)
-    channel = raw["channel"]
-    village = raw["village"]
-    from .channel import DESA, KECAMATAN, MPP, OFFICE
+    import datetime as dt
+    import math as _math
 
-    group = np.where(
-        channel == DESA,
-        village,
-        np.where(channel == OFFICE, V, np.where(channel == MPP, V + 1, V + 2 + st.district_of[village])),
+    keys = set(section) - {"random_outages_per_year"}
+    if not keys or section.get("central") is False:
+        return None
+    base = CentralSettings.default()
+    policy_kw: dict[str, float | int] = {}
+    load_kw: dict[str, object] = {}
+    for key, (lo, hi) in SERVER_KEYS.items():
+        if key not in section:
+            continue
+        v = section[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not _math.isfinite(float(v)) or not lo <= v <= hi:
+            raise fail(f"server.{key}", f"{v!r} must be a number in {lo:g}..{hi:g}")
+        if key in ("workers", "max_attempts", "give_up_after", "max_days", "queue_limit") and int(v) != v:
+            raise fail(f"server.{key}", f"{v!r} must be a whole number")
+        if key in ("session_tph", "stagger_hours"):
+            load_kw[key] = float(v)
+        else:
+            policy_kw[key] = (
+                int(v) if key in ("workers", "max_attempts", "give_up_after", "max_days", "queue_limit") else float(v)
+            )
+    if "central" in section and not isinstance(section["central"], bool):
+        raise fail("server.central", f"{section['central']!r} must be true or false")
+    if section.get("batch_upload") is not None:
+        text = str(section["batch_upload"]).strip()
+        try:
+            h0, h1 = (float(x) for x in text.split("-", 1))
+        except ValueError:
+            raise fail("server.batch_upload", f"{text!r} must be a window of hours H0-H1, e.g. 15-21") from None
+        if not 0 <= h0 < h1 <= 24:
+            raise fail("server.batch_upload", f"{text!r}: need 0 <= H0 < H1 <= 24")
+        load_kw["upload_window"] = (h0, h1)
+    degraded: list[tuple[float, float, float]] = []
+    raw = section.get("degraded") or []
+    if not isinstance(raw, list):
+        raise fail("server.degraded", "must be a list of {start, end, factor}")
+    for i, item in enumerate(raw):
+        path = f"server.degraded[{i}]"
+        if (
+            not isinstance(item, dict)
+            or set(item) - {"start", "end", "factor"}
+            or not {"start", "end", "factor"} <= set(item)
+        ):
+            raise fail(path, "must be a mapping with start, end (dates or date-times) and factor (0..1)")
+        try:
+            a = _as_day(item["start"], start_date)
+            b = _as_day(item["end"], start_date)
+        except ValueError as exc:
+            raise fail(path, str(exc)) from None
+        f = item["factor"]
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 <= f <= 1:
+            raise fail(f"{path}.factor", f"{f!r} must be a number in 0..1 (0 = down)")
+        if b <= a:
+            raise fail(f"{path}.end", "must be after start")
+        degraded.append((a, b, float(f)))
+    try:
+        policy = replace(base.policy, **policy_kw)  # type: ignore[arg-type]
+        ServerWindows.from_list(degraded)
+    except Exception as exc:  # SakeraInputError from the policy or windows checks
+        raise fail("server", str(exc)) from None
+    del dt
+    kept = tuple((k, v) for k, v in section.items() if k != "random_outages_per_year")
+    return CentralSettings(policy, replace(base.load, **load_kw), tuple(degraded), section=kept)  # type: ignore[arg-type]
+
+
+def _as_day(value, start_date) -> float:
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        base = dt.datetime.combine(start_date, dt.time())
+        return (value - base).total_seconds() / 86400.0
+    if isinstance(value, dt.date):
+        return float((value - start_date).days)
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DD HH:MM)") from None
+    return (parsed - dt.datetime.combine(start_date, dt.time())).total_seconds() / 86400.0
+
+
+def _reserve_desk(inputs, req, rec, cal, extra: np.ndarray):
+    """Serve the desk again with each visit's handling time lengthened by ``extra`` (days)."""
+    from .kernel import Rounds, serve_rows, visit_summary
+    from .stages import DeskRecord, Visits
+
+    r = rec.rounds
+    n = len(req)
+    ids = np.repeat(np.arange(n), np.diff(r.xptr))
+    rounds = Rounds(r.service0 + extra, r.fail0, r.delay0, r.xptr, r.xservice + extra[ids], r.xfail, r.xdelay, r.rounds)
+    group = rec.group
+    if req.backlog.any():
+        walk_in = np.flatnonzero(~req.backlog)
+        out = serve_rows(group[walk_in], req.arrival[walk_in], rounds, inputs.desk_servers, cal.service, rows=walk_in)
+        log = Visits.from_kernel(out, walk_in, group)
+    else:
+        out = serve_rows(group, req.arrival, rounds, inputs.desk_servers, cal.service)
+        log = Visits.from_kernel(out, None, group)
+    start, end, last_round, visits = visit_summary(n, log.request, log.round, log.start, log.end, inputs.days)
+    return DeskRecord(group, start, end, last_round, visits, rec.error_rate, rounds, log)
+
+
+def _stage_times(inputs, req, channel, rec, skill_of_request, later) -> StageTimes:
+    verify_start, signed, printed = later
+    return StageTimes(
+        desk_start=rec.start,
+        desk_end=rec.end,
+        desk_group=rec.group,
+        skill=skill_of_request,
+        upload=np.where(np.isfinite(rec.end) & ~req.backlog, rec.end, np.inf),
+        verify_start=verify_start,
+        signed=signed,
+        printed=printed,
+        district=inputs.geography.district_of[req.village.astype(np.int64)],
     )
-    skill = np.where(channel == DESA, st.skill[village], float(params.office_skill))
-    times = StageTimes(
-        desk_start=raw["desk_start"],
-        desk_end=raw["desk_end"],
-        desk_group=group,
-        skill=skill,
-        upload=np.where(np.isfinite(raw["upload_end"]), raw["desk_end"], np.inf),
-        verify_start=raw["verify_start"],
-        signed=raw["signed"],
-        printed=raw["printed"],
-        district=st.district_of[village],
-    )
+
+
+@dataclass(frozen=True)
+class ServerStageRecord:
+    """What the central server did in a replication (desk-side pass; see :func:`desk_and_server`)."""
+
+    result: CentralResult
+    kpis: dict[str, float]
+    hourly: pd.DataFrame
+
+
+def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Generator, settings: CentralSettings):
+    """Desk visits and the central server, solved together.
+
+    The desk's look-ups and uploads go to the server, whose response times lengthen the visits,
+    which moves the look-ups: a fixed point, reached by ``settings.feedback_rounds`` passes
+    (desk -> server -> desk with the look-up waits added to handling). Back-office, TTE and print
+    transactions are placed at ``later = (verify_start, signed, printed)``, the times of the flow's
+    later stages in a pass without the server (one pass behind: they move little), so the server
+    carries the load of every channel and stage.
+
+    Returns the final :class:`~.stages.DeskRecord`, the per-request upload completion and
+    give-up flags, and a :class:`ServerStageRecord`.
+    """
+    from .channel import DESA
+
+    V = inputs.villages
+    village = req.village.astype(np.int64)
+    skill = np.where(channel == DESA, inputs.skill[village], inputs.office_skill)
     groups = cal.service.ptr.shape[0] - 1
-    sessions = np.concatenate(
-        [st.operators.astype(np.float64), [params.office_counters, params.mpp_counters], np.full(groups - V - 2, float(params.kecamatan_counters()))]
+    sessions = np.concatenate([inputs.operators.astype(np.float64), inputs.counters.astype(np.float64)])[:groups]
+    clients = client_intervals(
+        cal.service.ptr, cal.service.start, cal.service.end, np.asarray(inputs.go_live), V, sessions
     )
-    clients = client_intervals(cal.service.ptr, cal.service.start, cal.service.end, st.go_live, V, sessions)
-    horizon = float(params.days)
-    tx = build_transactions(times, load, rng, operator_clients=V, clients=clients, horizon_days=horizon)
-    windows = ServerWindows.from_list([(a, b, 0.0) for a, b in cal.outages])
-    res = serve_stage(
-        tx,
-        raw["arrival"].shape[0],
-        policy,
-        rng,
-        next_open=next_open_times(cal.open_day, cal.day_start_hour),
-        windows=windows,
-        horizon_days=horizon,
+    windows = ServerWindows.from_list(
+        [(a, b, 0.0) for a, b in cal.outages]
+        + [w for w in settings.degraded if not any(a < w[1] and w[0] < b for a, b in cal.outages)]
     )
+    next_open = next_open_times(cal.open_day, cal.day_start_hour)
+    horizon = float(inputs.days)
+    seed_tx, seed_srv = rng.integers(0, 2**63 - 1, size=2)
+    extra = np.zeros(len(req))
+    res = None
+    for k in range(max(1, settings.feedback_rounds)):
+        if k:
+            rec = _reserve_desk(inputs, req, rec, cal, extra)
+        times = _stage_times(inputs, req, channel, rec, skill, later)
+        tx = build_transactions(
+            times,
+            settings.load,
+            np.random.default_rng(seed_tx),
+            operator_clients=V,
+            clients=clients,
+            horizon_days=horizon,
+        )
+        res = serve_stage(
+            tx,
+            len(req),
+            settings.policy,
+            np.random.default_rng(seed_srv),
+            next_open=next_open,
+            windows=windows,
+            horizon_days=horizon,
+        )
+        extra = res.desk_delay
+    assert res is not None
     hours = open_hour_bins(cal.open_day[: int(horizon)], cal.day_start_hour, cal.day_end_hour)
-    return res, server_kpis(res, hours)
+    return rec, res, ServerStageRecord(res, server_kpis(res, hours), hourly_profile(res, hours))
+
+
+def upload_record(up, res: CentralResult, req, desk_rec, horizon: int):
+    """The upload stage with the server: a file reaches the back office when its upload
+    transaction succeeds; a citizen whose look-ups or upload never got through within
+    ``max_days`` working days gives up (abandoned at the desk).
+    """
+    from .stages import UploadRecord
+
+    sent = np.isfinite(desk_rec.end) & ~req.backlog & np.isfinite(up.end)
+    end = np.where(sent, res.upload_done, up.end)
+    gave_up = sent & res.failed
+    end = np.where(gave_up, np.inf, end)
+    abandoned_at = np.where(gave_up, desk_rec.end, up.abandoned_at)
+    return UploadRecord(abandoned_at, end)

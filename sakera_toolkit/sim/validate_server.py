@@ -21,7 +21,13 @@ def _response_means(lam: float, c: int, n: int, warm: int, seeds: list[int]) -> 
         rng = np.random.default_rng(s)
         submit = np.cumsum(rng.exponential(1.0 / lam, n)) / 86400.0
         pol = ServerPolicy(
-            capacity_tps=float(c), workers=c, timeout_s=1e12, max_attempts=1, jitter=0.0, queue_limit=10_000_000, defer_spread_s=0.0
+            capacity_tps=float(c),
+            workers=c,
+            timeout_s=1e12,
+            max_attempts=1,
+            jitter=0.0,
+            queue_limit=10_000_000,
+            defer_spread_s=0.0,
         )
         res = serve_transactions(submit, rng.exponential(1.0, n), pol)
         out.append(float(((res.done - submit) * 86400.0)[warm:].mean()))
@@ -65,7 +71,14 @@ def server_checks(seeds: list[int], customers: int) -> list[dict]:
             n = int(load * 10 * 4 * 3600)
             submit = np.sort(rng.uniform(8 / 24, 12 / 24, n))
             pol = ServerPolicy(
-                capacity_tps=10, workers=10, timeout_s=30, max_attempts=3, backoff_s=10, give_up_after=10**6, max_days=1, queue_limit=10**6
+                capacity_tps=10,
+                workers=10,
+                timeout_s=30,
+                max_attempts=3,
+                backoff_s=10,
+                give_up_after=10**6,
+                max_days=1,
+                queue_limit=10**6,
             )
             res = serve_transactions(submit, rng.exponential(1.0, n), pol, horizon_days=1, rng=rng)
             good.append(float((res.outcome == SUCCESS).sum()))
