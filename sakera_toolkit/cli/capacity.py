@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import sys
+from typing import Any
 
 
 def register(sub) -> None:
@@ -55,7 +56,7 @@ def _window(text: str) -> tuple[float, float]:
     return a, b
 
 
-def run(args) -> int:
+def run(args: Any) -> int:
     """Run the search and print the table (or JSON)."""
     from ..errors import SakeraInputError
 
@@ -101,7 +102,7 @@ def run(args) -> int:
             ),
         ]
     progress = not args.json and sys.stderr.isatty()
-    rows = []
+    rows: list[dict] = []
     for label, load in levers:
         if args.villages is None:
             res = max_villages(

@@ -92,7 +92,7 @@ def probe(
     ss = np.random.SeedSequence(seed).spawn(replication + 1)[replication]
     kpis = run(params, seed=ss, replications=1).kpis.iloc[0]
     return Probe(
-        n_villages, policy.capacity_tps, replication, {k: float(v) for k, v in kpis.items() if k.startswith("server_")}
+        n_villages, policy.capacity_tps, replication, {str(k): float(v) for k, v in kpis.items() if str(k).startswith("server_")}
     )
 
 
@@ -123,7 +123,7 @@ class SearchResult:
         x = np.asarray(self.values, dtype=float)
         mean = float(x.mean())
         if x.size > 1:
-            from scipy import stats
+            from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type hints
 
             half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
         else:
@@ -151,7 +151,7 @@ def max_villages(
     progress: bool = False,
 ) -> SearchResult:
     """Largest number of live villages (rollout order) before the server saturates, per replication."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
 
     order = rollout_order(scenario)
     V = len(order)
@@ -185,7 +185,7 @@ def capacity_needed(
     progress: bool = False,
 ) -> SearchResult:
     """Smallest capacity (transactions/s) that keeps ``n_villages`` live villages unsaturated."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
 
     order = rollout_order(scenario)
     probes: list[Probe] = []

@@ -1,5 +1,7 @@
-"""From the service flow to the central server's workload, and back: which transactions each
-request sends, the background load of every logged-in desk, and the server KPIs.
+"""From the service flow to the central server's workload, and back.
+
+Which transactions each request sends, the background load of every logged-in desk, and the
+server KPIs.
 
 Every request sends transactions at the times its stages happen (research notes §9.7: desks,
 kecamatan points, the office and the MPP all use the same remote SIAK):
@@ -405,8 +407,10 @@ def open_hour_bins(open_day: np.ndarray, h0: float, h1: float) -> np.ndarray:
 def client_intervals(
     ptr: np.ndarray, start: np.ndarray, end: np.ndarray, go_live: np.ndarray, n_villages: int, weights: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Open intervals of every client that keeps a session: live village desks from their go-live
-    day, and every counter group (``weights`` = clients per group, e.g. counters at the office).
+    """Open intervals of every client that keeps a session.
+
+    Live village desks from their go-live day, and every counter group (``weights`` = clients per
+    group, e.g. counters at the office).
 
     Returns ``(start, end, owner, weight)`` arrays, one row per interval.
     """

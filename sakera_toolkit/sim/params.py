@@ -334,7 +334,7 @@ class FlowParams:
             from .central import CentralSettings
 
             if not isinstance(self.central, CentralSettings):
-                raise self._fail("central", "must be a sim.central.CentralSettings or None")
+                raise SakeraInputError("must be a sim.central.CentralSettings or None", location="FlowParams.central")
         self.demand_scale = self._limit("demand_scale", self.demand_scale)
         if not isinstance(self.demand_overrides, dict):
             raise SakeraInputError(

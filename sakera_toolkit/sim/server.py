@@ -1,6 +1,7 @@
-"""The shared central server (SIAK Terpusat): a finite-capacity multi-server queue with client
-timeouts, retries with exponential backoff, operators who give up for the day, degraded periods
-and outages.
+"""The shared central server (SIAK Terpusat) as a finite-capacity multi-server queue.
+
+Client timeouts, retries with exponential backoff, operators who give up for the day, degraded
+periods and outages.
 
 Why a multi-server FIFO queue (and not processor sharing)
 ---------------------------------------------------------
