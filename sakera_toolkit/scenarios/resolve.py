@@ -214,6 +214,8 @@ def flow_kwargs(scenario: Scenario, readiness: pd.DataFrame | None = None) -> di
 
     if scenario.server.random_outages_per_year is not None:
         kw["random_outages_per_year"] = scenario.server.random_outages_per_year
+    if scenario.server.central is not None:
+        kw["central"] = scenario.server.central
     if scenario.calibration is not None:
         kw["calibration_file"] = scenario.calibration
 

@@ -404,6 +404,7 @@ class Server:
     """Central server (SIAK) reliability beyond the scheduled ``outages``."""
 
     random_outages_per_year: float | None = None
+    central: Any = None  # sim.central.CentralSettings (the saturating central server) or None
 
 
 @dataclass(frozen=True)
@@ -735,11 +736,16 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         mode = _choice(ctx, t["mode"], "travel.mode", travel_modes())
     travel = Travel(mode=mode, courier_weekdays=_weekdays(ctx, t.get("courier_weekdays"), "travel.courier_weekdays"))
 
-    sv = _mapping(ctx, d.get("server"), "server", ("random_outages_per_year",))
+    from ..sim.central import SERVER_KEYS, settings_from_section
+
+    sv = _mapping(
+        ctx, d.get("server"), "server", ("random_outages_per_year", "central", "batch_upload", "degraded", *SERVER_KEYS)
+    )
     server = Server(
         random_outages_per_year=_limit(
             ctx, "random_outages_per_year", sv.get("random_outages_per_year"), "server.random_outages_per_year"
-        )
+        ),
+        central=settings_from_section(sv, horizon.start_date, ctx.error),
     )
 
     calib_file = None
@@ -905,6 +911,9 @@ def _to_plain(obj: Any, key: str | None = None) -> Any:
             if value is None or (isinstance(value, (tuple, dict)) and not value):
                 continue
             if isinstance(obj, SelectionRule) and f.name == "village_type" and value == "any":
+                continue
+            if isinstance(obj, Server) and f.name == "central":
+                out.update(value.to_section())
                 continue
             if isinstance(obj, Scenario) and f.name in (
                 "staff", "calendar", "blanko", "demand", "travel", "server", "data"

@@ -19,7 +19,7 @@ import pandas as pd
 from .. import demand
 from ..errors import SakeraInputError
 from ..services import SERVICE_IDS
-from . import stages
+from . import central, stages
 from .calendars import Calendars, build_calendars, draw_outages
 from .channel import CHANNELS
 from .inputs import EngineInputs, compile
@@ -35,7 +35,7 @@ __all__ = ["run", "STREAMS", "run_replication", "Replication", "trace_frame", "r
 
 #: Independent random streams of one replication, in spawn order (common random numbers: the same
 #: seed gives the same demand whatever the scenario).
-STREAMS = ("arrivals", "channel", "desk", "backoffice", "outages", "leave")
+STREAMS = ("arrivals", "channel", "desk", "backoffice", "outages", "leave", "server")
 OUTCOMES = ("completed", "abandoned", "in_system")
 
 #: Stage times of a replication; in the trace, times after the horizon become NaN.
@@ -68,6 +68,7 @@ class Replication:
     delivery: stages.DeliveryRecord
     outcome: stages.OutcomeRecord
     usage: ResourceUsage
+    server: central.ServerStageRecord | None = None
 
     def __len__(self) -> int:
         return len(self.requests)
@@ -138,10 +139,20 @@ def run_replication(
     bo = stages.back_office(inputs, req, desk, up, cal, rng["backoffice"])
     sig = stages.signing(bo, cal)
     out = stages.output(inputs, req, channel, desk, sig, cal)
+    srv = None
+    if inputs.central is not None:
+        # the shared central server: desk look-ups and uploads wait on it (a fixed point with the
+        # desk queues); the later stages are then run again on what the server let through
+        later = (bo.start, sig.signed, out.printed)
+        desk, res, srv = central.desk_and_server(inputs, req, channel, cal, desk, later, rng["server"], inputs.central)
+        up = central.upload_record(stages.upload(inputs, req, desk, cal), res, req, desk, inputs.days)
+        bo = stages.back_office(inputs, req, desk, up, cal, np.random.default_rng(seeds["backoffice"]))
+        sig = stages.signing(bo, cal)
+        out = stages.output(inputs, req, channel, desk, sig, cal)
     dl = stages.delivery(inputs, channel, desk, out, cal)
     oc = stages.outcome(inputs, req, channel, desk, up, out, dl, cal)
     usage = resource_usage(inputs, cal, desk.log, bo.log)
-    return Replication(replication, req, channel, cal, desk, up, bo, sig, out, dl, oc, usage)
+    return Replication(replication, req, channel, cal, desk, up, bo, sig, out, dl, oc, usage, srv)
 
 
 def trace_frame(rep: Replication, inputs: EngineInputs) -> pd.DataFrame:

@@ -172,6 +172,7 @@ class EngineInputs:
     initial_backlog: int
     constants: FlowConstants
     params: FlowParams | None = None
+    central: Any = None  # sim.central.CentralSettings or None (stage off)
 
     @property
     def village_codes(self) -> tuple[str, ...]:
@@ -319,4 +320,5 @@ def compile(
         initial_backlog=int(params.initial_backlog),
         constants=k,
         params=params,
+        central=params.central,
     )

@@ -133,6 +133,8 @@ def replication_kpis(rep: Replication, inputs: EngineInputs) -> dict[str, float]
     k["stockout_days_kia"] = int(rep.output.stockout[1, w0:H].sum())
     vv = rep.back_office.log
     k["verification_queue_mean"] = float(count_between(vv.arrival, vv.start, H)[w0:H].mean())
+    if rep.server is not None:  # the shared central server (sim/central.py), whole horizon
+        k.update(rep.server.kpis)
     return k
 
 

@@ -130,6 +130,10 @@ class FlowParams:
         ``(190.0, 193.5)``). Upload, verification and signing stop; nothing is lost.
     random_outages_per_year : float
         Extra outages drawn at random (Poisson; exponential durations, ``random_outage_mean_days``).
+    central : sim.central.CentralSettings or None
+        The shared central server as a saturating resource (timeouts, retries, give-ups): desk
+        look-ups and uploads wait on it (:mod:`sakera_toolkit.sim.central`). ``None``: off (the
+        upload takes a fixed ``upload_minutes`` of server time).
     demand_scale : float
         Multiplies every demand rate (>= 0).
     demand_overrides : dict[str, float]
@@ -176,6 +180,7 @@ class FlowParams:
     courier_weekdays: tuple[int, ...] = _default("courier_weekdays")
     outages: list[tuple[float, float]] = field(default_factory=list)
     random_outages_per_year: float = _default("random_outages_per_year")
+    central: Any = None  # sim.central.CentralSettings: the shared central-server stage (None: off)
     demand_scale: float = 1.0
     demand_overrides: dict[str, float] = field(default_factory=dict)
     initial_backlog: int = 0
@@ -325,6 +330,11 @@ class FlowParams:
             outs.append((a, b))
         self.outages = sorted(outs)
         self.random_outages_per_year = self._limit("random_outages_per_year", self.random_outages_per_year)
+        if self.central is not None:
+            from .central import CentralSettings
+
+            if not isinstance(self.central, CentralSettings):
+                raise SakeraInputError("must be a sim.central.CentralSettings or None", location="FlowParams.central")
         self.demand_scale = self._limit("demand_scale", self.demand_scale)
         if not isinstance(self.demand_overrides, dict):
             raise SakeraInputError(

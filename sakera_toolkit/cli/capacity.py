@@ -1,0 +1,173 @@
+"""``sakera capacity``: how many villages the central server carries, or what capacity N need."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import sys
+from typing import Any
+
+
+def register(sub) -> None:
+    """Add the ``capacity`` subcommand."""
+    p = sub.add_parser(
+        "capacity",
+        help="central-server capacity: villages live before it saturates, or capacity needed",
+        description="Bisect, in every replication, the number of villages live (in the scenario's rollout order) "
+        "before the shared central server saturates -- p95 response time at the client timeout or more than 2%% "
+        "of attempts timing out -- for a given capacity; or, with --villages N, the capacity (transactions per "
+        "second) N live villages need. Also under the levers batch upload (off-peak window) and staggered hours. "
+        "Every default is in data/calibration/server.yaml (assumptions labelled).",
+    )
+    p.add_argument(
+        "scenario", nargs="?", default="all-2022", metavar="SCENARIO", help="preset or YAML (default all-2022)"
+    )
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--capacity", type=float, metavar="TPS", help="server capacity in transactions/s (default: calibration)"
+    )
+    g.add_argument("--villages", type=int, metavar="N", help="find the capacity N live villages need")
+    p.add_argument("--replications", "-r", type=int, default=3, help="replications (default 3)")
+    p.add_argument("--days", type=int, default=30, help="days simulated per probe (default 30)")
+    p.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--batch-window",
+        default="15-21",
+        metavar="H0-H1",
+        help="off-peak upload window of the batch-upload lever, hours (default 15-21)",
+    )
+    p.add_argument(
+        "--stagger", type=float, default=2.0, metavar="HOURS", help="shift of every other kecamatan's hours (default 2)"
+    )
+    p.add_argument("--no-levers", action="store_true", help="only the scenario as it is")
+    p.add_argument("--json", action="store_true", help="print JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def _window(text: str) -> tuple[float, float]:
+    from ..errors import SakeraInputError
+
+    try:
+        a, b = (float(x) for x in text.split("-", 1))
+    except ValueError:
+        raise SakeraInputError(f"{text!r} is not H0-H1 (e.g. 15-21)", location="--batch-window") from None
+    if not (0 <= a < b <= 24):
+        raise SakeraInputError(f"{text!r}: need 0 <= H0 < H1 <= 24", location="--batch-window")
+    return a, b
+
+
+def run(args: Any) -> int:
+    """Run the search and print the table (or JSON)."""
+    from ..errors import SakeraInputError
+
+    for flag, value, lo, hi in (
+        ("--replications", args.replications, 1, 100),
+        ("--days", args.days, 5, 366),
+        ("--seed", args.seed, 0, 2**63 - 1),
+    ):
+        if not lo <= value <= hi:
+            raise SakeraInputError(f"{value} is outside {lo}..{hi}", location=flag)
+    if args.capacity is not None and not (math.isfinite(args.capacity) and 0 < args.capacity <= 1e6):
+        raise SakeraInputError(
+            f"{args.capacity} must be a positive number of transactions per second", location="--capacity"
+        )
+    if not 0 <= args.stagger <= 6:
+        raise SakeraInputError(f"{args.stagger} is outside 0..6 hours", location="--stagger")
+    window = _window(args.batch_window)
+
+    from .. import scenarios
+    from ..scenarios.saturation import capacity_needed, max_villages, rollout_order
+    from ..sim.central import CentralLoad, policy_from_calibration
+
+    scenario = scenarios.load(args.scenario)
+    policy = policy_from_calibration()
+    if args.capacity is not None:
+        policy = dataclasses.replace(policy, capacity_tps=float(args.capacity))
+    n_all = len(rollout_order(scenario))
+    if args.villages is not None and not 0 < args.villages <= n_all:
+        raise SakeraInputError(
+            f"{args.villages} is outside 1..{n_all} (villages in the rollout)", location="--villages"
+        )
+    base = CentralLoad.from_calibration()
+    levers = [("as planned / sesuai rencana", base)]
+    if not args.no_levers:
+        levers += [
+            (
+                f"batch upload {window[0]:g}-{window[1]:g} h / unggah massal",
+                dataclasses.replace(base, upload_window=window),
+            ),
+            (
+                f"staggered hours +{args.stagger:g} h / jam buka bergiliran",
+                dataclasses.replace(base, stagger_hours=args.stagger),
+            ),
+        ]
+    progress = not args.json and sys.stderr.isatty()
+    rows: list[dict] = []
+    for label, load in levers:
+        if args.villages is None:
+            res = max_villages(
+                scenario,
+                policy,
+                load,
+                replications=args.replications,
+                seed=args.seed,
+                days=args.days,
+                progress=progress,
+            )
+            summ = res.summary()
+            rows.append(
+                {
+                    "lever": label,
+                    "capacity_tps": policy.capacity_tps,
+                    "max_villages": summ,
+                    "per_replication": res.values,
+                }
+            )
+        else:
+            res = capacity_needed(
+                scenario,
+                args.villages,
+                policy,
+                load,
+                replications=args.replications,
+                seed=args.seed,
+                days=args.days,
+                progress=progress,
+            )
+            summ = res.summary()
+            rows.append(
+                {"lever": label, "villages": args.villages, "capacity_tps_needed": summ, "per_replication": res.values}
+            )
+    header = {
+        "scenario": scenario.name,
+        "villages_in_rollout": n_all,
+        "timeout_s": policy.timeout_s,
+        "workers": policy.workers,
+        "days_per_probe": args.days,
+        "replications": args.replications,
+        "seed": args.seed,
+        "saturated_when": "p95 attempt response >= timeout or > 2% of attempts timed out (service hours)",
+    }
+    if args.json:
+        from ._output import emit_json
+
+        out = dict(header)
+        out["capacity_tps"] = policy.capacity_tps if args.villages is None else None
+        out["max_villages"] = rows[0]["max_villages"]["mean"] if args.villages is None else None
+        out["levers"] = rows
+        emit_json(out)
+        return 0
+    print(
+        f"Skenario {scenario.name}: {n_all} desa dalam urutan peluncuran; batas waktu klien {policy.timeout_s:g} s, "
+        f"{policy.workers} pekerja server; {args.replications} replikasi x {args.days} hari per uji."
+    )
+    for r in rows:
+        s = r["max_villages"] if args.villages is None else r["capacity_tps_needed"]
+        ci = "n/a (1 replication)" if math.isnan(s["ci95_low"]) else f"[{s['ci95_low']:.1f}; {s['ci95_high']:.1f}]"
+        if args.villages is None:
+            print(
+                f"  {r['lever']:<48} kapasitas {policy.capacity_tps:g} tps -> maks. desa aktif {s['mean']:.1f}  IK95% {ci}"
+            )
+        else:
+            print(f"  {r['lever']:<48} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  IK95% {ci}")
+    return 0

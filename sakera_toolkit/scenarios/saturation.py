@@ -1,0 +1,224 @@
+"""How many villages can go live before the central server saturates, and what capacity 186 need.
+
+A *probe* runs the engine on the scenario with its first ``N`` villages (in the scenario's rollout
+order) live from the start and the central-server stage on (:mod:`sakera_toolkit.sim.central`:
+every transaction of every channel, desk queues lengthened by the server's response times) and
+reads the server KPIs. Random outages are off in probes (the limit is about load; the scenario's
+scheduled outages stay). The server is **saturated** when the
+95th percentile of attempt response times in service hours reaches the client timeout, or more
+than :data:`TIMEOUT_SHARE_LIMIT` of attempts time out. Both searches bisect (villages live, or
+capacity) separately in every replication, with common random numbers across probes, so the
+answer comes with a confidence interval over replications.
+
+Levers (``CentralLoad``): batch upload in an off-peak window, staggered opening hours per
+kecamatan, a capacity upgrade (the ``capacity_tps`` searched for).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ..sim.central import CentralLoad
+from ..sim.server import ServerPolicy
+
+__all__ = [
+    "TIMEOUT_SHARE_LIMIT",
+    "Probe",
+    "probe",
+    "is_saturated",
+    "max_villages",
+    "capacity_needed",
+    "rollout_order",
+]
+
+#: Share of timed-out attempts above which the server counts as saturated.
+TIMEOUT_SHARE_LIMIT = 0.02
+
+
+def rollout_order(scenario) -> list[str]:
+    """Village codes in the order the scenario brings them live (ties by code)."""
+    from .resolve import go_live_dates
+
+    dates = go_live_dates(scenario)
+    return [code for code, _ in sorted(dates.items(), key=lambda kv: (kv[1], kv[0]))]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Server KPIs of one probe (one replication)."""
+
+    villages: int
+    capacity_tps: float
+    replication: int
+    kpis: dict[str, float]
+
+
+def is_saturated(kpis: dict[str, float], policy: ServerPolicy) -> bool:
+    """p95 response time at the timeout, or too many timed-out attempts."""
+    p95 = kpis["server_response_p95_s"]
+    return bool((not math.isnan(p95) and p95 >= policy.timeout_s) or kpis["server_timeout_share"] > TIMEOUT_SHARE_LIMIT)
+
+
+def probe(
+    scenario,
+    n_villages: int,
+    policy: ServerPolicy,
+    load: CentralLoad,
+    *,
+    replication: int,
+    seed: int,
+    days: int,
+    order: list[str] | None = None,
+) -> Probe:
+    """Run one replication with the first ``n_villages`` of the rollout live from day 0."""
+    from ..sim import run
+    from ..sim.central import CentralSettings
+
+    order = rollout_order(scenario) if order is None else order
+    base = scenario.to_flow_params()
+    params = base.replace(
+        village_go_live={c: 0 for c in order[:n_villages]},
+        days=days,
+        warmup_days=min(base.warmup_days, days // 4),
+        random_outages_per_year=0.0,  # saturation from load, not from chance outages
+        central=CentralSettings(policy, load),
+    )
+    ss = np.random.SeedSequence(seed).spawn(replication + 1)[replication]
+    kpis = run(params, seed=ss, replications=1).kpis.iloc[0]
+    return Probe(
+        n_villages, policy.capacity_tps, replication, {str(k): float(v) for k, v in kpis.items() if str(k).startswith("server_")}
+    )
+
+
+def _bisect_int(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
+    """Largest n in [lo, hi] with ok(n), assuming ok is monotone (True then False); lo - 1 if none."""
+    if not ok(lo):
+        return lo - 1
+    if ok(hi):
+        return hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Per-replication answers of a search and every probe it ran."""
+
+    values: list[float]
+    probes: list[Probe]
+
+    def summary(self) -> dict[str, float]:
+        """Mean and 95 % CI (t) over replications."""
+        x = np.asarray(self.values, dtype=float)
+        mean = float(x.mean())
+        if x.size > 1:
+            from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type hints
+
+            half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
+        else:
+            half = float("nan")
+        return {"mean": mean, "ci95_low": mean - half, "ci95_high": mean + half, "replications": float(x.size)}
+
+    def probe_table(self) -> pd.DataFrame:
+        """One row per probe: villages, capacity, replication and the server KPIs."""
+        return pd.DataFrame(
+            [
+                {"villages": p.villages, "capacity_tps": p.capacity_tps, "replication": p.replication, **p.kpis}
+                for p in self.probes
+            ]
+        )
+
+
+def max_villages(
+    scenario,
+    policy: ServerPolicy,
+    load: CentralLoad,
+    *,
+    replications: int = 3,
+    seed: int = 0,
+    days: int = 60,
+    progress: bool = False,
+) -> SearchResult:
+    """Largest number of live villages (rollout order) before the server saturates, per replication."""
+    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
+
+    order = rollout_order(scenario)
+    V = len(order)
+    probes: list[Probe] = []
+    values: list[float] = []
+    steps = replications * (math.ceil(math.log2(max(V, 2))) + 2)
+    bar = tqdm(total=steps, desc="capacity", disable=not progress, file=sys.stderr, leave=False)
+    for r in range(replications):
+
+        def ok(n: int, r: int = r) -> bool:
+            p = probe(scenario, n, policy, load, replication=r, seed=seed, days=days, order=order)
+            probes.append(p)
+            bar.update()
+            return not is_saturated(p.kpis, policy)
+
+        values.append(float(_bisect_int(0, V, ok)))
+    bar.close()
+    return SearchResult(values, probes)
+
+
+def capacity_needed(
+    scenario,
+    n_villages: int,
+    policy: ServerPolicy,
+    load: CentralLoad,
+    *,
+    replications: int = 3,
+    seed: int = 0,
+    days: int = 60,
+    rel_tol: float = 0.05,
+    progress: bool = False,
+) -> SearchResult:
+    """Smallest capacity (transactions/s) that keeps ``n_villages`` live villages unsaturated."""
+    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
+
+    order = rollout_order(scenario)
+    probes: list[Probe] = []
+    values: list[float] = []
+    bar = tqdm(total=replications * 10, desc="capacity", disable=not progress, file=sys.stderr, leave=False)
+    for r in range(replications):
+
+        def ok(cap: float, r: int = r) -> bool:
+            p = probe(
+                scenario,
+                n_villages,
+                replace(policy, capacity_tps=cap),
+                load,
+                replication=r,
+                seed=seed,
+                days=days,
+                order=order,
+            )
+            probes.append(p)
+            bar.update()
+            return not is_saturated(p.kpis, policy)
+
+        lo, hi = policy.capacity_tps / 8.0, policy.capacity_tps
+        while not ok(hi):  # grow until enough
+            lo, hi = hi, hi * 2.0
+            if hi > policy.capacity_tps * 1024:
+                break
+        while hi / lo > 1.0 + rel_tol:
+            mid = math.sqrt(lo * hi)
+            if ok(mid):
+                hi = mid
+            else:
+                lo = mid
+        values.append(hi)
+    bar.close()
+    return SearchResult(values, probes)

@@ -1,0 +1,666 @@
+"""From the service flow to the central server's workload, and back.
+
+Which transactions each request sends, the background load of every logged-in desk, and the
+server KPIs.
+
+Every request sends transactions at the times its stages happen (research notes §9.7: desks,
+kecamatan points, the office and the MPP all use the same remote SIAK):
+
+* desk data entry and look-ups: ``desk_lookups`` spread over the desk visit (an operator of skill
+  0 makes ``1 + lookup_skill_extra`` times as many: searching by name, re-typing);
+* the upload of the file with its scans (``upload_work`` units) when the desk visit ends;
+* back-office verification (``verify_transactions``), TTE signing and the print fetch.
+
+Each open client (a live village desk, a counter) also keeps a session that polls and refreshes:
+``session_tph`` transactions per open hour. This background load grows with the number of live
+villages even when total requests do not (a request moved from the office to a village desk sends
+the same transactions); it is the mechanism the Kepala Dinas described in July 2022, "banyak desa
+yang memakai program yang sama" (research notes §1.2, §9.7). Its size is an assumption
+(``data/calibration/server.yaml``) and, with ``capacity_tps``, it decides where the rollout
+saturates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from .. import calibration
+from .server import SUCCESS, ServerOutcome, ServerPolicy, ServerWindows, serve_transactions, service_draws
+
+__all__ = [
+    "KIND_NAMES",
+    "CentralLoad",
+    "StageTimes",
+    "Transactions",
+    "CentralResult",
+    "policy_from_calibration",
+    "build_transactions",
+    "serve_stage",
+    "server_kpis",
+    "hourly_profile",
+    "next_open_times",
+    "open_hour_bins",
+    "client_intervals",
+]
+
+#: Transaction kinds, in code order.
+KIND_NAMES = ("lookup", "upload", "verify", "tte", "print", "session")
+LOOKUP, UPLOAD, VERIFY, TTE, PRINT, SESSION = range(len(KIND_NAMES))
+
+
+@dataclass(frozen=True)
+class CentralLoad:
+    """How stages turn into server transactions (units of work: one standard look-up = 1).
+
+    Levers: ``upload_window = (h0, h1)`` (hours) makes village desks capture files locally and
+    upload them (with the file's look-ups) in that off-peak window of the same day (or the next day
+    when the visit ended after ``h0``); ``stagger_hours`` shifts the desk-side
+    transactions of every other kecamatan by that many hours (staggered opening hours).
+    """
+
+    desk_lookups: int = 3
+    lookup_skill_extra: float = 1.0
+    lookup_work: float = 1.0
+    upload_work: float = 6.0
+    verify_transactions: int = 2
+    tte_work: float = 1.0
+    print_work: float = 2.0
+    session_tph: float = 30.0
+    batch_spread_minutes: float = 60.0
+    upload_window: tuple[float, float] | None = None
+    stagger_hours: float = 0.0
+
+    @property
+    def batch_upload(self) -> bool:
+        """Village desks capture locally and upload in the off-peak window."""
+        return self.upload_window is not None
+
+    @classmethod
+    def from_calibration(cls, cal: calibration.Calibration | None = None) -> CentralLoad:
+        """The defaults of ``data/calibration/server.yaml``."""
+        c = cal or calibration.load("server")
+        return cls(
+            desk_lookups=int(c["desk_lookups"]),
+            lookup_skill_extra=float(c["lookup_skill_extra"]),
+            lookup_work=float(c["lookup_work"]),
+            upload_work=float(c["upload_work"]),
+            verify_transactions=int(c["verify_transactions"]),
+            tte_work=float(c["tte_work"]),
+            print_work=float(c["print_work"]),
+            session_tph=float(c["session_tph"]),
+            batch_spread_minutes=float(c["batch_spread_minutes"]),
+        )
+
+
+def policy_from_calibration(
+    cal: calibration.Calibration | None = None, **overrides: float | int | bool
+) -> ServerPolicy:
+    """The server policy of ``data/calibration/server.yaml``, with keyword overrides."""
+    c = cal or calibration.load("server")
+    names = (
+        "capacity_tps",
+        "workers",
+        "timeout_s",
+        "max_attempts",
+        "backoff_s",
+        "backoff_factor",
+        "jitter",
+        "give_up_after",
+        "max_days",
+        "discard_stale",
+        "service_cv",
+        "queue_limit",
+        "defer_spread_s",
+    )
+    values = {k: c[k] for k in names}
+    values.update(overrides)
+    return ServerPolicy(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class StageTimes:
+    """Per-request stage times (days; ``nan``/``inf`` where a stage did not happen).
+
+    ``desk_group`` is the desk/counter each request was served at (its client on the server) and
+    ``skill`` that desk's operator skill in [0, 1].
+    """
+
+    desk_start: np.ndarray
+    desk_end: np.ndarray
+    desk_group: np.ndarray
+    skill: np.ndarray
+    upload: np.ndarray
+    verify_start: np.ndarray
+    signed: np.ndarray
+    printed: np.ndarray
+    district: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """The server's input, sorted by submission time."""
+
+    submit: np.ndarray
+    work: np.ndarray
+    owner: np.ndarray
+    request: np.ndarray  # -1 for background session traffic
+    kind: np.ndarray
+
+
+def spread_batches(t: np.ndarray, spread_days: float) -> np.ndarray:
+    """Spread transactions submitted at the same instant (a TTE batch, a print run) evenly over
+    ``spread_days`` after it: one signer or printer works through a batch file after file.
+    """
+    if not t.size or spread_days <= 0:
+        return t
+    finite = np.isfinite(t)
+    out = t.copy()
+    tf = t[finite]
+    order = np.argsort(tf, kind="stable")
+    ts = tf[order]
+    first = np.concatenate([[True], ts[1:] != ts[:-1]])
+    group = np.cumsum(first) - 1
+    starts = np.flatnonzero(first)
+    counts = np.diff(np.append(starts, ts.size))
+    rank = np.arange(ts.size) - starts[group]
+    spread = ts + rank / counts[group] * spread_days
+    res = np.empty_like(tf)
+    res[order] = spread
+    out[finite] = res
+    return out
+
+
+def _session_times(
+    open_start: np.ndarray,
+    open_end: np.ndarray,
+    weight: np.ndarray,
+    tph: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Poisson background transactions over each client's open intervals (``weight`` sessions)."""
+    if tph <= 0 or not len(open_start):
+        return np.zeros(0)
+    length = np.maximum(open_end - open_start, 0.0)
+    counts = rng.poisson(length * 24.0 * tph * weight)
+    idx = np.repeat(np.arange(len(length)), counts)
+    return open_start[idx] + rng.random(idx.size) * length[idx]
+
+
+def build_transactions(
+    times: StageTimes,
+    load: CentralLoad,
+    rng: np.random.Generator,
+    *,
+    operator_clients: int,
+    clients: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+    horizon_days: float,
+) -> Transactions:
+    """Turn stage times into server transactions (plus background session traffic).
+
+    ``clients`` = ``(start, end, owner, sessions)`` open intervals of the clients that keep a
+    session (see :func:`client_intervals`); their polling is fire-and-forget (never retried).
+    Desk groups ``< operator_clients`` (the village desks, one or two operators each) give up for
+    the day after repeated failures; the counters of the office, MPP and kecamatan points and the
+    back office keep trying.
+    """
+    n = times.desk_start.shape[0]
+    parts_t: list[np.ndarray] = []
+    parts_o: list[np.ndarray] = []
+    parts_r: list[np.ndarray] = []
+    parts_k: list[np.ndarray] = []
+    parts_w: list[np.ndarray] = []
+    rid = np.arange(n, dtype=np.int64)
+
+    def add(t: np.ndarray, owner: np.ndarray, req: np.ndarray, kind: int, work: np.ndarray) -> None:
+        keep = np.isfinite(t) & (t < horizon_days)
+        parts_t.append(t[keep])
+        parts_o.append(owner[keep].astype(np.int64))
+        parts_r.append(req[keep])
+        parts_k.append(np.full(int(keep.sum()), kind, np.int8))
+        parts_w.append(work[keep])
+
+    village_desk = times.desk_group < operator_clients
+    shift = np.zeros(n)
+    if load.stagger_hours and times.district is not None:
+        shift = np.where(village_desk & (times.district % 2 == 1), load.stagger_hours / 24.0, 0.0)
+    desk = np.isfinite(times.desk_start) & np.isfinite(times.desk_end)
+    upload_t = times.upload + shift
+    batched = np.zeros(n, dtype=bool)
+    if load.upload_window is not None:
+        # captured locally at the desk; the batch job sends the file's look-ups and its upload
+        # in the off-peak window of the same day (or the next one if the visit ended later)
+        h0, h1 = load.upload_window
+        batched = village_desk & np.isfinite(times.upload)
+        end = np.where(batched, times.upload, 0.0)
+        day = np.floor(end)
+        batch_day = day + ((end - day) * 24.0 >= h0)
+        upload_t = np.where(batched, batch_day + (h0 + rng.random(n) * (h1 - h0)) / 24.0, upload_t)
+    di = rid[desk]
+    if load.desk_lookups > 0 and di.size:
+        per = load.desk_lookups * (1.0 + load.lookup_skill_extra * (1.0 - times.skill[di]))
+        k = np.floor(per + rng.random(di.size)).astype(np.int64)  # unbiased integer count
+        req = np.repeat(di, k)
+        pos = rng.random(req.size)
+        t = times.desk_start[req] + pos * (times.desk_end[req] - times.desk_start[req]) + shift[req]
+        t = np.where(batched[req], upload_t[req] - (1.0 - pos) * 60.0 / 86400.0, t)  # just before the upload
+        own = times.desk_group[req]
+        own = np.where(batched[req], -1, own)  # an unattended batch job keeps retrying
+        add(t, np.where(own < operator_clients, own, -1), req, LOOKUP, np.full(req.size, load.lookup_work))
+    back = np.full(n, -1, np.int64)  # back office and signing: staff keep trying, no give-up
+    operator = np.where(times.desk_group < operator_clients, times.desk_group, -1)
+    operator = np.where(batched, -1, operator)
+    add(upload_t, operator, rid, UPLOAD, np.full(n, load.upload_work))
+    if load.verify_transactions > 0:
+        req = np.repeat(rid, load.verify_transactions)
+        add(times.verify_start[req], back[req], req, VERIFY, np.ones(req.size))
+    spread = load.batch_spread_minutes / 1440.0
+    add(spread_batches(times.signed, spread), back, rid, TTE, np.full(n, load.tte_work))
+    add(spread_batches(times.printed, spread), back, rid, PRINT, np.full(n, load.print_work))
+    if clients is not None:
+        ts = _session_times(clients[0], clients[1], clients[3], load.session_tph, rng)
+        add(ts, np.full(ts.size, -2, np.int64), np.full(ts.size, -1, np.int64), SESSION, np.ones(ts.size))
+    t = np.concatenate(parts_t)
+    order = np.argsort(t)
+    return Transactions(
+        submit=t[order],
+        work=np.concatenate(parts_w)[order],
+        owner=np.concatenate(parts_o)[order],
+        request=np.concatenate(parts_r)[order],
+        kind=np.concatenate(parts_k)[order],
+    )
+
+
+@dataclass(frozen=True)
+class CentralResult:
+    """The server's outcome mapped back to requests.
+
+    ``desk_delay`` (days) is the time the desk visit was held up by its look-ups (the sum over its
+    look-ups of the time beyond their nominal service, at most one day's attempts each);
+    ``upload_done`` when the file reached the back office (``inf`` if the citizen gave up);
+    ``failed`` requests had a desk look-up or the upload that never succeeded within ``max_days``
+    working days (the citizen gave up because of the server); ``deferred`` ones had a transaction
+    pushed to a later day.
+    """
+
+    tx: Transactions
+    server: ServerOutcome
+    desk_delay: np.ndarray
+    upload_done: np.ndarray
+    failed: np.ndarray
+    deferred: np.ndarray
+
+
+def serve_stage(
+    tx: Transactions,
+    n_requests: int,
+    policy: ServerPolicy,
+    rng: np.random.Generator,
+    *,
+    next_open: np.ndarray | None = None,
+    windows: ServerWindows | None = None,
+    horizon_days: float,
+) -> CentralResult:
+    """Serve the transactions and map the outcome back to requests."""
+    work = tx.work * service_draws(rng, tx.submit.size, policy.service_cv)
+    out = serve_transactions(
+        tx.submit,
+        work,
+        policy,
+        owner=tx.owner,
+        next_open=next_open,
+        windows=windows,
+        horizon_days=horizon_days,
+        rng=rng,
+    )
+    has_req = tx.request >= 0
+    req = tx.request[has_req]
+    waited = out.waited[has_req]
+    # a citizen at the desk waits at most one day's attempts; a look-up that only succeeded on a
+    # later day held the desk for its day's attempts (timeouts and backoffs)
+    same_day_cap = (
+        policy.max_attempts * policy.timeout_s
+        + policy.backoff_s * sum(policy.backoff_factor**k for k in range(policy.max_attempts - 1))
+    ) / 86400.0
+    finite_wait = np.minimum(np.where(np.isfinite(waited), waited, same_day_cap), same_day_cap)
+    is_lookup = tx.kind[has_req] == LOOKUP
+    desk_delay = np.bincount(req[is_lookup], weights=finite_wait[is_lookup], minlength=n_requests)
+    desk_side = (tx.kind[has_req] == LOOKUP) | (tx.kind[has_req] == UPLOAD)
+    failed = (
+        np.bincount(
+            req, weights=((out.outcome[has_req] != SUCCESS) & desk_side).astype(np.float64), minlength=n_requests
+        )
+        > 0
+    )
+    deferred = np.bincount(req, weights=out.deferrals[has_req].astype(np.float64), minlength=n_requests) > 0
+    upload_done = np.full(n_requests, np.inf)
+    is_upload = tx.kind[has_req] == UPLOAD
+    upload_done[req[is_upload]] = out.done[has_req][is_upload]
+    return CentralResult(tx, out, desk_delay, upload_done, failed, deferred)
+
+
+def server_kpis(result: CentralResult, open_hours: np.ndarray) -> dict[str, float]:
+    """Server KPIs with names that say what they are.
+
+    ``open_hours`` selects the hourly bins when desks were open (for utilisation and response
+    times during service hours).
+    """
+    out = result.server
+    hours = open_hours[open_hours < out.hours]
+    util = out.utilisation()[hours] if hours.size else np.zeros(1)
+    offered = float(out.attempts.size)
+    served = float((out.outcome == SUCCESS).sum())
+    return {
+        "server_transactions": offered,
+        "server_utilisation_open_hours": float(util.mean()),
+        "server_utilisation_peak_hour": float(util.max()),
+        "server_response_p50_s": out.response_quantile(0.50, hours),
+        "server_response_p95_s": out.response_quantile(0.95, hours),
+        "server_timeout_share": out.timeout_share(),
+        "server_goodput_share": served / offered if offered else 1.0,
+        "server_desk_minutes_lost": float(result.desk_delay.sum() * 1440.0),
+        "server_files_delayed": float(result.deferred.sum()),
+        "server_citizens_gave_up": float(result.failed.sum()),
+    }
+
+
+def hourly_profile(result: CentralResult, open_hours: np.ndarray) -> pd.DataFrame:
+    """Utilisation and response-time quantiles by hour of day over the open hours."""
+    out = result.server
+    hours = open_hours[open_hours < out.hours]
+    hod = hours % 24
+    rows = []
+    util = out.utilisation()
+    for h in np.unique(hod):
+        sel = hours[hod == h]
+        rows.append(
+            {
+                "hour": int(h),
+                "utilisation": float(util[sel].mean()),
+                "response_p50_s": out.response_quantile(0.50, sel),
+                "response_p95_s": out.response_quantile(0.95, sel),
+                "timeout_share": float(out.timeouts_h[sel].sum() / max(out.attempts_h[sel].sum(), 1)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def next_open_times(open_day: np.ndarray, start_hour: float) -> np.ndarray:
+    """``out[d]`` = opening instant (days) of the first open day after day ``d``."""
+    days = np.flatnonzero(open_day)
+    idx = np.searchsorted(days, np.arange(open_day.shape[0]), side="right")
+    out = np.full(open_day.shape[0], np.inf)
+    ok = idx < days.size
+    out[ok] = days[idx[ok]] + start_hour / 24.0
+    return out
+
+
+def open_hour_bins(open_day: np.ndarray, h0: float, h1: float) -> np.ndarray:
+    """Indexes of the hourly bins inside service hours of open days."""
+    days = np.flatnonzero(open_day)
+    hrs = np.arange(int(np.floor(h0)), int(np.ceil(h1)))
+    return (days[:, None] * 24 + hrs[None, :]).ravel()
+
+
+def client_intervals(
+    ptr: np.ndarray, start: np.ndarray, end: np.ndarray, go_live: np.ndarray, n_villages: int, weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Open intervals of every client that keeps a session.
+
+    Live village desks from their go-live day, and every counter group (``weights`` = clients per
+    group, e.g. counters at the office).
+
+    Returns ``(start, end, owner, weight)`` arrays, one row per interval.
+    """
+    groups = ptr.shape[0] - 1
+    owner = np.repeat(np.arange(groups), np.diff(ptr))
+    live_from = np.concatenate([go_live.astype(np.float64), np.zeros(groups - n_villages)])
+    keep = start >= live_from[owner]
+    return start[keep], end[keep], owner[keep], weights[owner[keep]]
+
+
+# -- the stage inside the engine -------------------------------------------------------------------
+#: Keys of a scenario's ``server:`` section that configure the central server (besides
+#: ``random_outages_per_year``), with (minimum, maximum) for numbers.
+SERVER_KEYS: dict[str, tuple[float, float]] = {
+    "capacity_tps": (0.001, 1e6),
+    "workers": (1, 100_000),
+    "timeout_s": (1, 86_400),
+    "max_attempts": (1, 50),
+    "backoff_s": (0, 86_400),
+    "give_up_after": (1, 1_000_000),
+    "max_days": (1, 60),
+    "queue_limit": (0, 10_000_000),
+    "session_tph": (0, 100_000),
+    "stagger_hours": (0, 6),
+}
+
+
+@dataclass(frozen=True)
+class CentralSettings:
+    """The central-server stage of a scenario: policy, load model and degraded periods."""
+
+    policy: ServerPolicy
+    load: CentralLoad
+    degraded: tuple[tuple[float, float, float], ...] = ()
+    feedback_rounds: int = 2
+    section: tuple[tuple[str, object], ...] = ()  # the scenario's server: keys, for YAML round trips
+
+    def to_section(self) -> dict[str, object]:
+        """The ``server:`` keys this came from (``central: true`` when built in code)."""
+        return dict(self.section) if self.section else {"central": True}
+
+    @classmethod
+    def default(cls) -> CentralSettings:
+        """Everything from ``data/calibration/server.yaml``."""
+        return cls(policy_from_calibration(), CentralLoad.from_calibration())
+
+
+def settings_from_section(section: dict, start_date, fail) -> CentralSettings | None:
+    """Build :class:`CentralSettings` from a scenario's ``server:`` mapping (``None`` if off).
+
+    ``fail(path, message)`` returns the exception to raise (field paths like ``server.timeout_s``).
+    The stage is on when ``central: true`` or any of :data:`SERVER_KEYS`, ``batch_upload`` or
+    ``degraded`` is given.
+    """
+    import datetime as dt
+    import math as _math
+
+    keys = set(section) - {"random_outages_per_year"}
+    if not keys or section.get("central") is False:
+        return None
+    base = CentralSettings.default()
+    policy_kw: dict[str, float | int] = {}
+    load_kw: dict[str, object] = {}
+    for key, (lo, hi) in SERVER_KEYS.items():
+        if key not in section:
+            continue
+        v = section[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not _math.isfinite(float(v)) or not lo <= v <= hi:
+            raise fail(f"server.{key}", f"{v!r} must be a number in {lo:g}..{hi:g}")
+        if key in ("workers", "max_attempts", "give_up_after", "max_days", "queue_limit") and int(v) != v:
+            raise fail(f"server.{key}", f"{v!r} must be a whole number")
+        if key in ("session_tph", "stagger_hours"):
+            load_kw[key] = float(v)
+        else:
+            policy_kw[key] = (
+                int(v) if key in ("workers", "max_attempts", "give_up_after", "max_days", "queue_limit") else float(v)
+            )
+    if "central" in section and not isinstance(section["central"], bool):
+        raise fail("server.central", f"{section['central']!r} must be true or false")
+    if section.get("batch_upload") is not None:
+        text = str(section["batch_upload"]).strip()
+        try:
+            h0, h1 = (float(x) for x in text.split("-", 1))
+        except ValueError:
+            raise fail("server.batch_upload", f"{text!r} must be a window of hours H0-H1, e.g. 15-21") from None
+        if not 0 <= h0 < h1 <= 24:
+            raise fail("server.batch_upload", f"{text!r}: need 0 <= H0 < H1 <= 24")
+        load_kw["upload_window"] = (h0, h1)
+    degraded: list[tuple[float, float, float]] = []
+    raw = section.get("degraded") or []
+    if not isinstance(raw, list):
+        raise fail("server.degraded", "must be a list of {start, end, factor}")
+    for i, item in enumerate(raw):
+        path = f"server.degraded[{i}]"
+        if (
+            not isinstance(item, dict)
+            or set(item) - {"start", "end", "factor"}
+            or not {"start", "end", "factor"} <= set(item)
+        ):
+            raise fail(path, "must be a mapping with start, end (dates or date-times) and factor (0..1)")
+        try:
+            a = _as_day(item["start"], start_date)
+            b = _as_day(item["end"], start_date)
+        except ValueError as exc:
+            raise fail(path, str(exc)) from None
+        f = item["factor"]
+        if isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 <= f <= 1:
+            raise fail(f"{path}.factor", f"{f!r} must be a number in 0..1 (0 = down)")
+        if b <= a:
+            raise fail(f"{path}.end", "must be after start")
+        degraded.append((a, b, float(f)))
+    try:
+        policy = replace(base.policy, **policy_kw)  # type: ignore[arg-type]
+        ServerWindows.from_list(degraded)
+    except Exception as exc:  # SakeraInputError from the policy or windows checks
+        raise fail("server", str(exc)) from None
+    del dt
+    kept = tuple((k, v) for k, v in section.items() if k != "random_outages_per_year")
+    return CentralSettings(policy, replace(base.load, **load_kw), tuple(degraded), section=kept)  # type: ignore[arg-type]
+
+
+def _as_day(value, start_date) -> float:
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        base = dt.datetime.combine(start_date, dt.time())
+        return (value - base).total_seconds() / 86400.0
+    if isinstance(value, dt.date):
+        return float((value - start_date).days)
+    try:
+        parsed = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD) or date-time (YYYY-MM-DD HH:MM)") from None
+    return (parsed - dt.datetime.combine(start_date, dt.time())).total_seconds() / 86400.0
+
+
+def _reserve_desk(inputs, req, rec, cal, extra: np.ndarray):
+    """Serve the desk again with each visit's handling time lengthened by ``extra`` (days)."""
+    from .kernel import Rounds, serve_rows, visit_summary
+    from .stages import DeskRecord, Visits
+
+    r = rec.rounds
+    n = len(req)
+    ids = np.repeat(np.arange(n), np.diff(r.xptr))
+    rounds = Rounds(r.service0 + extra, r.fail0, r.delay0, r.xptr, r.xservice + extra[ids], r.xfail, r.xdelay, r.rounds)
+    group = rec.group
+    if req.backlog.any():
+        walk_in = np.flatnonzero(~req.backlog)
+        out = serve_rows(group[walk_in], req.arrival[walk_in], rounds, inputs.desk_servers, cal.service, rows=walk_in)
+        log = Visits.from_kernel(out, walk_in, group)
+    else:
+        out = serve_rows(group, req.arrival, rounds, inputs.desk_servers, cal.service)
+        log = Visits.from_kernel(out, None, group)
+    start, end, last_round, visits = visit_summary(n, log.request, log.round, log.start, log.end, inputs.days)
+    return DeskRecord(group, start, end, last_round, visits, rec.error_rate, rounds, log)
+
+
+def _stage_times(inputs, req, channel, rec, skill_of_request, later) -> StageTimes:
+    verify_start, signed, printed = later
+    return StageTimes(
+        desk_start=rec.start,
+        desk_end=rec.end,
+        desk_group=rec.group,
+        skill=skill_of_request,
+        upload=np.where(np.isfinite(rec.end) & ~req.backlog, rec.end, np.inf),
+        verify_start=verify_start,
+        signed=signed,
+        printed=printed,
+        district=inputs.geography.district_of[req.village.astype(np.int64)],
+    )
+
+
+@dataclass(frozen=True)
+class ServerStageRecord:
+    """What the central server did in a replication (desk-side pass; see :func:`desk_and_server`)."""
+
+    result: CentralResult
+    kpis: dict[str, float]
+    hourly: pd.DataFrame
+
+
+def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Generator, settings: CentralSettings):
+    """Desk visits and the central server, solved together.
+
+    The desk's look-ups and uploads go to the server, whose response times lengthen the visits,
+    which moves the look-ups: a fixed point, reached by ``settings.feedback_rounds`` passes
+    (desk -> server -> desk with the look-up waits added to handling). Back-office, TTE and print
+    transactions are placed at ``later = (verify_start, signed, printed)``, the times of the flow's
+    later stages in a pass without the server (one pass behind: they move little), so the server
+    carries the load of every channel and stage.
+
+    Returns the final :class:`~.stages.DeskRecord`, the per-request upload completion and
+    give-up flags, and a :class:`ServerStageRecord`.
+    """
+    from .channel import DESA
+
+    V = inputs.villages
+    village = req.village.astype(np.int64)
+    skill = np.where(channel == DESA, inputs.skill[village], inputs.office_skill)
+    groups = cal.service.ptr.shape[0] - 1
+    sessions = np.concatenate([inputs.operators.astype(np.float64), inputs.counters.astype(np.float64)])[:groups]
+    clients = client_intervals(
+        cal.service.ptr, cal.service.start, cal.service.end, np.asarray(inputs.go_live), V, sessions
+    )
+    windows = ServerWindows.from_list(
+        [(a, b, 0.0) for a, b in cal.outages]
+        + [w for w in settings.degraded if not any(a < w[1] and w[0] < b for a, b in cal.outages)]
+    )
+    next_open = next_open_times(cal.open_day, cal.day_start_hour)
+    horizon = float(inputs.days)
+    seed_tx, seed_srv = rng.integers(0, 2**63 - 1, size=2)
+    extra = np.zeros(len(req))
+    res = None
+    for k in range(max(1, settings.feedback_rounds)):
+        if k:
+            rec = _reserve_desk(inputs, req, rec, cal, extra)
+        times = _stage_times(inputs, req, channel, rec, skill, later)
+        tx = build_transactions(
+            times,
+            settings.load,
+            np.random.default_rng(seed_tx),
+            operator_clients=V,
+            clients=clients,
+            horizon_days=horizon,
+        )
+        res = serve_stage(
+            tx,
+            len(req),
+            settings.policy,
+            np.random.default_rng(seed_srv),
+            next_open=next_open,
+            windows=windows,
+            horizon_days=horizon,
+        )
+        extra = res.desk_delay
+    assert res is not None
+    hours = open_hour_bins(cal.open_day[: int(horizon)], cal.day_start_hour, cal.day_end_hour)
+    return rec, res, ServerStageRecord(res, server_kpis(res, hours), hourly_profile(res, hours))
+
+
+def upload_record(up, res: CentralResult, req, desk_rec, horizon: int):
+    """The upload stage with the server: a file reaches the back office when its upload
+    transaction succeeds; a citizen whose look-ups or upload never got through within
+    ``max_days`` working days gives up (abandoned at the desk).
+    """
+    from .stages import UploadRecord
+
+    sent = np.isfinite(desk_rec.end) & ~req.backlog & np.isfinite(up.end)
+    end = np.where(sent, res.upload_done, up.end)
+    gave_up = sent & res.failed
+    end = np.where(gave_up, np.inf, end)
+    abandoned_at = np.where(gave_up, desk_rec.end, up.abandoned_at)
+    return UploadRecord(abandoned_at, end)

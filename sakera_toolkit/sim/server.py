@@ -1,0 +1,540 @@
+"""The shared central server (SIAK Terpusat) as a finite-capacity multi-server queue.
+
+Client timeouts, retries with exponential backoff, operators who give up for the day, degraded
+periods and outages.
+
+Why a multi-server FIFO queue (and not processor sharing)
+---------------------------------------------------------
+Every village desk, kecamatan point, the office and the MPP send their transactions (data entry
+and look-ups, file uploads, back-office verification, TTE signing, print fetches) to one remote
+service (research notes §9.7). Such a service is a pool of ``workers`` request handlers (application
+threads / database connections): a request waits for a free handler, then holds it for its service
+time. That is an M/G/c queue in transactions per second, which
+
+* saturates the way the July 2022 failure was described ("banyak desa yang memakai program yang
+  sama sehingga menimbulkan keterlambatan dalam pengaksesan data"): response time grows slowly with
+  load, then sharply as utilisation nears 1;
+* can be validated against Erlang C (M/M/c) exactly (``sakera validate``), and reduces to M/M/1
+  with one worker;
+* makes timeouts meaningful: a client that gives up after ``timeout_s`` does not cancel the work
+  it already queued. By default the server still processes a request whose client has left
+  (``discard_stale=False``: the application server cannot tell), so each timed-out attempt is
+  wasted capacity and its retry adds load again. Past saturation the share of useful work
+  (goodput) falls while the server stays 100 % busy: a retry storm. With ``discard_stale=True`` the
+  server knows each client's deadline and refuses a request, when it reaches a handler, that could
+  not finish before its client times out (deadline propagation / admission control): every admitted
+  request then succeeds and goodput stays near capacity.
+
+Processor sharing would give the same mean response time for exponential work at one worker, but
+it slows every request in flight at once, so under overload *all* requests time out together; the
+queue model keeps FIFO order, which is what the SIAK web client experiences (requests queue at the
+application server) and what Erlang C checks.
+
+Units: arrival and completion times are in **days** (the engine's clock); durations given to the
+policy are in **seconds**. Everything runs in one compiled pass over transactions in time order
+(retries and next-day resubmissions are pushed on a heap), with no per-event Python object.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from ..errors import SakeraInputError
+
+__all__ = [
+    "ServerPolicy",
+    "ServerWindows",
+    "ServerOutcome",
+    "serve_transactions",
+    "SUCCESS",
+    "FAILED",
+    "RESPONSE_BINS_S",
+]
+
+SECONDS = 1.0 / 86400.0
+
+#: Outcome codes of a transaction.
+SUCCESS, FAILED = 0, 1
+
+#: Upper edges (seconds) of the response-time histogram kept per hour (log-spaced, 0.05 s .. 2 h).
+RESPONSE_BINS_S = np.concatenate([np.geomspace(0.05, 7200.0, 63), [np.inf]])
+
+
+@dataclass(frozen=True)
+class ServerPolicy:
+    """Capacity of the central server and the clients' timeout/retry policy.
+
+    Parameters
+    ----------
+    capacity_tps
+        Standard transactions per second the server completes when every worker is busy.
+    workers
+        Concurrent request handlers (``c`` of the M/M/c queue). Each standard transaction holds a
+        handler for ``workers / capacity_tps`` seconds on average.
+    timeout_s
+        The client gives up on an attempt whose response time (queueing + service) exceeds this.
+    max_attempts
+        Attempts per transaction on one working day (the first try plus retries).
+    backoff_s, backoff_factor
+        Delay before the k-th retry: ``backoff_s * backoff_factor ** (k - 1)`` seconds after the
+        timeout, times a jitter factor in ``[1 - jitter, 1 + jitter]``.
+    jitter
+        Relative jitter of retry delays (0 = synchronised retries).
+    give_up_after
+        An operator (client) who sees this many failed attempts on one day stops using the server
+        for the rest of that day; the file waits for the next working day.
+    max_days
+        Working days a transaction is retried (first day included) before the citizen gives up.
+    discard_stale
+        Refuse requests that cannot finish before their client's timeout (``False``: the server
+        processes them anyway, which wastes capacity).
+    service_cv
+        Coefficient of variation of the service time (1.0 = exponential, as M/M/c).
+    queue_limit
+        Requests that may wait for a handler; a request arriving to a full queue is refused at
+        once (connection refused: a failed attempt that costs no work). Bounds the stale backlog a
+        retry storm can build.
+    defer_spread_s
+        Files put aside to the next working day are worked through over this many seconds after
+        opening (not all at the opening instant).
+    """
+
+    capacity_tps: float = 40.0
+    workers: int = 16
+    timeout_s: float = 60.0
+    max_attempts: int = 3
+    backoff_s: float = 30.0
+    backoff_factor: float = 2.0
+    jitter: float = 0.5
+    give_up_after: int = 6
+    max_days: int = 5
+    discard_stale: bool = False
+    service_cv: float = 1.0
+    queue_limit: int = 60
+    defer_spread_s: float = 7200.0
+
+    def __post_init__(self) -> None:
+        checks = (
+            ("capacity_tps", self.capacity_tps > 0 and math.isfinite(self.capacity_tps)),
+            ("workers", int(self.workers) == self.workers and 1 <= self.workers <= 100_000),
+            ("timeout_s", self.timeout_s > 0),
+            ("max_attempts", int(self.max_attempts) == self.max_attempts and 1 <= self.max_attempts <= 50),
+            ("backoff_s", self.backoff_s >= 0 and math.isfinite(self.backoff_s)),
+            ("backoff_factor", 1.0 <= self.backoff_factor <= 10.0),
+            ("jitter", 0.0 <= self.jitter < 1.0),
+            ("give_up_after", int(self.give_up_after) == self.give_up_after and self.give_up_after >= 1),
+            ("max_days", int(self.max_days) == self.max_days and 1 <= self.max_days <= 60),
+            ("service_cv", 0.0 <= self.service_cv <= 10.0),
+            ("defer_spread_s", 0.0 <= self.defer_spread_s <= 86400.0),
+            ("queue_limit", int(self.queue_limit) == self.queue_limit and 0 <= self.queue_limit <= 10_000_000),
+        )
+        for name, ok in checks:
+            if not ok:
+                raise SakeraInputError(f"invalid value {getattr(self, name)!r}", location=f"server.{name}")
+
+    @property
+    def mean_service_s(self) -> float:
+        """Mean handler time of one standard transaction, in seconds."""
+        return self.workers / self.capacity_tps
+
+
+@dataclass(frozen=True)
+class ServerWindows:
+    """Periods when the server runs at a fraction of its capacity (0 = outage).
+
+    ``start``/``end`` in days of the engine clock; ``factor`` in [0, 1]. Windows must not overlap.
+    """
+
+    start: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    end: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    factor: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @classmethod
+    def from_list(cls, windows: list[tuple[float, float, float]]) -> ServerWindows:
+        """Build from ``(start_day, end_day, factor)`` triples (sorted and checked)."""
+        rows = sorted((float(s), float(e), float(f)) for s, e, f in windows)
+        for i, (s, e, f) in enumerate(rows):
+            if not (e > s and 0.0 <= f <= 1.0):
+                raise SakeraInputError(f"window {i}: need end > start and 0 <= factor <= 1", location="server.windows")
+            if i and s < rows[i - 1][1]:
+                raise SakeraInputError(f"window {i} overlaps the previous one", location="server.windows")
+        arr = np.array(rows, dtype=np.float64).reshape(-1, 3)
+        return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
+
+
+@dataclass(frozen=True)
+class ServerOutcome:
+    """What happened to each transaction, plus hourly server statistics.
+
+    Per transaction (arrays of the input length): ``done`` completion time in days (``inf`` when
+    it failed), ``outcome`` (:data:`SUCCESS` / :data:`FAILED`), ``attempts``, ``timeouts``,
+    ``deferrals`` (days it was pushed to the next working day), ``waited`` days between the first
+    submission and the completion beyond the nominal service time (``inf`` when failed).
+
+    Per hour of the horizon (``hours`` bins): ``busy_s`` handler-seconds used, ``useful_s`` of them
+    spent on attempts that succeeded, ``attempts_h``, ``timeouts_h``, ``response_hist`` (hours × bins
+    counts of attempt response times, bin edges :data:`RESPONSE_BINS_S`).
+    """
+
+    done: np.ndarray
+    outcome: np.ndarray
+    attempts: np.ndarray
+    timeouts: np.ndarray
+    deferrals: np.ndarray
+    waited: np.ndarray
+    busy_s: np.ndarray
+    useful_s: np.ndarray
+    attempts_h: np.ndarray
+    timeouts_h: np.ndarray
+    response_hist: np.ndarray
+    workers: int
+
+    @property
+    def hours(self) -> int:
+        """Number of hourly bins."""
+        return int(self.busy_s.shape[0])
+
+    def utilisation(self) -> np.ndarray:
+        """Share of handler time busy, per hour."""
+        return self.busy_s / (3600.0 * self.workers)
+
+    def response_quantile(self, q: float, hours: np.ndarray | None = None) -> float:
+        """Quantile ``q`` of attempt response times (seconds), over all hours or the given ones.
+
+        Interpolates within the histogram bin; ``nan`` when no attempt was made.
+        """
+        hist = self.response_hist if hours is None else self.response_hist[hours]
+        counts = hist.sum(axis=0).astype(np.float64)
+        return _hist_quantile(counts, q)
+
+    def timeout_share(self) -> float:
+        """Share of attempts that timed out (or hit an outage)."""
+        total = self.attempts_h.sum()
+        return float(self.timeouts_h.sum() / total) if total else 0.0
+
+
+def _hist_quantile(counts: np.ndarray, q: float) -> float:
+    total = counts.sum()
+    if total <= 0:
+        return float("nan")
+    target = q * total
+    cum = np.cumsum(counts)
+    i = int(np.searchsorted(cum, target, side="left"))
+    i = min(i, len(counts) - 1)
+    lo = 0.0 if i == 0 else float(RESPONSE_BINS_S[i - 1])
+    hi = float(RESPONSE_BINS_S[i]) if np.isfinite(RESPONSE_BINS_S[i]) else lo * 2.0
+    before = 0.0 if i == 0 else float(cum[i - 1])
+    frac = (target - before) / counts[i] if counts[i] else 0.0
+    if i == 0:  # linear from 0
+        return float(hi * frac)
+    return float(lo * (hi / lo) ** frac)  # log-linear inside a log-spaced bin
+
+
+@njit(cache=True)
+def _factor_at(t, w_start, w_end, w_factor):
+    # windows are sorted and disjoint
+    k = np.searchsorted(w_end, t, side="right")
+    if k < w_start.shape[0] and w_start[k] <= t:
+        return w_factor[k]
+    return 1.0
+
+
+@njit(cache=True)
+def _bin_hist(resp_s, edges):
+    return np.searchsorted(edges, resp_s, side="left")
+
+
+@njit(cache=True)
+def _add_busy(busy, useful, start, end, ok, hours):
+    # spread [start, end) (days) over hourly bins
+    t = start
+    while t < end:
+        h = int(t * 24.0)
+        if h >= hours:
+            break
+        edge = (h + 1) / 24.0
+        stop = end if end < edge else edge
+        dur = (stop - t) * 86400.0
+        busy[h] += dur
+        if ok:
+            useful[h] += dur
+        t = stop
+
+
+@njit(cache=True)
+def _serve(
+    submit,
+    work,
+    owner,
+    n_owners,
+    next_open,
+    u_jitter,
+    u_defer,
+    workers,
+    mean_s,
+    timeout_s,
+    max_attempts,
+    backoff_s,
+    backoff_factor,
+    jitter,
+    give_up_after,
+    max_days,
+    discard_stale,
+    queue_limit,
+    defer_spread,
+    w_start,
+    w_end,
+    w_factor,
+    hours,
+    edges,
+):
+    n = submit.shape[0]
+    done = np.full(n, np.inf)
+    outcome = np.zeros(n, np.int8)
+    attempts = np.zeros(n, np.int32)
+    timeouts = np.zeros(n, np.int32)
+    deferrals = np.zeros(n, np.int32)
+    busy = np.zeros(hours)
+    useful = np.zeros(hours)
+    att_h = np.zeros(hours, np.int64)
+    to_h = np.zeros(hours, np.int64)
+    hist = np.zeros((hours, edges.shape[0]), np.int64)
+    fail_count = np.zeros(max(n_owners, 1), np.int64)
+    fail_day = np.full(max(n_owners, 1), -1, np.int64)
+    gave_up_day = np.full(max(n_owners, 1), -1, np.int64)
+    day_attempt = np.zeros(n, np.int32)  # attempts on the current day
+    free = [0.0] * workers
+    ring = np.zeros(queue_limit + 1)  # start times of admitted requests still waiting (FIFO)
+    r_head = 0
+    r_len = 0
+    retry = [(np.inf, np.int64(-1))]  # heap of (time, transaction); sentinel
+    to_s = timeout_s * 1.0 / 86400.0
+    n_days = next_open.shape[0]
+    i = 0
+    while True:
+        # next event: the earlier of the next fresh submission and the retry heap's top
+        if i < n and submit[i] <= retry[0][0]:
+            a = submit[i]
+            j = i
+            i += 1
+        elif retry[0][1] >= 0:
+            a, j = heapq.heappop(retry)
+        else:
+            break
+        d = int(a)
+        o = owner[j]
+        once = o == -2  # fire-and-forget (background polling): never retried nor deferred
+        # an operator who gave up today does not try again before the next working day
+        if o >= 0 and gave_up_day[o] == d:
+            nxt = next_open[d] if d < n_days else np.inf
+            deferrals[j] += 1
+            if deferrals[j] >= max_days or not np.isfinite(nxt):
+                outcome[j] = 1
+            else:
+                day_attempt[j] = 0
+                heapq.heappush(retry, (nxt + defer_spread * u_defer[(j * 13 + deferrals[j]) % u_defer.shape[0]], j))
+            continue
+        attempts[j] += 1
+        day_attempt[j] += 1
+        h = int(a * 24.0)
+        if h < hours:
+            att_h[h] += 1
+        f = _factor_at(a, w_start, w_end, w_factor)
+        failed = False
+        resp_s = 0.0
+        if f <= 0.0:
+            failed = True  # outage: connection refused at once
+            resp_s = 0.0
+        else:
+            # requests admitted earlier that are still waiting at time a (starts are
+            # non-decreasing in admission order under FIFO)
+            while r_len > 0 and ring[r_head] <= a:
+                r_head = (r_head + 1) % (queue_limit + 1)
+                r_len -= 1
+            earliest = free[0]
+            s = a if a > earliest else earliest
+            dur = work[j] * mean_s / f / 86400.0
+            if s > a and r_len >= queue_limit:
+                failed = True  # queue full: refused at once
+                resp_s = 0.0
+            elif discard_stale and s - a + dur > to_s:
+                failed = True  # deadline-aware server: refuses at once what cannot finish in time
+                resp_s = (s - a) * 86400.0
+            else:
+                e = s + dur
+                heapq.heapreplace(free, e)
+                if s > a:
+                    ring[(r_head + r_len) % (queue_limit + 1)] = s
+                    r_len += 1
+                resp_s = (e - a) * 86400.0
+                failed = resp_s > timeout_s
+                _add_busy(busy, useful, s, e, not failed, hours)
+                if not failed:
+                    done[j] = e
+        if h < hours:
+            b = _bin_hist(resp_s if not failed else max(resp_s, timeout_s), edges)
+            hist[h, b] += 1
+        if not failed:
+            continue
+        timeouts[j] += 1
+        if h < hours:
+            to_h[h] += 1
+        if once:
+            outcome[j] = 1
+            continue
+        t_fail = a + (resp_s if resp_s < timeout_s else timeout_s) / 86400.0
+        if o >= 0:
+            if fail_day[o] != d:
+                fail_day[o] = d
+                fail_count[o] = 0
+            fail_count[o] += 1
+            if fail_count[o] >= give_up_after:
+                gave_up_day[o] = d
+        if day_attempt[j] < max_attempts:
+            k = day_attempt[j]  # 1 for the first retry
+            delay = backoff_s * backoff_factor ** (k - 1)
+            if jitter > 0.0:
+                delay *= 1.0 + jitter * (2.0 * u_jitter[(j * 7 + k) % u_jitter.shape[0]] - 1.0)
+            t_next = t_fail + delay / 86400.0
+            if int(t_next) == d:
+                heapq.heappush(retry, (t_next, j))
+                continue
+        # out of attempts today (or the retry would fall after closing): next working day
+        nxt = next_open[d] if d < n_days else np.inf
+        deferrals[j] += 1
+        if deferrals[j] >= max_days or not np.isfinite(nxt):
+            outcome[j] = 1
+        else:
+            day_attempt[j] = 0
+            heapq.heappush(retry, (nxt + defer_spread * u_defer[(j * 13 + deferrals[j]) % u_defer.shape[0]], j))
+    for j in range(n):
+        if done[j] == np.inf:
+            outcome[j] = 1
+    return done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist
+
+
+def serve_transactions(
+    submit: np.ndarray,
+    work: np.ndarray,
+    policy: ServerPolicy,
+    *,
+    owner: np.ndarray | None = None,
+    next_open: np.ndarray | None = None,
+    windows: ServerWindows | None = None,
+    horizon_days: float | None = None,
+    rng: np.random.Generator | None = None,
+) -> ServerOutcome:
+    """Serve transactions on the central server.
+
+    Parameters
+    ----------
+    submit
+        First submission time of each transaction, in days, sorted ascending.
+    work
+        Work of each transaction in standard-transaction units (mean 1 for a standard look-up;
+        an upload is several units). Service time = ``work * policy.mean_service_s`` seconds
+        divided by the capacity factor at its start.
+    policy
+        Capacity and client policy.
+    owner
+        Client (operator desk) of each transaction, ``0 .. n_owners - 1``; -1 for none (retried
+        and deferred, but no give-up rule); -2 for fire-and-forget traffic (background polling:
+        one attempt, never retried or deferred). Default: -1.
+    next_open
+        ``next_open[d]`` = opening time (days) of the first working day after day ``d``; where a
+        transaction is deferred. Default: the next calendar day at 08:00.
+    windows
+        Degraded periods and outages.
+    horizon_days
+        Horizon of the run (default: last submission + 1 day); the hourly statistics cover it plus
+        ``policy.max_days + 2`` days so that deferred retries are counted too.
+    rng
+        Generator for the retry jitter (needed when ``policy.jitter > 0``).
+
+    Returns
+    -------
+    ServerOutcome
+    """
+    submit = np.ascontiguousarray(submit, dtype=np.float64)
+    work = np.ascontiguousarray(work, dtype=np.float64)
+    n = submit.shape[0]
+    if work.shape != submit.shape:
+        raise SakeraInputError("submit and work must have the same length", location="work")
+    if n and (not np.all(np.isfinite(submit)) or np.any(np.diff(submit) < 0) or submit[0] < 0):
+        raise SakeraInputError("submission times must be finite, >= 0 and sorted", location="submit")
+    own = np.full(n, -1, np.int64) if owner is None else np.ascontiguousarray(owner, dtype=np.int64)
+    n_owners = int(own.max()) + 1 if n and own.max() >= 0 else 0
+    horizon = float(horizon_days) if horizon_days is not None else (float(submit[-1]) + 1.0 if n else 1.0)
+    days = int(math.ceil(horizon)) + policy.max_days + 2
+    if next_open is None:
+        next_open = np.arange(1, days + 1, dtype=np.float64) + 8.0 / 24.0
+    nxt = np.ascontiguousarray(next_open, dtype=np.float64)
+    win = windows or ServerWindows()
+    if policy.jitter > 0 or policy.defer_spread_s > 0:
+        if rng is None:
+            raise SakeraInputError("a random generator is needed for retry jitter", location="server.jitter")
+        u = rng.random(max(1024, min(n * 4, 1 << 22)))
+        u_defer = rng.random(max(1024, min(n, 1 << 20)))
+    else:
+        u = np.zeros(1)
+        u_defer = np.zeros(1)
+    hours = days * 24  # the horizon plus the days a deferred transaction may still be retried
+    done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist = _serve(
+        submit,
+        work,
+        own,
+        n_owners,
+        nxt,
+        u,
+        u_defer,
+        int(policy.workers),
+        float(policy.mean_service_s),
+        float(policy.timeout_s),
+        int(policy.max_attempts),
+        float(policy.backoff_s),
+        float(policy.backoff_factor),
+        float(policy.jitter),
+        int(policy.give_up_after),
+        int(policy.max_days),
+        bool(policy.discard_stale),
+        int(policy.queue_limit),
+        float(policy.defer_spread_s) / 86400.0,
+        np.ascontiguousarray(win.start, dtype=np.float64),
+        np.ascontiguousarray(win.end, dtype=np.float64),
+        np.ascontiguousarray(win.factor, dtype=np.float64),
+        hours,
+        RESPONSE_BINS_S,
+    )
+    nominal = work * policy.mean_service_s * SECONDS
+    waited = np.where(np.isfinite(done), done - submit - nominal, np.inf)
+    return ServerOutcome(
+        done=done,
+        outcome=outcome,
+        attempts=attempts,
+        timeouts=timeouts,
+        deferrals=deferrals,
+        waited=np.maximum(waited, 0.0),
+        busy_s=busy,
+        useful_s=useful,
+        attempts_h=att_h,
+        timeouts_h=to_h,
+        response_hist=hist,
+        workers=int(policy.workers),
+    )
+
+
+def service_draws(rng: np.random.Generator, n: int, cv: float) -> np.ndarray:
+    """Unit-mean service-time multipliers: exponential for ``cv == 1``, lognormal otherwise."""
+    if n == 0:
+        return np.zeros(0)
+    if cv == 1.0:
+        return rng.exponential(1.0, n)
+    if cv == 0.0:
+        return np.ones(n)
+    sigma2 = math.log1p(cv * cv)
+    return rng.lognormal(-sigma2 / 2.0, math.sqrt(sigma2), n)

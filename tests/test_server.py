@@ -1,0 +1,234 @@
+"""The central-server stage: Erlang C, conservation with retries and give-ups, monotone in load."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sakera_toolkit.errors import SakeraInputError
+from sakera_toolkit.sim.server import FAILED, SUCCESS, ServerPolicy, ServerWindows, serve_transactions
+from sakera_toolkit.sim.validate import erlang_c
+
+NO_TIMEOUT = dict(
+    timeout_s=1e12, max_attempts=1, jitter=0.0, give_up_after=10**9, queue_limit=10_000_000, defer_spread_s=0.0
+)
+
+
+def _poisson(rng, lam_per_s, n):
+    return np.cumsum(rng.exponential(1.0 / lam_per_s, n)) / 86400.0
+
+
+@pytest.mark.parametrize("c,rho", [(1, 0.7), (4, 0.85), (16, 0.9)])
+def test_mmc_response_matches_erlang_c(c, rho):
+    means = []
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        lam = rho * c  # mean service 1 s per worker
+        submit = _poisson(rng, lam, 120_000)
+        out = serve_transactions(
+            submit, rng.exponential(1.0, submit.size), ServerPolicy(capacity_tps=c, workers=c, **NO_TIMEOUT)
+        )
+        means.append(((out.done - submit) * 86400.0)[10_000:].mean())
+    analytic = erlang_c(c, rho * c) / (c - rho * c) + 1.0
+    assert np.mean(means) == pytest.approx(analytic, rel=0.06)
+
+
+def test_utilisation_equals_offered_load_below_saturation():
+    rng = np.random.default_rng(5)
+    submit = _poisson(rng, 6.0, 200_000)
+    out = serve_transactions(
+        submit, rng.exponential(1.0, submit.size), ServerPolicy(capacity_tps=10, workers=10, **NO_TIMEOUT)
+    )
+    hours = int(submit[-1] * 24) - 1
+    assert out.utilisation()[1:hours].mean() == pytest.approx(0.6, rel=0.03)
+
+
+def test_retry_storm_goodput_collapses_past_saturation():
+    pol = ServerPolicy(
+        capacity_tps=10,
+        workers=10,
+        timeout_s=30,
+        max_attempts=3,
+        backoff_s=10,
+        give_up_after=10**6,
+        max_days=1,
+        queue_limit=10**6,
+    )
+    goodput = []
+    for load in (0.8, 0.95, 1.2, 1.6):
+        rng = np.random.default_rng(11)
+        n = int(load * 10 * 8 * 3600)
+        submit = np.sort(rng.uniform(8 / 24, 16 / 24, n))
+        out = serve_transactions(submit, rng.exponential(1.0, n), pol, horizon_days=1, rng=np.random.default_rng(1))
+        goodput.append((out.outcome == SUCCESS).sum())
+    assert goodput[1] > goodput[0]  # still growing below saturation
+    assert goodput[2] < 0.5 * goodput[1] and goodput[3] < goodput[2]  # collapse, not a plateau
+
+
+def test_discarding_stale_requests_keeps_goodput_at_capacity():
+    rng = np.random.default_rng(3)
+    n = int(1.5 * 10 * 8 * 3600)
+    submit = np.sort(rng.uniform(8 / 24, 16 / 24, n))
+    work = rng.exponential(1.0, n)
+    kw = dict(
+        capacity_tps=10,
+        workers=10,
+        timeout_s=30,
+        max_attempts=3,
+        backoff_s=10,
+        give_up_after=10**6,
+        max_days=1,
+        queue_limit=10**6,
+    )
+    wasteful = serve_transactions(submit, work, ServerPolicy(**kw), horizon_days=1, rng=np.random.default_rng(1))
+    careful = serve_transactions(
+        submit, work, ServerPolicy(discard_stale=True, **kw), horizon_days=1, rng=np.random.default_rng(1)
+    )
+    assert (careful.outcome == SUCCESS).sum() > 0.8 * 10 * 8 * 3600
+    assert (careful.outcome == SUCCESS).sum() > 10 * (wasteful.outcome == SUCCESS).sum()
+
+
+def test_queue_limit_refuses_at_once_and_bounds_the_wait():
+    rng = np.random.default_rng(4)
+    n = int(1.5 * 10 * 8 * 3600)
+    submit = np.sort(rng.uniform(8 / 24, 16 / 24, n))
+    kw = dict(capacity_tps=10, workers=10, timeout_s=30, max_attempts=3, backoff_s=10, give_up_after=10**6, max_days=1)
+    out = serve_transactions(
+        submit,
+        rng.exponential(1.0, n),
+        ServerPolicy(queue_limit=50, **kw),
+        horizon_days=1,
+        rng=np.random.default_rng(1),
+    )
+    # at most 50 wait for 10 handlers of 1 s: no admitted request waits anywhere near the timeout,
+    # so the server keeps doing useful work at capacity while the excess is refused
+    assert out.useful_s.sum() > 0.97 * out.busy_s.sum()
+    assert (out.outcome == SUCCESS).sum() > 0.9 * 10 * 8 * 3600
+    loss = serve_transactions(
+        submit[:1000], np.ones(1000), ServerPolicy(queue_limit=0, **kw), horizon_days=1, rng=np.random.default_rng(1)
+    )
+    assert np.all(loss.timeouts_h.sum() >= 0) and loss.attempts.sum() >= 1000
+
+
+def test_outage_fails_fast_and_defers_to_next_day():
+    submit = np.array([0.40, 0.41, 0.60])  # two inside the outage, one after
+    pol = ServerPolicy(
+        capacity_tps=1, workers=1, timeout_s=60, max_attempts=2, backoff_s=5, jitter=0.0, defer_spread_s=0.0
+    )
+    out = serve_transactions(submit, np.ones(3), pol, windows=ServerWindows.from_list([(0.35, 0.5, 0.0)]))
+    assert out.deferrals[:2].tolist() == [1, 1] and out.attempts[:2].tolist() == [3, 3]
+    assert np.all(out.done[:2] > 1.0) and out.done[2] < 0.61
+    assert out.outcome.tolist() == [SUCCESS] * 3
+
+
+def test_degraded_capacity_slows_service():
+    submit = np.array([0.4])
+    pol = ServerPolicy(capacity_tps=1, workers=1, timeout_s=1e6, jitter=0.0, defer_spread_s=0.0)
+    full = serve_transactions(submit, np.ones(1), pol)
+    half = serve_transactions(submit, np.ones(1), pol, windows=ServerWindows.from_list([(0.3, 0.5, 0.5)]))
+    assert (half.done[0] - 0.4) == pytest.approx(2 * (full.done[0] - 0.4))
+
+
+def test_operator_gives_up_for_the_day_after_n_failures():
+    # one operator, server down all morning: after give_up_after failures every later file of the
+    # day is deferred without an attempt
+    submit = np.linspace(0.34, 0.45, 10)
+    pol = ServerPolicy(
+        capacity_tps=1, workers=1, timeout_s=60, max_attempts=1, give_up_after=3, jitter=0.0, defer_spread_s=0.0
+    )
+    out = serve_transactions(
+        submit, np.ones(10), pol, owner=np.zeros(10, np.int64), windows=ServerWindows.from_list([(0.3, 0.6, 0.0)])
+    )
+    first_day_attempts = out.attempts - 1  # every file is retried once on day 1 and succeeds
+    assert first_day_attempts.tolist() == [1, 1, 1] + [0] * 7
+    assert np.all(out.outcome == SUCCESS) and np.all(out.done > 1.0)
+
+
+def test_bad_policy_names_the_field():
+    with pytest.raises(SakeraInputError, match="server.capacity_tps"):
+        ServerPolicy(capacity_tps=0)
+    with pytest.raises(SakeraInputError, match="server.windows"):
+        ServerWindows.from_list([(1.0, 2.0, 0.5), (1.5, 3.0, 0.5)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    seed=st.integers(0, 10_000),
+    tps=st.floats(0.5, 20),
+    workers=st.integers(1, 8),
+    timeout=st.floats(1, 120),
+    attempts=st.integers(1, 4),
+    give_up=st.integers(1, 5),
+    stale=st.booleans(),
+    qlim=st.integers(0, 50),
+)
+def test_conservation_with_retries_and_give_ups(n, seed, tps, workers, timeout, attempts, give_up, stale, qlim):
+    rng = np.random.default_rng(seed)
+    submit = np.sort(rng.uniform(0.3, 0.7, n) + rng.integers(0, 3, n))
+    pol = ServerPolicy(
+        capacity_tps=tps,
+        workers=workers,
+        timeout_s=timeout,
+        max_attempts=attempts,
+        give_up_after=give_up,
+        discard_stale=stale,
+        queue_limit=qlim,
+    )
+    out = serve_transactions(submit, rng.exponential(1.0, n), pol, owner=rng.integers(-2, 3, n), rng=rng)
+    ok = out.outcome == SUCCESS
+    # every transaction ends exactly once: served, or failed after its days ran out
+    assert set(np.unique(out.outcome)) <= {SUCCESS, FAILED}
+    assert np.all(np.isfinite(out.done[ok])) and np.all(np.isinf(out.done[~ok]))
+    assert np.all(out.done[ok] >= submit[ok])
+    # attempts = failures + the one success; failed ones never exceed their daily budget
+    assert np.all(out.timeouts == out.attempts - ok)
+    assert np.all(out.attempts <= attempts * pol.max_days)
+    assert out.attempts_h.sum() == out.attempts.sum() and out.timeouts_h.sum() == out.timeouts.sum()
+    assert out.response_hist.sum() == out.attempts.sum()
+    assert np.all(out.useful_s <= out.busy_s + 1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(2, 400), seed=st.integers(0, 10_000), workers=st.integers(1, 6), squeeze=st.floats(0.1, 0.99))
+def test_response_time_non_decreasing_in_load(n, seed, workers, squeeze):
+    # the same transactions arriving closer together (higher load) never finish sooner relative
+    # to their arrival (FIFO multi-server queues are monotone in the interarrival times)
+    rng = np.random.default_rng(seed)
+    submit = np.cumsum(rng.exponential(1.0, n)) / 86400.0
+    work = rng.exponential(1.0, n)
+    pol = ServerPolicy(capacity_tps=workers, workers=workers, **NO_TIMEOUT)
+    light = serve_transactions(submit, work, pol)
+    heavy = serve_transactions(submit * squeeze, work, pol)
+    assert np.all((heavy.done - submit * squeeze) >= (light.done - submit) - 1e-12)
+
+
+def test_engine_stage_conserves_requests_and_server_slows_the_desks():
+    from sakera_toolkit.sim import FlowParams, run
+    from sakera_toolkit.sim.central import CentralLoad, CentralSettings, policy_from_calibration
+
+    base = dict(days=20, warmup_days=5, random_outages_per_year=0.0)
+    fast = CentralSettings(policy_from_calibration(capacity_tps=50.0, workers=50), CentralLoad.from_calibration())
+    slow = CentralSettings(policy_from_calibration(capacity_tps=1.2), CentralLoad.from_calibration())
+    k = {}
+    for name, s in (("fast", fast), ("slow", slow)):
+        kp = run(FlowParams.all_live(**base, central=s), seed=3).kpis.iloc[0]
+        assert kp["arrivals"] == kp["completed"] + kp["abandoned"] + kp["in_system"]
+        k[name] = kp
+    assert k["slow"]["server_response_p95_s"] > k["fast"]["server_response_p95_s"]
+    assert k["slow"]["server_desk_minutes_lost"] > k["fast"]["server_desk_minutes_lost"]
+    assert k["slow"]["utilisation_counter"] > k["fast"]["utilisation_counter"]
+
+
+def test_scenario_server_section_is_validated_with_field_paths():
+    from sakera_toolkit.scenarios.spec import Scenario
+
+    head = "name: t\nhorizon: {start_date: 2022-01-01, days: 30}\n"
+    sc = Scenario.from_yaml_text(head + "server: {capacity_tps: 5, batch_upload: 15-21}\n")
+    assert sc.server.central.policy.capacity_tps == 5 and sc.server.central.load.upload_window == (15.0, 21.0)
+    assert Scenario.from_yaml_text(sc.to_yaml()) == sc
+    with pytest.raises(SakeraInputError, match="server.timeout_s"):
+        Scenario.from_yaml_text(head + "server: {timeout_s: -1}\n")
+    with pytest.raises(SakeraInputError, match="server.batch_upload"):
+        Scenario.from_yaml_text(head + "server: {batch_upload: late}\n")
+    assert Scenario.from_yaml_text(head).server.central is None
