@@ -62,9 +62,10 @@ def experiences(result: Any) -> pd.DataFrame:
     params = result.params
     sla = float(params.flow_calibration()["sla_working_days"])
     frames = []
-    for r, part in enumerate(result.parts):
-        raw, st = part["raw"], part["static"]
-        keep = _window(raw, params) & (raw["outcome"] == 0)
+    from ._records import replication_arrays
+
+    for r, (raw, st, rep) in enumerate(replication_arrays(result)):
+        keep = _window(rep, result.inputs) & (raw["outcome"] == 0)
         arrival, exit_ = raw["arrival"][keep], raw["exit"][keep]
         wd = raw["working_days"][keep]
         frames.append(
@@ -136,7 +137,7 @@ def synthesize(
         raise SakeraInputError(f"respondents must be >= 1, got {n}", location="respondents")
     exp = experiences(result)
     root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
-    streams = root.spawn(len(result.parts))
+    streams = root.spawn(len(result.replications))
     frames = []
     for r, ss in enumerate(streams):
         rng = np.random.default_rng(ss)

@@ -57,9 +57,10 @@ def _digest(result: Any) -> list[ReplicationDigest]:
 
     params = result.params
     out = []
-    for part in result.parts:
-        raw, st = part["raw"], part["static"]
-        w = _window(raw, params)
+    from ._records import replication_arrays
+
+    for raw, st, rep in replication_arrays(result):
+        w = _window(rep, result.inputs)
         v = raw["village"][w]
         n_v = len(st.codes)
         done = raw["outcome"][w] == 0
@@ -80,7 +81,7 @@ def _digest(result: Any) -> list[ReplicationDigest]:
                 "desk_documents": per_village((done & desk).astype(float)),
             }
         )
-        ts = daily(part, params)
+        ts = daily(rep, result.inputs)
         window = ts[(ts["day"] >= params.warmup_days) & (ts["day"] < params.days)]
         out.append(
             ReplicationDigest(
