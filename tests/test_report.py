@@ -68,7 +68,7 @@ def test_five_criteria_summary_validation_appendix(html_pair):
 def test_key_numbers_equal_compare_json(html_pair):
     text = html_pair[0].read_text(encoding="utf-8")
     embedded = json.loads(re.search(r"id='sakera-compare'>(.*?)</script>", text, re.S).group(1))
-    proc = sakera("compare", "office-only", "oct-2021", *RUN, "--json")
+    proc = sakera("compare", "office-only", "oct-2021", *RUN, "--align", "--json")
     assert proc.returncode == 0, proc.stderr
     assert embedded == json.loads(proc.stdout)
     # the displayed figures are these numbers, formatted

@@ -202,6 +202,7 @@ def run_evidence(
         progress=progress,
         overrides=overrides or None,
         runner=capturing_runner,
+        align=True,  # the baseline's period and population for both (paired, common random numbers)
     )
     scen_loaded = {s.name: (s.with_values(overrides) if overrides else s) for s in (base_s, scen_s)}
     return EvidenceRun(

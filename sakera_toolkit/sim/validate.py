@@ -183,7 +183,7 @@ def validate(
     seed_list = list(range(1, seeds + 1))
     warm = customers // 10
     rows = []
-    steps = 7
+    steps = 8
     import sys
 
     from tqdm import tqdm  # type: ignore[import-untyped]  # no type hints published for this package
@@ -219,6 +219,11 @@ def validate(
     day = 8 / 24
     w = [float(_calendar_waits(lam / day, mu / day, customers // 2, warm // 2, 400 + s).mean()) for s in seed_list]
     rows.append(check("M/M/1 on an 8-hour calendar", "Wq in open time (days)", (lam / mu) / (mu / day - lam / day), w))
+    bar.update()
+
+    from .validate_server import server_checks
+
+    rows.extend(server_checks(seed_list, customers))  # the shared central server (sim/server.py)
     bar.update()
 
     rows.extend(_regency_checks(list(range(1, regency_seeds + 1)), regency_days))
