@@ -151,8 +151,10 @@ class Transactions:
 
 
 def spread_batches(t: np.ndarray, spread_days: float) -> np.ndarray:
-    """Spread transactions submitted at the same instant (a TTE batch, a print run) evenly over
-    ``spread_days`` after it: one signer or printer works through a batch file after file.
+    """Spread transactions submitted at the same instant (a TTE batch, a print run).
+
+    They are spread evenly over ``spread_days`` after it: one signer or printer works through a
+    batch file after file.
     """
     if not t.size or spread_days <= 0:
         return t
@@ -652,9 +654,10 @@ def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Genera
 
 
 def upload_record(up, res: CentralResult, req, desk_rec, horizon: int):
-    """The upload stage with the server: a file reaches the back office when its upload
-    transaction succeeds; a citizen whose look-ups or upload never got through within
-    ``max_days`` working days gives up (abandoned at the desk).
+    """The upload stage with the server.
+
+    A file reaches the back office when its upload transaction succeeds; a citizen whose look-ups
+    or upload never got through within ``max_days`` working days gives up (abandoned at the desk).
     """
     from .stages import UploadRecord
 
