@@ -9,16 +9,21 @@ written to the language cookie, so the next page and the login page use it.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import html
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import panel as pn
 import param
 
 from .auth import PAGE_ROLES, AppUser, UserDirectory
 from .i18n import DEFAULT_LANG, LANG_COOKIE, LANGS, Translator
+
+T = TypeVar("T")
 
 #: Colours of the app (Sampang green, as on the regency's emblem).
 BRAND = "#0b7a5e"
@@ -63,6 +68,22 @@ def in_server_session() -> bool:
     """
     doc = pn.state.curdoc
     return doc is not None and getattr(doc, "session_context", None) is not None
+
+
+def run_to_completion(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a page's coroutine to completion outside a server session and return its result.
+
+    ``asyncio.run`` refuses to start while another event loop runs in this thread (a Jupyter
+    kernel, or Playwright's synchronous API in the same test process), so the coroutine then runs
+    on its own loop in a short-lived worker thread. Inside a server session use
+    ``pn.state.execute`` instead (the page must not block the session's loop).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 @dataclass

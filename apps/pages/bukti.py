@@ -25,7 +25,7 @@ from sakera_toolkit.evidence import charts, ikm, jobs
 from sakera_toolkit.evidence.report import fmt, format_ci
 from sakera_toolkit.evidence.survey import read_survey
 
-from ..shell import Page, heading, in_server_session
+from ..shell import Page, heading, in_server_session, run_to_completion
 
 
 def _int(widget: Any) -> int:
@@ -228,7 +228,7 @@ class BuktiPage(Page):
         if in_server_session():
             pn.state.execute(self._run_task)
         else:
-            asyncio.run(self.run_async())
+            run_to_completion(self.run_async())
 
     async def _run_task(self) -> None:
         await self.run_async()
@@ -335,7 +335,7 @@ class BuktiPage(Page):
         if in_server_session():
             pn.state.execute(self._report_task)
         else:
-            asyncio.run(self.report_async())
+            run_to_completion(self.report_async())
 
     async def _report_task(self) -> None:
         await self.report_async()

@@ -25,7 +25,7 @@ from sakera_toolkit.evidence.kpis import KPI_LABELS
 from sakera_toolkit.evidence.report import fmt, format_ci
 from sakera_toolkit.scenarios.compare import Comparison
 
-from ..shell import Page, heading, in_server_session
+from ..shell import Page, heading, in_server_session, run_to_completion
 
 #: Page texts: key -> (Bahasa Indonesia, English).
 
@@ -182,7 +182,7 @@ class SkenarioPage(Page):
         if in_server_session():
             pn.state.execute(self._run_task)
         else:
-            asyncio.run(self.run_async())
+            run_to_completion(self.run_async())
 
     async def _run_task(self) -> None:
         await self.run_async()

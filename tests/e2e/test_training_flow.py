@@ -86,7 +86,7 @@ def test_trainee_completes_a_case_and_the_trainer_sees_it(sakera_server, browser
     expect(hint).to_be_visible()
     service_label = re.search(r"keadaan ini: (.+)\.", hint.inner_text()).group(1)
     page.locator("select").first.select_option(label=service_label)
-    page.get_by_role("button", name="Proses").click()
+    page.get_by_role("button", name="Proses", exact=True).click()
     page.get_by_role("button", name="Kirim jawaban").click()
     expect(body).to_contain_text("Jawaban tersimpan (percobaan #1)", timeout=30_000)
     expect(body).to_contain_text("Nilai")
@@ -151,7 +151,7 @@ def test_http_access_rules(sakera_server):
         assert (await http_get(base + "/pelatih", trainee)).code == 403
         assert (await http_get(base + "/ringkasan", trainee)).code == 403
         own = await http_get(base + f"/rekaman/{TRAINEE}.csv", trainee)
-        assert own.code == 200 and own.body.decode().startswith("attempt_id,")
+        assert own.code == 200 and own.body.decode().startswith("No. percobaan,")
         assert (await http_get(base + f"/rekaman/{OTHER_TRAINEE}.csv", trainee)).code == 403
         assert (await http_get(base + f"/rekaman/{OTHER_TRAINEE}.pdf", trainee)).code == 403
         assert (await http_get(base + "/rekaman/nosuchuser.csv", trainee)).code == 403
