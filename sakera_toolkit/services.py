@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import yaml
 
@@ -389,7 +389,14 @@ class _Reader:
     def fail(self, where: str, message: str) -> SakeraInputError:
         return SakeraInputError(message, source=self.origin, location=where)
 
+    @overload
+    def text(self, raw: Mapping, key: str, where: str, optional: Literal[False] = False) -> str: ...
+
+    @overload
+    def text(self, raw: Mapping, key: str, where: str, optional: bool) -> str | None: ...
+
     def text(self, raw: Mapping, key: str, where: str, optional: bool = False) -> str | None:
+        """The stripped non-empty text at ``key`` (None only when ``optional`` and absent)."""
         if key not in raw or raw[key] is None:
             if optional:
                 return None

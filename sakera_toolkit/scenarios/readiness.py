@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,13 +100,13 @@ def _fill_ready_dates(df: pd.DataFrame, calib: calibration.Calibration, regency=
     facilities_date = [base if ok else add_months(base, procure) for ok in has_all]
     needs_training = out["certified_operators"].to_numpy() <= 0
     order = sorted(
-        np.flatnonzero(needs_training),
+        (int(i) for i in np.flatnonzero(needs_training)),
         key=lambda i: (-float(travel.get(out["village_code"].iat[i], 0.0)), out["village_code"].iat[i]),
     )
     trained = list(facilities_date)
     for slot, i in enumerate(order):
         trained[i] = add_months(base, slot // per_month + 1)
-    dates = []
+    dates: list[Any] = []
     for i in range(len(out)):
         current = out["ready_date"].iat[i] if "ready_date" in out else None
         if current is not None and not (isinstance(current, float) and math.isnan(current)) and current is not pd.NaT:

@@ -148,7 +148,7 @@ def _practice_answer(case, skill: float, new_at_level: bool, rng: np.random.Gene
     perfect = training.perfect_answer(case)
     unsure = 1.0 - skill + (0.25 if new_at_level else 0.0)
     service_id = perfect.service_id
-    if rng.random() < 0.25 * (1.0 - skill) ** 2:
+    if rng.random() < 0.25 * (1.0 - skill) ** 2 and service_id is not None:
         service_id = _sibling_service(service_id, service_ids, rng)
     requirements = dict(perfect.requirements)
     if requirements and rng.random() < 0.5 * unsure + 0.05:
@@ -263,7 +263,7 @@ def seed_demo_history(
     audit.record(
         session, HISTORY_ACTION, actor="demo", target=HISTORY_TRAINEE,
         details={
-            "attempts": len(history), "seed": int(root.entropy), "first_day": days[0].isoformat(),
+            "attempts": len(history), "seed": root.entropy if isinstance(root.entropy, int) else list(root.entropy or ()), "first_day": days[0].isoformat(),
             "last_day": days[-1].isoformat(), "levels": sorted({h["level"] for h in history}),
         },
     )  # fmt: skip

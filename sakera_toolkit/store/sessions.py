@@ -12,8 +12,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from . import audit
@@ -21,6 +22,12 @@ from .models import LoginSession, User, utcnow
 
 #: Days a login lasts at most (the cookie expires at the same time).
 SESSION_DAYS = 1
+
+
+def _rowcount(result: Any) -> int:
+    """Rows an UPDATE touched (``Session.execute`` is typed as a plain Result; DML gives a cursor)."""
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)
 
 
 def token_hash(session_id: str) -> str:
@@ -57,10 +64,11 @@ def revoke(session: Session, session_id: str | None, *, actor: str = audit.SYSTE
         .where(LoginSession.token_hash == token_hash(session_id), LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    if result.rowcount:
+    revoked = _rowcount(result)
+    if revoked:
         audit.record(session, "logout", actor=actor, target=actor)
     session.commit()
-    return bool(result.rowcount)
+    return bool(revoked)
 
 
 def revoke_user(session: Session, user: User) -> int:
@@ -70,4 +78,4 @@ def revoke_user(session: Session, user: User) -> int:
         .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    return int(result.rowcount or 0)
+    return _rowcount(result)

@@ -80,6 +80,7 @@ def require_user(session: Session, user: User | str, role: str | None = None) ->
     SakeraInputError
         Unknown username or wrong role.
     """
+    found: User | None
     if isinstance(user, User):
         found = user
     else:

@@ -54,6 +54,7 @@ def _backfill_chain(bind) -> None:
     for row in rows:
         ts = ts_proc(row.ts) if ts_proc else row.ts
         details = json_proc(row.details) if json_proc and isinstance(row.details, str | bytes) else row.details
+        assert ts is not None, f"audit row {row.id} has no timestamp"  # the column is NOT NULL
         digest = chain_hash(prev, payload_text(ts, row.actor, row.action, row.target, details))
         bind.execute(sa.text("UPDATE audit_log SET prev_hash = :p, row_hash = :h WHERE id = :i"),
                      {"p": prev, "h": digest, "i": row.id})
