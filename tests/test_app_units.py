@@ -233,6 +233,8 @@ def _answer_perfectly(page):
     if perfect.decision == "return":
         page.missing_box.value = list(perfect.missing)
     for widget in page.form_box.objects:
+        if not widget.visible:  # a spare slot of the form-field pool
+            continue
         key = widget.tags[0].removeprefix("sakera-form-")
         widget.value = perfect.form.get(key, "")
     return perfect

@@ -261,6 +261,7 @@ class LatihanPage(Page):
         self.catalogue = load_catalogue()
         self.service_layer = TrainingService(context.session_factory)
         self.form_values: dict[str, str] = {}
+        self._filling_form = False
         self.report: Any = None
         self.submitted_answer: Any = None
         self.level_change: tuple[int, int] | None = None
@@ -611,25 +612,52 @@ class LatihanPage(Page):
     def _decision_options(self) -> dict[str, str]:
         return {training.rules.decision_label(d, self.lang): d for d in training.DECISIONS}
 
+    def _form_pool(self) -> list[pn.widgets.TextInput]:
+        """One text input per form-field slot (as many as the longest form), made once per page.
+
+        Performance (issue 13): the inputs stay in ``form_box`` for the page's life; a change of
+        service or citizen only relabels, refills, retags and shows/hides them (property patches).
+        Replacing the box's children instead built a dozen Bokeh models (with their theme
+        stylesheets) and re-walked the document on every change: the largest share of the server
+        CPU between a click and the next case.
+        """
+        pool: list[pn.widgets.TextInput] | None = self.__dict__.get("_form_pool_widgets")
+        if pool is None:
+            slots = max((len(training.rules.form_fields(s)) for s in self.catalogue.ids()), default=0)
+            pool = []
+            for slot in range(slots):
+                widget = pn.widgets.TextInput(width=185, margin=(2, 4), visible=False, tags=["sakera-form-"])
+                widget.param.watch(lambda e, slot=slot: self._on_form_value(slot, e.new), "value")
+                pool.append(widget)
+            self.__dict__["_form_pool_widgets"] = pool
+            self.form_box.objects = list(pool)
+        return pool
+
+    def _on_form_value(self, slot: int, value: str) -> None:
+        fields = self._form_fields()
+        if slot < len(fields) and not self._filling_form:
+            self.form_values[fields[slot].key] = value
+
+    def _form_fields(self) -> tuple[training.rules.FormField, ...]:
+        return training.rules.form_fields(self.service) if self.service in self.catalogue.ids() else ()
+
     def _form_inputs(self) -> list[pn.widgets.TextInput]:
-        # Performance (issue 13): the inputs of each service are created once per page and language
-        # and then reused, refilled from ``form_values``. Creating them anew on every citizen and
-        # every change of service built a dozen Bokeh models (with their theme stylesheets) each
-        # time, the largest share of the server CPU spent between a click and the next case.
-        fields = training.rules.form_fields(self.service) if self.service in self.catalogue.ids() else ()
-        cache: dict[tuple[str, str], list[pn.widgets.TextInput]] = self.__dict__.setdefault("_form_cache", {})
-        inputs = cache.get((self.service, self.lang))
-        if inputs is None:
-            inputs = []
-            for f in fields:
-                widget = pn.widgets.TextInput(label=f.label(self.lang), width=185, margin=(2, 4),
-                                              tags=[f"sakera-form-{f.key}"])
-                widget.param.watch(lambda e, key=f.key: self.form_values.__setitem__(key, e.new), "value")
-                inputs.append(widget)
-            cache[(self.service, self.lang)] = inputs
-        for f, widget in zip(fields, inputs, strict=True):
-            widget.param.update(value=self.form_values.get(f.key, ""), disabled=self.submitted)
-        return inputs
+        """The inputs of the current service's form, refilled from ``form_values``."""
+        fields = self._form_fields()
+        pool = self._form_pool()
+        self._filling_form = True
+        try:
+            for slot, widget in enumerate(pool):
+                if slot < len(fields):
+                    f = fields[slot]
+                    widget.param.update(label=f.label(self.lang), tags=[f"sakera-form-{f.key}"],
+                                        value=self.form_values.get(f.key, ""), disabled=self.submitted,
+                                        visible=True)
+                elif widget.visible:
+                    widget.param.update(visible=False, value="", tags=["sakera-form-"])
+        finally:
+            self._filling_form = False
+        return pool[: len(fields)]
 
     def _on_service(self, event: Any) -> None:
         self.service = event.new or ""
@@ -643,7 +671,7 @@ class LatihanPage(Page):
         self.requirements_box.value = [v for v in self.requirements_met if v in options.values()]
         self.missing_box.options = options
         self.missing_box.value = [v for v in self.missing if v in options.values()]
-        self.form_box.objects = self._form_inputs()
+        self._form_inputs()
 
     def choose_decision(self, decision: str) -> None:
         """Select a decision (``process``, ``return`` or ``refer``); the others are unselected."""
