@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .. import calibration
+from . import rules
 from .server import SUCCESS, ServerOutcome, ServerPolicy, ServerWindows, serve_transactions, service_draws
 
 __all__ = [
@@ -427,17 +428,22 @@ def client_intervals(
 #: Keys of a scenario's ``server:`` section that configure the central server (besides
 #: ``random_outages_per_year``), with (minimum, maximum) for numbers.
 SERVER_KEYS: dict[str, tuple[float, float]] = {
-    "capacity_tps": (0.001, 1e6),
-    "workers": (1, 100_000),
-    "timeout_s": (1, 86_400),
-    "max_attempts": (1, 50),
-    "backoff_s": (0, 86_400),
-    "give_up_after": (1, 1_000_000),
-    "max_days": (1, 60),
-    "queue_limit": (0, 10_000_000),
-    "session_tph": (0, 100_000),
-    "stagger_hours": (0, 6),
+    key: (rules.LIMITS[key].low, rules.LIMITS[key].high)
+    for key in (
+        "capacity_tps",
+        "workers",
+        "timeout_s",
+        "max_attempts",
+        "backoff_s",
+        "give_up_after",
+        "max_days",
+        "queue_limit",
+        "session_tph",
+        "stagger_hours",
+    )
 }
+#: Keys of :data:`SERVER_KEYS` that belong to the load model (the others to the policy).
+LOAD_KEYS = ("session_tph", "stagger_hours")
 
 
 @dataclass(frozen=True)
@@ -468,7 +474,6 @@ def settings_from_section(section: dict, start_date, fail) -> CentralSettings | 
     ``degraded`` is given.
     """
     import datetime as dt
-    import math as _math
 
     keys = set(section) - {"random_outages_per_year"}
     if not keys or section.get("central") is False:
@@ -476,20 +481,14 @@ def settings_from_section(section: dict, start_date, fail) -> CentralSettings | 
     base = CentralSettings.default()
     policy_kw: dict[str, float | int] = {}
     load_kw: dict[str, object] = {}
-    for key, (lo, hi) in SERVER_KEYS.items():
+    for key in SERVER_KEYS:
         if key not in section:
             continue
-        v = section[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not _math.isfinite(float(v)) or not lo <= v <= hi:
-            raise fail(f"server.{key}", f"{v!r} must be a number in {lo:g}..{hi:g}")
-        if key in ("workers", "max_attempts", "give_up_after", "max_days", "queue_limit") and int(v) != v:
-            raise fail(f"server.{key}", f"{v!r} must be a whole number")
-        if key in ("session_tph", "stagger_hours"):
-            load_kw[key] = float(v)
-        else:
-            policy_kw[key] = (
-                int(v) if key in ("workers", "max_attempts", "give_up_after", "max_days", "queue_limit") else float(v)
-            )
+        try:
+            value = rules.check(key, section[key])
+        except rules.Invalid as exc:
+            raise fail(f"server.{key}", str(exc)) from None
+        (load_kw if key in LOAD_KEYS else policy_kw)[key] = value
     if "central" in section and not isinstance(section["central"], bool):
         raise fail("server.central", f"{section['central']!r} must be true or false")
     if section.get("batch_upload") is not None:

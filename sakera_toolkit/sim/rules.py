@@ -78,6 +78,21 @@ LIMITS: dict[str, Limit] = {
     "demand_scale": Limit("float", 0.0, 100.0),
     "demand_overrides": Limit("float", 0.0, 10_000.0),
     "initial_backlog": Limit("int", 0, 10_000_000),
+    # the central server (sim/server.py ServerPolicy, sim/central.py CentralLoad; scenario server:)
+    "capacity_tps": Limit("float", 0.001, 1e6),
+    "workers": Limit("int", 1, 100_000),
+    "timeout_s": Limit("float", 1.0, 1e12),  # 1e12: no timeout (the queueing-formula checks)
+    "max_attempts": Limit("int", 1, 50),
+    "backoff_s": Limit("float", 0.0, 86_400.0),
+    "backoff_factor": Limit("float", 1.0, 10.0),
+    "jitter": Limit("float", 0.0, 0.99),
+    "give_up_after": Limit("int", 1, 1_000_000_000),
+    "max_days": Limit("int", 1, 60),
+    "service_cv": Limit("float", 0.0, 10.0),
+    "defer_spread_s": Limit("float", 0.0, 86_400.0),
+    "queue_limit": Limit("int", 0, 10_000_000),
+    "session_tph": Limit("float", 0.0, 100_000.0),
+    "stagger_hours": Limit("float", 0.0, 6.0),
 }
 
 

@@ -45,6 +45,7 @@ import numpy as np
 from numba import njit
 
 from ..errors import SakeraInputError
+from . import rules
 
 __all__ = [
     "ServerPolicy",
@@ -119,28 +120,33 @@ class ServerPolicy:
     defer_spread_s: float = 7200.0
 
     def __post_init__(self) -> None:
-        checks = (
-            ("capacity_tps", self.capacity_tps > 0 and math.isfinite(self.capacity_tps)),
-            ("workers", int(self.workers) == self.workers and 1 <= self.workers <= 100_000),
-            ("timeout_s", self.timeout_s > 0),
-            ("max_attempts", int(self.max_attempts) == self.max_attempts and 1 <= self.max_attempts <= 50),
-            ("backoff_s", self.backoff_s >= 0 and math.isfinite(self.backoff_s)),
-            ("backoff_factor", 1.0 <= self.backoff_factor <= 10.0),
-            ("jitter", 0.0 <= self.jitter < 1.0),
-            ("give_up_after", int(self.give_up_after) == self.give_up_after and self.give_up_after >= 1),
-            ("max_days", int(self.max_days) == self.max_days and 1 <= self.max_days <= 60),
-            ("service_cv", 0.0 <= self.service_cv <= 10.0),
-            ("defer_spread_s", 0.0 <= self.defer_spread_s <= 86400.0),
-            ("queue_limit", int(self.queue_limit) == self.queue_limit and 0 <= self.queue_limit <= 10_000_000),
-        )
-        for name, ok in checks:
-            if not ok:
-                raise SakeraInputError(f"invalid value {getattr(self, name)!r}", location=f"server.{name}")
+        for name in POLICY_FIELDS:  # the ranges live in sim/rules.LIMITS (one copy of each rule)
+            try:
+                rules.check(name, getattr(self, name))
+            except rules.Invalid as exc:
+                raise SakeraInputError(str(exc), location=f"server.{name}") from None
 
     @property
     def mean_service_s(self) -> float:
         """Mean handler time of one standard transaction, in seconds."""
         return self.workers / self.capacity_tps
+
+
+#: Numeric fields of :class:`ServerPolicy`, checked against :data:`~.rules.LIMITS`.
+POLICY_FIELDS = (
+    "capacity_tps",
+    "workers",
+    "timeout_s",
+    "max_attempts",
+    "backoff_s",
+    "backoff_factor",
+    "jitter",
+    "give_up_after",
+    "max_days",
+    "service_cv",
+    "defer_spread_s",
+    "queue_limit",
+)
 
 
 @dataclass(frozen=True)
