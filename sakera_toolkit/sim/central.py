@@ -29,7 +29,7 @@ import pandas as pd
 
 from .. import calibration
 from . import rules
-from .server import SUCCESS, ServerOutcome, ServerPolicy, ServerWindows, serve_transactions, service_draws
+from .server import POLICY_FIELDS, SUCCESS, ServerOutcome, ServerPolicy, ServerWindows, serve_transactions, service_draws
 
 __all__ = [
     "KIND_NAMES",
@@ -101,22 +101,7 @@ def policy_from_calibration(
 ) -> ServerPolicy:
     """The server policy of ``data/calibration/server.yaml``, with keyword overrides."""
     c = cal or calibration.load("server")
-    names = (
-        "capacity_tps",
-        "workers",
-        "timeout_s",
-        "max_attempts",
-        "backoff_s",
-        "backoff_factor",
-        "jitter",
-        "give_up_after",
-        "max_days",
-        "discard_stale",
-        "service_cv",
-        "queue_limit",
-        "defer_spread_s",
-    )
-    values = {k: c[k] for k in names}
+    values = {k: c[k] for k in (*POLICY_FIELDS, "discard_stale")}
     values.update(overrides)
     return ServerPolicy(**values)  # type: ignore[arg-type]
 
