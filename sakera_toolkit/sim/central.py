@@ -29,7 +29,15 @@ import pandas as pd
 
 from .. import calibration
 from . import rules
-from .server import POLICY_FIELDS, SUCCESS, ServerOutcome, ServerPolicy, ServerWindows, serve_transactions, service_draws
+from .server import (
+    POLICY_FIELDS,
+    SUCCESS,
+    ServerOutcome,
+    ServerPolicy,
+    ServerWindows,
+    serve_transactions,
+    service_draws,
+)
 
 __all__ = [
     "KIND_NAMES",
