@@ -365,12 +365,13 @@ class FailedLoginLog:
         key = username.lower()[:64]
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         with self._lock:
-            entry = self._open.get(key)
-            first = entry is None
-            if first:
+            found = self._open.get(key)
+            first = found is None
+            if found is None:
                 entry = self._open[key] = {"opened": time.monotonic(), "count": 0, "throttled": 0,
                                            "addresses": {address}, "first": stamp, "last": stamp}
             else:
+                entry = found
                 entry["count" if not throttled else "throttled"] += 1
                 entry["addresses"].add(address)
                 entry["last"] = stamp
@@ -548,9 +549,10 @@ class LoginHandler(_Handler):
         options = self.cookie_options()
         self.clear_cookie("is_guest", path=config.cookie_path)
         self.set_signed_cookie("user", user.username, expires_days=config.oauth_expiry, **options)
-        token: bytes | str = encode_id_token(user, sid)
+        plain = encode_id_token(user, sid)
+        token: bytes | str = plain
         if state.encryption:
-            token = state.encryption.encrypt(token.encode("utf-8"))
+            token = state.encryption.encrypt(plain.encode("utf-8"))
         self.set_signed_cookie("id_token", token, expires_days=config.oauth_expiry, **options)
 
 
@@ -691,7 +693,7 @@ class SakeraAuthProvider(BasicAuthProvider):
         return login is not None and login[0].id == user.id
 
     @property
-    def get_user(self) -> Callable[[RequestHandler], str | None]:
+    def get_user(self) -> Callable[[RequestHandler], str | None]:  # type: ignore[override]  # Panel types it as returning a User; its callers use the username
         def get_user(handler: RequestHandler) -> str | None:
             user = self.current_app_user(handler)
             if user is None:

@@ -148,7 +148,7 @@ def _guard_session(page: Any, context: AppContext, info: dict[str, Any] | None) 
         if callback is not None:
             callback.stop()
 
-    callback = pn.state.add_periodic_callback(check, period=period_ms)
+    callback = pn.state.add_periodic_callback(check, period=period_ms)  # type: ignore[arg-type]  # Panel awaits coroutine functions too
 
 
 def _page_app(slug: str, page_cls: type, context: AppContext) -> Callable[[], Any]:
@@ -285,7 +285,7 @@ def make_server(
 
     pn.extension("tabulator", notifications=True, design="bootstrap")
     pn.config.authorize_callback = authorize
-    pn.config.cookie_secret = secret
+    pn.config.cookie_secret = secret  # type: ignore[misc]  # settable at run time; typed as read-only
     tr = Translator("id")
     pages = build_pages(context, classes)
     origins = lan_mod.allowed_origins(port, address=address, lan=lan, extra=allow_origins) if port else None

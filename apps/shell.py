@@ -117,7 +117,7 @@ class AppContext:
 class Page(pn.viewable.Viewer):
     """Base class of a page: holds the user, the language and two columns to fill."""
 
-    lang = param.Selector(default=DEFAULT_LANG, objects=list(LANGS), doc="Language of the texts.")
+    lang: str = param.Selector(default=DEFAULT_LANG, objects=list(LANGS), doc="Language of the texts.")  # type: ignore[assignment]
 
     slug: str = ""
 
@@ -175,7 +175,7 @@ def user_html(user: AppUser, lang: str) -> str:
 class Shell(pn.viewable.Viewer):
     """Template with header (navigation, user, language switch, logout) around one :class:`Page`."""
 
-    lang = param.Selector(default=DEFAULT_LANG, objects=list(LANGS))
+    lang: str = param.Selector(default=DEFAULT_LANG, objects=list(LANGS))  # type: ignore[assignment]
 
     def __init__(self, page: Page, **params: Any) -> None:
         params.setdefault("lang", page.lang)
@@ -215,9 +215,11 @@ class Shell(pn.viewable.Viewer):
             # the largest cost of the server, so the template has none.
             busy_indicator=None,
         )
-        self.template.header.extend([self.nav, pn.Spacer(), self.who, self.switch])
-        self.template.sidebar.append(page.sidebar)
-        self.template.main.append(pn.Column(self.banner, page.main, sizing_mode="stretch_width"))
+        header, sidebar, main = self.template.header, self.template.sidebar, self.template.main
+        assert header is not None and sidebar is not None and main is not None  # the template has all three
+        header.extend([self.nav, pn.Spacer(), self.who, self.switch])
+        sidebar.append(page.sidebar)
+        main.append(pn.Column(self.banner, page.main, sizing_mode="stretch_width"))
 
     @param.depends("lang", watch=True)
     def _lang_changed(self) -> None:
@@ -229,7 +231,7 @@ class Shell(pn.viewable.Viewer):
         self.who.object = user_html(self.page.user, self.lang)
         self.banner.object = f'<div class="demo">{html.escape(Translator(self.lang)("app.demo_banner"))}</div>'
 
-    def __panel__(self) -> pn.template.BaseTemplate:
+    def __panel__(self) -> pn.template.BaseTemplate:  # type: ignore[override]  # a template, not a Viewable
         return self.template
 
 

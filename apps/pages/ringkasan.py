@@ -45,7 +45,7 @@ class RingkasanPage(Page):
         return labels.service_name(service_id, self.lang)
 
     def _bars(self, df: pd.DataFrame, x: str, y: str, title: str, xlabel: str, ylabel: str, **opts: Any) -> Any:
-        import holoviews as hv
+        import holoviews as hv  # type: ignore[import-untyped]  # holoviews ships no type hints
 
         hv.extension("bokeh", logo=False)
         data = df.rename(columns={x: xlabel, y: ylabel})
