@@ -109,3 +109,48 @@ def test_bad_flags_exit_2(tmp_path):
     bad.write_text("u1,u2,u3,u4,u5,u6,u7,u8,u9\n1,2,3,4,5,1,2,3,4\n", encoding="utf-8")
     proc = sakera("report", "--survey", str(bad), "--out", str(tmp_path / "r.html"))
     assert proc.returncode == 2 and "row 2, u5" in proc.stderr
+
+
+def test_server_kpis_in_report_when_the_stage_is_on():
+    """overload-july-2022 has the central-server stage: the report shows its KPIs (equal to the run's
+    per-replication KPIs, mean over replications) and the chart by hour; office-only says 'not simulated'."""
+    import numpy as np
+    import pandas as pd
+
+    from sakera_toolkit.evidence import server
+    from sakera_toolkit.evidence.run import run_evidence
+
+    ev = run_evidence(
+        "overload-july-2022", replications=2, seed=3, overrides={"horizon.days": 30, "horizon.warmup_days": 7}
+    )
+    table = server.server_table(ev, "id")
+    kpis = ev.comparison.kpis
+    on = kpis[kpis["scenario"] == "overload-july-2022"]
+    p95 = table.set_index("kpi").loc["server_response_p95_s"]
+    assert p95["overload-july-2022"] == pytest.approx(on["server_response_p95_s"].mean())
+    assert np.isnan(p95["office-only"])  # the baseline has no server stage
+    hourly = server.hourly_table([d.server_hourly for d in ev.digests["overload-july-2022"]])
+    assert not hourly.empty and (hourly["hour"].diff().dropna() > 0).all()
+    val = pd.DataFrame(
+        [
+            {
+                "case": "M/M/1",
+                "quantity": "Wq",
+                "analytic": 1.0,
+                "simulated": 1.0,
+                "ci95_low": 0.9,
+                "ci95_high": 1.1,
+                "pass": True,
+            }
+        ]
+    )
+    r = rep.build_report(evidence=ev, validation=val)
+    section = r.html.split("id='server'")[1].split("</section>")[0]
+    for label in ("Waktu respons server, persentil 95", "Transaksi gagal", "Waktu loket hilang", "Warga menyerah"):
+        assert label in section
+    assert rep.fmt(p95["overload-july-2022"], 1) in section and "tidak disimulasikan" in section
+    assert section.count("data:image/svg+xml") == 1  # the chart by hour of day
+    gave_up = on["server_citizens_gave_up"].mean()
+    assert rep.fmt(gave_up, 0) in section
+    en = rep.build_report(evidence=ev, validation=val, lang="en").html
+    assert "Central server (SIAK Terpusat)" in en and "Citizens who gave up because of the server" in en
