@@ -24,6 +24,7 @@ __all__ = [
     "bcr_chart",
     "server_figure",
     "server_hourly_chart",
+    "server_daily_figure",
 ]
 
 BEFORE, AFTER = "#9e9e9e", "#1b9e77"
@@ -238,3 +239,40 @@ def server_hourly_chart(hourly: Mapping[str, pd.DataFrame], timeout_s: float, la
         title="Central server by hour of day (95 % CI)" if en else "Server pusat menurut jam (SK 95 %)",
     )
     return figure_svg(fig)
+
+
+def server_daily_figure(profile: pd.DataFrame, timeout_s: float, tip: Any = None, lang: str = "id") -> Any:
+    """The central server day by day (``evidence.server.daily_profile``), as a matplotlib figure.
+
+    p95 response time with the timeout dashed, and villages live on their own axis below; outage
+    days greyed, the tipping day marked.
+    """
+    plt = _mpl()
+    en = lang == "en"
+    fig, (ax, ax_v) = plt.subplots(2, 1, figsize=(9.0, 4.6), sharex=True, height_ratios=(3, 1.2))
+    dates = pd.to_datetime(profile["date"])
+    normal = ~profile["outage"].to_numpy(dtype=bool)
+    ax.plot(dates[normal], profile["response_p95_s"][normal], ".-", color=SERVER_COLOURS[0], lw=1.0, ms=3)
+    for d in dates[~normal]:
+        ax.axvspan(d, d + pd.Timedelta(days=1), color="#ccc", lw=0)
+    ax.axhline(timeout_s, color="#444", lw=0.9, ls="--")
+    ax.text(dates.iloc[0], timeout_s, " timeout" if en else " batas waktu", va="bottom", fontsize=7.5, color="#444")
+    if tip is not None:
+        for a in (ax, ax_v):
+            a.axvline(pd.Timestamp(tip["date"]), color="#7570b3", lw=1.2)
+        ax.text(
+            pd.Timestamp(tip["date"]), ax.get_ylim()[1], " " + str(tip["date"]), va="top", fontsize=8, color="#7570b3"
+        )
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("p95 response (s)" if en else "respons p95 (detik)")
+    ax.set_title(
+        "Central server day by day (service hours; grey: outage days)"
+        if en
+        else "Server pusat per hari (jam layanan; abu-abu: hari gangguan)",
+        fontsize=9.5,
+    )
+    ax_v.step(dates, profile["villages_live"], where="post", color="#1b9e77")
+    ax_v.set_ylim(0, max(float(profile["villages_live"].max()), 1.0) * 1.1)
+    ax_v.set_ylabel("villages live" if en else "desa aktif")
+    fig.tight_layout()
+    return fig
