@@ -154,3 +154,58 @@ def test_server_kpis_in_report_when_the_stage_is_on():
     assert rep.fmt(gave_up, 0) in section
     en = rep.build_report(evidence=ev, validation=val, lang="en").html
     assert "Central server (SIAK Terpusat)" in en and "Citizens who gave up because of the server" in en
+
+
+def test_tipping_day_needs_a_working_week_of_load_and_skips_outages():
+    import datetime as dt
+
+    import pandas as pd
+
+    from sakera_toolkit.evidence import server
+
+    sat = [False, True, False, True, True, True, True, True, True]
+    outage = [False, False, False, False, False, True, False, False, False]
+    profile = pd.DataFrame(
+        {
+            "day": range(len(sat)),
+            "date": [dt.date(2022, 5, 2) + dt.timedelta(days=i) for i in range(len(sat))],
+            "villages_live": [66, 66, 66, 126, 126, 126, 126, 126, 126],
+            "saturated": sat,
+            "outage": outage,
+        }
+    )
+    tip = server.tipping_day(profile, persist=5)
+    # day 1 is a single peak; days 3..8 are saturated but day 5 is an outage: the week is 3,4,6,7,8
+    assert tip is not None and int(tip["day"]) == 3 and not tip["from_start"]
+    assert server.tipping_day(profile, persist=6) is None
+    assert bool(server.tipping_day(profile, warmup_days=3, persist=5)["from_start"])
+
+
+def test_saturation_text_reads_the_curves():
+    import pandas as pd
+
+    from sakera_toolkit.evidence import server
+
+    def curve(p95, share, sat):
+        return pd.DataFrame(
+            {
+                "villages": [26, 186],
+                "capacity_tps": [3.0, 3.0],
+                "server_response_p95_s": p95,
+                "server_response_p95_s_low": [p - 1 for p in p95],
+                "server_response_p95_s_high": [p + 1 for p in p95],
+                "server_timeout_share": share,
+                "saturated_share": sat,
+            }
+        )
+
+    curves = {
+        "sesuai rencana / as planned": curve([9.0, 61.0], [0.004, 0.05], [0.0, 1.0]),
+        "kapasitas ×2 / capacity ×2": curve([3.0, 3.4], [0.0, 0.0], [0.0, 0.0]),
+    }
+    tip = pd.Series({"date": "2022-05-04", "villages_live": 126, "from_start": False})
+    text = server.saturation_text(curves, 60.0, tips={"overload-july-2022": tip})
+    assert "9 detik (IK 95 % 8–10)" in text and "61 detik" in text and "jenuh mulai sekitar 186 desa" in text
+    assert "sejak 2022-05-04" in text and "kapasitas ×2" in text and "tidak jenuh" in text
+    en = server.saturation_text(curves, 60.0, tips={"all-2022": None}, lang="en")
+    assert "never tips over" in en and "capacity ×2" in en
