@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,8 @@ def test_pdf_and_english(tmp_path):
     pdf = rep.write_report(r, tmp_path / "r.pdf")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 50_000
+    if shutil.which("pdftotext") is None:  # poppler-utils not installed: the size and magic checks above remain
+        return
     proc = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
     if proc.returncode == 0:
         for _, _, title_en in rep.CRITERIA:
