@@ -21,6 +21,12 @@ Usage::
 
     .venv/bin/python benchmarks/bench_app_mixed.py                   # N=40, 10 replications, 120 days
     .venv/bin/python benchmarks/bench_app_mixed.py --n 10 --cases 3 --days 60
+    .venv/bin/python benchmarks/bench_app_mixed.py --quick                # end-to-end check, ~2 min
+
+``--quick`` (5 trainees x 3 cases, short think times, a 2-replication 30-day analyst run) checks
+that every phase runs and that the numbers are consistent (every submit got its feedback, the
+analyst's run overlapped the trainees' work, the KPI table equals ``sakera compare --align`` for
+the same seed); its timings mean nothing. The exit status is 1 when a check fails.
 """
 
 from __future__ import annotations
@@ -60,8 +66,8 @@ def create_analyst(db_url: str) -> None:
     factory.kw["bind"].dispose()
 
 
-async def analyst_run(base: str, replications: int, days: int, seed: int, timeout: float) -> float:
-    """Open Skenario as the analyst, set replications/days/seed, click Run; seconds until the KPI table."""
+async def analyst_run(base: str, replications: int, days: int, seed: int, timeout: float) -> tuple[float, str]:
+    """Open Skenario as the analyst, set replications/days/seed, click Run; seconds until the KPI table, and the table."""
     cookies = await login(base, ANALYST, PASSWORD)
     session = await open_session(base, "/skenario", cookies)
     try:
@@ -78,17 +84,38 @@ async def analyst_run(base: str, replications: int, days: int, seed: int, timeou
             ),
             timeout,
         )
-        return time.perf_counter() - t0
+        return time.perf_counter() - t0, session.text_of("sakera-skenario-result")
     finally:
         session.close()
 
 
 async def mixed(base: str, names: list[str], cases: int, think: tuple[float, float], args) -> tuple:
+    """Trainees and the analyst together; also whether the trainees were still working when the run ended."""
     trainees = asyncio.create_task(run_load(base, names, cases, think, args.seed, args.timeout))
     await asyncio.sleep(args.analyst_delay)  # let the class log in first
-    analyst = await analyst_run(base, args.replications, args.days, 2, args.analyst_timeout)
+    analyst, table = await analyst_run(base, args.replications, args.days, MIXED_SEED, args.analyst_timeout)
+    overlapped = not trainees.done()
     latencies, wall = await trainees
-    return latencies, wall, analyst
+    return latencies, wall, analyst, overlapped, table
+
+
+#: Seeds of the analyst's runs (distinct, so no run is a cache hit of another).
+WARM_SEED, IDLE_SEED, MIXED_SEED = 100, 1, 2
+
+QUICK = {"n": 5, "cases": 3, "answer_time": 4.0, "read_time": 1.0, "replications": 2, "days": 30, "analyst_delay": 3.0}
+
+
+def expected_table(replications: int, days: int, seed: int) -> str:
+    """The KPI table ``sakera compare --align`` gives for the page's scenarios, formatted as the page does."""
+    from apps.pages.skenario import comparison_table
+    from sakera_toolkit import scenarios
+    from sakera_toolkit.scenarios.compare import compare
+
+    horizon = {"horizon.days": days, "horizon.warmup_days": min(28, max(0, days // 4))}
+    base = scenarios.load("office-only").with_values(horizon)
+    scen = scenarios.load("oct-2021").with_values(horizon)
+    comp = compare([base, scen], replications=replications, seed=seed, align=True)
+    return comparison_table(comp, "id")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42, help="seed of the trainees' choices")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds one trainee round trip may take")
     parser.add_argument("--analyst-timeout", type=float, default=900.0, help="seconds the analyst run may take")
+    parser.add_argument("--quick", action="store_true", help="small end-to-end check (timings not meaningful)")
     args = parser.parse_args(argv)
+    if args.quick:
+        for key, value in QUICK.items():
+            setattr(args, key, value)
     n = max(1, min(args.n, MAX_SESSIONS))
     think = (max(0.0, args.answer_time), max(0.0, args.read_time))
     cases = max(1, min(args.cases, 20))
@@ -123,13 +154,13 @@ def main(argv: list[str] | None = None) -> int:
                 f"office-only vs oct-2021, {args.replications} replications, {args.days} days",
                 flush=True,
             )
-            warm = asyncio.run(analyst_run(base, 2, 30, 100, args.analyst_timeout))
+            warm, _ = asyncio.run(analyst_run(base, 2, 30, WARM_SEED, args.analyst_timeout))
             print(f"analyst warm-up (worker spawn + compile): {warm:6.1f} s", flush=True)
-            idle = asyncio.run(analyst_run(base, args.replications, args.days, 1, args.analyst_timeout))
+            idle, _ = asyncio.run(analyst_run(base, args.replications, args.days, IDLE_SEED, args.analyst_timeout))
             print(f"analyst run, idle server:                 {idle:6.1f} s", flush=True)
             ref_lat, ref_wall = asyncio.run(run_load(base, names, cases, think, args.seed, args.timeout))
             ref = summary(f"trainees only N={n}", ref_lat, ref_wall)
-            mix_lat, mix_wall, busy = asyncio.run(mixed(base, names, cases, think, args))
+            mix_lat, mix_wall, busy, overlapped, shown = asyncio.run(mixed(base, names, cases, think, args))
             print(f"analyst run, {n} trainees submitting:     {busy:6.1f} s   ratio x{busy / idle:.2f} (target <= 2)")
             mix = summary(f"trainees + analyst N={n}", mix_lat, mix_wall)
             print(
@@ -139,7 +170,25 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             os.kill(proc.pid, signal.SIGTERM)
             proc.wait(timeout=60)
-    return 0
+    failures = []
+    for label, lat in (("trainees only", ref_lat), ("mixed", mix_lat)):
+        if len(lat) != n * cases:
+            failures.append(f"{label}: {len(lat)} feedbacks for {n * cases} submits")
+    if not overlapped:
+        failures.append("the trainees finished before the analyst's run ended (raise --cases or --answer-time)")
+    if args.quick:  # the page's last table (the mixed run) must be compare --align's for the same seed
+        import html as _html
+        import re as _re
+
+        want = expected_table(args.replications, args.days, MIXED_SEED)
+        cells = [_html.unescape(c) for c in _re.findall(r"<td class='n'>(.*?)</td>", want)]
+        missing = [c for c in cells if c not in _html.unescape(shown)]
+        if not cells or missing:
+            failures.append(f"Skenario table differs from compare --align: {missing[:3]}")
+    for f in failures:
+        print("CHECK FAILED:", f)
+    print("checks:", "ok" if not failures else f"{len(failures)} failed")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -51,7 +51,6 @@ def test_trainee_cannot_build_the_pages(app_context):
             cls(user=trainee, context=app_context)
 
 
-@pytest.mark.xfail(strict=False, reason="known gap after the merge: the Skenario page pairs scenarios on their own periods, while compare now refuses that or aligns them (issue 9 §4); the page must align to the baseline (issue 11 note)")
 def test_skenario_run_equals_compare_and_is_cached(app_context):
     from apps.pages.skenario import SkenarioPage
 
@@ -62,10 +61,12 @@ def test_skenario_run_equals_compare_and_is_cached(app_context):
     assert comp is not None and "sakera-kpi-table" in page.result.object
     expected = compare([page.baseline_scenario(), page.scenario()], replications=2, seed=3, align=True)
     assert comp.to_dict() == expected.to_dict()
+    assert comp.period is not None and comp.period["aligned_to"] == page.baseline.value
+    assert "periode skenario dasar" in page.result.object and comp.period["start_date"] in page.result.object
     page.run_button.clicks += 1
     assert "cache" in page.status.object
     page.lang = "en"
-    assert "Difference" in page.result.object
+    assert "Difference" in page.result.object and "on the baseline scenario" in page.result.object
 
 
 def test_skenario_outage_and_staff_edits_reach_the_scenario(app_context):

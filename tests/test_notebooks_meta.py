@@ -23,6 +23,7 @@ EXPECTED = [
     "03-staffing-and-resilience.ipynb",
     "04-model-validation.ipynb",
     "05-rollout-plan.ipynb",
+    "06-central-server.ipynb",
 ]
 MAX_BYTES = 1_000_000
 MAX_OUTPUT_BYTES = 50_000  # stored outputs: none, or a few small ones

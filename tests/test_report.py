@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,6 +97,8 @@ def test_pdf_and_english(tmp_path):
     pdf = rep.write_report(r, tmp_path / "r.pdf")
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 50_000
+    if shutil.which("pdftotext") is None:  # poppler-utils not installed: the size and magic checks above remain
+        return
     proc = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True)
     if proc.returncode == 0:
         for _, _, title_en in rep.CRITERIA:
@@ -109,3 +112,103 @@ def test_bad_flags_exit_2(tmp_path):
     bad.write_text("u1,u2,u3,u4,u5,u6,u7,u8,u9\n1,2,3,4,5,1,2,3,4\n", encoding="utf-8")
     proc = sakera("report", "--survey", str(bad), "--out", str(tmp_path / "r.html"))
     assert proc.returncode == 2 and "row 2, u5" in proc.stderr
+
+
+def test_server_kpis_in_report_when_the_stage_is_on():
+    """overload-july-2022 has the central-server stage: the report shows its KPIs (equal to the run's
+    per-replication KPIs, mean over replications) and the chart by hour; office-only says 'not simulated'."""
+    import numpy as np
+    import pandas as pd
+
+    from sakera_toolkit.evidence import server
+    from sakera_toolkit.evidence.run import run_evidence
+
+    ev = run_evidence(
+        "overload-july-2022", replications=2, seed=3, overrides={"horizon.days": 30, "horizon.warmup_days": 7}
+    )
+    table = server.server_table(ev, "id")
+    kpis = ev.comparison.kpis
+    on = kpis[kpis["scenario"] == "overload-july-2022"]
+    p95 = table.set_index("kpi").loc["server_response_p95_s"]
+    assert p95["overload-july-2022"] == pytest.approx(on["server_response_p95_s"].mean())
+    assert np.isnan(p95["office-only"])  # the baseline has no server stage
+    hourly = server.hourly_table([d.server_hourly for d in ev.digests["overload-july-2022"]])
+    assert not hourly.empty and (hourly["hour"].diff().dropna() > 0).all()
+    val = pd.DataFrame(
+        [
+            {
+                "case": "M/M/1",
+                "quantity": "Wq",
+                "analytic": 1.0,
+                "simulated": 1.0,
+                "ci95_low": 0.9,
+                "ci95_high": 1.1,
+                "pass": True,
+            }
+        ]
+    )
+    r = rep.build_report(evidence=ev, validation=val)
+    section = r.html.split("id='server'")[1].split("</section>")[0]
+    for label in ("Waktu respons server, persentil 95", "Transaksi gagal", "Waktu loket hilang", "Warga menyerah"):
+        assert label in section
+    assert rep.fmt(p95["overload-july-2022"], 1) in section and "tidak disimulasikan" in section
+    assert section.count("data:image/svg+xml") == 1  # the chart by hour of day
+    gave_up = on["server_citizens_gave_up"].mean()
+    assert rep.fmt(gave_up, 0) in section
+    en = rep.build_report(evidence=ev, validation=val, lang="en").html
+    assert "Central server (SIAK Terpusat)" in en and "Citizens who gave up because of the server" in en
+
+
+def test_tipping_day_needs_a_working_week_of_load_and_skips_outages():
+    import datetime as dt
+
+    import pandas as pd
+
+    from sakera_toolkit.evidence import server
+
+    sat = [False, True, False, True, True, True, True, True, True]
+    outage = [False, False, False, False, False, True, False, False, False]
+    profile = pd.DataFrame(
+        {
+            "day": range(len(sat)),
+            "date": [dt.date(2022, 5, 2) + dt.timedelta(days=i) for i in range(len(sat))],
+            "villages_live": [66, 66, 66, 126, 126, 126, 126, 126, 126],
+            "saturated": sat,
+            "outage": outage,
+        }
+    )
+    tip = server.tipping_day(profile, persist=5)
+    # day 1 is a single peak; days 3..8 are saturated but day 5 is an outage: the week is 3,4,6,7,8
+    assert tip is not None and int(tip["day"]) == 3 and not tip["from_start"]
+    assert server.tipping_day(profile, persist=6) is None
+    assert bool(server.tipping_day(profile, warmup_days=3, persist=5)["from_start"])
+
+
+def test_saturation_text_reads_the_curves():
+    import pandas as pd
+
+    from sakera_toolkit.evidence import server
+
+    def curve(p95, share, sat):
+        return pd.DataFrame(
+            {
+                "villages": [26, 186],
+                "capacity_tps": [3.0, 3.0],
+                "server_response_p95_s": p95,
+                "server_response_p95_s_low": [p - 1 for p in p95],
+                "server_response_p95_s_high": [p + 1 for p in p95],
+                "server_timeout_share": share,
+                "saturated_share": sat,
+            }
+        )
+
+    curves = {
+        "sesuai rencana / as planned": curve([9.0, 61.0], [0.004, 0.05], [0.0, 1.0]),
+        "kapasitas ×2 / capacity ×2": curve([3.0, 3.4], [0.0, 0.0], [0.0, 0.0]),
+    }
+    tip = pd.Series({"date": "2022-05-04", "villages_live": 126, "from_start": False})
+    text = server.saturation_text(curves, 60.0, tips={"overload-july-2022": tip})
+    assert "9 detik (IK 95 % 8–10)" in text and "61 detik" in text and "jenuh mulai sekitar 186 desa" in text
+    assert "sejak 2022-05-04" in text and "kapasitas ×2" in text and "tidak jenuh" in text
+    en = server.saturation_text(curves, 60.0, tips={"all-2022": None}, lang="en")
+    assert "never tips over" in en and "capacity ×2" in en

@@ -1,7 +1,9 @@
 """Skenario: analysts and evaluators simulate a rollout scenario against a baseline.
 
 Pick a preset, edit office staff, the blanko lead time and a central-server outage, and run: the
-two scenarios are simulated one after the other **in the server's worker process**
+two scenarios are simulated one after the other on the **baseline's period** (start date, days,
+population year: :func:`sakera_toolkit.scenarios.compare.align_scenarios`, the rule of ``sakera
+compare --align``, so replication *r* of both sees the same demand) **in the server's worker process**
 (:func:`sakera_toolkit.evidence.jobs.pool`), so the event loop that serves the trainees stays
 free; the progress bar moves per scenario. The KPI table shows every headline KPI with its 95 %
 interval and the paired difference against the baseline, exactly as ``sakera compare`` (same
@@ -23,7 +25,7 @@ from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.evidence import jobs
 from sakera_toolkit.evidence.kpis import KPI_LABELS
 from sakera_toolkit.evidence.report import fmt, format_ci
-from sakera_toolkit.scenarios.compare import Comparison
+from sakera_toolkit.scenarios.compare import Comparison, align_scenarios
 
 from ..shell import Page, heading, in_server_session, run_to_completion
 
@@ -58,6 +60,14 @@ TEXT: dict[str, tuple[str, str]] = {
         "95 % confidence intervals over replications, common random numbers; \u2248 = difference not distinguishable from zero.",
     ),
     "same": ("Skenario dan pembanding harus berbeda.", "Scenario and baseline must differ."),
+    "period": (
+        "Dibandingkan pada periode skenario dasar ({base}): {start} selama {days} hari, penduduk tahun {year}.",
+        "Compared on the baseline scenario's period ({base}): {start} for {days} days, population of {year}.",
+    ),
+    "aligned": (
+        " Skenario {name} dijalankan pada periode ini (tanggal aktif desa dan gangguannya tetap).",
+        " Scenario {name} is run on this period (its go-live and outage dates are kept).",
+    ),
 }
 
 
@@ -101,6 +111,25 @@ def comparison_table(comp: Comparison, lang: str) -> str:
         f"<table class='k' id='sakera-kpi-table'>{head}{''.join(rows)}</table>"
         f"<p style='font-size:12px;color:#555'>{e(text('note', lang))}</p>"
     )
+
+
+def period_note(comp: Comparison, lang: str) -> str:
+    """One line saying on which period the scenarios were compared (the baseline's)."""
+    p = comp.period
+    if not p:
+        return ""
+    start = dt.date.fromisoformat(str(p["start_date"]))
+    out = text(
+        "period",
+        lang,
+        base=comp.reference,
+        start=start.isoformat(),
+        days=fmt(p["days"], 0, lang),
+        year=p["population_year"],
+    )
+    if p.get("aligned_to"):
+        out += text("aligned", lang, name=comp.scenarios[-1])
+    return f"<p id='sakera-skenario-period' style='font-size:13px'>{html.escape(out)}</p>"
 
 
 class SkenarioPage(Page):
@@ -162,7 +191,9 @@ class SkenarioPage(Page):
             "blanko.lead_days": _int(self.lead_days),
         }
         if self.outage.value:
-            start = s.horizon.start_date + dt.timedelta(days=_int(self.outage_day))
+            # day N of the compared period, which is the baseline's (see the module docstring)
+            first_day = scenarios.load(self.baseline.value).horizon.start_date
+            start = first_day + dt.timedelta(days=_int(self.outage_day))
             values["outages"] = [
                 *[{"start": o.start, "end": o.end, "note": o.note} for o in s.outages],
                 {"start": start, "end": start + dt.timedelta(days=4), "note": "Skenario page"},
@@ -198,6 +229,11 @@ class SkenarioPage(Page):
         if scen.name == base.name:
             self.status.object = f"<span style='color:#a40000'>{html.escape(text('same', lang))}</span>"
             return None
+        try:
+            (base, scen), period = align_scenarios([base, scen], align=True)
+        except SakeraInputError as exc:
+            self.status.object = f"<span style='color:#a40000'>{html.escape(str(exc))}</span>"
+            return None
         reps, seed = _int(self.replications), _int(self.seed)
         key = self.key(scen, base)
         comp = jobs.cached(key)
@@ -227,11 +263,12 @@ class SkenarioPage(Page):
                 scenarios=[base.name, scen.name],
                 seed=seed,
                 replications=reps,
+                period=period,
             )
             jobs.store(key, comp)
             self.status.object = html.escape(text("done", lang, n=reps, seed=fmt(seed, 0, lang)))
         self.comparison = comp
-        self.result.object = comparison_table(comp, lang)
+        self.result.object = period_note(comp, lang) + comparison_table(comp, lang)
         return comp
 
     # -- layout ----------------------------------------------------------------------------------
@@ -267,5 +304,5 @@ class SkenarioPage(Page):
             self.run_button,
         ]
         if self.comparison is not None:
-            self.result.object = comparison_table(self.comparison, lang)
+            self.result.object = period_note(self.comparison, lang) + comparison_table(self.comparison, lang)
         self.main.objects = [heading(text("title", lang)), self.progress, self.status, self.result]

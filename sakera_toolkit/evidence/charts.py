@@ -9,12 +9,23 @@ from __future__ import annotations
 import base64
 import io
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["svg_data_uri", "figure_svg", "before_after_chart", "area_chart", "ikm_chart", "bcr_chart"]
+__all__ = [
+    "svg_data_uri",
+    "figure_svg",
+    "before_after_chart",
+    "area_chart",
+    "ikm_chart",
+    "bcr_chart",
+    "server_figure",
+    "server_hourly_chart",
+    "server_daily_figure",
+]
 
 BEFORE, AFTER = "#9e9e9e", "#1b9e77"
 
@@ -156,3 +167,112 @@ def map_svg(values: pd.Series, title: str, label: str, lang: str, categorical: b
 
     fig = village_map(values, title=title, label=label, lang=lang, categorical=categorical, figsize=(8.0, 6.6))
     return figure_svg(fig)
+
+
+#: Line colours of the server curves (as planned first, then the levers).
+SERVER_COLOURS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e")
+
+
+def server_figure(
+    curves: Mapping[str, pd.DataFrame],
+    x: str,
+    timeout_s: float,
+    lang: str = "id",
+    xlabel: str | None = None,
+    title: str | None = None,
+) -> Any:
+    """The central server's p95 response time and timed-out share against ``x``, with 95 % CIs.
+
+    Two panels with their own y-axes, both from 0: p95 response time (the client timeout dashed)
+    and the share of attempts timed out, against ``x`` (villages live, or hour of day).
+
+    ``curves`` maps a legend label to a frame with ``x``, ``<kpi>`` and ``<kpi>_low/_high`` columns for
+    ``p95`` = ``server_response_p95_s`` or ``response_p95_s`` and ``share`` = ``server_timeout_share``
+    or ``timeout_share``; error bars are the 95 % intervals over replications. Returns the matplotlib
+    figure (:func:`figure_svg` turns it into SVG).
+    """
+    plt = _mpl()
+    en = lang == "en"
+    fig, (ax_p95, ax_share) = plt.subplots(1, 2, figsize=(9.0, 3.4))
+    for i, (label, frame) in enumerate(curves.items()):
+        p95 = "server_response_p95_s" if "server_response_p95_s" in frame else "response_p95_s"
+        share = "server_timeout_share" if "server_timeout_share" in frame else "timeout_share"
+        colour = SERVER_COLOURS[i % len(SERVER_COLOURS)]
+        for ax, col, k in ((ax_p95, p95, 1.0), (ax_share, share, 100.0)):
+            err = np.array(
+                [
+                    _err(m * k, lo * k, hi * k)
+                    for m, lo, hi in zip(frame[col], frame[f"{col}_low"], frame[f"{col}_high"], strict=True)
+                ]
+            ).T
+            ax.errorbar(
+                frame[x], frame[col] * k, yerr=err, color=colour, marker="o", ms=3.5, lw=1.4, capsize=3, label=label
+            )
+    ax_p95.axhline(timeout_s, color="#444", lw=0.9, ls="--")
+    ax_p95.text(
+        ax_p95.get_xlim()[0], timeout_s, " timeout" if en else " batas waktu", va="bottom", fontsize=7.5, color="#444"
+    )
+    ax_p95.set_ylabel("seconds" if en else "detik")
+    ax_p95.set_title("Response time, 95th percentile" if en else "Waktu respons, persentil 95", fontsize=9.5)
+    ax_share.set_ylabel("% of attempts" if en else "% percobaan")
+    ax_share.set_title("Attempts timed out" if en else "Percobaan gagal (batas waktu habis)", fontsize=9.5)
+    for ax in (ax_p95, ax_share):
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel(xlabel or x)
+    if len(curves) > 1:
+        ax_share.legend(fontsize=7.5, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def server_hourly_chart(hourly: Mapping[str, pd.DataFrame], timeout_s: float, lang: str = "id") -> str:
+    """:func:`server_figure` by hour of day (``hourly`` maps scenario name to ``server.hourly_table``), as SVG."""
+    en = lang == "en"
+    fig = server_figure(
+        hourly,
+        "hour",
+        timeout_s,
+        lang,
+        xlabel="hour of day (service hours)" if en else "jam (jam layanan)",
+        title="Central server by hour of day (95 % CI)" if en else "Server pusat menurut jam (SK 95 %)",
+    )
+    return figure_svg(fig)
+
+
+def server_daily_figure(profile: pd.DataFrame, timeout_s: float, tip: Any = None, lang: str = "id") -> Any:
+    """The central server day by day (``evidence.server.daily_profile``), as a matplotlib figure.
+
+    p95 response time with the timeout dashed, and villages live on their own axis below; outage
+    days greyed, the tipping day marked.
+    """
+    plt = _mpl()
+    en = lang == "en"
+    fig, (ax, ax_v) = plt.subplots(2, 1, figsize=(9.0, 4.6), sharex=True, height_ratios=(3, 1.2))
+    dates = pd.to_datetime(profile["date"])
+    normal = ~profile["outage"].to_numpy(dtype=bool)
+    ax.plot(dates[normal], profile["response_p95_s"][normal], ".-", color=SERVER_COLOURS[0], lw=1.0, ms=3)
+    for d in dates[~normal]:
+        ax.axvspan(d, d + pd.Timedelta(days=1), color="#ccc", lw=0)
+    ax.axhline(timeout_s, color="#444", lw=0.9, ls="--")
+    ax.text(dates.iloc[0], timeout_s, " timeout" if en else " batas waktu", va="bottom", fontsize=7.5, color="#444")
+    if tip is not None:
+        for a in (ax, ax_v):
+            a.axvline(pd.Timestamp(tip["date"]), color="#7570b3", lw=1.2)
+        ax.text(
+            pd.Timestamp(tip["date"]), ax.get_ylim()[1], " " + str(tip["date"]), va="top", fontsize=8, color="#7570b3"
+        )
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("p95 response (s)" if en else "respons p95 (detik)")
+    ax.set_title(
+        "Central server day by day (service hours; grey: outage days)"
+        if en
+        else "Server pusat per hari (jam layanan; abu-abu: hari gangguan)",
+        fontsize=9.5,
+    )
+    ax_v.step(dates, profile["villages_live"], where="post", color="#1b9e77")
+    ax_v.set_ylim(0, max(float(profile["villages_live"].max()), 1.0) * 1.1)
+    ax_v.set_ylabel("villages live" if en else "desa aktif")
+    fig.tight_layout()
+    return fig

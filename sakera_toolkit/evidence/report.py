@@ -27,7 +27,7 @@ import pandas as pd
 
 from .. import __version__, calibration
 from ..errors import SakeraInputError
-from . import charts, costs, ikm, kpis
+from . import charts, costs, ikm, kpis, server
 from .run import MANDANGIN, EvidenceRun, run_evidence
 
 __all__ = ["Report", "build_report", "write_report", "CRITERIA", "fmt", "format_ci"]
@@ -67,11 +67,27 @@ _T: dict[str, tuple[str, str]] = {
     "map": ("Peta desa", "Village map"),
     "costs": ("Biaya dan manfaat", "Costs and benefits"),
     "not_modelled": (
-        "Belum dimodelkan: beban server pusat dan cakupan dokumen (akta, KIA, KTP-el) dari waktu ke waktu. "
-        "Bagian ini akan terisi otomatis ketika model tersebut tersedia (issue 10); tidak ada angka yang dikarang.",
-        "Not modelled yet: central-server load and document coverage (akta, KIA, KTP-el) over time. This part "
-        "fills in automatically when those models exist (issue 10); no number is made up.",
+        "Belum dimodelkan: cakupan dokumen (akta, KIA, KTP-el) dari waktu ke waktu. Bagian ini akan terisi "
+        "otomatis ketika model tersebut tersedia (issue 10); tidak ada angka yang dikarang.",
+        "Not modelled yet: document coverage (akta, KIA, KTP-el) over time. This part fills in automatically "
+        "when that model exists (issue 10); no number is made up.",
     ),
+    "server": ("Server pusat (SIAK Terpusat)", "Central server (SIAK Terpusat)"),
+    "server_off": (
+        "Tahap server pusat tidak aktif dalam skenario ini (tanpa bagian server:); beban server bersama tidak "
+        "disimulasikan. Lihat preset overload-july-2022 dan docs/central-server.md.",
+        "The central-server stage is off in this scenario (no server: section); the shared server's load is not "
+        "simulated. See the overload-july-2022 preset and docs/central-server.md.",
+    ),
+    "server_note": (
+        "Semua transaksi desa, kecamatan, kantor dan MPP dilayani satu server bersama dengan kapasitas terbatas "
+        "({tps} transaksi standar/detik, {workers} penangan, batas waktu klien {timeout} detik: asumsi, "
+        "calibration/server.yaml). Waktu respons dihitung atas percobaan dalam jam layanan.",
+        "Every transaction of the village desks, kecamatan points, office and MPP is served by one shared server "
+        "of finite capacity ({tps} standard transactions/s, {workers} handlers, client timeout {timeout} s: "
+        "assumptions, calibration/server.yaml). Response times are over attempts in service hours.",
+    ),
+    "not_run": ("tidak disimulasikan", "not simulated"),
 }
 
 
@@ -270,6 +286,41 @@ def _appendix(lang: str) -> str:
             + "</tbody></table>"
         )
     return "".join(parts)
+
+
+def _server_section(ev: EvidenceRun, lang: str) -> str:
+    """The central server's KPIs per scenario (mean [95 % CI]) and a chart by hour of day."""
+    table = server.server_table(ev, lang)
+    if table.empty:
+        return f"<p class='note'>{html.escape(_t('server_off', lang))}</p>"
+    names = list(ev.comparison.scenarios)
+    rows = []
+    for r in table.to_dict("records"):
+        cells = [r["label"] + (f" ({r['unit']})" if r["unit"] else "")]
+        for name in names:
+            mean = r[name]
+            cells.append(
+                _t("not_run", lang)
+                if mean is None or (isinstance(mean, float) and math.isnan(mean))
+                else format_ci(mean, r[f"{name}_low"], r[f"{name}_high"], int(r["digits"]), lang, float(r["scale"]))
+            )
+        rows.append(cells)
+    on = [n for n in names if server.has_server(ev.comparison.kpis, n)]
+    policy = ev.scenarios[on[-1]].to_flow_params().central.policy
+    note = _t(
+        "server_note",
+        lang,
+        tps=fmt(policy.capacity_tps, 1, lang),
+        workers=policy.workers,
+        timeout=fmt(policy.timeout_s, 0, lang),
+    )
+    hourly = {n: server.hourly_table([d.server_hourly for d in ev.digests[n]]) for n in on}
+    chart = charts.server_hourly_chart({n: h for n, h in hourly.items() if not h.empty}, policy.timeout_s, lang)
+    return (
+        _table([_t("kpi", lang), *names], rows, "num server")
+        + f"<p class='note'>{html.escape(note)}</p>"
+        + _img(chart, "server by hour" if lang == "en" else "server menurut jam")
+    )
 
 
 def build_report(
@@ -613,6 +664,9 @@ def build_report(
     ]
     n_pass = int(validation["pass"].sum())
 
+    # --- central server (when a scenario has the server: stage on)
+    server_html = _server_section(ev, lang)
+
     # --- extension point output
     extra_html = ""
     if ev.extra:
@@ -685,7 +739,9 @@ def build_report(
         ),
         f"<p class='note'>{e(ci_note)}</p>",
         _img(chart, "before/after"),
-        f"<h3>{'Server and coverage' if en else 'Server dan cakupan dokumen'}</h3>",
+        f"<h3 id='server'>{e(_t('server', lang))}</h3>",
+        server_html,
+        f"<h3>{'Document coverage' if en else 'Cakupan dokumen'}</h3>",
         extra_html,
         "</section>",
         # bermanfaat

@@ -6,8 +6,9 @@ replications as ``sakera compare``, so every headline number of the report **is*
 (per-village travel and documents, office queue, the synthetic survey for the projected IKM);
 the heavy per-request arrays are dropped as soon as the digest is made.
 
-Extension point: KPIs of models that do not exist yet (central-server load and document coverage,
-issue 10) plug in through :data:`DIGESTERS`: a function ``(scenario name, SimResult) -> dict`` whose
+The central server's KPIs (``server_*``, when a scenario has the ``server:`` stage on) are in the
+comparison like every KPI; its hourly profile is kept in the digests (``server_hourly``).
+Extension point: KPIs of models that do not exist yet (document coverage, issue 10 §4) plug in through :data:`DIGESTERS`: a function ``(scenario name, SimResult) -> dict`` whose
 values land in :attr:`EvidenceRun.extra`; the report shows a section for each one registered and
 says plainly when none is.
 """
@@ -26,7 +27,7 @@ __all__ = ["EvidenceRun", "ReplicationDigest", "run_evidence", "DIGESTERS", "MAN
 #: Kemendagri code of P. Mandangin, the island desa reported separately.
 MANDANGIN = "35.27.03.2001"
 
-#: Extra digesters (see the module docstring); empty until the server/coverage models exist.
+#: Extra digesters (see the module docstring); empty until the coverage model exists.
 DIGESTERS: list[Callable[[str, Any], dict[str, Any]]] = []
 
 
@@ -43,11 +44,15 @@ class ReplicationDigest:
         Requests handled at the Dispendukcapil office counters (channel ``office``).
     counter_queue_mean
         Mean end-of-day queue at the office/MPP/kecamatan counters over the KPI window.
+    server_hourly
+        The central server's profile by hour of day (``sim.central.hourly_profile``: utilisation,
+        p50/p95 response time, timed-out share) when the scenario has the server stage on, else None.
     """
 
     villages: pd.DataFrame
     office_requests: int
     counter_queue_mean: float
+    server_hourly: pd.DataFrame | None = None
 
 
 def _digest(result: Any) -> list[ReplicationDigest]:
@@ -88,6 +93,7 @@ def _digest(result: Any) -> list[ReplicationDigest]:
                 villages=villages,
                 office_requests=int((raw["channel"][w] == OFFICE).sum()),
                 counter_queue_mean=float(window["counter_queue"].mean()),
+                server_hourly=None if rep.server is None else rep.server.hourly.copy(),
             )
         )
     return out

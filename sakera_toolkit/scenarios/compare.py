@@ -23,7 +23,16 @@ import pandas as pd
 
 from .spec import Scenario
 
-__all__ = ["Comparison", "compare", "simulate_kpis", "mean_ci", "paired_ci", "kpi_columns", "HEADLINE_KPIS"]
+__all__ = [
+    "Comparison",
+    "compare",
+    "align_scenarios",
+    "simulate_kpis",
+    "mean_ci",
+    "paired_ci",
+    "kpi_columns",
+    "HEADLINE_KPIS",
+]
 
 #: KPIs shown by default (``sakera compare`` without ``--all-kpis``), when the engine reports them.
 HEADLINE_KPIS = (
@@ -359,6 +368,17 @@ def _period(s: Scenario) -> tuple[Any, ...]:
 def _describe(s: Scenario) -> str:
     start, days, year, code = _period(s)
     return f"{s.name}: {start} + {days} days, population {year}, regency {code}"
+
+
+def align_scenarios(loaded: Sequence[Scenario], align: bool = True) -> tuple[list[Scenario], dict[str, Any]]:
+    """The scenarios on the first one's period, and that period (the rule of :func:`compare`'s ``align``).
+
+    For callers that run the scenarios themselves (the app's Skenario page runs each in a worker
+    process) but must pair them exactly as :func:`compare` does. Raises
+    :class:`~sakera_toolkit.errors.SakeraInputError` when the regencies differ, or when the periods
+    differ and ``align`` is False.
+    """
+    return _align(list(loaded), align)
 
 
 def _align(loaded: list[Scenario], align: bool) -> tuple[list[Scenario], dict[str, Any]]:

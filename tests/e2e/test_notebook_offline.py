@@ -1,10 +1,12 @@
 """An executed notebook exported to HTML renders its plots with the network blocked.
 
-Notebook 01 (no app, no database) is executed and exported with nbconvert, then opened in
-Chromium with every request that is not ``file:``/``data:`` aborted. Each Bokeh figure must have
-drawn at least one canvas, and no JavaScript needed to draw (BokehJS, Panel) may have been asked
-for from a CDN. Without ``hv.extension(..., inline=True)`` the export loads BokehJS from
-cdn.bokeh.org and stays blank offline (0 canvases).
+Notebook 01 (no app, no database) is executed and exported with the toolkit's offline exporter
+(:class:`sakera_toolkit.offline_html.OfflineHTMLExporter`, ``jupyter nbconvert --to
+sakera_toolkit.offline_html.OfflineHTMLExporter``), then opened in Chromium with every request that
+is not ``file:``/``data:`` aborted. Each Bokeh figure must have drawn at least one canvas, and the
+page must not have asked for **anything** from the network: without ``hv.extension(...,
+inline=True)`` BokehJS comes from cdn.bokeh.org (0 canvases); with plain ``--to html`` Panel's
+theme CSS comes from cdn.holoviz.org and nbconvert's MathJax and require.js from cdnjs.
 """
 
 from __future__ import annotations
@@ -43,8 +45,9 @@ _COUNT = """() => {
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    from nbconvert import HTMLExporter
     from nbconvert.preprocessors import ExecutePreprocessor
+
+    from sakera_toolkit.offline_html import OfflineHTMLExporter
 
     out = tmp_path_factory.mktemp("nb")
     nb = nbformat.read(NOTEBOOK, as_version=4)
@@ -58,7 +61,7 @@ def exported(tmp_path_factory):
         if o.get("output_type") == "execute_result"
         and {"application/vnd.holoviews_exec.v0+json", "application/vnd.bokehjs_exec.v0+json"} & set(o.get("data", {}))
     )
-    html, _ = HTMLExporter().from_notebook_node(nb)
+    html, _ = OfflineHTMLExporter().from_notebook_node(nb)
     path = out / "01-sampang-demand.html"
     path.write_text(html, encoding="utf-8")
     return path, plots
@@ -88,3 +91,24 @@ def test_exported_notebook_renders_offline(exported, page):
     assert all(n > 0 for n in canvases), canvases
     essential = [u for u in blocked if ESSENTIAL.search(u.split("#")[0])]
     assert not essential, f"plots needed these from the network: {essential}"
+    assert blocked == [], f"the export asked the network for: {sorted(set(blocked))}"
+
+
+def test_export_has_no_cdn_script_and_inline_cdn_replaces_panel_urls(exported):
+    """No ``<script src=`` or stylesheet link to a CDN is left in the export (CDN constants inside the
+    embedded BokehJS/Panel bundles are code, not requests: the browser test above is the real check);
+    a Panel URL of another version is still inlined from the installed files (the path after
+    ``dist/`` decides), and a file Panel does not have is left for the browser test to name."""
+    from sakera_toolkit.offline_html import inline_cdn
+
+    path, _ = exported
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link)[^>]+(src|href)=[\"']https?://", text)
+    assert "https://cdn.holoviz.org/panel/" not in text.split("<script", 1)[0]  # head: no Panel CSS link
+    raw = 'x = {"url": "https://cdn.holoviz.org/panel/9.9.9/dist/css/loading.css?v=9.9.9"}'
+    inlined = inline_cdn(raw)
+    assert "cdn.holoviz.org" not in inlined and "data:text/css;base64," in inlined
+    assert (
+        inline_cdn("https://cdn.holoviz.org/panel/1.0/dist/no/such.css")
+        == "https://cdn.holoviz.org/panel/1.0/dist/no/such.css"
+    )
