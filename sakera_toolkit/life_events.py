@@ -200,7 +200,9 @@ def _hour_slots(c: calibration.Calibration) -> tuple[np.ndarray, np.ndarray]:
     return cdf, np.concatenate([[0.0], cdf[:-1]])
 
 
-def _within_day(day: np.ndarray, u: np.ndarray, cdf: np.ndarray, lower: np.ndarray, hours: tuple[float, float]) -> np.ndarray:
+def _within_day(
+    day: np.ndarray, u: np.ndarray, cdf: np.ndarray, lower: np.ndarray, hours: tuple[float, float]
+) -> np.ndarray:
     """Arrival instants on ``day`` from uniforms ``u`` by the hour profile (the rule of demand._place)."""
     n = len(cdf)
     slot = np.minimum(np.searchsorted(cdf, u, side="right"), n - 1)
@@ -243,16 +245,20 @@ def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.rando
             s = SERVICE_IDS.index(entry["service"])
             hazard = float(st.uptake.get(doc, entry["uptake_per_year"]))
             cum = np.cumsum(hazard * uptake_multiplier(inputs, s, elasticity) * w[:, s][:, None], axis=0)  # (D, V)
-            draws = r_uptake.exponential(1.0, int(lacking.sum()))  # drawn for every stock, used or not
+            # one hazard draw and one time-of-day uniform per person in the stock, used or not, so
+            # a village's uptakes do not depend on any other village's access (common random numbers)
+            draws = r_uptake.exponential(1.0, int(lacking.sum()))
+            u_all = r_utimes.random(int(lacking.sum()))
             bounds = np.concatenate([[0], np.cumsum(lacking)])
-            day_parts, vill_parts = [], []
+            day_parts, vill_parts, u_parts = [], [], []
             for v in range(V):
                 d = np.searchsorted(cum[:, v], draws[bounds[v] : bounds[v + 1]], side="left")
-                d = d[d < inputs.days]
-                day_parts.append(d)
-                vill_parts.append(np.full(len(d), v, dtype=np.int64))
+                keep = d < inputs.days
+                day_parts.append(d[keep])
+                u_parts.append(u_all[bounds[v] : bounds[v + 1]][keep])
+                vill_parts.append(np.full(int(keep.sum()), v, dtype=np.int64))
             day = np.concatenate(day_parts).astype(float)
-            u = r_utimes.random(len(day))
+            u = np.concatenate(u_parts)
             arrivals.append(_within_day(day, u, cdf, lower, (float(h0), float(h1))))
             villages.append(np.concatenate(vill_parts))
             kinds.append(np.full(len(day), E + ci, dtype=np.int64))
