@@ -158,6 +158,11 @@ class Requests:
         True for the initial backlog (files already waiting at the back office at day 0).
     village_codes
         The village codes the indexes refer to.
+    event
+        Life-event model only (:mod:`sakera_toolkit.life_events`): index of the event whose bundle
+        the request belongs to (documents of one event are handled in one visit); None otherwise.
+    kind
+        Life-event model only: index into :data:`sakera_toolkit.life_events.EVENT_KINDS`.
     """
 
     arrival: np.ndarray
@@ -165,6 +170,8 @@ class Requests:
     service: np.ndarray
     backlog: np.ndarray
     village_codes: tuple[str, ...]
+    event: np.ndarray | None = None
+    kind: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.arrival)

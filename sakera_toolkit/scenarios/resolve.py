@@ -211,6 +211,17 @@ def flow_kwargs(scenario: Scenario, readiness: pd.DataFrame | None = None) -> di
         kw["initial_backlog"] = d.initial_backlog
     if d.fitted is not None:
         kw["demand_fitted"] = d.fitted
+    if d.model == "life_events":
+        from ..life_events import LifeEventSettings
+
+        cv = scenario.coverage
+        kw["life_events"] = LifeEventSettings(
+            rates=dict(d.life_events or {}),
+            scale=1.0 if d.scale is None else float(d.scale),
+            coverage=bool(cv.enabled),
+            elasticity=cv.elasticity,
+            uptake=dict(cv.uptake or {}),
+        )
 
     if scenario.server.random_outages_per_year is not None:
         kw["random_outages_per_year"] = scenario.server.random_outages_per_year

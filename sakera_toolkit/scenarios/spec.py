@@ -75,6 +75,7 @@ __all__ = [
     "Demand",
     "Travel",
     "Server",
+    "Coverage",
     "Data",
     "SELECT_BY",
     "SERVICE_IDS",
@@ -389,6 +390,17 @@ class Demand:
     overrides: dict | None = None
     initial_backlog: int | None = None
     fitted: str | None = None
+    model: str | None = None  # "documents" (default) or "life_events" (sakera_toolkit.life_events)
+    life_events: dict | None = None  # life event -> events per 1000 residents per year (model: life_events)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Coverage stocks whose uptake responds to access (needs ``demand.model: life_events``)."""
+
+    enabled: bool | None = None
+    elasticity: float | None = None
+    uptake: dict | None = None  # akta/kia/ktp -> uptake hazard per year
 
 
 @dataclass(frozen=True)
@@ -438,6 +450,7 @@ class Scenario:
     demand: Demand = field(default_factory=Demand)
     travel: Travel = field(default_factory=Travel)
     server: Server = field(default_factory=Server)
+    coverage: Coverage = field(default_factory=Coverage)
     calibration: str | None = None
     data: Data = field(default_factory=Data)
     source: str | None = field(default=None, compare=False, repr=False)
@@ -584,6 +597,7 @@ _TOP = (
     "server",
     "demand",
     "travel",
+    "coverage",
     "calibration",
     "data",
 )
@@ -707,7 +721,9 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         outages.append(Outage(start=start, end=end, note=str(o.get("note") or "")))
     outages.sort(key=lambda o: o.start)
 
-    dm = _mapping(ctx, d.get("demand"), "demand", ("scale", "overrides", "initial_backlog", "fitted"))
+    dm = _mapping(
+        ctx, d.get("demand"), "demand", ("scale", "overrides", "initial_backlog", "fitted", "model", "life_events")
+    )
     fitted = None
     if dm.get("fitted") is not None:
         fp = Path(str(dm["fitted"]).strip())
@@ -728,7 +744,9 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         overrides=overrides,
         initial_backlog=_limit(ctx, "initial_backlog", dm.get("initial_backlog"), "demand.initial_backlog"),
         fitted=fitted,
+        **_parse_life_events(ctx, dm),
     )
+    coverage = _parse_coverage(ctx, d.get("coverage"), demand.model)
 
     t = _mapping(ctx, d.get("travel"), "travel", ("mode", "courier_weekdays"))
     mode = None
@@ -772,10 +790,55 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         demand=demand,
         travel=travel,
         server=server,
+        coverage=coverage,
         calibration=calib_file,
         data=data,
         source=ctx.source,
     )
+
+
+def _rate(ctx: _Ctx, value: Any, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0 or value == float("inf"):
+        raise ctx.error(path, f"{value!r} must be a number >= 0")
+    return float(value)
+
+
+def _parse_life_events(ctx: _Ctx, dm: dict) -> dict[str, Any]:
+    """``demand.model`` and ``demand.life_events`` (event rates per 1000 residents per year)."""
+    model = None if dm.get("model") is None else _choice(ctx, dm["model"], "demand.model", ("documents", "life_events"))
+    rates = None
+    if dm.get("life_events") is not None:
+        if model != "life_events":
+            raise ctx.error("demand.life_events", "needs demand.model: life_events")
+        from ..life_events import EVENTS
+
+        raw = _mapping(ctx, dm["life_events"], "demand.life_events", EVENTS)
+        rates = {k: _rate(ctx, v, f"demand.life_events.{k}") for k, v in raw.items()}
+    if model == "life_events":
+        for key in ("overrides", "fitted"):
+            if dm.get(key) is not None:
+                raise ctx.error(f"demand.{key}", "applies to the per-document model, not to demand.model: life_events")
+    return {"model": model, "life_events": rates}
+
+
+def _parse_coverage(ctx: _Ctx, raw: Any, model: str | None) -> Coverage:
+    """The ``coverage`` section: stocks lacking akta/KIA/KTP-el, uptake responding to access."""
+    if raw is None:
+        return Coverage()
+    c = _mapping(ctx, raw, "coverage", ("enabled", "elasticity", "uptake"))
+    enabled = c.get("enabled", True)
+    if not isinstance(enabled, bool):
+        raise ctx.error("coverage.enabled", f"{enabled!r} must be true or false")
+    if enabled and model != "life_events":
+        raise ctx.error("coverage", "needs demand.model: life_events (the backlog uptakes are life-event requests)")
+    uptake = None
+    if c.get("uptake") is not None:
+        from ..life_events import COVERAGE_DOCUMENTS
+
+        u = _mapping(ctx, c["uptake"], "coverage.uptake", COVERAGE_DOCUMENTS)
+        uptake = {k: _rate(ctx, v, f"coverage.uptake.{k}") for k, v in u.items()}
+    elasticity = None if c.get("elasticity") is None else _rate(ctx, c["elasticity"], "coverage.elasticity")
+    return Coverage(enabled=enabled, elasticity=elasticity, uptake=uptake)
 
 
 def _parse_data(ctx: _Ctx, raw: Any) -> Data:
@@ -916,7 +979,7 @@ def _to_plain(obj: Any, key: str | None = None) -> Any:
                 out.update(value.to_section())
                 continue
             if isinstance(obj, Scenario) and f.name in (
-                "staff", "calendar", "blanko", "demand", "travel", "server", "data"
+                "staff", "calendar", "blanko", "demand", "travel", "server", "coverage", "data"
             ):  # fmt: skip
                 plain = _to_plain(value, f.name)
                 if not plain:

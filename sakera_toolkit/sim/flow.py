@@ -90,6 +90,10 @@ class Replication:
 
 def requests_for(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.random.Generator) -> demand.Requests:
     """The request stream the engine draws for ``inputs`` (the ``arrivals`` stream of a replication)."""
+    if inputs.life_events is not None:
+        from .. import life_events
+
+        return life_events.generate(inputs, seed)
     return demand.generate(
         inputs.start_date,
         inputs.days,

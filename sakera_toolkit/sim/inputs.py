@@ -173,6 +173,7 @@ class EngineInputs:
     constants: FlowConstants
     params: FlowParams | None = None
     central: Any = None  # sim.central.CentralSettings or None (stage off)
+    life_events: Any = None  # life_events.LifeEventSettings or None (per-document demand)
 
     @property
     def village_codes(self) -> tuple[str, ...]:
@@ -321,4 +322,5 @@ def compile(
         constants=k,
         params=params,
         central=params.central,
+        life_events=params.life_events,
     )

@@ -135,6 +135,12 @@ def replication_kpis(rep: Replication, inputs: EngineInputs) -> dict[str, float]
     k["verification_queue_mean"] = float(count_between(vv.arrival, vv.start, H)[w0:H].mean())
     if rep.server is not None:  # the shared central server (sim/central.py), whole horizon
         k.update(rep.server.kpis)
+    if req.event is not None:  # life-event demand: trips per visit, coverage (life_events.py)
+        from .. import life_events
+
+        k.update(life_events.visit_kpis(rep, inputs, w))
+        if req.kind is not None and inputs.life_events is not None and inputs.life_events.coverage:
+            k.update(life_events.coverage_kpis(rep, inputs))
     return k
 
 

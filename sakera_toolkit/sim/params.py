@@ -134,6 +134,9 @@ class FlowParams:
         The shared central server as a saturating resource (timeouts, retries, give-ups): desk
         look-ups and uploads wait on it (:mod:`sakera_toolkit.sim.central`). ``None``: off (the
         upload takes a fixed ``upload_minutes`` of server time).
+    life_events : sakera_toolkit.life_events.LifeEventSettings or None
+        Demand drawn by life event with bundled documents and, optionally, coverage stocks whose
+        uptake responds to access (:mod:`sakera_toolkit.life_events`). ``None``: per-document rates.
     demand_scale : float
         Multiplies every demand rate (>= 0).
     demand_overrides : dict[str, float]
@@ -181,6 +184,7 @@ class FlowParams:
     outages: list[tuple[float, float]] = field(default_factory=list)
     random_outages_per_year: float = _default("random_outages_per_year")
     central: Any = None  # sim.central.CentralSettings: the shared central-server stage (None: off)
+    life_events: Any = None  # life_events.LifeEventSettings: demand by life event (None: per-document rates)
     demand_scale: float = 1.0
     demand_overrides: dict[str, float] = field(default_factory=dict)
     initial_backlog: int = 0

@@ -222,7 +222,11 @@ def choose_channel(inputs: EngineInputs, req: Requests, rng: np.random.Generator
         mpp_share=k.mpp_share,
         mpp_open_day=inputs.mpp_open_day,
     )
-    return policy.choose(req.village, req.service, req.arrival, rng.random(len(req)))
+    u = rng.random(len(req))
+    if req.event is not None and len(req):  # the documents of one event go to one point together
+        _, first, inv = np.unique(req.event, return_index=True, return_inverse=True)
+        u = u[first][inv]
+    return policy.choose(req.village, req.service, req.arrival, u)
 
 
 # -- desk -----------------------------------------------------------------------------------------
