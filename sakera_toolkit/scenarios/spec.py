@@ -457,26 +457,18 @@ class Scenario:
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
         """Read and validate a scenario YAML file."""
+        from .._io import read_text_file
+
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SakeraInputError("file not found", source=str(p)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SakeraInputError(f"cannot read the file ({exc})", source=str(p)) from None
+        text = read_text_file(p, what="scenario YAML")
         return cls.from_yaml_text(text, source=str(p), base_dir=p.resolve().parent)
 
     @classmethod
     def from_yaml_text(cls, text: str, source: str | None = "<string>", base_dir: Path | None = None) -> Scenario:
         """Validate scenario YAML given as text (``source`` names it in errors)."""
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise SakeraInputError(f"invalid YAML ({problem})", source=source, location=loc) from None
+        from .._io import parse_yaml
+
+        data, node = parse_yaml(text, source=source)  # bounded: size, depth, aliases, duplicate keys
         lines: dict[str, int] = {}
         if node is not None:
             _node_lines(node, "", lines)
