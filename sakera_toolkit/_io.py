@@ -204,13 +204,19 @@ def parse_yaml(text: str, source: str | None = "<string>") -> tuple[Any, Any]:
         raise SakeraInputError(
             f"document too large ({len(text):,} characters; at most {MAX_YAML_BYTES:,})", source=source
         )
-    loader = _LOADER(text)
+    loader = None
     try:
+        loader = _LOADER(text)  # the reader checks the characters here already
         node = loader.get_single_node()
         if node is None:
             return None, None
         _check_graph(node, source)
         return loader.construct_document(node), node
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise SakeraInputError(
+            f"invalid YAML (character #x{exc.character:04x} is not allowed)", source=source, location=f"line {line}"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
@@ -219,7 +225,8 @@ def parse_yaml(text: str, source: str | None = "<string>") -> tuple[Any, Any]:
     except RecursionError:  # pragma: no cover - the depth limit comes first
         raise SakeraInputError(f"nested deeper than {MAX_YAML_DEPTH} levels", source=source) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def read_yaml(path: str | Path) -> Any:

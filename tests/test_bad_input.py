@@ -91,7 +91,10 @@ def test_help_imports_no_heavy_module():
     import subprocess
     import sys
 
-    code = "import sys; from sakera_toolkit.cli import main; main(['--help']); print(sorted(m for m in ('pandas','numpy','sqlalchemy','yaml','scipy') if m in sys.modules), file=sys.stderr)"
+    code = (
+        "import sys\nfrom sakera_toolkit.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'sqlalchemy', 'yaml', 'scipy') if m in sys.modules), file=sys.stderr)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stderr.strip().splitlines()[-1] == "[]"
 
@@ -197,3 +200,31 @@ def test_fuzz_csv_reader_returns_or_refuses(tmp_path, data):
         _io.read_csv_text(f)
     except SakeraInputError as exc:
         assert str(exc).startswith(str(f))
+
+
+def test_users_add_with_bad_class_leaves_no_user_and_no_audit_row(tmp_path, monkeypatch, capsys):
+    from sqlalchemy import func, select
+
+    from sakera_toolkit.store.db import session_scope
+    from sakera_toolkit.store.models import AuditLog, User
+
+    url = f"sqlite:///{tmp_path}/store.db"
+    assert main(["db", "upgrade", "--db", url]) == 0
+
+    def add(*extra: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO("pw-Sakera-2025\n"))
+        return main(["users", "add", *extra, "--password-stdin", "--db", url])
+
+    assert add("pelatih1", "--role", "trainer") == 0
+    with session_scope(url) as s:
+        users_before = s.scalar(select(func.count()).select_from(User))
+        audit_before = s.scalar(select(func.count()).select_from(AuditLog))
+    capsys.readouterr()
+    assert add("peserta1", "--role", "trainee", "--class", "no-such-class") == 2
+    assert "no-such-class" in capsys.readouterr().err
+    with session_scope(url) as s:
+        assert s.scalar(select(func.count()).select_from(User)) == users_before
+        assert s.scalar(select(func.count()).select_from(AuditLog)) == audit_before
+    # the same class that exists: the trainee is added and joins it in one transaction
+    assert main(["users", "class", "Angkatan-1", "--trainer", "pelatih1", "--db", url]) == 0
+    assert add("peserta1", "--role", "trainee", "--class", "Angkatan-1") == 0

@@ -66,7 +66,6 @@ def run(args) -> int:
     base = scenarios.load(args.scenario)
     if data_overrides(args):
         base = base.with_values(data_overrides(args))
-    print(header(base.regency()), file=sys.stderr)
     result = sweep(
         base,
         args.vary,
@@ -79,6 +78,8 @@ def run(args) -> int:
         max_cells=args.max_cells,
     )
     summary = result.summary()
+    if not args.json:
+        print(header(base.regency()))
     if args.json:
         emit_json(summary)
     else:

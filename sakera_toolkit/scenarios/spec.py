@@ -610,6 +610,8 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         warmup_days=_limit(ctx, "warmup_days", h.get("warmup_days"), "horizon.warmup_days"),
         population_year=_limit(ctx, "population_year", h.get("population_year"), "horizon.population_year"),
     )
+    if horizon.population_year is None:  # the population year defaults to the start year: same limits
+        _limit(ctx, "population_year", horizon.start_date.year, "horizon.start_date")
     if horizon.warmup_days is not None and horizon.warmup_days >= horizon.days:
         raise ctx.error(
             "horizon.warmup_days", f"{horizon.warmup_days} must be shorter than horizon.days ({horizon.days})"

@@ -22,7 +22,7 @@ def generate_into(g: Path) -> None:
     (g / "deep_list.yaml").write_text("name: deep\nx: " + "[" * 20000 + "]" * 20000 + "\n")
     (g / "deep_map.yaml").write_text("name: deep\nx: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n")
     (g / "huge.yaml").write_text("name: huge\nhorizon: {start_date: 2022-01-01, days: 30}\n" + "# pad\n" * 2_000_000)
-    (g / "huge.csv").write_text("village_code,population\n" + "35.27.01.2001,1\n" * 1_500_000)
+    (g / "huge.csv").write_text("village_code,population\n" + "35.27.01.2001,1\n" * 2_000_001)
 
 
 S = "{d}/"
@@ -40,8 +40,8 @@ CASES: list[tuple[str, list[str], str]] = [
     ("yaml-latin1", ["scenarios", "check", S + "scenario_latin1.yaml"], r"scenario_latin1.yaml.*utf-8"),
     ("yaml-empty", ["scenarios", "check", S + "scenario_empty.yaml"], r"scenario_empty.yaml.*empty"),
     ("yaml-list", ["scenarios", "check", S + "scenario_list.yaml"], r"scenario_list.yaml.*mapping"),
-    ("yaml-feb30-check", ["scenarios", "check", S + "scenario_feb30.yaml"], r"scenario_feb30.yaml.*start_date"),
-    ("yaml-feb30-simulate", ["simulate", S + "scenario_feb30.yaml"], r"scenario_feb30.yaml.*start_date"),
+    ("yaml-feb30-check", ["scenarios", "check", S + "scenario_feb30.yaml"], r"scenario_feb30.yaml.*line 3.*2022-02-30"),
+    ("yaml-feb30-simulate", ["simulate", S + "scenario_feb30.yaml"], r"scenario_feb30.yaml.*line 3.*2022-02-30"),
     ("yaml-days-huge-check", ["scenarios", "check", S + "scenario_days_huge.yaml"], r"scenario_days_huge.yaml.*days"),
     ("yaml-days-huge-simulate", ["simulate", S + "scenario_days_huge.yaml"], r"scenario_days_huge.yaml.*days"),
     ("yaml-days-negative", ["scenarios", "check", S + "scenario_days_negative.yaml"], r"scenario_days_negative.yaml.*days"),
@@ -93,10 +93,10 @@ CASES: list[tuple[str, list[str], str]] = [
     ("road-text", ["villages", "--road-distance-csv", S + "road_text.csv"], r"road_text.csv.*road_km"),
     ("road-nan", ["villages", "--road-distance-csv", S + "road_nan.csv"], r"road_nan.csv.*road_km"),
     ("road-simulate", ["simulate", "--road-distance-csv", S + "road_huge.csv"], r"road_huge.csv.*road_km"),
-    ("readiness-unicode", ["plan", "--phases", "2", "--readiness", S + "readiness_unicode.csv", "-n", "0"], r"readiness_unicode.csv.*certified_operators"),
-    ("readiness-text", ["plan", "--phases", "2", "--readiness", S + "readiness_text.csv", "-n", "0"], r"readiness_text.csv.*has_computer"),
-    ("readiness-date", ["plan", "--phases", "2", "--readiness", S + "readiness_date.csv", "-n", "0"], r"readiness_date.csv.*ready_date"),
-    ("readiness-missing", ["plan", "--phases", "2", "--readiness", S + "readiness_missing.csv", "-n", "0"], r"readiness_missing.csv"),
+    ("readiness-unicode", ["plan", "--phases", "2", "--villages-per-phase", "10", "--readiness", S + "readiness_unicode.csv", "-n", "0"], r"readiness_unicode.csv.*certified_operators"),
+    ("readiness-text", ["plan", "--phases", "2", "--villages-per-phase", "10", "--readiness", S + "readiness_text.csv", "-n", "0"], r"readiness_text.csv.*has_computer"),
+    ("readiness-date", ["plan", "--phases", "2", "--villages-per-phase", "10", "--readiness", S + "readiness_date.csv", "-n", "0"], r"readiness_date.csv.*ready_date"),
+    ("readiness-missing", ["plan", "--phases", "2", "--villages-per-phase", "10", "--readiness", S + "readiness_missing.csv", "-n", "0"], r"readiness_missing.csv"),
     ("survey-answer-5", ["ikm", S + "survey_answer_5.csv"], r"survey_answer_5.csv.*u1"),
     ("survey-text", ["ikm", S + "survey_text.csv"], r"survey_text.csv.*u1"),
     ("survey-age-unicode", ["ikm", S + "survey_age_unicode.csv"], r"survey_age_unicode.csv.*usia"),
@@ -110,8 +110,8 @@ CASES: list[tuple[str, list[str], str]] = [
     ("log-binary", ["demand", "fit", S + "log_binary.csv", "--out", "{t}/d.yaml"], r"log_binary.csv"),
     ("log-empty", ["demand", "fit", S + "log_empty.csv", "--out", "{t}/d.yaml"], r"log_empty.csv.*empty"),
     ("log-out-dir", ["demand", "fit", "sample_data/requests.csv", "--out", "{t}"], r"--out.*director"),
-    ("calibrate-binary", ["calibrate", S + "log_binary.csv"], r"log_binary.csv"),
-    ("calibrate-seed-negative", ["calibrate", "sample_data/requests.csv", "--seed", "-1"], r"--seed"),
+    ("calibrate-binary", ["calibrate", S + "log_binary.csv", "--scenario", "oct-2021"], r"log_binary.csv"),
+    ("calibrate-seed-negative", ["calibrate", "sample_data/requests.csv", "--scenario", "oct-2021", "--seed", "-1"], r"--seed"),
     # --- regency packs and catalogue
     ("pack-alias-bomb", ["regency", "show", "--regency", S + "pack_alias_bomb"], r"regency.yaml.*alias"),
     ("pack-dup", ["regency", "show", "--regency", S + "pack_dup"], r"regency.yaml.*line 3.*duplicate.*code"),
@@ -147,8 +147,8 @@ CASES: list[tuple[str, list[str], str]] = [
     ("plan-budget-nan", ["plan", "--phases", "2", "--budget", "nan"], r"--budget"),
     ("plan-out-dir", ["plan", "--phases", "2", "--out", "{t}", "-n", "0"], r"--out.*director"),
     ("plan-out-no-parent", ["plan", "--phases", "2", "--out", "{t}/no/p.yaml", "-n", "0"], r"--out.*does not exist"),
-    ("plan-db-bad-url", ["plan", "--phases", "2", "--db", "not a url", "-n", "0"], r"--db"),
-    ("plan-db-fresh", ["plan", "--phases", "2", "--db", "sqlite:///{t}/fresh.db", "-n", "0"], r"fresh.db"),
+    ("plan-db-bad-url", ["plan", "--phases", "2", "--villages-per-phase", "10", "--db", "not a url", "-n", "0"], r"--db"),
+    ("plan-db-fresh", ["plan", "--phases", "2", "--villages-per-phase", "10", "--db", "sqlite:///{t}/fresh.db", "-n", "0"], r"fresh.db"),
     ("sweep-vary-bad", ["sweep", "oct-2021", "--vary", "novalues", "--out", "{t}/s.parquet"], r"--vary"),
     ("sweep-vary-unknown", ["sweep", "oct-2021", "--vary", "staff.nobody=1,2", "--out", "{t}/s.parquet"], r"staff.nobody"),
     ("sweep-vary-bad-value", ["sweep", "oct-2021", "--vary", "horizon.days=10,-1", "--out", "{t}/s.parquet"], r"horizon.days"),
@@ -159,7 +159,7 @@ CASES: list[tuple[str, list[str], str]] = [
     ("capacity-days-0", ["capacity", "--days", "0"], r"--days"),
     ("validate-seeds-0", ["validate", "--seeds", "0"], r"--seeds"),
     ("survey-size-negative", ["survey", "sample-size", "-5"], r"population|N"),
-    ("survey-synth-out-dir", ["survey", "synthetic", "--out", "{t}"], r"--out.*director"),
+    ("survey-synth-out-dir", ["survey", "synthesize", "--out", "{t}"], r"--out.*director"),
     ("report-out-dir", ["report", "--out", "{t}"], r"--out"),
     ("report-out-ext", ["report", "--out", "{t}/r.docx"], r"--out"),
     ("cases-n-negative", ["cases", "generate", "--n", "-2"], r"--n"),
@@ -182,19 +182,22 @@ CASES: list[tuple[str, list[str], str]] = [
     ("db-missing-driver", ["db", "current", "--db", "postgresql+nosuchdriver://u:secret@127.0.0.1/db"], r"--db.*driver"),
     ("db-unreachable", ["db", "current", "--db", "postgresql+psycopg://u:secret@127.0.0.1:1/db"], r"--db.*(connect|reach)"),
     ("db-bad-port", ["db", "current", "--db", "postgresql+psycopg://u:secret@127.0.0.1:notaport/db"], r"--db"),
-    ("db-current-missing-file", ["db", "current", "--db", "sqlite:///{t}/none.db"], r"none.db.*(does not exist|no database)"),
+    ("db-current-missing-file", ["db", "current", "--db", "sqlite:///{t}/none.db"], r"no database at.*none.db"),
     ("db-upgrade-bad-revision", ["db", "upgrade", "--db", "sqlite:///{t}/rev.db", "--revision", "zzzz"], r"--revision.*zzzz"),
     ("db-sqlite-in-missing-dir", ["db", "current", "--db", "sqlite:///{t}/no/dir/x.db"], r"x.db"),
     ("db-verify-missing", ["db", "verify-audit", "--db", "sqlite:///{t}/none.db"], r"none.db"),
     ("db-restore-missing", ["db", "restore", "{t}/nobackup.db", "--db", "sqlite:///{t}/r.db"], r"nobackup.db"),
     ("users-add-bad-name", ["users", "add", "Bad Name", "--role", "trainee", "--password-stdin", "--db", "sqlite:///{t}/u.db"], r"username"),
+    ("users-add-trainer-class", ["users", "add", "pelatih1", "--role", "trainer", "--class", "A", "--password-stdin", "--db", "sqlite:///{t}/u.db"], r"--class.*trainee"),
+    ("users-add-display-long", ["users", "add", "peserta1", "--role", "trainee", "--display-name", "x" * 201, "--password-stdin", "--db", "sqlite:///{t}/u.db"], r"--display-name.*200"),
+    ("users-class-name-long", ["users", "class", "k" * 121, "--trainer", "pelatih1", "--db", "sqlite:///{t}/u.db"], r"NAME.*120"),
     ("users-list-bad-url", ["users", "list", "--db", "postgresql+psycopg://u:secret@127.0.0.1:1/db"], r"--db"),
     ("serve-port-range", ["serve", "--port", "70000", "--no-show", "--db", "sqlite:///{t}/s.db"], r"--port"),
     ("serve-num-procs-0", ["serve", "--num-procs", "0", "--no-show", "--db", "sqlite:///{t}/s.db"], r"--num-procs"),
 ]
 
 #: Cases that need a password on standard input (they are fed "pw-Sakera-2025\n").
-STDIN = {"users-add-bad-name"}
+STDIN = {"users-add-bad-name", "users-add-trainer-class", "users-add-display-long"}
 
 #: Cases still mishandled, with the reason (kept visible: the test marks them xfail, not run).
 KNOWN_GAPS: dict[str, str] = {}
