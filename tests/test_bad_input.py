@@ -228,3 +228,9 @@ def test_users_add_with_bad_class_leaves_no_user_and_no_audit_row(tmp_path, monk
     # the same class that exists: the trainee is added and joins it in one transaction
     assert main(["users", "class", "Angkatan-1", "--trainer", "pelatih1", "--db", url]) == 0
     assert add("peserta1", "--role", "trainee", "--class", "Angkatan-1") == 0
+
+
+def test_db_current_on_a_missing_file_creates_nothing(tmp_path, capsys):
+    assert main(["db", "current", "--db", f"sqlite:///{tmp_path}/none.db"]) == 0
+    assert "(none)" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []

@@ -101,10 +101,15 @@ def run_upgrade(args) -> int:
 
 def run_current(args) -> int:
     """Run ``sakera db current``."""
+    from ..errors import SakeraInputError
     from ..store.db import require_existing
     from ..store.migrations import current, head
 
-    require_existing(args.db)
+    try:
+        require_existing(args.db)
+    except SakeraInputError:  # a SQLite file that does not exist yet: say so, create nothing
+        print(f"{_safe_url(args.db)}: revision (none), newest {head()} (no database file yet: run `sakera db upgrade`)")
+        return 0
     rev = current(args.db)
     newest = head()
     state = (

@@ -484,7 +484,9 @@ class Scenario:
         """YAML text of the scenario; also written to ``path`` if given."""
         text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from .._io import write_atomic
+
+            write_atomic(path, text)
         return text
 
     def replace(self, **changes: Any) -> Scenario:
