@@ -69,6 +69,10 @@ def run(args) -> int:
     from ..scenarios.plan import plan
     from ._data_args import data_overrides, header
 
+    if args.db:  # a typo in a SQLite path must not leave an empty database behind
+        from ..store.db import require_existing
+
+        require_existing(args.db)
     base = scenarios.load(args.base)
     if data_overrides(args):
         base = base.with_values(data_overrides(args))

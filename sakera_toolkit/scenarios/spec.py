@@ -942,7 +942,7 @@ def _split(path: str) -> list[str | int]:
             raise SakeraInputError(f"empty component in path {path!r}", location="path")
         name = _INDEX.sub("", piece)
         if name:
-            parts.append(int(name) if name.isdigit() else name)
+            parts.append(int(name) if name.isascii() and name.isdigit() else name)
         parts.extend(int(m) for m in _INDEX.findall(piece))
     return parts
 
