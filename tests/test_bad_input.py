@@ -191,7 +191,9 @@ def test_fuzz_yaml_reader_returns_or_refuses(text):
         assert "\n" not in str(exc)
 
 
-@settings(max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=2000, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.binary(max_size=400))
 def test_fuzz_csv_reader_returns_or_refuses(tmp_path, data):
     f = tmp_path / "fuzz.csv"

@@ -52,7 +52,13 @@ def register(sub) -> None:
         description="Build a synthetic NIK from a kecamatan code, a birth date, the sex and a sequence number.",
     )
     g.add_argument("--district", required=True, metavar="CODE", help="kecamatan code, e.g. 35.27.03 (Sampang)")
-    g.add_argument("--birth-date", required=True, type=_args.iso_date(dt.date(1900, 1, 1), dt.date.today), metavar="YYYY-MM-DD", help="date of birth")
+    g.add_argument(
+        "--birth-date",
+        required=True,
+        type=_args.iso_date(dt.date(1900, 1, 1), dt.date.today),
+        metavar="YYYY-MM-DD",
+        help="date of birth",
+    )
     g.add_argument("--sex", required=True, choices=("M", "F", "L", "P"), help="M/L laki-laki, F/P perempuan")
     g.add_argument("--sequence", type=_args.whole(1, 9999), default=1, help="sequence number 1-9999 (default 1)")
     g.add_argument("--json", action="store_true", help="print JSON with the decoded fields")

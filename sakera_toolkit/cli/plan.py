@@ -25,7 +25,9 @@ def register(sub) -> None:
         "scenario YAML that `sakera simulate` runs. Rencana rollout desa per tahap.",
     )
     p.add_argument("--phases", type=_args.positive_int(100), required=True, metavar="K", help="number of phases")
-    p.add_argument("--villages-per-phase", type=_args.positive_int(100_000), metavar="M", help="at most M villages join per phase")
+    p.add_argument(
+        "--villages-per-phase", type=_args.positive_int(100_000), metavar="M", help="at most M villages join per phase"
+    )
     p.add_argument("--budget", type=_args.number(0, 1e15), metavar="IDR", help="facilities budget per phase in rupiah")
     p.add_argument(
         "--objective",
@@ -43,11 +45,23 @@ def register(sub) -> None:
     )
     p.add_argument("--db", metavar="URL", help="training database URL: certified operators make villages ready")
     p.add_argument(
-        "--trainable", type=_args.whole(0, 100_000), metavar="N", help="operators that can be trained per phase (default from calibration)"
+        "--trainable",
+        type=_args.whole(0, 100_000),
+        metavar="N",
+        help="operators that can be trained per phase (default from calibration)",
     )
-    p.add_argument("--phase-months", type=_args.positive_int(120), metavar="N", help="months between phases (default from calibration)")
     p.add_argument(
-        "--time-limit", type=_args.positive_float(86_400), default=20.0, metavar="S", help="solver time limit in seconds (default 20)"
+        "--phase-months",
+        type=_args.positive_int(120),
+        metavar="N",
+        help="months between phases (default from calibration)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_args.positive_float(86_400),
+        default=20.0,
+        metavar="S",
+        help="solver time limit in seconds (default 20)",
     )
     p.add_argument(
         "--replications",
@@ -57,7 +71,9 @@ def register(sub) -> None:
         help="replications to simulate plan and rules (default 3; 0 = skip)",
     )
     p.add_argument("--seed", type=_args.seed, default=0, help="seed of the simulated comparison (default 0)")
-    p.add_argument("--out", metavar="FILE.yaml", type=_args.output_file(".yaml", ".yml"), help="write the plan as a scenario YAML")
+    p.add_argument(
+        "--out", metavar="FILE.yaml", type=_args.output_file(".yaml", ".yml"), help="write the plan as a scenario YAML"
+    )
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     add_override_arguments(p)
     p.set_defaults(func=run)

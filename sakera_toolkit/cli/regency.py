@@ -28,7 +28,9 @@ def register(sub) -> None:
     i.add_argument("code", metavar="CODE", help="kabupaten/kota code PP.RR (35.28) or PPRR (3528)")
     i.add_argument("--villages", required=True, metavar="FILE.csv", help="villages CSV")
     i.add_argument("--out", required=True, type=_args.output_dir, metavar="DIR", help="pack folder to write")
-    i.add_argument("--total", type=_args.positive_int(2_000_000_000), metavar="N", help="regency population when the CSV has none")
+    i.add_argument(
+        "--total", type=_args.positive_int(2_000_000_000), metavar="N", help="regency population when the CSV has none"
+    )
     i.add_argument("--year", type=_args.whole(1900, 2100), default=2025, help="year of --total (default 2025)")
     i.add_argument("--office", metavar="LAT,LON", help="Dispendukcapil office coordinates")
     i.add_argument("--force", action="store_true", help="replace a non-empty --out")

@@ -262,9 +262,18 @@ def register(sub) -> None:
         "byte-identical files; every person is synthetic; the files are written all or none.",
     )
     p.add_argument("--seed", type=_args.seed, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    p.add_argument("--out", metavar="DIR", type=_args.output_dir, default="sample_data", help="output directory (default: sample_data)")
     p.add_argument(
-        "--villages", type=_args.positive_int(186), default=DEFAULT_VILLAGES, help=f"number of sample villages (default {DEFAULT_VILLAGES})"
+        "--out",
+        metavar="DIR",
+        type=_args.output_dir,
+        default="sample_data",
+        help="output directory (default: sample_data)",
+    )
+    p.add_argument(
+        "--villages",
+        type=_args.positive_int(186),
+        default=DEFAULT_VILLAGES,
+        help=f"number of sample villages (default {DEFAULT_VILLAGES})",
     )
     p.add_argument(
         "--persons-per-village",

@@ -46,9 +46,15 @@ def register(sub) -> None:
         metavar="SCENARIO",
         help="preset name or scenario YAML path (default: all 186 villages live)",
     )
-    p.add_argument("--replications", "-r", type=_args.positive_int(10_000), default=1, help="independent replications (default 1)")
     p.add_argument(
-        "--seed", "-s", type=_args.seed, default=0, help="random seed (default 0); the same seed gives identical results"
+        "--replications", "-r", type=_args.positive_int(10_000), default=1, help="independent replications (default 1)"
+    )
+    p.add_argument(
+        "--seed",
+        "-s",
+        type=_args.seed,
+        default=0,
+        help="random seed (default 0); the same seed gives identical results",
     )
     p.add_argument(
         "--days",
@@ -58,8 +64,18 @@ def register(sub) -> None:
         help="horizon in days (overrides the scenario; warm-up is cut to a quarter if longer)",
     )
     p.add_argument("--json", action="store_true", help="print only the KPIs as JSON on stdout")
-    p.add_argument("--trace", metavar="FILE", type=_args.output_file(".csv", ".parquet", ".pq"), help="write the per-request trace to FILE (.csv or .parquet)")
-    p.add_argument("--timeseries", metavar="FILE", type=_args.output_file(".csv"), help="write the daily time series to FILE (.csv)")
+    p.add_argument(
+        "--trace",
+        metavar="FILE",
+        type=_args.output_file(".csv", ".parquet", ".pq"),
+        help="write the per-request trace to FILE (.csv or .parquet)",
+    )
+    p.add_argument(
+        "--timeseries",
+        metavar="FILE",
+        type=_args.output_file(".csv"),
+        help="write the daily time series to FILE (.csv)",
+    )
     add_data_arguments(p)
     p.set_defaults(func=run)
 

@@ -22,7 +22,12 @@ def register(sub) -> None:
         description="Minimum sample for N service recipients (Krejcie & Morgan 1970, chi2 3.841, P 0.5, "
         "d 0.05, rounded to the nearest integer as in the published table).",
     )
-    s.add_argument("population", metavar="N", type=_args.positive_int(1_000_000_000), help="recipients of the service in the previous period")
+    s.add_argument(
+        "population",
+        metavar="N",
+        type=_args.positive_int(1_000_000_000),
+        help="recipients of the service in the previous period",
+    )
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=run_sample_size)
     t = inner.add_parser(
@@ -33,7 +38,9 @@ def register(sub) -> None:
     )
     t.add_argument("--format", choices=("csv", "html", "pdf"), default="html", help="output format (default html)")
     t.add_argument("--lang", choices=("id", "en"), default="id", help="language (default id)")
-    t.add_argument("--out", metavar="FILE", type=_args.output_file(), help="output file (default kuesioner-skm.<format>)")
+    t.add_argument(
+        "--out", metavar="FILE", type=_args.output_file(), help="output file (default kuesioner-skm.<format>)"
+    )
     t.set_defaults(func=run_template)
     y = inner.add_parser(
         "synthesize",

@@ -20,8 +20,18 @@ def register(sub) -> None:
     )
     p.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
     p.add_argument("--seeds", type=_args.positive_int(1000), default=8, help="seeds per queueing case (default 8)")
-    p.add_argument("--customers", type=_args.positive_int(100_000_000), default=200_000, help="customers per seed and case (default 200000)")
-    p.add_argument("--regency-seeds", type=_args.positive_int(100), default=3, help="full regency years for Little's law (default 3)")
+    p.add_argument(
+        "--customers",
+        type=_args.positive_int(100_000_000),
+        default=200_000,
+        help="customers per seed and case (default 200000)",
+    )
+    p.add_argument(
+        "--regency-seeds",
+        type=_args.positive_int(100),
+        default=3,
+        help="full regency years for Little's law (default 3)",
+    )
     p.set_defaults(func=run)
 
 

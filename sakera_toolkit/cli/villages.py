@@ -20,7 +20,9 @@ def register(sub) -> None:
         "time (one way) and cost (round trip). Daftar desa/kelurahan dengan penduduk dan jarak tempuh.",
     )
     add_format_argument(p)
-    p.add_argument("--year", type=_args.whole(1900, 2100), default=2025, help="population reference year (default 2025)")
+    p.add_argument(
+        "--year", type=_args.whole(1900, 2100), default=2025, help="population reference year (default 2025)"
+    )
     p.add_argument(
         "--point", choices=SERVICE_POINTS, default="office", help="service point (default: office = Dispendukcapil)"
     )

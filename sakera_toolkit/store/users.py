@@ -34,8 +34,10 @@ MAX_CLASS_NAME = 120
 
 
 def check_length(value: str, limit: int, field: str) -> str:
-    """Return ``value`` if it has at most ``limit`` characters (checked before the database, which
-    enforces ``String(n)`` on PostgreSQL but not on SQLite)."""
+    """Return ``value`` if it has at most ``limit`` characters.
+
+    Checked before the database, which enforces ``String(n)`` on PostgreSQL but not on SQLite.
+    """
     if len(value) > limit:
         raise SakeraInputError(f"{field} has {len(value)} characters; at most {limit}", location=field)
     return value
