@@ -236,3 +236,11 @@ def test_db_current_on_a_missing_file_creates_nothing(tmp_path, capsys):
     assert main(["db", "current", "--db", f"sqlite:///{tmp_path}/none.db"]) == 0
     assert "(none)" in capsys.readouterr().out
     assert list(tmp_path.iterdir()) == []
+
+
+def test_scenarios_list_wraps_descriptions_in_english(capsys):
+    assert main(["scenarios", "list", "--lang", "en"]) == 0
+    out = capsys.readouterr().out
+    assert "office-only" in out and "The pre-Sakera situation" in out
+    assert max(len(line) for line in out.splitlines()) <= 120
+    assert "Dispendukcapil" in out  # wrapped, not cut at 90 characters
