@@ -102,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SakeraError as exc:  # raised by an argument type (cli/_args.py)
         print(f"sakera: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except SystemExit as exc:  # usage errors (2), --help and --version (0): a status, not an exception
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
