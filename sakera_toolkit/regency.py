@@ -54,7 +54,7 @@ import pandas as pd
 import yaml
 
 from . import calibration
-from ._io import read_csv_text, read_yaml
+from ._io import parse_number, read_csv_text, read_yaml
 from .calibration import Calibration
 from .errors import SakeraInputError
 
@@ -231,25 +231,26 @@ def _frame(source: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, str]:
     return read_csv_text(source), str(source)
 
 
-def _number(text: str, name: str, where: str, *, whole: bool = False, minimum: float | None = 0.0) -> float:
-    t = str(text).strip()
-    if t in ("", "nan", "None"):
-        raise SakeraInputError(f"{where.rsplit(', ', 1)[-1]} is missing", source=name, location=where)
-    try:
-        value = float(t)
-    except ValueError:
-        raise SakeraInputError(f"{t!r} is not a number", source=name, location=where) from None
-    kind = "whole number" if whole else "number"
-    if not math.isfinite(value) or (minimum is not None and value < minimum) or (whole and value != int(value)):
-        need = (
-            f"a non-negative {kind}"
-            if minimum == 0
-            else f"a {kind} >= {minimum:g}"
-            if minimum is not None
-            else f"a finite {kind}"
-        )
-        raise SakeraInputError(f"{t!r} must be {need}", source=name, location=where)
-    return value
+#: Largest population accepted for one village or kecamatan (the largest Indonesian kelurahan has
+#: about 200,000 residents; 10 million leaves room for any regency-wide total split).
+MAX_POPULATION = 10_000_000
+#: Longest road distance accepted between a village and a service point (km).
+MAX_ROAD_KM = 1_000.0
+
+
+def _number(
+    text: str,
+    name: str,
+    where: str,
+    *,
+    whole: bool = False,
+    minimum: float | None = 0.0,
+    maximum: float | None = None,
+) -> float:
+    """A cell as a number within bounds (the rule lives in :func:`sakera_toolkit._io.parse_number`)."""
+    if maximum is None and "population" in where:
+        maximum = MAX_POPULATION
+    return parse_number(text, name, where, whole=whole, minimum=minimum, maximum=maximum)
 
 
 def read_population_csv(source: pd.DataFrame | str | Path, known: Sequence[str]) -> pd.Series:
@@ -307,7 +308,7 @@ def read_road_distance_csv(source: pd.DataFrame | str | Path, known: Sequence[st
             raise SakeraInputError(
                 f"point {point!r} is not one of {SERVICE_POINTS}", source=name, location=f"row {i}, point"
             )
-        km = _number(rec["road_km"], name, f"row {i}, road_km")
+        km = _number(rec["road_km"], name, f"row {i}, road_km", maximum=MAX_ROAD_KM)
         if (code, point) in seen:
             raise SakeraInputError("duplicate (village_code, point)", source=name, location=f"row {i}")
         seen.add((code, point))

@@ -53,7 +53,7 @@ def test_simulate_scenario_preset(capsys):
 @pytest.mark.parametrize(
     "argv,needle",
     [
-        (["simulate", "--days", "0"], "FlowParams.days"),
+        (["simulate", "--days", "0"], "--days"),  # the flag, checked before the engine
         (["simulate", "--replications", "0"], "--replications"),
         (["simulate", "--trace", "x.xlsx"], "--trace"),
         (["simulate", "no-such-preset"], "no-such-preset"),

@@ -1,12 +1,13 @@
 """The ``sakera`` command.
 
-Subcommands live in modules of this package; every module that defines ``register(subparsers)``
-is discovered and registered in name order. A module's ``register`` adds its parser(s) and sets
-``func=callable(args) -> int | None``.
+Subcommands live in modules of this package; each module defines ``register(subparsers)``, which
+adds its parser and sets ``func=callable(args) -> int | None``. :data:`COMMANDS` names them with
+their one-line help, so ``sakera --help`` and ``sakera COMMAND ...`` import only what they use
+(``sakera --help`` imports no pandas, numpy or SQLAlchemy).
 
-Errors a user can cause (:class:`~sakera_toolkit.errors.SakeraError`) become one line on stderr and
-exit status 2, never a traceback. Unexpected errors print one line too (set ``SAKERA_DEBUG=1`` for
-the traceback) and exit 1.
+Errors a user can cause (:class:`~sakera_toolkit.errors.SakeraError`, usage errors) become one line
+on stderr and exit status 2, never a traceback. Unexpected errors print one line too (set
+``SAKERA_DEBUG=1`` for the traceback) and exit 1.
 """
 
 from __future__ import annotations
@@ -14,44 +15,95 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import pkgutil
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import SakeraError
 
+#: command -> (module of this package, one-line help shown by ``sakera --help``)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "calibrate": ("calibrate", "compare a scenario's simulation with a request log (monthly volumes, turnaround KS)"),
+    "capacity": ("capacity", "central-server capacity: villages live before it saturates, or capacity needed"),
+    "cases": ("cases", "generate practice cases or print an exercise pack"),
+    "compare": ("compare", "compare scenarios: KPIs with 95%% CIs and paired differences vs the first"),
+    "db": ("db", "create/upgrade the training database schema (Alembic) or show its revision"),
+    "demand": ("demand", "fit demand rates from a request log (sakera demand fit LOG.csv --out demand.yaml)"),
+    "ikm": ("ikm", "Indeks Kepuasan Masyarakat of a survey CSV (u1..u9, answers 1-4), with mutu, kinerja and CIs"),
+    "nik": ("nik", "decode, validate or generate NIK and KK numbers"),
+    "plan": ("plan", "optimise the rollout: which villages join in which phase (MILP), vs simple rules"),
+    "regency": ("regency", "build (init) or inspect (show) a regency pack for any kabupaten/kota"),
+    "report": ("report", "write the evidence report (HTML or PDF) by the five KIPP criteria, in Indonesian by default"),
+    "sample-data": (
+        "sample_data",
+        "write small deterministic sample CSVs (villages, services, synthetic households, persons, requests)",
+    ),
+    "scenarios": ("scenarios", "list, show or check rollout scenarios (presets or YAML files)"),
+    "serve": ("serve", "start the training sandbox web app (trainee practice, trainer dashboard, summary)"),
+    "services": ("services", "list the adminduk services (KK, KTP-el, akta, KIA, pindah) or show one in full"),
+    "simulate": ("simulate", "simulate a scenario (default: all 186 villages live) and print KPIs"),
+    "survey": ("survey", "survey tools: minimum sample size (Krejcie-Morgan) and the questionnaire template"),
+    "sweep": ("sweep", "run a parameter grid over a scenario on Dask (resumable), write tidy parquet"),
+    "users": ("users", "add or list users of the training sandbox (trainers, trainees, evaluators)"),
+    "validate": ("validate", "check the simulation engine against queueing theory (M/M/1, M/M/c, M/D/1, Little's law)"),
+    "villages": (
+        "villages",
+        "list the villages (default: Sampang's 186) with population and travel to a service point",
+    ),
+}
+
 
 class _Parser(argparse.ArgumentParser):
-    """ArgumentParser whose usage errors also exit with status 2 and one clear line."""
+    """ArgumentParser whose usage errors exit with status 2 and print one line."""
 
-    def error(self, message: str) -> None:  # pragma: no cover - exercised through main()
-        self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}: error: {message}\n")
+    def error(self, message: str) -> None:  # type: ignore[override]  # pragma: no cover - via main()
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the full ``sakera`` parser with every discovered subcommand."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Build the ``sakera`` parser.
+
+    Parameters
+    ----------
+    only
+        Register only this command in full (the others get a light placeholder with their help);
+        ``None``: every command in full.
+    """
     parser = _Parser(
         prog="sakera",
         description="Sakera toolkit: Sampang adminduk registry, simulation, training and evidence.",
     )
     parser.add_argument("--version", action="version", version=f"sakera {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        register = getattr(module, "register", None)
-        if register is not None:
-            register(sub)
+    for name, (module_name, help_text) in COMMANDS.items():
+        if only is None or name == only:
+            module = importlib.import_module(f"{__name__}.{module_name}")
+            module.register(sub)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str:
+    """The command named in ``argv`` ("" if none): the first argument that is not an option."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sakera`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = _command_of(argv)
+    parser = build_parser(only=command if command in COMMANDS else "")
+    try:
+        args = parser.parse_args(argv)
+    except SakeraError as exc:  # raised by an argument type (cli/_args.py)
+        print(f"sakera: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except SystemExit as exc:  # usage errors (2), --help and --version (0): a status, not an exception
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()
@@ -67,6 +119,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
+        if type(exc).__module__.split(".")[0] in ("sqlalchemy", "alembic") and not os.environ.get("SAKERA_DEBUG"):
+            from ..store.db import describe_error
+
+            print(f"sakera: error: {describe_error(exc)}", file=sys.stderr)
+            return 2
         if os.environ.get("SAKERA_DEBUG"):
             raise
         print(f"sakera: internal error: {type(exc).__name__}: {exc} (set SAKERA_DEBUG=1 for details)", file=sys.stderr)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import _args
 from ._data_args import add_data_arguments, data_overrides
 from ._output import emit_frame, emit_json
 
@@ -22,8 +23,8 @@ def register(sub) -> None:
     p.add_argument(
         "--scenario", required=True, metavar="SCENARIO", help="preset name or YAML whose horizon contains the log"
     )
-    p.add_argument("--replications", "-r", type=int, default=3, help="replications (default 3)")
-    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--replications", "-r", type=_args.positive_int(1000), default=3, help="replications (default 3)")
+    p.add_argument("--seed", type=_args.seed, default=0, help="seed (default 0)")
     p.add_argument("--columns", metavar="FIELD=COLUMN,...", help="map log columns (see `sakera demand fit --help`)")
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     add_data_arguments(p)

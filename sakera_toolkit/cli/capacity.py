@@ -7,6 +7,8 @@ import math
 import sys
 from typing import Any
 
+from . import _args
+
 
 def register(sub) -> None:
     """Add the ``capacity`` subcommand."""
@@ -24,12 +26,19 @@ def register(sub) -> None:
     )
     g = p.add_mutually_exclusive_group()
     g.add_argument(
-        "--capacity", type=float, metavar="TPS", help="server capacity in transactions/s (default: calibration)"
+        "--capacity",
+        type=_args.positive_float(1e9),
+        metavar="TPS",
+        help="server capacity in transactions/s (default: calibration)",
     )
-    g.add_argument("--villages", type=int, metavar="N", help="find the capacity N live villages need")
-    p.add_argument("--replications", "-r", type=int, default=3, help="replications (default 3)")
-    p.add_argument("--days", type=int, default=30, help="days simulated per probe (default 30)")
-    p.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0)")
+    g.add_argument(
+        "--villages", type=_args.positive_int(100_000), metavar="N", help="find the capacity N live villages need"
+    )
+    p.add_argument("--replications", "-r", type=_args.positive_int(1000), default=3, help="replications (default 3)")
+    p.add_argument(
+        "--days", type=_args.positive_int(_args.MAX_DAYS), default=30, help="days simulated per probe (default 30)"
+    )
+    p.add_argument("--seed", "-s", type=_args.seed, default=0, help="random seed (default 0)")
     p.add_argument(
         "--batch-window",
         default="15-21",
@@ -37,7 +46,11 @@ def register(sub) -> None:
         help="off-peak upload window of the batch-upload lever, hours (default 15-21)",
     )
     p.add_argument(
-        "--stagger", type=float, default=2.0, metavar="HOURS", help="shift of every other kecamatan's hours (default 2)"
+        "--stagger",
+        type=_args.number(0, 24),
+        default=2.0,
+        metavar="HOURS",
+        help="shift of every other kecamatan's hours (default 2)",
     )
     p.add_argument("--no-levers", action="store_true", help="only the scenario as it is")
     p.add_argument("--json", action="store_true", help="print JSON on stdout")

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import SakeraInputError
+from . import _args
 from ._output import emit_frame, emit_json
 
 #: ``schema_version`` of the batch object printed by ``generate --json``.
@@ -56,7 +57,8 @@ def register(sub: Any) -> None:
                             description="Write an exercise pack in Bahasa Indonesia: one case per page with its "
                             "document cards, answer sheets and a separate answer key with the rules.")
     _common(pr, "20")
-    pr.add_argument("--out", required=True, metavar="FILE.pdf", help="where to write the PDF (written atomically)")
+    pr.add_argument("--out", required=True, type=_args.output_file(".pdf"), metavar="FILE.pdf",
+                    help="where to write the PDF (written atomically)")
     pr.set_defaults(func=run_print)
 
 

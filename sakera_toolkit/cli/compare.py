@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _args
 from ._output import FORMATS, emit_frame, emit_json
 
 
@@ -12,7 +13,12 @@ def add_override_arguments(p) -> None:
     from ._data_args import add_data_arguments
 
     add_data_arguments(p)
-    p.add_argument("--days", type=int, metavar="N", help="override every scenario's horizon (days) for a quicker run")
+    p.add_argument(
+        "--days",
+        type=_args.positive_int(_args.MAX_DAYS),
+        metavar="N",
+        help="override every scenario's horizon (days) for a quicker run",
+    )
     p.add_argument(
         "--set",
         action="append",
@@ -84,8 +90,14 @@ def register(sub) -> None:
     p.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="preset names or YAML paths; the first is the reference"
     )
-    p.add_argument("--replications", "-n", type=int, default=10, help="replications per scenario (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="base seed shared by all scenarios (default 0)")
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_args.positive_int(10_000),
+        default=10,
+        help="replications per scenario (default 10)",
+    )
+    p.add_argument("--seed", type=_args.seed, default=0, help="base seed shared by all scenarios (default 0)")
     p.add_argument(
         "--json", action="store_true", help="print JSON (settings, per scenario each KPI with CI and difference)"
     )
@@ -100,7 +112,12 @@ def register(sub) -> None:
         help="KPI to show (repeatable; default: the headline KPIs)",
     )
     p.add_argument("--all-kpis", action="store_true", help="show every KPI the engine reports")
-    p.add_argument("--confidence", type=float, default=0.95, help="confidence level (default 0.95)")
+    p.add_argument(
+        "--confidence",
+        type=_args.number(0, 1, open_low=True, open_high=True),
+        default=0.95,
+        help="confidence level (default 0.95)",
+    )
     progress = p.add_mutually_exclusive_group()
     progress.add_argument(
         "--progress", dest="progress", action="store_true", default=None,

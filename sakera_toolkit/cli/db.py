@@ -73,17 +73,27 @@ def register(sub) -> None:
 
 
 def _safe_url(url: str | None) -> str:
-    from sqlalchemy.engine import make_url
+    from ..store.db import safe_url
 
-    from ..store.db import resolve_url
-
-    return make_url(resolve_url(url)).render_as_string(hide_password=True)
+    return safe_url(url)
 
 
 def run_upgrade(args) -> int:
     """Run ``sakera db upgrade``."""
-    from ..store.migrations import upgrade
+    from alembic.script import ScriptDirectory
 
+    from ..errors import SakeraInputError
+    from ..store.db import resolve_url
+    from ..store.migrations import alembic_config, upgrade
+
+    resolve_url(args.db)  # a bad URL is refused before anything is created
+    try:  # an unknown revision is refused before a new SQLite file is created
+        ScriptDirectory.from_config(alembic_config()).get_revision(args.revision)
+    except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown or ambiguous id
+        raise SakeraInputError(
+            f"unknown revision {args.revision!r} (use head, or a revision shipped: `sakera db current`)",
+            location="--revision",
+        ) from None
     reached = upgrade(args.db, args.revision)
     print(f"{_safe_url(args.db)}: at revision {reached}")
     return 0
@@ -91,8 +101,15 @@ def run_upgrade(args) -> int:
 
 def run_current(args) -> int:
     """Run ``sakera db current``."""
+    from ..errors import SakeraInputError
+    from ..store.db import require_existing
     from ..store.migrations import current, head
 
+    try:
+        require_existing(args.db)
+    except SakeraInputError:  # a SQLite file that does not exist yet: say so, create nothing
+        print(f"{_safe_url(args.db)}: revision (none), newest {head()} (no database file yet: run `sakera db upgrade`)")
+        return 0
     rev = current(args.db)
     newest = head()
     state = (
@@ -107,8 +124,9 @@ def run_current(args) -> int:
 def run_verify_audit(args) -> int:
     """Run ``sakera db verify-audit``."""
     from ..store.audit import verify_chain
-    from ..store.db import session_scope
+    from ..store.db import require_existing, session_scope
 
+    require_existing(args.db)
     with session_scope(args.db) as session:
         report = verify_chain(session)
     if not report.ok:

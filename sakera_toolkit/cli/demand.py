@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _args
 from ._data_args import add_data_arguments, header, regency_from
 from ._output import emit_frame, emit_json
 
@@ -28,7 +29,13 @@ def register(sub) -> None:
         "Hitung laju permintaan per desa dan layanan dari log permohonan; kolom data pribadi dibuang.",
     )
     f.add_argument("log", metavar="LOG.csv", help="request log CSV")
-    f.add_argument("--out", required=True, metavar="demand.yaml", help="demand override YAML to write (atomically)")
+    f.add_argument(
+        "--out",
+        required=True,
+        type=_args.output_file(".yaml", ".yml"),
+        metavar="demand.yaml",
+        help="demand override YAML to write (atomically)",
+    )
     f.add_argument(
         "--by", default="village,service", help="dimensions: village, service, month (default village,service)"
     )
@@ -43,9 +50,21 @@ def register(sub) -> None:
         default="log",
         help="villages the log covers: those appearing in it (default) or the whole regency",
     )
-    f.add_argument("--prior", type=float, metavar="A", help="shrinkage strength in requests (default: calibration)")
-    f.add_argument("--population-year", type=int, metavar="YEAR", help="population year (default: the log's middle)")
-    f.add_argument("--period-days", type=int, metavar="N", help="observed period in days (default: from the dates)")
+    f.add_argument(
+        "--prior", type=_args.number(0, 1e9), metavar="A", help="shrinkage strength in requests (default: calibration)"
+    )
+    f.add_argument(
+        "--population-year",
+        type=_args.whole(1900, 2100),
+        metavar="YEAR",
+        help="population year (default: the log's middle)",
+    )
+    f.add_argument(
+        "--period-days",
+        type=_args.positive_int(_args.MAX_DAYS),
+        metavar="N",
+        help="observed period in days (default: from the dates)",
+    )
     f.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_data_arguments(f)
     f.set_defaults(func=run_fit)

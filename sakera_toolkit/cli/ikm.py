@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _args
 from ._output import emit_frame, emit_json
 
 BY_CHOICES = ("service", "channel", "kecamatan", "jenis_kelamin", "usia_band", "pendidikan", "pekerjaan")
@@ -28,8 +29,13 @@ def register(sub) -> None:
         default="exact",
         help="weight per unsur: exact = 1/9 (default), rounded = 0.11 as in many published reports",
     )
-    p.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples for the CIs (default 2000)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    p.add_argument(
+        "--resamples",
+        type=_args.positive_int(1_000_000),
+        default=2000,
+        help="bootstrap resamples for the CIs (default 2000)",
+    )
+    p.add_argument("--seed", type=_args.seed, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--lang", choices=("id", "en"), default="id", help="language of the labels (default id)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)

@@ -7,6 +7,7 @@ import sys
 
 from ..errors import SakeraInputError
 from ..people import nik as nikmod
+from . import _args
 from ._output import emit_json
 
 
@@ -39,6 +40,7 @@ def register(sub) -> None:
     d.add_argument("--kk", action="store_true", help="decode a KK number instead of a NIK")
     d.add_argument(
         "--reference-date",
+        type=_args.iso_date(),
         metavar="YYYY-MM-DD",
         help="resolve the two-digit year to the latest date not after this one (default: today)",
     )
@@ -50,9 +52,15 @@ def register(sub) -> None:
         description="Build a synthetic NIK from a kecamatan code, a birth date, the sex and a sequence number.",
     )
     g.add_argument("--district", required=True, metavar="CODE", help="kecamatan code, e.g. 35.27.03 (Sampang)")
-    g.add_argument("--birth-date", required=True, metavar="YYYY-MM-DD", help="date of birth")
+    g.add_argument(
+        "--birth-date",
+        required=True,
+        type=_args.iso_date(dt.date(1900, 1, 1), dt.date.today),
+        metavar="YYYY-MM-DD",
+        help="date of birth",
+    )
     g.add_argument("--sex", required=True, choices=("M", "F", "L", "P"), help="M/L laki-laki, F/P perempuan")
-    g.add_argument("--sequence", type=int, default=1, help="sequence number 1-9999 (default 1)")
+    g.add_argument("--sequence", type=_args.whole(1, 9999), default=1, help="sequence number 1-9999 (default 1)")
     g.add_argument("--json", action="store_true", help="print JSON with the decoded fields")
     g.set_defaults(func=run_generate)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _args
 from ._output import emit_frame, emit_json
 from .compare import add_override_arguments, overrides_from
 
@@ -23,9 +24,11 @@ def register(sub) -> None:
         "and (unless --replications 0) their simulated KPIs with common random numbers. --out writes the plan as a "
         "scenario YAML that `sakera simulate` runs. Rencana rollout desa per tahap.",
     )
-    p.add_argument("--phases", type=int, required=True, metavar="K", help="number of phases")
-    p.add_argument("--villages-per-phase", type=int, metavar="M", help="at most M villages join per phase")
-    p.add_argument("--budget", type=float, metavar="IDR", help="facilities budget per phase in rupiah")
+    p.add_argument("--phases", type=_args.positive_int(100), required=True, metavar="K", help="number of phases")
+    p.add_argument(
+        "--villages-per-phase", type=_args.positive_int(100_000), metavar="M", help="at most M villages join per phase"
+    )
+    p.add_argument("--budget", type=_args.number(0, 1e15), metavar="IDR", help="facilities budget per phase in rupiah")
     p.add_argument(
         "--objective",
         choices=("travel-hours", "trips", "equity"),
@@ -42,21 +45,35 @@ def register(sub) -> None:
     )
     p.add_argument("--db", metavar="URL", help="training database URL: certified operators make villages ready")
     p.add_argument(
-        "--trainable", type=int, metavar="N", help="operators that can be trained per phase (default from calibration)"
+        "--trainable",
+        type=_args.whole(0, 100_000),
+        metavar="N",
+        help="operators that can be trained per phase (default from calibration)",
     )
-    p.add_argument("--phase-months", type=int, metavar="N", help="months between phases (default from calibration)")
     p.add_argument(
-        "--time-limit", type=float, default=20.0, metavar="S", help="solver time limit in seconds (default 20)"
+        "--phase-months",
+        type=_args.positive_int(120),
+        metavar="N",
+        help="months between phases (default from calibration)",
+    )
+    p.add_argument(
+        "--time-limit",
+        type=_args.positive_float(86_400),
+        default=20.0,
+        metavar="S",
+        help="solver time limit in seconds (default 20)",
     )
     p.add_argument(
         "--replications",
         "-n",
-        type=int,
+        type=_args.whole(0, 10_000),
         default=3,
         help="replications to simulate plan and rules (default 3; 0 = skip)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the simulated comparison (default 0)")
-    p.add_argument("--out", metavar="FILE.yaml", help="write the plan as a scenario YAML")
+    p.add_argument("--seed", type=_args.seed, default=0, help="seed of the simulated comparison (default 0)")
+    p.add_argument(
+        "--out", metavar="FILE.yaml", type=_args.output_file(".yaml", ".yml"), help="write the plan as a scenario YAML"
+    )
     p.add_argument("--json", action="store_true", help="print the full report as JSON")
     add_override_arguments(p)
     p.set_defaults(func=run)
@@ -68,6 +85,10 @@ def run(args) -> int:
     from ..scenarios.plan import plan
     from ._data_args import data_overrides, header
 
+    if args.db:  # a typo in a SQLite path must not leave an empty database behind
+        from ..store.db import require_existing
+
+        require_existing(args.db)
     base = scenarios.load(args.base)
     if data_overrides(args):
         base = base.with_values(data_overrides(args))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import _args
 from ._data_args import add_data_arguments, header, regency_from
 from ._output import emit_frame, emit_json
 
@@ -26,9 +27,11 @@ def register(sub) -> None:
     )
     i.add_argument("code", metavar="CODE", help="kabupaten/kota code PP.RR (35.28) or PPRR (3528)")
     i.add_argument("--villages", required=True, metavar="FILE.csv", help="villages CSV")
-    i.add_argument("--out", required=True, metavar="DIR", help="pack folder to write")
-    i.add_argument("--total", type=int, metavar="N", help="regency population when the CSV has none")
-    i.add_argument("--year", type=int, default=2025, help="year of --total (default 2025)")
+    i.add_argument("--out", required=True, type=_args.output_dir, metavar="DIR", help="pack folder to write")
+    i.add_argument(
+        "--total", type=_args.positive_int(2_000_000_000), metavar="N", help="regency population when the CSV has none"
+    )
+    i.add_argument("--year", type=_args.whole(1900, 2100), default=2025, help="year of --total (default 2025)")
     i.add_argument("--office", metavar="LAT,LON", help="Dispendukcapil office coordinates")
     i.add_argument("--force", action="store_true", help="replace a non-empty --out")
     i.set_defaults(func=run_init)
@@ -37,7 +40,7 @@ def register(sub) -> None:
         help="summary of a pack (default: built-in Sampang)",
         description="Code, name, villages, kecamatan, population, service points and travel legs of a pack.",
     )
-    s.add_argument("--year", type=int, default=2025, help="population year (default 2025)")
+    s.add_argument("--year", type=_args.whole(1900, 2100), default=2025, help="population year (default 2025)")
     s.add_argument("--json", action="store_true", help="print JSON")
     add_data_arguments(s)
     s.set_defaults(func=run_show)
@@ -46,7 +49,7 @@ def register(sub) -> None:
         help="write a pack (default: the built-in Sampang pack) as a folder to start from",
         description="Write the regency (default: built-in Sampang, the reference example) as a pack folder.",
     )
-    e.add_argument("--out", required=True, metavar="DIR", help="pack folder to write")
+    e.add_argument("--out", required=True, type=_args.output_dir, metavar="DIR", help="pack folder to write")
     e.add_argument("--force", action="store_true", help="replace a non-empty --out")
     add_data_arguments(e)
     e.set_defaults(func=run_export)

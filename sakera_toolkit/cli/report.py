@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _args
 from .compare import add_override_arguments, overrides_from
 
 
@@ -21,16 +22,34 @@ def register(sub) -> None:
     p.add_argument("--scenario", default="oct-2021", help="rollout scenario: preset or YAML (default oct-2021)")
     p.add_argument("--baseline", default="office-only", help="reference scenario (default office-only)")
     p.add_argument("--survey", metavar="FILE.csv", help="survey CSV to score next to the projected IKM")
-    p.add_argument("--replications", "-n", type=int, default=10, help="replications per scenario (default 10)")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument(
+        "--replications",
+        "-n",
+        type=_args.positive_int(10_000),
+        default=10,
+        help="replications per scenario (default 10)",
+    )
+    p.add_argument("--seed", type=_args.seed, default=0, help="base seed (default 0)")
     p.add_argument("--lang", choices=("id", "en"), default="id", help="language (default id)")
     p.add_argument(
-        "--validation-seeds", type=int, default=4, help="seeds per check of the model validation (default 4)"
+        "--validation-seeds",
+        type=_args.positive_int(1000),
+        default=4,
+        help="seeds per check of the model validation (default 4)",
     )
     p.add_argument(
-        "--validation-customers", type=int, default=100_000, help="customers per seed and check (default 100000)"
+        "--validation-customers",
+        type=_args.positive_int(100_000_000),
+        default=100_000,
+        help="customers per seed and check (default 100000)",
     )
-    p.add_argument("--out", required=True, metavar="report.html|report.pdf", help="output file (.html or .pdf)")
+    p.add_argument(
+        "--out",
+        required=True,
+        type=_args.output_file(".html", ".pdf"),
+        metavar="report.html|report.pdf",
+        help="output file (.html or .pdf)",
+    )
     p.add_argument("--progress", action="store_true", help="progress on stderr")
     add_override_arguments(p)
     p.set_defaults(func=run)

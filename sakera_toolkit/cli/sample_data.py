@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import SakeraInputError
+from . import _args
 
 DEFAULT_SEED = 42
 DEFAULT_VILLAGES = 6
@@ -260,14 +261,23 @@ def register(sub) -> None:
         "villages, January-April 2022, simulated by the engine, with synthetic applicants). The same seed gives "
         "byte-identical files; every person is synthetic; the files are written all or none.",
     )
-    p.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    p.add_argument("--out", metavar="DIR", default="sample_data", help="output directory (default: sample_data)")
+    p.add_argument("--seed", type=_args.seed, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     p.add_argument(
-        "--villages", type=int, default=DEFAULT_VILLAGES, help=f"number of sample villages (default {DEFAULT_VILLAGES})"
+        "--out",
+        metavar="DIR",
+        type=_args.output_dir,
+        default="sample_data",
+        help="output directory (default: sample_data)",
+    )
+    p.add_argument(
+        "--villages",
+        type=_args.positive_int(186),
+        default=DEFAULT_VILLAGES,
+        help=f"number of sample villages (default {DEFAULT_VILLAGES})",
     )
     p.add_argument(
         "--persons-per-village",
-        type=int,
+        type=_args.positive_int(100_000),
         default=DEFAULT_PERSONS_PER_VILLAGE,
         help=f"synthetic persons per sample village (default {DEFAULT_PERSONS_PER_VILLAGE})",
     )

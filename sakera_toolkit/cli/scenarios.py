@@ -61,10 +61,28 @@ def run_list(args) -> int:
     elif args.lang == "en":
         df = df.drop(columns=["description_id"]).rename(columns={"description_en": "description"})
     if args.format == "table":
-        for col in [c for c in df.columns if c.startswith("description")]:
-            df[col] = df[col].str.slice(0, 90)
+        _print_wrapped(df)
+        return 0
     emit_frame(df, args.format)
     return 0
+
+
+def _print_wrapped(df, width: int | None = None) -> None:
+    """The facts of each preset on one line, then its description(s) wrapped to the terminal width."""
+    import shutil
+    import textwrap
+
+    width = width or min(shutil.get_terminal_size((100, 24)).columns, 120)
+    text_cols = [c for c in df.columns if c.startswith("description")]
+    facts = df.drop(columns=text_cols)
+    lines = facts.to_string(index=False).splitlines()
+    print(lines[0])
+    for line, (_, row) in zip(lines[1:], df.iterrows(), strict=True):
+        print(line)
+        for col in text_cols:
+            label = {"description_id": "id: ", "description_en": "en: "}.get(col, "")
+            print(textwrap.fill(str(row[col]), width=width, initial_indent="    " + label, subsequent_indent="    "))
+        print()
 
 
 def run_show(args) -> int:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from ..errors import SakeraInputError
+from . import _args
 
 DEFAULT_PORT = 5006
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -27,7 +28,7 @@ def register(sub) -> None:
         "with sample users in DEMO MODE and prints how to log in. With --db URL an empty database gets the "
         "schema; a database at an older schema must first be upgraded with `sakera db upgrade`.",
     )
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)")
+    p.add_argument("--port", type=_args.whole(0, 65535), default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 = any free port)")
     p.add_argument("--address", default=DEFAULT_ADDRESS,
                    help=f"address to listen on (default {DEFAULT_ADDRESS}: this computer only)")
     p.add_argument("--db", metavar="URL", help="database URL (default: $SAKERA_DATABASE_URL, else the SQLite file)")
@@ -45,7 +46,7 @@ def register(sub) -> None:
     net.add_argument("--behind-proxy", action="append", default=[], metavar="ADDRESS",
                      help="a reverse proxy (address or network) doing TLS in front of this server: its "
                      "X-Forwarded-Proto/For are believed, nobody else's; cookies are then Secure; repeatable")
-    net.add_argument("--num-procs", type=int, default=1, metavar="N",
+    net.add_argument("--num-procs", type=_args.positive_int(64), default=1, metavar="N",
                      help="fork N server processes on the same port (PostgreSQL recommended; default 1)")
     p.set_defaults(func=run)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _args
 from ._data_args import add_data_arguments, data_overrides, header
 from ._output import emit_frame, emit_json
 
@@ -45,20 +46,36 @@ def register(sub) -> None:
         metavar="SCENARIO",
         help="preset name or scenario YAML path (default: all 186 villages live)",
     )
-    p.add_argument("--replications", "-r", type=int, default=1, help="independent replications (default 1)")
     p.add_argument(
-        "--seed", "-s", type=int, default=0, help="random seed (default 0); the same seed gives identical results"
+        "--replications", "-r", type=_args.positive_int(10_000), default=1, help="independent replications (default 1)"
+    )
+    p.add_argument(
+        "--seed",
+        "-s",
+        type=_args.seed,
+        default=0,
+        help="random seed (default 0); the same seed gives identical results",
     )
     p.add_argument(
         "--days",
         "-d",
-        type=int,
+        type=_args.positive_int(_args.MAX_DAYS),
         default=None,
         help="horizon in days (overrides the scenario; warm-up is cut to a quarter if longer)",
     )
     p.add_argument("--json", action="store_true", help="print only the KPIs as JSON on stdout")
-    p.add_argument("--trace", metavar="FILE", help="write the per-request trace to FILE (.csv or .parquet)")
-    p.add_argument("--timeseries", metavar="FILE", help="write the daily time series to FILE (.csv)")
+    p.add_argument(
+        "--trace",
+        metavar="FILE",
+        type=_args.output_file(".csv", ".parquet", ".pq"),
+        help="write the per-request trace to FILE (.csv or .parquet)",
+    )
+    p.add_argument(
+        "--timeseries",
+        metavar="FILE",
+        type=_args.output_file(".csv"),
+        help="write the daily time series to FILE (.csv)",
+    )
     add_data_arguments(p)
     p.set_defaults(func=run)
 
@@ -96,24 +113,6 @@ def resolve_params(scenario: str | None, days: int | None = None, data: dict | N
     return params
 
 
-def check_output_path(path: str, flag: str) -> None:
-    """Refuse an output path that cannot be written (before any computation starts)."""
-    from pathlib import Path
-
-    from ..errors import SakeraInputError
-
-    p = Path(path)
-    if p.is_dir():
-        raise SakeraInputError(f"{path!r} is a directory, not a file name", location=flag)
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise SakeraInputError(f"folder {str(parent)!r} does not exist", location=flag)
-    import os
-
-    if not os.access(parent, os.W_OK):
-        raise SakeraInputError(f"folder {str(parent)!r} is not writable", location=flag)
-
-
 def fmt_number(x: float) -> str:
     """A KPI value for people: thousands separated, three decimals below 100."""
     if x != x:  # NaN
@@ -123,20 +122,10 @@ def fmt_number(x: float) -> str:
 
 def run(args) -> int:
     """Run ``sakera simulate``; returns the exit status."""
-    from ..errors import SakeraInputError
     from ..sim import run as simulate
     from ..sim.allocator import tune_allocator
     from ..sim.result import atomic_csv
 
-    if args.replications < 1:
-        raise SakeraInputError(f"{args.replications} must be >= 1", location="--replications")
-    if args.seed < 0:
-        raise SakeraInputError(f"{args.seed} must be >= 0", location="--seed")
-    if args.trace and not args.trace.lower().endswith((".csv", ".parquet", ".pq")):
-        raise SakeraInputError("use a .csv or .parquet file name", location="--trace")
-    for path, flag in ((args.trace, "--trace"), (args.timeseries, "--timeseries")):
-        if path:
-            check_output_path(path, flag)
     params = resolve_params(args.scenario, args.days, data_overrides(args))
     tune_allocator()  # process-wide; SAKERA_MALLOC_TUNING=0 opts out
     result = simulate(params, seed=args.seed, replications=args.replications, progress=sys.stderr.isatty())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import _args
 from ._output import emit_json
 
 
@@ -21,7 +22,12 @@ def register(sub) -> None:
         description="Minimum sample for N service recipients (Krejcie & Morgan 1970, chi2 3.841, P 0.5, "
         "d 0.05, rounded to the nearest integer as in the published table).",
     )
-    s.add_argument("population", metavar="N", type=int, help="recipients of the service in the previous period")
+    s.add_argument(
+        "population",
+        metavar="N",
+        type=_args.positive_int(1_000_000_000),
+        help="recipients of the service in the previous period",
+    )
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=run_sample_size)
     t = inner.add_parser(
@@ -32,7 +38,9 @@ def register(sub) -> None:
     )
     t.add_argument("--format", choices=("csv", "html", "pdf"), default="html", help="output format (default html)")
     t.add_argument("--lang", choices=("id", "en"), default="id", help="language (default id)")
-    t.add_argument("--out", metavar="FILE", help="output file (default kuesioner-skm.<format>)")
+    t.add_argument(
+        "--out", metavar="FILE", type=_args.output_file(), help="output file (default kuesioner-skm.<format>)"
+    )
     t.set_defaults(func=run_template)
     y = inner.add_parser(
         "synthesize",
@@ -42,10 +50,10 @@ def register(sub) -> None:
         "Jawaban survei sintetis dari pengalaman yang disimulasikan. Synthetic people only.",
     )
     y.add_argument("--scenario", default="oct-2021", help="preset name or YAML path (default oct-2021)")
-    y.add_argument("--days", type=int, help="override the scenario's horizon (days)")
-    y.add_argument("--respondents", type=int, default=400, help="respondents (default 400)")
-    y.add_argument("--seed", type=int, default=42, help="seed of the simulation and the answers (default 42)")
-    y.add_argument("--out", required=True, metavar="FILE.csv", help="output CSV")
+    y.add_argument("--days", type=_args.positive_int(_args.MAX_DAYS), help="override the scenario's horizon (days)")
+    y.add_argument("--respondents", type=_args.positive_int(1_000_000), default=400, help="respondents (default 400)")
+    y.add_argument("--seed", type=_args.seed, default=42, help="seed of the simulation and the answers (default 42)")
+    y.add_argument("--out", required=True, type=_args.output_file(".csv"), metavar="FILE.csv", help="output CSV")
     y.set_defaults(func=run_synthesize)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-
+from . import _args
 from ._output import emit_frame, emit_json
 
 
@@ -27,22 +26,36 @@ def register(sub) -> None:
         metavar="PATH=V1,V2,...",
         help="dotted scenario path and its values (repeatable)",
     )
-    p.add_argument("--replications", "-n", type=int, default=5, help="replications per cell (default 5)")
-    p.add_argument("--seed", type=int, default=0, help="seed shared by all cells (default 0)")
+    p.add_argument(
+        "--replications", "-n", type=_args.positive_int(10_000), default=5, help="replications per cell (default 5)"
+    )
+    p.add_argument("--seed", type=_args.seed, default=0, help="seed shared by all cells (default 0)")
     where = p.add_mutually_exclusive_group()
     where.add_argument(
-        "--workers", type=int, default=2, help="LocalCluster worker processes (default 2; 0 = no Dask, in this process)"
+        "--workers",
+        type=_args.whole(0, 1024),
+        default=2,
+        help="LocalCluster worker processes (default 2; 0 = no Dask, in this process)",
     )
     where.add_argument(
-        "--scheduler", metavar="ADDRESS", help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786"
+        "--scheduler",
+        metavar="ADDRESS",
+        type=_args.scheduler_address,
+        help="address of an existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
     )
     p.add_argument(
         "--out",
         required=True,
+        type=_args.output_file(".parquet"),
         metavar="FILE.parquet",
         help="tidy output; finished cells are kept in FILE.parquet.parts/",
     )
-    p.add_argument("--max-cells", type=int, metavar="N", help="run at most N pending cells, then stop (resume later)")
+    p.add_argument(
+        "--max-cells",
+        type=_args.positive_int(),
+        metavar="N",
+        help="run at most N pending cells, then stop (resume later)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
     from ._data_args import add_data_arguments
@@ -64,7 +77,6 @@ def run(args) -> int:
     base = scenarios.load(args.scenario)
     if data_overrides(args):
         base = base.with_values(data_overrides(args))
-    print(header(base.regency()), file=sys.stderr)
     result = sweep(
         base,
         args.vary,
@@ -77,6 +89,8 @@ def run(args) -> int:
         max_cells=args.max_cells,
     )
     summary = result.summary()
+    if not args.json:
+        print(header(base.regency()))
     if args.json:
         emit_json(summary)
     else:

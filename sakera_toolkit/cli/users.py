@@ -119,6 +119,10 @@ def run_add(args) -> int:
     from ..store.models import check_village_code
 
     users.check_username(args.name)
+    if args.display_name is not None:
+        users.check_length(args.display_name.strip(), users.MAX_DISPLAY_NAME, "--display-name")
+    if args.class_name is not None and args.role != "trainee":
+        raise SakeraInputError(f"only trainees join a class, not a {args.role}", location="--class")
     for code in args.village:
         check_village_code(code)
     password = read_password(args.password_stdin)
@@ -132,9 +136,8 @@ def run_add(args) -> int:
             display_name=args.display_name,
             villages=args.village,
             actor="cli",
+            class_name=args.class_name,
         )
-        if args.class_name:
-            users.add_to_class(session, args.class_name, user, actor="cli")
         villages = ", ".join(user.village_codes) or "no village"
         from ..store import demo
 
@@ -154,6 +157,7 @@ def run_class(args) -> int:
     from ..store.db import session_scope
     from ..store.migrations import ensure_schema
 
+    users.check_length(args.name.strip(), users.MAX_CLASS_NAME, "NAME")
     ensure_schema(args.db)
     with session_scope(args.db) as session:
         if users.get_user(session, args.trainer) is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from . import _args
 from ._output import emit_frame, emit_json
 
 
@@ -18,9 +19,19 @@ def register(sub) -> None:
         "simulated mean with 95%% CI and pass/fail; exits 0 only if every check passes.",
     )
     p.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
-    p.add_argument("--seeds", type=int, default=8, help="seeds per queueing case (default 8)")
-    p.add_argument("--customers", type=int, default=200_000, help="customers per seed and case (default 200000)")
-    p.add_argument("--regency-seeds", type=int, default=3, help="full regency years for Little's law (default 3)")
+    p.add_argument("--seeds", type=_args.positive_int(1000), default=8, help="seeds per queueing case (default 8)")
+    p.add_argument(
+        "--customers",
+        type=_args.positive_int(100_000_000),
+        default=200_000,
+        help="customers per seed and case (default 200000)",
+    )
+    p.add_argument(
+        "--regency-seeds",
+        type=_args.positive_int(100),
+        default=3,
+        help="full regency years for Little's law (default 3)",
+    )
     p.set_defaults(func=run)
 
 

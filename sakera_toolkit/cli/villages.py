@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..regency import SERVICE_POINTS
+from . import _args
 from ._data_args import add_data_arguments, header, regency_from
 from ._output import add_format_argument, emit_frame
 
@@ -19,7 +20,9 @@ def register(sub) -> None:
         "time (one way) and cost (round trip). Daftar desa/kelurahan dengan penduduk dan jarak tempuh.",
     )
     add_format_argument(p)
-    p.add_argument("--year", type=int, default=2025, help="population reference year (default 2025)")
+    p.add_argument(
+        "--year", type=_args.whole(1900, 2100), default=2025, help="population reference year (default 2025)"
+    )
     p.add_argument(
         "--point", choices=SERVICE_POINTS, default="office", help="service point (default: office = Dispendukcapil)"
     )

@@ -136,9 +136,10 @@ class Plan:
         """Write the plan as a scenario YAML file (loadable by ``sakera simulate`` and ``scenarios.load``)."""
         p = Path(path)
         text = self.scenario(name or p.stem).to_yaml()
+        from .._io import write_atomic
+
         p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(text, encoding="utf-8")
-        return p
+        return write_atomic(p, text)
 
     def simulate(
         self,

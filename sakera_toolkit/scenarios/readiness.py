@@ -193,7 +193,7 @@ def read_readiness_csv(path: str | Path, calib: calibration.Calibration | None =
                 raise SakeraInputError(f"{text!r} is not a yes/no value", source=name, location=f"row {i}, has_{fac}")
             row[f"has_{fac}"] = text in _TRUE
         text = rec["certified_operators"].strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # '²'.isdigit() is True but int('²') fails
             raise SakeraInputError(
                 f"{text!r} must be a whole number >= 0", source=name, location=f"row {i}, certified_operators"
             )

@@ -470,26 +470,18 @@ class Scenario:
     @classmethod
     def from_yaml(cls, path: str | Path) -> Scenario:
         """Read and validate a scenario YAML file."""
+        from .._io import read_text_file
+
         p = Path(path)
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SakeraInputError("file not found", source=str(p)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SakeraInputError(f"cannot read the file ({exc})", source=str(p)) from None
+        text = read_text_file(p, what="scenario YAML")
         return cls.from_yaml_text(text, source=str(p), base_dir=p.resolve().parent)
 
     @classmethod
     def from_yaml_text(cls, text: str, source: str | None = "<string>", base_dir: Path | None = None) -> Scenario:
         """Validate scenario YAML given as text (``source`` names it in errors)."""
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            loc = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else None
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise SakeraInputError(f"invalid YAML ({problem})", source=source, location=loc) from None
+        from .._io import parse_yaml
+
+        data, node = parse_yaml(text, source=source)  # bounded: size, depth, aliases, duplicate keys
         lines: dict[str, int] = {}
         if node is not None:
             _node_lines(node, "", lines)
@@ -505,7 +497,9 @@ class Scenario:
         """YAML text of the scenario; also written to ``path`` if given."""
         text = yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True, width=100)
         if path is not None:
-            Path(path).write_text(text, encoding="utf-8")
+            from .._io import write_atomic
+
+            write_atomic(path, text)
         return text
 
     def replace(self, **changes: Any) -> Scenario:
@@ -632,6 +626,8 @@ def _parse(data: Any, ctx: _Ctx) -> Scenario:
         warmup_days=_limit(ctx, "warmup_days", h.get("warmup_days"), "horizon.warmup_days"),
         population_year=_limit(ctx, "population_year", h.get("population_year"), "horizon.population_year"),
     )
+    if horizon.population_year is None:  # the population year defaults to the start year: same limits
+        _limit(ctx, "population_year", horizon.start_date.year, "horizon.start_date")
     if horizon.warmup_days is not None and horizon.warmup_days >= horizon.days:
         raise ctx.error(
             "horizon.warmup_days", f"{horizon.warmup_days} must be shorter than horizon.days ({horizon.days})"
@@ -1009,7 +1005,7 @@ def _split(path: str) -> list[str | int]:
             raise SakeraInputError(f"empty component in path {path!r}", location="path")
         name = _INDEX.sub("", piece)
         if name:
-            parts.append(int(name) if name.isdigit() else name)
+            parts.append(int(name) if name.isascii() and name.isdigit() else name)
         parts.extend(int(m) for m in _INDEX.findall(piece))
     return parts
 

@@ -326,7 +326,9 @@ def sweep(
     if out is not None and len(frames) == len(cells):
         out_path = Path(out)
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        table.to_parquet(out_path, index=False)
+        from .._io import atomic_write
+
+        atomic_write(out_path, lambda tmp: table.to_parquet(tmp, index=False))
     return SweepResult(
         frame=table,
         cells=len(cells),

@@ -72,9 +72,10 @@ def resolve_url(url: str | None = None) -> str:
         return f"sqlite:///{default_sqlite_path()}"
     try:
         parsed = make_url(url)
-    except ArgumentError:
+        parsed.port  # noqa: B018 - a non-numeric port raises here, not at connect time
+    except (ArgumentError, ValueError):
         raise SakeraInputError(
-            f"cannot parse database URL {url!r} (expected e.g. sqlite:///path/sakera.db or "
+            f"cannot parse database URL {_hide_password(url)!r} (expected e.g. sqlite:///path/sakera.db or "
             "postgresql+psycopg://user@host/db)",
             source=source,
         ) from None
@@ -83,6 +84,57 @@ def resolve_url(url: str | None = None) -> str:
             f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql", source=source
         )
     return url
+
+
+def _hide_password(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (also for URLs SQLAlchemy cannot parse)."""
+    import re
+
+    return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1***@", url)
+
+
+def safe_url(url: str | None) -> str:
+    """The resolved URL for messages, password hidden."""
+    resolved = resolve_url(url)
+    return make_url(resolved).render_as_string(hide_password=True)
+
+
+def require_existing(url: str | None) -> str:
+    """Resolve ``url``; for a SQLite file, refuse a file that does not exist (nothing is created).
+
+    Commands that only read (``db current``, ``db verify-audit``) call this so that a typo in the
+    path does not leave an empty database behind.
+    """
+    resolved = resolve_url(url)
+    parsed = make_url(resolved)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            path = Path(database).expanduser()
+            if not path.is_file():
+                raise SakeraInputError(
+                    f"no database at {str(path)!r} (create it with `sakera db upgrade --db {safe_url(url)}`)",
+                    source="--db",
+                )
+    return resolved
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for a database or migration error: no SQL statement, no parameters, no password."""
+    from sqlalchemy.exc import DBAPIError, NoSuchModuleError, OperationalError
+
+    if isinstance(exc, NoSuchModuleError):
+        return f"--db: the database driver is not installed ({exc})"
+    if isinstance(exc, DBAPIError):
+        orig = str(exc.orig).strip().splitlines()
+        first = _hide_password(orig[0]) if orig else type(exc.orig).__name__
+        if isinstance(exc, OperationalError):
+            return f"--db: cannot connect to or use the database ({first})"
+        return f"--db: the database refused the change ({first})"
+    text = _hide_password(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+    if type(exc).__module__.startswith("alembic"):
+        return f"--revision: {text}"
+    return f"--db: {text}"
 
 
 def is_sqlite(url: str) -> bool:
@@ -143,11 +195,18 @@ def make_engine(url: str | None = None, *, echo: bool = False) -> Engine:
         engine = create_engine(
             resolved,
             echo=echo,
+            hide_parameters=True,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(resolved, echo=echo, pool_pre_ping=True)
+    try:
+        return create_engine(resolved, echo=echo, pool_pre_ping=True, hide_parameters=True)
+    except ImportError as exc:  # the DBAPI module (e.g. psycopg) is missing
+        raise SakeraInputError(
+            f"the driver for {safe_url(url)} is not installed ({exc.name or exc}); e.g. pip install 'psycopg[binary]'",
+            source="--db",
+        ) from None
 
 
 def make_session_factory(engine: Engine | str | None = None) -> sessionmaker[Session]:

@@ -27,6 +27,20 @@ from .models import ROLES, ClassMember, Role, TrainingClass, User, UserVillage, 
 #: Usernames: 2-64 characters, lowercase letters, digits, ``.``, ``_`` and ``-``, starting with a
 #: letter or digit.
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+#: Longest display name (characters); the column is ``String(200)`` on SQLite and PostgreSQL alike.
+MAX_DISPLAY_NAME = 200
+#: Longest class name (characters); the column is ``String(120)``.
+MAX_CLASS_NAME = 120
+
+
+def check_length(value: str, limit: int, field: str) -> str:
+    """Return ``value`` if it has at most ``limit`` characters.
+
+    Checked before the database, which enforces ``String(n)`` on PostgreSQL but not on SQLite.
+    """
+    if len(value) > limit:
+        raise SakeraInputError(f"{field} has {len(value)} characters; at most {limit}", location=field)
+    return value
 
 
 class AccessDenied(SakeraError):
@@ -80,13 +94,9 @@ def require_user(session: Session, user: User | str, role: str | None = None) ->
     SakeraInputError
         Unknown username or wrong role.
     """
-    found: User | None
-    if isinstance(user, User):
-        found = user
-    else:
-        found = get_user(session, user)
-        if found is None:
-            raise SakeraInputError(f"no user called {user!r}", location="username")
+    found: User | None = user if isinstance(user, User) else get_user(session, user)
+    if found is None:
+        raise SakeraInputError(f"no user called {user!r}", location="username")
     if role is not None and found.role != role:
         raise SakeraInputError(f"user {found.username!r} is a {found.role}, not a {role}", location="role")
     return found
@@ -101,21 +111,32 @@ def add_user(
     display_name: str | None = None,
     villages: Iterable[str] = (),
     actor: str = audit.SYSTEM_ACTOR,
+    class_name: str | None = None,
 ) -> User:
     """Create a user with an Argon2id password hash and commit (with an audit row).
+
+    With ``class_name`` the trainee joins that class in the same transaction: an unknown class or
+    a user who is not a trainee leaves no user and no audit row behind.
 
     Raises
     ------
     SakeraInputError
-        Invalid or duplicate username, unknown role, unknown village code, empty password.
+        Invalid or duplicate username, unknown role, unknown village code, empty password, a
+        display name longer than :data:`MAX_DISPLAY_NAME`, an unknown class or a non-trainee
+        given a class.
     """
     check_username(username)
     role = check_role(role)
     codes = sorted({check_village_code(c) for c in villages})
     security.check_password_policy(password)
+    display = check_length((display_name or "").strip() or username, MAX_DISPLAY_NAME, "display_name")
+    cls = None
+    if class_name is not None:
+        if role != Role.TRAINEE.value:
+            raise SakeraInputError(f"only trainees join a class; {username!r} would be a {role}", location="class")
+        cls = get_class(session, class_name)
     if get_user(session, username) is not None:
         raise SakeraInputError(f"user {username!r} already exists", location="username")
-    display = (display_name or "").strip() or username
     user = User(
         username=username,
         display_name=display,
@@ -126,6 +147,10 @@ def add_user(
     user.villages = [UserVillage(village_code=c) for c in codes]
     session.add(user)
     audit.record(session, "user.add", actor=actor, target=username, details={"role": role, "villages": codes})
+    if cls is not None:
+        session.flush()
+        session.add(ClassMember(class_id=cls.id, user_id=user.id))
+        audit.record(session, "class.add_member", actor=actor, target=cls.name, details={"trainee": username})
     try:
         session.commit()
     except IntegrityError:
@@ -279,6 +304,7 @@ def create_class(session: Session, name: str, trainer: User | str, *, actor: str
     name = (name or "").strip()
     if not name:
         raise SakeraInputError("empty class name", location="class")
+    check_length(name, MAX_CLASS_NAME, "class")
     trainer = require_user(session, trainer, Role.TRAINER)
     if session.scalars(select(TrainingClass).where(TrainingClass.name == name)).one_or_none() is not None:
         raise SakeraInputError(f"class {name!r} already exists", location="class")
