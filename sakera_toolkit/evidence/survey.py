@@ -324,7 +324,7 @@ def validate_survey(raw: pd.DataFrame, source: str = "survey") -> Survey:
                     raise SakeraInputError(f"unknown village_code {text!r}", source=source, location=where)
                 out[col].append(text)
             elif col == "usia":
-                if not text.isdigit() or not 10 <= int(text) <= 120:
+                if not (text.isascii() and text.isdigit()) or not 10 <= int(text) <= 120:
                     raise SakeraInputError(
                         f"age {text!r} must be a whole number of years (10-120)", source=source, location=where
                     )

@@ -397,7 +397,4 @@ CASES: list[tuple[str, list[str], str]] = [
 STDIN = {"users-add-bad-name", "users-add-trainer-class", "users-add-display-long"}
 
 #: Cases still mishandled, with the reason (kept visible: the test marks them xfail, not run).
-KNOWN_GAPS: dict[str, str] = {
-    "survey-age-unicode": "sakera_toolkit/evidence/survey.py checks usia with str.isdigit(), which accepts '²'; "
-    "evidence/ is outside this change (fix: text.isascii() and text.isdigit())",
-}
+KNOWN_GAPS: dict[str, str] = {}
