@@ -883,7 +883,9 @@ def _requirement_docs(world: _World, documents: Sequence[Document], state: Injec
     return out
 
 
-def _pick_requirement(world, documents, state, rng, exclude: frozenset[str] = frozenset()) -> tuple[str, list[Document]] | None:
+def _pick_requirement(
+    world, documents, state, rng, exclude: frozenset[str] = frozenset()
+) -> tuple[str, list[Document]] | None:
     """One mandatory requirement (uniformly, by id, not in ``exclude``) whose documents may be tampered with, or None."""
     options = {k: v for k, v in _requirement_docs(world, documents, state).items() if k not in exclude}
     if not options:
