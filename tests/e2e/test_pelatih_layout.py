@@ -85,3 +85,36 @@ def test_sort_arrows_do_not_cover_headers_at_1366(server, browser, artifacts):
     context.close()
     assert n_sortable >= 5  # the check looked at real headers
     assert overlaps == []
+
+
+def test_each_document_card_photographed_at_1024(server, browser, artifacts):
+    """Every card of the Latihan page, scrolled into view at 1024x768: no field wider than its cell."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(server.base_url + "/latihan")
+    page.wait_for_url(re.compile(r".*/login.*"))
+    page.fill("#username", "peserta1")
+    page.fill("#password", "peserta1-demo")
+    page.click("#login-submit")
+    page.wait_for_url(re.compile(r".*/latihan$"))
+    cards = page.locator(".card")
+    expect(cards.first).to_be_visible(timeout=120_000)
+    page.wait_for_timeout(500)
+    clipped: list[str] = []
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        card.scroll_into_view_if_needed()
+        card.screenshot(path=artifacts / f"latihan-1024-card{i}.png")
+        clipped += card.evaluate(
+            """c => [...c.querySelectorAll('dd, dt, td, th')]
+                     .filter(el => el.scrollWidth > el.clientWidth + 1).map(el => el.textContent)"""
+        )
+        box = card.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1024 + 1, f"card {i} runs off the screen"
+    n_cards = cards.count()
+    context.close()
+    assert n_cards >= 2
+    assert clipped == []
