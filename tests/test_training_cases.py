@@ -255,7 +255,6 @@ def test_property_detector_finds_exactly_the_injected_defects(service_id, diffic
     assert training.Case.from_json(case.to_json()) == case
 
 
-@pytest.mark.xfail(strict=False, reason="known bug found after merging: on akta_kematian, missing_document can remove the surat kuasa, so reporter_not_entitled is detected too (issue 8 note)")
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     service_id=st.sampled_from([s for s in SERVICE_IDS if s != "ktp_baru"]),

@@ -33,11 +33,19 @@ RECENT_ATTEMPTS = 15
 #: Height (px) of the plots: fits a 768 px laptop screen.
 PLOT_HEIGHT = 380
 
-#: Table style: headers wrap onto a second line instead of being cut off ("Rata-rata ...").
+#: Table style: headers wrap onto a second line instead of being cut off ("Rata-rata ..."), and the
+#: title of a sortable column keeps clear of its sort arrow (no arrow over "Percobaan" at 1366 px).
 TABLE_CSS = """
 :host .tabulator { font-size: 12.5px; }
 :host .tabulator .tabulator-header .tabulator-col .tabulator-col-content .tabulator-col-title {
   white-space: normal; text-overflow: clip; overflow: visible; word-break: normal; }
+:host .tabulator .tabulator-header .tabulator-col .tabulator-col-content { padding: 4px 4px 4px 12px; }
+:host .tabulator .tabulator-header .tabulator-col .tabulator-col-content .tabulator-col-title-holder {
+  display: flex; align-items: flex-start; gap: 3px; }
+:host .tabulator .tabulator-header .tabulator-col.tabulator-sortable .tabulator-col-title {
+  flex: 1 1 auto; padding-right: 0 !important; }
+:host .tabulator .tabulator-header .tabulator-col .tabulator-col-content .tabulator-col-sorter {
+  position: static !important; flex: 0 0 auto; padding-top: 4px; }
 """
 
 

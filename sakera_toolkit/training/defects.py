@@ -883,9 +883,11 @@ def _requirement_docs(world: _World, documents: Sequence[Document], state: Injec
     return out
 
 
-def _pick_requirement(world, documents, state, rng) -> tuple[str, list[Document]] | None:
-    """One mandatory requirement (uniformly, by id) whose documents may be tampered with, or None."""
-    options = _requirement_docs(world, documents, state)
+def _pick_requirement(
+    world, documents, state, rng, exclude: frozenset[str] = frozenset()
+) -> tuple[str, list[Document]] | None:
+    """One mandatory requirement (uniformly, by id, not in ``exclude``) whose documents may be tampered with, or None."""
+    options = {k: v for k, v in _requirement_docs(world, documents, state).items() if k not in exclude}
     if not options:
         return None
     req_id = sorted(options)[int(rng.integers(len(options)))]
@@ -1149,7 +1151,10 @@ class MissingDocument(DefectPolicy):
         return _has_plain_requirement(service_id)
 
     def inject(self, world, documents, rng, state):
-        picked = _pick_requirement(world, documents, state, rng)
+        # A missing power of attorney is the reporter_not_entitled defect (one rule each), so the
+        # entitlement requirement is never the one removed here; detect() skips it the same way.
+        entitlement = _rules.case_templates()["entitlement_requirements"].get(world.service_id)
+        picked = _pick_requirement(world, documents, state, rng, frozenset({entitlement} if entitlement else ()))
         if picked is None:
             return None
         req_id, docs = picked
