@@ -383,9 +383,9 @@ class LatihanPage(Page):
         return training.Answer(
             service_id=self.service or None,
             requirements={rid: rid in self.requirements_met for rid in requirement_ids},
-            defects=list(self.defects_flagged),
+            defects=tuple(self.defects_flagged),
             decision=self.decision or None,
-            missing=[m for m in self.missing if m in requirement_ids] if self.decision == "return" else [],
+            missing=tuple(m for m in self.missing if m in requirement_ids) if self.decision == "return" else (),
             form={f.key: self.form_values.get(f.key, "") for f in fields}
             if self.decision in training.PROCEEDING_DECISIONS else {},
             elapsed_seconds=round(time.monotonic() - self.started_at, 1),
@@ -519,7 +519,7 @@ class LatihanPage(Page):
             for decision in training.DECISIONS
         }
         for decision, button in self.decision_buttons.items():
-            button.on_click(lambda event, d=decision: self.choose_decision(d))
+            button.on_click(lambda event, d=decision: self.choose_decision(d))  # type: ignore[misc]  # mypy cannot infer a lambda with a default
         self.missing_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, tags=["sakera-missing"])
         self.missing_box.param.watch(lambda e: setattr(self, "missing", list(e.new)), "value")
         self.missing_title = pn.pane.HTML(margin=(4, 5, 0, 5))

@@ -51,7 +51,7 @@ TABLE_CSS = """
 
 def progress_plot(history: pd.DataFrame, lang: str, title: str) -> Any:
     """Score per case and its rolling mean over time, with the pass line (HoloViews/Bokeh)."""
-    import holoviews as hv
+    import holoviews as hv  # type: ignore[import-untyped]  # holoviews ships no type hints
 
     hv.extension("bokeh", logo=False)
     score = "Nilai" if lang == "id" else "Score"

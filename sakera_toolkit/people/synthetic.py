@@ -32,6 +32,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,11 @@ class Household:
 
 
 # ------------------------------------------------------------------------------------ seeds
+def _as_int(value: Any) -> int:
+    """``int`` of a field read from ``DataFrame.itertuples`` (pandas-stubs types those as any scalar)."""
+    return int(value)
+
+
 def _seed_sequence(seed: SeedLike, rng: np.random.Generator | None = None) -> np.random.SeedSequence:
     if rng is not None and seed is not None:
         raise SakeraInputError("give either seed or rng, not both", location="seed")
@@ -189,7 +195,7 @@ def village_geography() -> pd.DataFrame:
     n_rt = np.maximum(n_rw, registry._largest_remainder(pop, int(totals["rt"])))
     rows = []
     for i, rec in enumerate(vil.itertuples(index=False)):
-        local = np.random.default_rng(int(rec.village_code.replace(".", "")))
+        local = np.random.default_rng(int(str(rec.village_code).replace(".", "")))
         names: list[str] = []
         while len(names) < n_dusun[i]:
             root = _DUSUN_ROOTS[local.integers(len(_DUSUN_ROOTS))]
@@ -294,11 +300,13 @@ def _draw_households(rng: np.random.Generator, n: int, c: calibration.Calibratio
     kmax = min(int(c["max_children"]), _MAX_CHILDREN)
     k = np.minimum(1 + rng.poisson(float(c["children_extra_poisson"]), n), kmax)
     first = _uniform(rng, c["first_birth_age"], n)
-    spacing = rng.uniform(*(float(x) for x in c["birth_spacing_years"]), size=(n, kmax))
+    lo, hi = (float(x) for x in c["birth_spacing_years"])
+    spacing = rng.uniform(lo, hi, size=(n, kmax))
     spacing[:, 0] = 0.0
     at_birth = first[:, None] + np.cumsum(spacing, axis=1)
     child_age = m[:, None] - at_birth
-    leaves = rng.uniform(*(float(x) for x in c["child_leaves_home_age"]), size=(n, kmax))
+    lo, hi = (float(x) for x in c["child_leaves_home_age"])
+    leaves = rng.uniform(lo, hi, size=(n, kmax))
     born = (np.arange(kmax)[None, :] < k[:, None]) & (child_age >= 0) & (at_birth <= float(c["last_birth_age"]))
     home = born & (child_age < leaves) & with_children[:, None]
     ages[:, _CHILD0 : _CHILD0 + kmax] = np.where(home, child_age, np.nan)
@@ -375,8 +383,8 @@ def _households_for_persons(rng, village_idx: np.ndarray, targets: np.ndarray, c
     return {k: v[order] for k, v in hh.items()}, vidx[order]
 
 
-def _cat(values: np.ndarray, categories: Sequence[str]) -> pd.Categorical:
-    return pd.Categorical.from_codes(np.asarray(values, dtype="int64"), categories=list(categories))
+def _cat(values: np.ndarray, categories: Sequence[str]) -> pd.Categorical[str]:
+    return pd.Categorical.from_codes(np.asarray(values, dtype="int64"), categories=pd.Index(list(categories)))
 
 
 def _draw_groups(
@@ -593,10 +601,10 @@ def _build(
         {
             "nik": pd.array(niks, dtype="str"),
             "kk_number": pd.array(kk_numbers[hh_of], dtype="str"),
-            "name": pd.Categorical.from_codes(name_code, categories=names_all),
+            "name": pd.Categorical.from_codes(name_code, categories=pd.Index(names_all)),
             "sex": pd.Categorical(np.where(female, "F", "M"), categories=["M", "F"]),
             "birth_date": birth.astype("datetime64[s]"),
-            "birth_place": pd.Categorical.from_codes(place_codes, categories=place_labels_unique),
+            "birth_place": pd.Categorical.from_codes(place_codes, categories=pd.Index(place_labels_unique)),
             "age": age,
             "relationship": _cat(relationship, RELATIONSHIPS),
             "religion": _cat(religion[hh_of], rel_labels),
@@ -807,7 +815,7 @@ def generate_household_batch(
                 sex=str(p.sex),
                 birth_date=_to_date(p.birth_date),
                 birth_place=str(p.birth_place),
-                age=int(p.age),
+                age=_as_int(p.age),
                 relationship=str(p.relationship),
                 religion=str(p.religion),
                 marital_status=str(p.marital_status),
@@ -816,8 +824,8 @@ def generate_household_batch(
                 village_code=str(p.village_code),
                 district_code=str(p.district_code),
                 dusun=str(p.dusun),
-                rt=int(p.rt),
-                rw=int(p.rw),
+                rt=_as_int(p.rt),
+                rw=_as_int(p.rw),
                 address=str(p.address),
                 has_akta_kelahiran=bool(p.has_akta_kelahiran),
                 has_ktp_el=bool(p.has_ktp_el),
@@ -833,8 +841,8 @@ def generate_household_batch(
             district_code=str(row.district_code),
             district_name=str(row.district_name),
             dusun=str(row.dusun),
-            rt=int(row.rt),
-            rw=int(row.rw),
+            rt=_as_int(row.rt),
+            rw=_as_int(row.rw),
             address=str(row.address),
             registration_date=_to_date(row.registration_date),
             religion=str(row.religion),

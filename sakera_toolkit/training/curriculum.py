@@ -46,6 +46,11 @@ __all__ = [
 ]
 
 
+
+def _submitted_at(attempt: Attempt) -> dt.datetime:
+    assert attempt.submitted_at is not None  # the caller sorts only submitted attempts
+    return attempt.submitted_at
+
 def _cal(key: str) -> Any:
     return calibration.load("training")[key]
 
@@ -121,7 +126,7 @@ def _as_attempt(item: Any) -> Attempt:
 def _ordered(attempts: Iterable[Any]) -> list[Attempt]:
     items = [_as_attempt(a) for a in attempts]
     if items and all(a.submitted_at is not None for a in items):
-        items.sort(key=lambda a: a.submitted_at)
+        items.sort(key=_submitted_at)
     return items
 
 
