@@ -111,7 +111,7 @@ def test_override_csv_is_used(tmp_path):
         ),
         (
             lambda df: df.__setitem__("population", df["population"].where(df.index != 0, -5)),
-            r"row 2, population: .*-5.*non-negative",
+            r"row 2, population: .*-5.*>= 0",
         ),
         (
             lambda df: df.__setitem__("population", df["population"].where(df.index != 9, "")),

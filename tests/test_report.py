@@ -107,7 +107,7 @@ def test_pdf_and_english(tmp_path):
 
 def test_bad_flags_exit_2(tmp_path):
     proc = sakera("report", "--out", str(tmp_path / "r.docx"))
-    assert proc.returncode == 2 and "use .html or .pdf" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.returncode == 2 and "ending in .html or .pdf" in proc.stderr and "Traceback" not in proc.stderr
     bad = tmp_path / "s.csv"
     bad.write_text("u1,u2,u3,u4,u5,u6,u7,u8,u9\n1,2,3,4,5,1,2,3,4\n", encoding="utf-8")
     proc = sakera("report", "--survey", str(bad), "--out", str(tmp_path / "r.html"))
