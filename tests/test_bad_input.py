@@ -244,3 +244,19 @@ def test_scenarios_list_wraps_descriptions_in_english(capsys):
     assert "office-only" in out and "The pre-Sakera situation" in out
     assert max(len(line) for line in out.splitlines()) <= 120
     assert "Dispendukcapil" in out  # wrapped, not cut at 90 characters
+
+
+def test_serve_on_a_taken_port_creates_no_database_and_no_secret(tmp_path, capsys):
+    """A ``serve`` that cannot listen says so on one line (exit 2) and leaves no file behind."""
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        db = tmp_path / "kelas.db"
+        code = main(["serve", "--db", f"sqlite:///{db}", "--port", str(port), "--address", "127.0.0.1", "--no-show"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and f"127.0.0.1:{port}" in err[0] and "Traceback" not in err[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

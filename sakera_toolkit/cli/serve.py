@@ -154,11 +154,34 @@ def _print_classroom(args, port: int, ssl_files: tuple[str, str] | None, server_
               "or a TLS proxy.", file=sys.stderr)
 
 
+def _check_can_listen(address: str, port: int) -> None:
+    """Refuse at once (exit 2) a port that is taken or an address this machine does not have.
+
+    Binds and closes a socket the way the server will (``SO_REUSEADDR``, the first address the
+    name resolves to), so that a failing ``serve`` creates no database and no cookie-secret file.
+    """
+    import socket
+
+    if not port:
+        return
+    try:
+        infos = socket.getaddrinfo(address or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _name, sockaddr = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(sockaddr)
+            probe.listen(1)
+    except OSError as exc:
+        raise SakeraInputError(f"cannot listen on {address}:{port} ({exc.strerror or exc})",
+                               location="--port/--address") from None
+
+
 def run(args) -> int:
     """Prepare the database, start the server and serve until interrupted."""
     from ..store.db import ENV_VAR, resolve_url
 
     address, ssl_files = _check_options(args)
+    _check_can_listen(address, args.port)  # before the database or the cookie-secret file exist
     explicit = bool(args.db or os.environ.get(ENV_VAR))
     db_url = resolve_url(args.db)
     seeded, demo, history = prepare_database(db_url, seed=args.demo, seed_if_new=not explicit)
