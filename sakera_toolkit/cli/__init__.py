@@ -66,7 +66,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     Parameters
     ----------
     only
-        Register only this command in full (the others get a light placeholder with their help);
+        Register only this command in full (the others get a help-only entry, so that their
+        modules are not imported);
         ``None``: every command in full.
     """
     parser = _Parser(

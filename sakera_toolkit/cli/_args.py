@@ -177,3 +177,14 @@ def scheduler_address(text: str) -> str:
     if m is None or not text.isascii() or not 1 <= int(m.group(3)) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a scheduler address like tcp://10.0.0.5:8786")
     return text.strip()
+
+
+def add_replications(parser: argparse.ArgumentParser, default: int = 10) -> None:
+    """The ``--replications/-n`` option of the commands that compare scenarios (1..10,000)."""
+    parser.add_argument(
+        "--replications",
+        "-n",
+        type=positive_int(10_000),
+        default=default,
+        help=f"replications per scenario (default {default})",
+    )

@@ -90,13 +90,7 @@ def register(sub) -> None:
     p.add_argument(
         "scenarios", nargs="+", metavar="SCENARIO", help="preset names or YAML paths; the first is the reference"
     )
-    p.add_argument(
-        "--replications",
-        "-n",
-        type=_args.positive_int(10_000),
-        default=10,
-        help="replications per scenario (default 10)",
-    )
+    _args.add_replications(p)
     p.add_argument("--seed", type=_args.seed, default=0, help="base seed shared by all scenarios (default 0)")
     p.add_argument(
         "--json", action="store_true", help="print JSON (settings, per scenario each KPI with CI and difference)"

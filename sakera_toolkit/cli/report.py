@@ -22,13 +22,7 @@ def register(sub) -> None:
     p.add_argument("--scenario", default="oct-2021", help="rollout scenario: preset or YAML (default oct-2021)")
     p.add_argument("--baseline", default="office-only", help="reference scenario (default office-only)")
     p.add_argument("--survey", metavar="FILE.csv", help="survey CSV to score next to the projected IKM")
-    p.add_argument(
-        "--replications",
-        "-n",
-        type=_args.positive_int(10_000),
-        default=10,
-        help="replications per scenario (default 10)",
-    )
+    _args.add_replications(p)
     p.add_argument("--seed", type=_args.seed, default=0, help="base seed (default 0)")
     p.add_argument("--lang", choices=("id", "en"), default="id", help="language (default id)")
     p.add_argument(
