@@ -341,6 +341,8 @@ def atomic_write(path: str | Path, writer: Callable[[Path], Any]) -> Path:
     tmp = Path(name)
     try:
         writer(tmp)
+        with open(tmp, "rb+") as fh:  # on disk before the rename: a power cut leaves old or new
+            os.fsync(fh.fileno())
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
 import re
 import string
+import subprocess
 import time
 from pathlib import Path
 
@@ -68,6 +70,50 @@ def test_bad_input_is_one_line_exit_2(argv, expected, case_id, tmp_path, generat
     assert len(lines) == 1, err
     assert re.search(expected, lines[0], re.IGNORECASE), lines[0]
     assert _files(tmp_path) == before, "a failing command left files behind"
+
+
+@pytest.fixture(scope="module")
+def full_disk(tmp_path_factory):
+    """A folder on a 64 KiB tmpfs filled to the last block (a real ENOSPC, no monkeypatching)."""
+    folder = tmp_path_factory.mktemp("full-disk")
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (CI runs as root)")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        with open(folder / "filler", "wb", buffering=0) as fh:
+            try:
+                while fh.write(b"\0" * 1024):
+                    pass
+            except OSError:
+                pass  # ENOSPC: the disk is full now
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.mark.parametrize(("case_id", "argv", "expected"), corpus.FULL_DISK_CASES, ids=[c[0] for c in corpus.FULL_DISK_CASES])
+def test_full_disk_is_one_line_exit_2(argv, expected, case_id, tmp_path, full_disk, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("SAKERA_DATABASE_URL", f"sqlite:///{tmp_path}/default.db")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("SAKERA_DEBUG", raising=False)
+    assert main(["db", "upgrade", "--db", f"sqlite:///{tmp_path}/src.db"]) == 0
+    capsys.readouterr()
+    before, before_full = _files(tmp_path), sorted(p.name for p in full_disk.iterdir())
+    args = [a.replace("{full}", str(full_disk)).replace("{t}", str(tmp_path)) for a in argv]
+    code = main(args)
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert code == 2, err
+    assert len(lines) == 1, err
+    assert re.search(expected.replace("{full}", re.escape(str(full_disk))), lines[0], re.IGNORECASE), lines[0]
+    # reading the source database in WAL mode read-only leaves SQLite's own -wal/-shm beside it
+    sidecars = {f"{name}{suffix}" for name in before for suffix in ("-wal", "-shm")}
+    assert _files(tmp_path) - sidecars == before, "a failing command left files behind"
+    assert sorted(p.name for p in full_disk.iterdir()) == before_full, "a half-written file was left on the full disk"
 
 
 def test_corpus_is_large_and_covers_every_command():
@@ -159,9 +205,11 @@ def test_parse_number_refuses(text, kwargs, message):
 
 
 def test_one_atomic_writer():
+    from sakera_toolkit.sandbox import exports
     from sakera_toolkit.sim import _write
 
     assert _write.atomic_write is _io.atomic_write
+    assert exports.write_atomic is _io.write_atomic
 
 
 def test_atomic_write_leaves_old_file_on_failure(tmp_path):

@@ -13,6 +13,7 @@ on stderr and exit status 2, never a traceback. Unexpected errors print one line
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import os
 import sys
@@ -110,7 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0 if args.command is None else 2
     try:
-        code = func(args)
+        code = _call(func, args)
+    except _Failed as exc:
+        return exc.code
     except SakeraError as exc:
         print(f"sakera: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -119,17 +122,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if exc.errno not in _ENVIRONMENT_ERRNOS or os.environ.get("SAKERA_DEBUG"):
+            return _internal_error(exc)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"sakera: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback for users
         if type(exc).__module__.split(".")[0] in ("sqlalchemy", "alembic") and not os.environ.get("SAKERA_DEBUG"):
             from ..store.db import describe_error
 
             print(f"sakera: error: {describe_error(exc)}", file=sys.stderr)
             return 2
-        if os.environ.get("SAKERA_DEBUG"):
-            raise
-        print(f"sakera: internal error: {type(exc).__name__}: {exc} (set SAKERA_DEBUG=1 for details)", file=sys.stderr)
-        return 1
+        return _internal_error(exc)
     return int(code or 0)
+
+
+#: Errors of the machine the user runs on, not of the toolkit: a full disk or quota, a read-only
+#: file system, a path that cannot be written. One line and exit 2 (a command that knows which
+#: file it was writing says so itself; this is the net under every other write).
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM})
+
+
+def _internal_error(exc: BaseException) -> int:
+    if os.environ.get("SAKERA_DEBUG"):
+        raise exc
+    print(f"sakera: internal error: {type(exc).__name__}: {exc} (set SAKERA_DEBUG=1 for details)", file=sys.stderr)
+    return 1
+
+
+def _call(func, args: argparse.Namespace) -> int:
+    """Run a command; a SQLite file that the failed command created is removed (nothing half-made)."""
+    if not hasattr(args, "db"):
+        return func(args)
+    from ..store.db import removed_if_failed
+
+    with removed_if_failed(args.db):
+        code = func(args)
+        if code:  # a refusal reported by the command itself: same rule as an exception
+            raise _Failed(code)
+    return code
+
+
+class _Failed(Exception):
+    """A non-zero status returned by a command, carried through :func:`removed_if_failed`."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,8 +11,6 @@ from __future__ import annotations
 import html
 import io
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .._io import write_atomic
 from ..errors import SakeraError, SakeraInputError
 from ..store import repositories as repo
 from ..store.models import Grade, Mistake, User, utcnow
@@ -51,21 +50,6 @@ def _check_lang(lang: str) -> str:
     if lang not in ("id", "en"):
         raise SakeraInputError(f"language {lang!r} is not available; choose 'id' or 'en'", location="lang")
     return lang
-
-
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def csv_safe(value: Any) -> Any:

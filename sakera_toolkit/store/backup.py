@@ -83,6 +83,9 @@ def backup_sqlite(url: str | None, target: str | os.PathLike[str], *, overwrite:
         rows = _check_store(tmp, "the copy")
         os.chmod(tmp, 0o600)
         os.replace(tmp, dest)
+    except (sqlite3.OperationalError, OSError) as exc:  # a full disk, a read-only folder
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SakeraInputError(f"cannot write the backup ({reason}); nothing was written", source=str(dest)) from None
     finally:
         tmp.unlink(missing_ok=True)
     return rows

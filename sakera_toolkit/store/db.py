@@ -106,17 +106,54 @@ def require_existing(url: str | None) -> str:
     path does not leave an empty database behind.
     """
     resolved = resolve_url(url)
-    parsed = make_url(resolved)
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:" and not database.startswith("file:"):
-            path = Path(database).expanduser()
-            if not path.is_file():
-                raise SakeraInputError(
-                    f"no database at {str(path)!r} (create it with `sakera db upgrade --db {safe_url(url)}`)",
-                    source="--db",
-                )
+    path = sqlite_file(resolved)
+    if path is not None and not path.is_file():
+        raise SakeraInputError(
+            f"no database at {str(path)!r} (create it with `sakera db upgrade --db {safe_url(url)}`)",
+            source="--db",
+        )
     return resolved
+
+
+def sqlite_file(url: str | None) -> Path | None:
+    """The file of a SQLite URL (resolved with :func:`resolve_url`), or ``None`` (server, memory)."""
+    parsed = make_url(resolve_url(url))
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
+@contextmanager
+def removed_if_failed(url: str | None) -> Iterator[None]:
+    """Remove the SQLite file of ``url`` (and its ``-wal``/``-shm``/``-journal``) if the block fails.
+
+    Only a file that did not exist when the block started is removed, so a command that fails
+    (a full disk, a refused migration, a wrong option found late) leaves no empty or half-made
+    database behind; an existing database is never touched. The folder, if the block created it
+    and it is empty, goes too.
+    """
+    try:
+        path = sqlite_file(url)
+    except SakeraInputError:
+        path = None  # a bad URL: the command itself says so
+    if path is None or path.exists():
+        yield
+        return
+    missing = [d for d in (path.parent, *path.parent.parents) if not d.exists()]
+    try:
+        yield
+    except BaseException:
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        for folder in missing:  # innermost first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
 
 
 def describe_error(exc: BaseException) -> str:

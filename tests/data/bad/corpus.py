@@ -398,3 +398,27 @@ STDIN = {"users-add-bad-name", "users-add-trainer-class", "users-add-display-lon
 
 #: Cases still mishandled, with the reason (kept visible: the test marks them xfail, not run).
 KNOWN_GAPS: dict[str, str] = {}
+
+#: A full disk for every command that writes: ``{full}`` is a folder on a file system with no free
+#: space (the test mounts a 64 KiB tmpfs and fills it; it is skipped where mounting is not
+#: allowed). ``{t}/src.db`` is an up-to-date database the test makes first. Each case must exit 2
+#: with one line that says the disk is full, and leave nothing new in ``{full}`` or ``{t}``.
+FULL_DISK_CASES: list[tuple[str, list[str], str]] = [
+    ("full-sample-data-subfolder", ["sample-data", "--out", "{full}/sd"], r"{full}/sd.*no space"),
+    ("full-sample-data-folder", ["sample-data", "--out", "{full}"], r"{full}.*no space"),
+    ("full-db-upgrade", ["db", "upgrade", "--db", "sqlite:///{full}/x.db"], r"(disk is full|no space)"),
+    ("full-db-backup", ["db", "backup", "--db", "sqlite:///{t}/src.db", "{full}/b.db"], r"b\.db.*(no space|full)"),
+    (
+        "full-simulate-trace",
+        ["simulate", "all-2022", "--days", "30", "--replications", "1", "--trace", "{full}/t.parquet"],
+        r"t\.parquet.*no space",
+    ),
+    (
+        "full-simulate-timeseries",
+        ["simulate", "all-2022", "--days", "30", "--replications", "1", "--timeseries", "{full}/ts.csv"],
+        r"ts\.csv.*no space",
+    ),
+    ("full-plan-out", ["plan", "--phases", "2", "--villages-per-phase", "20", "--out", "{full}/p.yaml"], r"p\.yaml.*no space"),
+    ("full-survey-template", ["survey", "template", "--format", "html", "--out", "{full}/q.html"], r"q\.html.*no space"),
+    ("full-cases-print", ["cases", "print", "--n", "2", "--out", "{full}/c.pdf"], r"c\.pdf.*no space"),
+]
