@@ -116,6 +116,30 @@ def test_full_disk_is_one_line_exit_2(argv, expected, case_id, tmp_path, full_di
     assert sorted(p.name for p in full_disk.iterdir()) == before_full, "a half-written file was left on the full disk"
 
 
+def _make_db(args):
+    from sakera_toolkit.store.db import make_engine
+
+    make_engine(args.db).dispose()
+    with make_engine(args.db).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    raise KeyboardInterrupt
+
+
+def test_a_failed_command_removes_the_database_it_created_but_serve_keeps_its_own(tmp_path):
+    import argparse
+
+    from sakera_toolkit.cli import _call
+
+    url = f"sqlite:///{tmp_path}/new/a.db"
+    with pytest.raises(KeyboardInterrupt):
+        _call(_make_db, argparse.Namespace(db=url))
+    assert not (tmp_path / "new").exists()  # file, -wal/-shm and the folder it made are gone
+    with pytest.raises(KeyboardInterrupt):
+        _call(_make_db, argparse.Namespace(db=url, keeps_new_database=True))
+    assert (tmp_path / "new" / "a.db").is_file()  # a server's database is kept whatever happens
+    assert build_parser().parse_args(["serve"]).keeps_new_database
+
+
 def test_corpus_is_large_and_covers_every_command():
     assert len(corpus.CASES) >= 100
     assert len({c[0] for c in corpus.CASES}) == len(corpus.CASES)

@@ -153,7 +153,7 @@ def _internal_error(exc: BaseException) -> int:
 
 def _call(func, args: argparse.Namespace) -> int:
     """Run a command; a SQLite file that the failed command created is removed (nothing half-made)."""
-    if not hasattr(args, "db"):
+    if not hasattr(args, "db") or getattr(args, "keeps_new_database", False):
         return func(args)
     from ..store.db import removed_if_failed
 

@@ -48,7 +48,9 @@ def register(sub) -> None:
                      "X-Forwarded-Proto/For are believed, nobody else's; cookies are then Secure; repeatable")
     net.add_argument("--num-procs", type=_args.positive_int(64), default=1, metavar="N",
                      help="fork N server processes on the same port (PostgreSQL recommended; default 1)")
-    p.set_defaults(func=run)
+    # a server's new database holds the class's work from the first login on: never removed by
+    # cli.main's clean-up of failed commands (a Ctrl-C or a crash after hours must keep it)
+    p.set_defaults(func=run, keeps_new_database=True)
 
 
 def _import_apps():
