@@ -84,3 +84,27 @@ def test_print_writes_the_same_pdf_for_the_same_seed(tmp_path, capsys):
     assert outs[0].startswith(b"%PDF-") and outs[0] == outs[1]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.pdf", "b.pdf"]  # no temporary file left
     assert "2 cases" in capsys.readouterr().err
+
+
+def test_every_case_page_shows_its_documents(tmp_path):
+    """The cards start on the case's own page (a flex layout once pushed them all to the next page,
+    leaving pages with a heading only) and no page is a stray heading."""
+    pytest.importorskip("weasyprint")
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    out = tmp_path / "pack.pdf"
+    assert main(["cases", "print", "--n", "6", "--seed", "1", "--out", str(out)]) == 0
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    pages = text.split("\f")
+    case_pages = [p for p in pages if "Kasus " in p and " dari 6" in p]
+    assert len(case_pages) == 6
+    for page in case_pages:
+        body = page.split("Berkas yang dibawa", 1)
+        assert len(body) == 2, page[:200]
+        assert len([line for line in body[1].splitlines() if line.strip()]) >= 8, page[:300]
+    for page in pages:  # no page carries only a heading and the footer
+        lines = [line for line in page.splitlines() if line.strip() and "Halaman" not in line]
+        assert not lines or len(lines) > 2, page

@@ -119,9 +119,11 @@ h3 { font-size: 10.5pt; margin: 3mm 0 1.5mm 0; }
 .desk { color: #4a5a56; font-size: 9pt; margin-bottom: 2mm; }
 .request { background: #f4f8f6; border-left: 3pt solid #0b7a5e; padding: 2mm 3mm; font-size: 10.5pt;
            margin-bottom: 3mm; }
-.cards { display: flex; flex-wrap: wrap; gap: 3mm; }
-.card { border: 0.6pt solid #b9b2a2; border-radius: 2mm; width: 88mm; page-break-inside: avoid;
-        background: #fffdf7; }
+.cards { display: block; }
+/* inline blocks, not flex: WeasyPrint moves a whole flex container to the next page (a case page
+   then held only its heading); lines of inline blocks break between cards */
+.card { display: inline-block; vertical-align: top; margin: 0 2.5mm 3mm 0; border: 0.6pt solid #b9b2a2;
+        border-radius: 2mm; width: 86mm; page-break-inside: avoid; background: #fffdf7; }
 .card.wide { width: 100%; }
 .card .head { color: #fff; background: #546e7a; padding: 1.2mm 2.5mm; font-weight: bold; font-size: 9.5pt; }
 .card .head small { font-weight: normal; float: right; }
@@ -165,7 +167,7 @@ def _card(doc: Any) -> str:
     colour = _KIND_COLOURS.get(doc.kind, "#546e7a")
     parts = [
         f'<div class="card{" wide" if doc.rows else ""}">',
-        f'<div class="head" style="background:{colour}">{_esc(doc.title("id"))}<small>{_esc(doc.ref)}</small></div>',
+        f'<div class="head" style="background:{colour}">{_esc(doc.title("id"))}</div>',
     ]
     if getattr(doc, "damaged", False):
         parts.append(f'<div class="stamp">{_esc(doc.condition_label("id").upper())}</div>')
