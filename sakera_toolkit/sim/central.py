@@ -193,6 +193,7 @@ def build_transactions(
     operator_clients: int,
     clients: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
     horizon_days: float,
+    session_cache: dict[str, object] | None = None,
 ) -> Transactions:
     """Turn stage times into server transactions (plus background session traffic).
 
@@ -201,6 +202,10 @@ def build_transactions(
     Desk groups ``< operator_clients`` (the village desks, one or two operators each) give up for
     the day after repeated failures; the counters of the office, MPP and kecamatan points and the
     back office keep trying.
+
+    ``session_cache`` (a dict kept by the caller across feedback passes) reuses the session
+    traffic drawn in an earlier pass when ``rng`` is in exactly the same state at that point (the
+    same look-up draws came before it), so the result is identical to drawing it again.
     """
     n = times.desk_start.shape[0]
     parts_t: list[np.ndarray] = []
@@ -256,7 +261,15 @@ def build_transactions(
     add(spread_batches(times.signed, spread), back, rid, TTE, np.full(n, load.tte_work))
     add(spread_batches(times.printed, spread), back, rid, PRINT, np.full(n, load.print_work))
     if clients is not None:
-        ts = _session_times(clients[0], clients[1], clients[3], load.session_tph, rng)
+        state = rng.bit_generator.state
+        if session_cache is not None and session_cache.get("before") == state:
+            ts = session_cache["times"]
+            rng.bit_generator.state = session_cache["after"]
+        else:
+            ts = _session_times(clients[0], clients[1], clients[3], load.session_tph, rng)
+            if session_cache is not None:
+                session_cache.update(before=state, times=ts, after=rng.bit_generator.state)
+        assert isinstance(ts, np.ndarray)
         add(ts, np.full(ts.size, -2, np.int64), np.full(ts.size, -1, np.int64), SESSION, np.ones(ts.size))
     t = np.concatenate(parts_t)
     order = np.argsort(t)
@@ -618,6 +631,7 @@ def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Genera
     seed_tx, seed_srv = rng.integers(0, 2**63 - 1, size=2)
     extra = np.zeros(len(req))
     res = None
+    sessions_drawn: dict[str, object] = {}
     for k in range(max(1, settings.feedback_rounds)):
         if k:
             rec = _reserve_desk(inputs, req, rec, cal, extra)
@@ -629,6 +643,7 @@ def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Genera
             operator_clients=V,
             clients=clients,
             horizon_days=horizon,
+            session_cache=sessions_drawn,
         )
         res = serve_stage(
             tx,
