@@ -598,9 +598,7 @@ def _trim(hh: dict, keep: np.ndarray, size: np.ndarray) -> dict:
     return out
 
 
-def _households_for_persons(
-    rng, village_idx: np.ndarray, targets: np.ndarray, c, law: _Law
-) -> tuple[dict, np.ndarray]:
+def _households_for_persons(rng, village_idx: np.ndarray, targets: np.ndarray, c, law: _Law) -> tuple[dict, np.ndarray]:
     """Draw households per village until each village's person target is met exactly."""
     parts = []
     need = targets.astype("int64").copy()
