@@ -6,20 +6,29 @@ Everything here is synthetic: names are Madurese-style given names without famil
 
 How a population is built (all parameters in ``calibration/people.yaml``)
 -----------------------------------------------------------------------
-1. Households are drawn by type (one person, couple, nuclear, single parent, extended with an
-   elderly parent). The wife's (or single mother's) age is drawn per type, the husband is a few
-   years older, children are born from the mother's first-birth age with spacing, before her 45th
-   birthday, and leave home between 17 and 30.
+1. Households are drawn by type: one person, couple, nuclear, single parent, extended (the head's
+   parents, orang tua, or the spouse's, mertua: one widowed parent or a married couple) and
+   three-generation (a married child, its spouse as menantu and their children as cucu, under the
+   head's couple or a widowed head). Now and then a famili lain, pembantu or lainnya lives in. All
+   11 SIAK relationships (ref_hubungan_keluarga, research-notes §9.6) occur; a few wives head the KK
+   with their husband as suami.
+   Every marriage is lawful on its date (UU 1/1974 Pasal 7 as amended by UU 16/2019: women 16
+   before 14 October 2019, 19 since; men 19; no dispensation marriages): a share of women married
+   at 16-18 before the amendment, so with an early ``reference_date`` married 16-18 year-olds
+   exist (due a KTP-el). Children follow the marriage by 0.75-3 years, with spacing, before the
+   mother's 45th birthday, and leave home between 17 and 30. Married persons carry a
+   ``marriage_date`` (the same for both spouses).
 2. A village receives households until its person count is reached (the last household is cut to
-   fit), so per-village counts match :func:`sakera_toolkit.registry.village_population` exactly.
+   fit, and whoever lost a spouse in the cut becomes widowed or unmarried), so per-village counts match :func:`sakera_toolkit.registry.village_population` exactly.
 3. Each household lives in a real village and a synthetic RT of it. The village geography (dusun
    names in Madurese style, RW and RT numbering) is deterministic per village code and does not
    depend on the seed; dusun/RW/RT totals follow the sourced regency totals (949/1.074/2.281).
 4. Names come from pools drawn once per seed (Madurese naming, no family names), then are indexed
    with numpy, so a million persons take seconds, not minutes.
-5. NIKs use the kecamatan of the village (some wives were first registered elsewhere), the birth
+5. NIKs use the kecamatan of the village (some spouses who married in, wives, husbands of female
+   heads and menantu, were first registered elsewhere), the birth
    date (women day + 40) and a sequence unique per 12-digit prefix; KK numbers use the village's
-   kecamatan, a registration date after the youngest member's birth and a unique series.
+   kecamatan, a registration date after the latest birth or marriage it shows and a unique series.
 
 The bulk API returns DataFrames (:func:`generate_population`, :func:`generate_households`); the
 small API returns :class:`Household` and :class:`Person` objects (:func:`generate_household`) for
