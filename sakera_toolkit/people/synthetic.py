@@ -991,6 +991,11 @@ def _to_date(value) -> dt.date:
     return pd.Timestamp(value).date()
 
 
+def _optional_date(value: Any) -> dt.date | None:
+    """A date, or ``None`` for a missing one (``NaT``)."""
+    return None if value is None or value is pd.NaT else _to_date(value)
+
+
 def generate_household(
     village_code: str,
     seed: SeedLike = None,
@@ -1089,7 +1094,7 @@ def generate_household_batch(
                 has_akta_kelahiran=bool(p.has_akta_kelahiran),
                 has_ktp_el=bool(p.has_ktp_el),
                 has_kia=bool(p.has_kia),
-                marriage_date=None if pd.isna(p.marriage_date) else _to_date(p.marriage_date),
+                marriage_date=_optional_date(p.marriage_date),
             )
         )
     return [
