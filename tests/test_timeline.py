@@ -76,3 +76,19 @@ def test_married_minor_before_2019_is_lawful_after_is_not():
     if sixteen < dt.date(2019, 10, 14) and sixteen >= dt.date(hb.year + 19, 12, 31):
         assert at(sixteen) == []
     assert at(dt.date(2020, 1, 1)) != [] or dt.date(2020, 1, 1) >= dt.date(wb.year + 19, wb.month, 28)
+
+
+def test_grandchild_too_close_in_age_to_the_head_is_flagged():
+    """A KK row CUCU less than 28 years younger than the kepala keluarga (two generations of 14)."""
+    case = training.generate_case("ktp_baru", 0, seed=4)
+    kk = case.document("kk")
+    head = next(r for r in kk.rows if r["hubungan"] == "KEPALA KELUARGA")
+    hb = dt.datetime.strptime(head["tanggal_lahir"], "%d-%m-%Y").date()
+
+    def with_cucu(years):
+        row = {**kk.rows[-1], "hubungan": "CUCU", "tanggal_lahir": f"{hb.day:02d}-{hb.month:02d}-{hb.year + years}"}
+        docs = tuple(replace(d, rows=(*d.rows, row)) if d.ref == "kk" else d for d in case.documents)
+        return [i.text_en for i in timeline.check(replace(case, documents=docs)) if "grandchild" in i.text_en]
+
+    assert with_cucu(20) != []
+    assert with_cucu(30) == []

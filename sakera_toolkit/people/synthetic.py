@@ -6,20 +6,29 @@ Everything here is synthetic: names are Madurese-style given names without famil
 
 How a population is built (all parameters in ``calibration/people.yaml``)
 -----------------------------------------------------------------------
-1. Households are drawn by type (one person, couple, nuclear, single parent, extended with an
-   elderly parent). The wife's (or single mother's) age is drawn per type, the husband is a few
-   years older, children are born from the mother's first-birth age with spacing, before her 45th
-   birthday, and leave home between 17 and 30.
+1. Households are drawn by type: one person, couple, nuclear, single parent, extended (the head's
+   parents, orang tua, or the spouse's, mertua: one widowed parent or a married couple) and
+   three-generation (a married child, its spouse as menantu and their children as cucu, under the
+   head's couple or a widowed head). Now and then a famili lain, pembantu or lainnya lives in. All
+   11 SIAK relationships (ref_hubungan_keluarga, research-notes §9.6) occur; a few wives head the KK
+   with their husband as suami.
+   Every marriage is lawful on its date (UU 1/1974 Pasal 7 as amended by UU 16/2019: women 16
+   before 14 October 2019, 19 since; men 19; no dispensation marriages): a share of women married
+   at 16-18 before the amendment, so with an early ``reference_date`` married 16-18 year-olds
+   exist (due a KTP-el). Children follow the marriage by 0.75-3 years, with spacing, before the
+   mother's 45th birthday, and leave home between 17 and 30. Married persons carry a
+   ``marriage_date`` (the same for both spouses).
 2. A village receives households until its person count is reached (the last household is cut to
-   fit), so per-village counts match :func:`sakera_toolkit.registry.village_population` exactly.
+   fit, and whoever lost a spouse in the cut becomes widowed or unmarried), so per-village counts match :func:`sakera_toolkit.registry.village_population` exactly.
 3. Each household lives in a real village and a synthetic RT of it. The village geography (dusun
    names in Madurese style, RW and RT numbering) is deterministic per village code and does not
    depend on the seed; dusun/RW/RT totals follow the sourced regency totals (949/1.074/2.281).
 4. Names come from pools drawn once per seed (Madurese naming, no family names), then are indexed
    with numpy, so a million persons take seconds, not minutes.
-5. NIKs use the kecamatan of the village (some wives were first registered elsewhere), the birth
+5. NIKs use the kecamatan of the village (some spouses who married in, wives, husbands of female
+   heads and menantu, were first registered elsewhere), the birth
    date (women day + 40) and a sequence unique per 12-digit prefix; KK numbers use the village's
-   kecamatan, a registration date after the youngest member's birth and a unique series.
+   kecamatan, a registration date after the latest birth or marriage it shows and a unique series.
 
 The bulk API returns DataFrames (:func:`generate_population`, :func:`generate_households`); the
 small API returns :class:`Household` and :class:`Person` objects (:func:`generate_household`) for
@@ -44,6 +53,8 @@ from . import nik as nikmod
 __all__ = [
     "HOUSEHOLD_TYPES",
     "RELATIONSHIPS",
+    "RELATIONSHIP_LABELS",
+    "relationship_label",
     "MARITAL_STATUSES",
     "Person",
     "Household",
@@ -56,20 +67,63 @@ __all__ = [
 ]
 
 #: Household types, in the order of ``household_type_shares``.
-HOUSEHOLD_TYPES = ("single", "couple", "nuclear", "single_parent", "extended")
+HOUSEHOLD_TYPES = ("single", "couple", "nuclear", "single_parent", "extended", "three_generation")
 
-#: Relationship to the head of the family (Status Hubungan Dalam Keluarga).
-RELATIONSHIPS = ("kepala_keluarga", "istri", "suami", "anak", "orang_tua", "mertua")
+#: Relationship to the head of the family (Status Hubungan Dalam Keluarga), in the order of SIAK's
+#: ``ref_hubungan_keluarga`` (research-notes §9.6): codes 1..11 are the positions + 1.
+RELATIONSHIPS = (
+    "kepala_keluarga", "suami", "istri", "anak", "menantu", "cucu",
+    "orang_tua", "mertua", "famili_lain", "pembantu", "lainnya",
+)  # fmt: skip
+
+#: How a relationship is written for users (KK cards, tables). The one mapping: other modules call
+#: :func:`relationship_label` instead of formatting the ids themselves.
+RELATIONSHIP_LABELS = {
+    "kepala_keluarga": "Kepala Keluarga",
+    "suami": "Suami",
+    "istri": "Istri",
+    "anak": "Anak",
+    "menantu": "Menantu",
+    "cucu": "Cucu",
+    "orang_tua": "Orang Tua",
+    "mertua": "Mertua",
+    "famili_lain": "Famili Lain",
+    "pembantu": "Pembantu",
+    "lainnya": "Lainnya",
+}
 
 #: Marital status (Status Perkawinan, Permendagri 109/2019 F-1.01 wording).
 MARITAL_STATUSES = ("belum_kawin", "kawin_tercatat", "kawin_belum_tercatat", "cerai_hidup", "cerai_mati")
 
 SeedLike = int | np.random.SeedSequence | np.random.Generator | None
 
-# Household layout: one row per household, fixed member slots.
-_HEAD, _SPOUSE, _CHILD0, _PARENT = 0, 1, 2, 9
-_NSLOTS = 10
-_MAX_CHILDREN = _PARENT - _CHILD0
+# Household layout: one row per household, fixed member slots in KK order (head, spouse, children
+# oldest first, the married child's spouse, grandchildren, the elderly parents, one other member).
+_HEAD, _SPOUSE, _CHILD0, _MAX_CHILDREN = 0, 1, 2, 7
+_MENANTU = _CHILD0 + _MAX_CHILDREN
+_CUCU0, _MAX_CUCU = _MENANTU + 1, 3
+_PARENT0 = _CUCU0 + _MAX_CUCU
+_PARENT1 = _PARENT0 + 1
+_OTHER = _PARENT1 + 1
+_NSLOTS = _OTHER + 1
+# Relationship codes (positions in RELATIONSHIPS).
+(_R_HEAD, _R_SUAMI, _R_ISTRI, _R_ANAK, _R_MENANTU, _R_CUCU, _R_ORANG_TUA, _R_MERTUA, _R_FAMILI, _R_PEMBANTU,
+ _R_LAINNYA) = range(len(RELATIONSHIPS))  # fmt: skip
+# Marital status codes (positions in MARITAL_STATUSES).
+_BELUM, _TERCATAT, _BELUM_TERCATAT, _CERAI_HIDUP, _CERAI_MATI = range(len(MARITAL_STATUSES))
+# Margin (years, about a week) kept between a drawn date and a legal threshold, so that rounding
+# ages to whole days never crosses a birthday or the date of UU 16/2019.
+_EPS = 0.02
+_DAYS_PER_YEAR = 365.2425
+
+
+def relationship_label(code: str) -> str:
+    """The Indonesian label of a relationship id (``"famili_lain"`` -> ``"Famili Lain"``).
+
+    Raises ``KeyError`` for an id that is not one of :data:`RELATIONSHIPS`.
+    """
+    return RELATIONSHIP_LABELS[code]
+
 
 # Madurese-flavoured roots and direction words for synthetic dusun names (laok = south,
 # daja = north, temor = east, bara' = west, tengah = middle). Synthetic, not real dusun lists.
@@ -109,6 +163,12 @@ class Person:
     has_akta_kelahiran: bool
     has_ktp_el: bool
     has_kia: bool
+    marriage_date: dt.date | None = None
+
+    @property
+    def relationship_label(self) -> str:
+        """The relationship as written on the KK (``"Kepala Keluarga"``, ``"Menantu"``...)."""
+        return relationship_label(self.relationship)
 
 
 @dataclass(frozen=True)
@@ -255,115 +315,308 @@ def _uniform(rng: np.random.Generator, spec: Sequence[float], n: int) -> np.ndar
     return rng.uniform(lo, hi, n)
 
 
-def _draw_households(rng: np.random.Generator, n: int, c: calibration.Calibration, types: np.ndarray | None = None):
-    """Draw ``n`` households in the slot layout. Returns a dict of (n,) and (n, slots) arrays."""
+class _Law:
+    """The marriage-age law on a reference date, in years (UU 1/1974 Pasal 7 as amended by UU 16/2019).
+
+    ``since`` is the number of years from the amendment to the reference date (negative when the
+    reference date is earlier). A marriage that took place more than ``since`` years ago followed the
+    old law (women 16, men 19); a later one needs both spouses aged 19 (or a court dispensation, which
+    the synthetic population does not contain).
+    """
+
+    def __init__(self, c: calibration.Calibration, ref: np.datetime64):
+        law = c["marriage_law"]
+        change = np.datetime64(str(law["amendment_date"]), "D")
+        self.since = float((ref - change).astype("int64")) / _DAYS_PER_YEAR
+        self.women_before = float(law["min_age_women_before"]) + _EPS
+        self.adult = float(law["min_age_since"]) + _EPS
+        self.men = float(law["min_age_men"]) + _EPS
+        self.minor_share = float(c["minor_marriage_share"])
+        self.age_spec = c["wife_marriage_age"]
+        # Years a pre-amendment marriage lies before the reference date, at least (and > 0).
+        self.pre_years = max(self.since + _EPS, _EPS)
+        #: Youngest age at which a woman can be married on the reference date.
+        self.floor = min(self.adult + _EPS, self.women_before + self.pre_years + _EPS)
+
+    def wife_age_at_marriage(self, rng: np.random.Generator, age_now: np.ndarray) -> np.ndarray:
+        """The age at which a woman now aged ``age_now`` (>= ``floor``) married, lawfully.
+
+        With probability ``minor_marriage_share`` she married at 16-18 when that was lawful for her
+        (before UU 16/2019), otherwise at 19 or later; never after today.
+        """
+        n = age_now.size
+        minor_hi = np.minimum(self.adult - 2 * _EPS, age_now - self.pre_years)
+        can_minor = minor_hi > self.women_before
+        a_minor = self.women_before + rng.random(n) * np.maximum(minor_hi - self.women_before, 0.0)
+        mean, sd, lo, hi = (float(x) for x in self.age_spec)
+        a_adult = np.minimum(np.clip(rng.normal(mean, sd, n), max(lo, self.adult), hi), age_now - _EPS)
+        can_adult = age_now - _EPS >= self.adult
+        use_minor = can_minor & ((rng.random(n) < self.minor_share) | ~can_adult)
+        return np.where(use_minor, a_minor, a_adult)
+
+    def wife_age_for_years(self, rng: np.random.Generator, years_married: np.ndarray) -> np.ndarray:
+        """The age at which a woman married ``years_married`` ago, lawfully by the law of that date."""
+        n = years_married.size
+        pre = years_married > self.since + _EPS
+        minor = pre & (rng.random(n) < self.minor_share)
+        a_minor = self.women_before + rng.random(n) * (self.adult - 2 * _EPS - self.women_before)
+        mean, sd, lo, hi = (float(x) for x in self.age_spec)
+        a_adult = np.clip(rng.normal(mean, sd, n), max(lo, self.adult), hi)
+        return np.where(minor, a_minor, a_adult)
+
+    def husband_gap(self, rng: np.random.Generator, c: calibration.Calibration, wife_at_marriage: np.ndarray):
+        """Years the husband is older than the wife: the calibrated gap, but he was 19 at the marriage."""
+        return np.maximum(_clipped_normal(rng, c["spouse_age_gap"], wife_at_marriage.size), self.men - wife_at_marriage)
+
+
+def _reflect(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """Fold values below ``lo`` back above it (a truncated draw without a pile at the bound)."""
+    return np.clip(np.where(x < lo, 2 * lo - x, x), lo, hi)
+
+
+def _births(rng: np.random.Generator, c, n: int, slots: int, first: np.ndarray, mother: np.ndarray, count: np.ndarray):
+    """Ages of up to ``slots`` children born from the mother's age ``first`` on, and who is still at home."""
+    lo, hi = (float(x) for x in c["birth_spacing_years"])
+    spacing = rng.uniform(lo, hi, size=(n, slots))
+    spacing[:, 0] = 0.0
+    at_birth = first[:, None] + np.cumsum(spacing, axis=1)
+    age = mother[:, None] - at_birth
+    lo, hi = (float(x) for x in c["child_leaves_home_age"])
+    leaves = rng.uniform(lo, hi, size=(n, slots))
+    born = (np.arange(slots)[None, :] < count[:, None]) & (age >= 0) & (at_birth <= float(c["last_birth_age"]))
+    return age, born, born & (age < leaves)
+
+
+def _draw_households(
+    rng: np.random.Generator, n: int, c: calibration.Calibration, law: _Law, types: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
+    """Draw ``n`` households in the slot layout. Returns a dict of (n,) and (n, slots) arrays.
+
+    Every couple married lawfully (:class:`_Law`) and before its first child; children are born
+    after the marriage, before the mother's 45th birthday; a married child (``three_generation``)
+    lives with its spouse (menantu) and their children (cucu); elderly parents are the parents of
+    the head (orang tua) or of the spouse (mertua), married before that child was born.
+    """
     shares = c["household_type_shares"]
     p = np.array([float(shares[t]) for t in HOUSEHOLD_TYPES])
     if types is None:
         types = rng.choice(len(HOUSEHOLD_TYPES), size=n, p=p / p.sum())
-    single, couple, nuclear, single_parent, extended = (types == k for k in range(5))
+    single, couple, nuclear, single_parent, extended, three_gen = (types == k for k in range(len(HOUSEHOLD_TYPES)))
     ages = np.full((n, _NSLOTS), np.nan)
     female = np.zeros((n, _NSLOTS), dtype=bool)
     present = np.zeros((n, _NSLOTS), dtype=bool)
-    present[:, _HEAD] = True
+    rel = np.zeros((n, _NSLOTS), dtype="int8")
+    marital = np.zeros((n, _NSLOTS), dtype="int8")
+    married_ago = np.full((n, _NSLOTS), np.nan)
     max_age = float(c["max_age"])
+    child_female = float(c["child_female_share"])
+    lo, hi = (float(x) for x in c["first_birth_after_marriage_years"])
+    d1 = rng.uniform(lo, hi, n)
 
-    # Mother's (wife's) age per type.
-    m = np.empty(n)
+    # --- the head's generation: the wife's (or lone mother's) age m and her age at marriage.
     ma = c["mother_age"]
     young = rng.random(n) < float(c["young_couple_share"])
-    m[:] = _clipped_normal(rng, ma["nuclear"], n)
+    m = _clipped_normal(rng, ma["nuclear"], n)
     m = np.where(single_parent, _clipped_normal(rng, ma["single_parent"], n), m)
     m = np.where(extended, _clipped_normal(rng, ma["extended"], n), m)
-    m = np.where(couple & young, _uniform(rng, ma["couple_young"], n), m)
+    y_lo, y_hi = (float(x) for x in ma["couple_young"])
+    y_lo = min(max(y_lo, law.floor), y_hi)
+    m = np.where(couple & young, y_lo + rng.random(n) * (y_hi - y_lo), m)
     m = np.where(couple & ~young, _uniform(rng, ma["couple_old"], n), m)
-    husband = np.clip(m + _clipped_normal(rng, c["spouse_age_gap"], n), float(c["min_husband_age"]), max_age)
+    m = np.maximum(m, law.floor)
+    a_w = law.wife_age_at_marriage(rng, m)
 
-    married = couple | nuclear | extended
-    sp_female_head = rng.random(n) < float(c["single_parent_female_share"])
-    head_female = single_parent & sp_female_head
+    # --- three generations: the married child's couple first, the head's couple from the child's age.
+    g = c["three_generation"]
+    m2 = _reflect(_clipped_normal(rng, g["young_wife_age"], n), law.floor, float(g["young_wife_age"][3]))
+    a_w2 = law.wife_age_at_marriage(rng, m2)
+    h2 = m2 + law.husband_gap(rng, c, a_w2)
+    daughter = rng.random(n) < float(g["married_daughter_share"])
+    c0 = np.where(daughter, m2, h2)
+    years_old = c0 + d1
+    a_old = np.minimum(law.wife_age_for_years(rng, years_old), max_age - years_old - 0.5)
+    m = np.where(three_gen, a_old + years_old, m)
+    a_w = np.where(three_gen, a_old, a_w)
+    husband = np.minimum(m + law.husband_gap(rng, c, a_w), max_age)
+
+    # --- head and spouse
+    widowed3 = three_gen & (rng.random(n) < float(g["widowed_head_share"]))
+    married = couple | nuclear | extended | (three_gen & ~widowed3)
+    lone = single_parent | widowed3
+    lone_female = lone & (rng.random(n) < float(c["single_parent_female_share"]))
+    wife_head = married & (rng.random(n) < float(c["wife_head_share"]))
+    head_female = lone_female | wife_head
+    present[:, _HEAD] = True
+    rel[:, _HEAD] = _R_HEAD
     ages[:, _HEAD] = np.where(head_female, m, husband)
     female[:, _HEAD] = head_female
-    ages[:, _SPOUSE] = np.where(married, m, np.nan)
-    female[:, _SPOUSE] = married
+    ages[:, _SPOUSE] = np.where(married, np.where(wife_head, husband, m), np.nan)
+    female[:, _SPOUSE] = married & ~wife_head
     present[:, _SPOUSE] = married
+    rel[:, _SPOUSE] = np.where(wife_head, _R_SUAMI, _R_ISTRI)
+    married_ago[:, _HEAD] = married_ago[:, _SPOUSE] = np.where(married, m - a_w, np.nan)
 
     # One-person households.
     young_single = rng.random(n) < float(c["young_single_share"])
     s_age = np.where(young_single, _uniform(rng, c["single_young_age"], n), _uniform(rng, c["single_old_age"], n))
-    s_female = np.where(young_single, rng.random(n) < 0.4, rng.random(n) < 0.7)
+    sf = c["single_female_share"]
+    s_female = rng.random(n) < np.where(young_single, float(sf["young"]), float(sf["old"]))
     ages[:, _HEAD] = np.where(single, s_age, ages[:, _HEAD])
     female[:, _HEAD] = np.where(single, s_female, female[:, _HEAD])
+    married_ago[:, _HEAD] = np.where(single, np.nan, married_ago[:, _HEAD])
 
-    # Children: born from the mother's first-birth age with spacing, before her last-birth age.
-    with_children = nuclear | single_parent | extended
-    kmax = min(int(c["max_children"]), _MAX_CHILDREN)
-    k = np.minimum(1 + rng.poisson(float(c["children_extra_poisson"]), n), kmax)
-    first = _uniform(rng, c["first_birth_age"], n)
-    lo, hi = (float(x) for x in c["birth_spacing_years"])
-    spacing = rng.uniform(lo, hi, size=(n, kmax))
-    spacing[:, 0] = 0.0
-    at_birth = first[:, None] + np.cumsum(spacing, axis=1)
-    child_age = m[:, None] - at_birth
-    lo, hi = (float(x) for x in c["child_leaves_home_age"])
-    leaves = rng.uniform(lo, hi, size=(n, kmax))
-    born = (np.arange(kmax)[None, :] < k[:, None]) & (child_age >= 0) & (at_birth <= float(c["last_birth_age"]))
-    home = born & (child_age < leaves) & with_children[:, None]
-    ages[:, _CHILD0 : _CHILD0 + kmax] = np.where(home, child_age, np.nan)
-    present[:, _CHILD0 : _CHILD0 + kmax] = home
-    female[:, _CHILD0 : _CHILD0 + kmax] = rng.random((n, kmax)) < 0.49
-
-    # A father is at least 17 years older than his oldest child.
-    oldest = np.max(np.where(home, child_age, -np.inf), axis=1)
-    father = ~single & ~head_female
-    ages[:, _HEAD] = np.where(father, np.minimum(np.maximum(ages[:, _HEAD], oldest + 17.0), max_age), ages[:, _HEAD])
-
-    # Elderly parent of the head (orang_tua) or of the spouse (mertua).
-    of_spouse = rng.random(n) < 0.5
-    base = np.where(of_spouse, m, ages[:, _HEAD])
-    parent_age = np.minimum(base + _uniform(rng, c["extended_parent_age_gap"], n), max_age)
-    ages[:, _PARENT] = np.where(extended, parent_age, np.nan)
-    present[:, _PARENT] = extended
-    female[:, _PARENT] = rng.random(n) < float(c["extended_parent_female_share"])
-
-    # Marital status per slot (codes into MARITAL_STATUSES).
-    unrecorded = rng.random(n) < float(c["unrecorded_marriage_share"])
+    # Marital status of the head and spouse.
+    couple_status = np.where(rng.random(n) < float(c["unrecorded_marriage_share"]), _BELUM_TERCATAT, _TERCATAT)
     widowed = rng.random(n) < float(c["single_parent_widowed_share"])
-    marital = np.zeros((n, _NSLOTS), dtype="int8")
-    couple_status = np.where(unrecorded, 2, 1)
     marital[:, _HEAD] = np.select(
-        [married, single_parent, single & young_single], [couple_status, np.where(widowed, 4, 3), 0], default=4
+        [married, widowed3, single_parent, single & young_single],
+        [couple_status, _CERAI_MATI, np.where(widowed, _CERAI_MATI, _CERAI_HIDUP), _BELUM],
+        default=_CERAI_MATI,
     )
-    marital[:, _SPOUSE] = np.where(married, couple_status, 0)
-    marital[:, _PARENT] = 4
+    marital[:, _SPOUSE] = np.where(married, couple_status, _BELUM)
+
+    # --- children of the head's couple, oldest first; in three generations the oldest is the married one.
+    kmax = min(int(c["max_children"]), _MAX_CHILDREN)
+    with_children = nuclear | single_parent | extended | three_gen
+    k = np.minimum(1 + rng.poisson(float(c["children_extra_poisson"]), n), kmax)
+    child_age, _, home = _births(rng, c, n, kmax, a_w + d1, m, k)
+    home &= with_children[:, None]
+    home[:, 0] |= three_gen
+    cs = slice(_CHILD0, _CHILD0 + kmax)
+    ages[:, cs] = np.where(home, child_age, np.nan)
+    present[:, cs] = home
+    rel[:, cs] = _R_ANAK
+    female[:, cs] = rng.random((n, kmax)) < child_female
+    female[:, _CHILD0] = np.where(three_gen, daughter, female[:, _CHILD0])
+
+    # --- the married child's spouse (menantu) and their children (cucu).
+    young_status = np.where(rng.random(n) < float(c["unrecorded_marriage_share"]), _BELUM_TERCATAT, _TERCATAT)
+    ages[:, _MENANTU] = np.where(three_gen, np.where(daughter, h2, m2), np.nan)
+    female[:, _MENANTU] = three_gen & ~daughter
+    present[:, _MENANTU] = three_gen
+    rel[:, _MENANTU] = _R_MENANTU
+    for s in (_CHILD0, _MENANTU):
+        marital[:, s] = np.where(three_gen, young_status, marital[:, s])
+        married_ago[:, s] = np.where(three_gen, m2 - a_w2, np.nan)
+    k2 = np.minimum(1 + rng.poisson(float(g["grandchildren_extra_poisson"]), n), _MAX_CUCU)
+    cucu_age, _, cucu_home = _births(rng, c, n, _MAX_CUCU, a_w2 + rng.uniform(lo, hi, n), m2, k2)
+    cucu_home &= three_gen[:, None]
+    gs = slice(_CUCU0, _CUCU0 + _MAX_CUCU)
+    ages[:, gs] = np.where(cucu_home, cucu_age, np.nan)
+    present[:, gs] = cucu_home
+    rel[:, gs] = _R_CUCU
+    female[:, gs] = rng.random((n, _MAX_CUCU)) < child_female
+
+    # --- elderly parents of the head (orang tua) or of the spouse (mertua), in extended households.
+    of_spouse = rng.random(n) < 0.5
+    base = np.where(of_spouse, ages[:, _SPOUSE], ages[:, _HEAD])
+    base = np.where(extended, base, 30.0)  # any value outside extended households (not used)
+    lo_p, hi_p = (float(x) for x in c["extended_parent_married_before_birth_years"])
+    years_p = base + np.minimum(rng.uniform(lo_p, hi_p, n), max_age - law.men - base - _EPS)
+    a_p = np.minimum(law.wife_age_for_years(rng, years_p), max_age - years_p - _EPS)
+    elder_mother = a_p + years_p
+    elder_father = np.minimum(elder_mother + law.husband_gap(rng, c, a_p), max_age)
+    both = extended & (rng.random(n) < float(c["extended_both_parents_share"]))
+    first_female = both | (rng.random(n) < float(c["extended_parent_female_share"]))
+    ages[:, _PARENT0] = np.where(extended, np.where(first_female, elder_mother, elder_father), np.nan)
+    female[:, _PARENT0] = extended & first_female
+    present[:, _PARENT0] = extended
+    ages[:, _PARENT1] = np.where(both, elder_father, np.nan)
+    present[:, _PARENT1] = both
+    elder_status = np.where(rng.random(n) < float(c["unrecorded_marriage_share"]), _BELUM_TERCATAT, _TERCATAT)
+    for s in (_PARENT0, _PARENT1):
+        rel[:, s] = np.where(of_spouse, _R_MERTUA, _R_ORANG_TUA)
+        marital[:, s] = np.where(both, elder_status, _CERAI_MATI)
+        married_ago[:, s] = np.where(both, years_p, np.nan)
+
+    # --- now and then a relative, a domestic worker or another person (never in one-person households).
+    x = c["other_member"]
+    kinds = ("famili_lain", "pembantu", "lainnya")
+    cum = np.cumsum([float(x[k]["share"]) for k in kinds])
+    u = rng.random(n)
+    kind = np.searchsorted(cum, u, side="right")  # 0..2, or 3 for none
+    has_other = (kind < len(kinds)) & ~single
+    kind = np.minimum(kind, len(kinds) - 1)
+    o_age = np.zeros(n)
+    o_female = np.zeros(n, dtype=bool)
+    fu = rng.random(n)
+    for i, name in enumerate(kinds):
+        here = kind == i
+        o_age = np.where(here, _uniform(rng, x[name]["age"], n), o_age)
+        o_female = np.where(here, fu < float(x[name]["female_share"]), o_female)
+    ms = c["other_member_adult_marital"]
+    m_labels = list(ms)
+    m_p = np.array([float(ms[k]) for k in m_labels])
+    o_marital = np.array([MARITAL_STATUSES.index(k) for k in m_labels], dtype="int8")[
+        rng.choice(len(m_labels), size=n, p=m_p / m_p.sum())
+    ]
+    ages[:, _OTHER] = np.where(has_other, o_age, np.nan)
+    female[:, _OTHER] = has_other & o_female
+    present[:, _OTHER] = has_other
+    rel[:, _OTHER] = np.array([_R_FAMILI, _R_PEMBANTU, _R_LAINNYA], dtype="int8")[kind]
+    marital[:, _OTHER] = np.where(o_age >= law.adult, o_marital, _BELUM)
+
     return {
         "type": types.astype("int8"),
         "ages": ages,
         "female": female,
         "present": present,
+        "rel": rel,
         "marital": marital,
-        "of_spouse": of_spouse,
+        "married_ago": married_ago,
     }
 
 
+def _retype(out: dict, cut: np.ndarray) -> None:
+    """Keep households cut to fit a village total coherent: nobody is married to an absent spouse.
+
+    A head, married child or elderly parent whose spouse was cut becomes widowed / unmarried, and
+    the household type follows what is left.
+    """
+    pr, mar, ago, typ = out["present"], out["marital"], out["married_ago"], out["type"]
+    wed = (mar == _TERCATAT) | (mar == _BELUM_TERCATAT)
+    for person, spouse, status in (
+        (_HEAD, _SPOUSE, _CERAI_MATI),
+        (_CHILD0, _MENANTU, _BELUM),
+        (_PARENT0, _PARENT1, _CERAI_MATI),
+    ):
+        alone = cut & pr[:, person] & ~pr[:, spouse] & wed[:, person]
+        mar[alone, person] = status
+        ago[alone, person] = np.nan
+    size = pr.sum(axis=1)
+    kids = pr[:, _CHILD0 : _CHILD0 + _MAX_CHILDREN].any(axis=1)
+    t = HOUSEHOLD_TYPES.index
+    # Slots are cut from the end, so a menantu or an elderly parent left means everything before is there.
+    new = np.select(
+        [size == 1, pr[:, _MENANTU], pr[:, _PARENT0], ~pr[:, _SPOUSE], kids],
+        [t("single"), t("three_generation"), t("extended"), t("single_parent"), t("nuclear")],
+        default=t("couple"),
+    )
+    typ[cut] = new[cut].astype(typ.dtype)
+
+
 def _trim(hh: dict, keep: np.ndarray, size: np.ndarray) -> dict:
-    """Keep households ``keep`` and cut each to at most ``size`` members (slot order)."""
-    out = {k: v[keep] for k, v in hh.items()}
-    rank = np.cumsum(out["present"], axis=1) - 1
-    out["present"] = out["present"] & (rank < size[keep][:, None])
+    """Keep households ``keep`` and cut each to at most ``size`` members (slot order), coherently."""
+    out = {k: v[keep].copy() for k, v in hh.items()}
+    before = out["present"]
+    rank = np.cumsum(before, axis=1) - 1
+    out["present"] = before & (rank < size[keep][:, None])
+    cut = out["present"].sum(axis=1) < before.sum(axis=1)
+    if cut.any():
+        _retype(out, cut)
     return out
 
 
-def _households_for_persons(rng, village_idx: np.ndarray, targets: np.ndarray, c) -> tuple[dict, np.ndarray]:
+def _households_for_persons(rng, village_idx: np.ndarray, targets: np.ndarray, c, law: _Law) -> tuple[dict, np.ndarray]:
     """Draw households per village until each village's person target is met exactly."""
     parts = []
     need = targets.astype("int64").copy()
     active = np.flatnonzero(need > 0)
     while active.size:
-        # Mean household size is ~3.2; ask for a little more than needed.
+        # Mean household size is ~3.5; ask for a little more than needed.
         counts = np.ceil(need[active] / 3.0).astype("int64") + 2
         vidx = np.repeat(active, counts)
-        hh = _draw_households(rng, vidx.size, c)
+        hh = _draw_households(rng, vidx.size, c, law)
         size = hh["present"].sum(axis=1)
         starts = np.r_[0, np.cumsum(counts)[:-1]]
         cum = np.cumsum(size)
@@ -376,7 +629,7 @@ def _households_for_persons(rng, village_idx: np.ndarray, targets: np.ndarray, c
         need = need - used
         active = np.flatnonzero(need > 0)
     if not parts:
-        return _draw_households(rng, 0, c), np.empty(0, dtype="int64")
+        return _draw_households(rng, 0, c, law), np.empty(0, dtype="int64")
     hh = {k: np.concatenate([p[0][k] for p in parts]) for k in parts[0][0]}
     vidx = np.concatenate([p[1] for p in parts])
     order = np.argsort(vidx, kind="stable")
@@ -442,16 +695,17 @@ def _build(
     rng = np.random.default_rng(s_struct)
     ref = np.datetime64(reference_date or dt.date.fromisoformat(str(c["reference_date"])), "D")
     vil = registry.villages().set_index("village_code").loc[list(village_codes)]
+    law = _Law(c, ref)
 
     if targets is not None:
-        hh, vidx = _households_for_persons(rng, np.arange(len(village_codes)), targets, c)
+        hh, vidx = _households_for_persons(rng, np.arange(len(village_codes)), targets, c, law)
     else:
         counts = np.asarray(n_households, dtype="int64")
         vidx = np.repeat(np.arange(len(village_codes)), counts)
         types = None
         if household_type is not None:
             types = np.full(vidx.size, HOUSEHOLD_TYPES.index(household_type))
-        hh = _draw_households(rng, vidx.size, c, types)
+        hh = _draw_households(rng, vidx.size, c, law, types)
     n_hh = vidx.size
 
     # --- address: a random RT of the village
@@ -476,21 +730,24 @@ def _build(
     female = hh["female"][hh_of, slot]
     a_rng = np.random.default_rng(s_attr)
     # Everyone was born at least one day before the reference date (the KK is registered after).
-    age_days = np.floor(age_years * 365.2425).astype("int64") + 1
+    age_days = np.floor(age_years * _DAYS_PER_YEAR).astype("int64") + 1
     birth = ref - age_days.astype("timedelta64[D]")
     age = _age_years(birth, ref)
-
-    relationship = np.select(
-        [slot == _HEAD, (slot == _SPOUSE) & female, slot == _SPOUSE, slot == _PARENT],
-        [0, 1, 2, np.where(hh["of_spouse"][hh_of], 5, 4)],
-        default=3,
-    )
+    relationship = hh["rel"][hh_of, slot]
     marital = hh["marital"][hh_of, slot]
+    # Both spouses share the same float "years married", hence the same date.
+    ago = hh["married_ago"][hh_of, slot]
+    wed = ~np.isnan(ago)
+    marriage = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    marriage[wed] = ref - np.floor(ago[wed] * _DAYS_PER_YEAR).astype("int64").astype("timedelta64[D]")
 
     # --- NIK: kecamatan of first registration, birth date, sex, unique sequence
     district6 = np.array([int(code.replace(".", "")) for code in vil["district_code"]], dtype="int64")[vidx][hh_of]
     n_rng = np.random.default_rng(s_nik)
-    moved_in = (relationship == 1) & (n_rng.random(n) < float(c["spouse_from_elsewhere_share"]))
+    # Spouses who married into the family (wife, husband of a female head, menantu) may hold a NIK
+    # first registered in another kecamatan.
+    married_in = (relationship == _R_ISTRI) | (relationship == _R_SUAMI) | (relationship == _R_MENANTU)
+    moved_in = married_in & (n_rng.random(n) < float(c["spouse_from_elsewhere_share"]))
     if moved_in.any():
         nat = registry.national_districts()
         sampang = np.array([int(x.replace(".", "")) for x in registry.districts()["district_code"]], dtype="int64")
@@ -514,10 +771,11 @@ def _build(
     nik_alloc = nik_allocator if nik_allocator is not None else nikmod.SequenceAllocator("NIK")
     niks = nikmod.format_numbers(prefixes, nik_alloc.allocate_many(prefixes))
 
-    # --- KK number: kecamatan of the village, registered after the youngest member's birth
+    # --- KK number: kecamatan of the village, registered after the latest birth or marriage it shows
     head_rows = np.flatnonzero(slot == _HEAD)
     if n_hh:
-        latest_birth = np.maximum.reduceat(birth.astype("int64"), head_rows).astype("datetime64[D]")
+        event = np.where(wed, np.maximum(marriage, birth), birth)
+        latest_birth = np.maximum.reduceat(event.astype("int64"), head_rows).astype("datetime64[D]")
     else:
         latest_birth = np.empty(0, dtype="datetime64[D]")
     earliest = np.maximum(
@@ -609,6 +867,7 @@ def _build(
             "relationship": _cat(relationship, RELATIONSHIPS),
             "religion": _cat(religion[hh_of], rel_labels),
             "marital_status": _cat(marital, MARITAL_STATUSES),
+            "marriage_date": marriage.astype("datetime64[s]"),
             "education": _cat(edu_codes, edu_labels),
             "occupation": _cat(occ_codes, occ_labels),
             "village_code": village_cat[hh_of],
@@ -732,6 +991,11 @@ def _to_date(value) -> dt.date:
     return pd.Timestamp(value).date()
 
 
+def _optional_date(value: Any) -> dt.date | None:
+    """A date, or ``None`` for a missing one (``NaT``)."""
+    return None if value is None or value is pd.NaT else _to_date(value)
+
+
 def generate_household(
     village_code: str,
     seed: SeedLike = None,
@@ -830,6 +1094,7 @@ def generate_household_batch(
                 has_akta_kelahiran=bool(p.has_akta_kelahiran),
                 has_ktp_el=bool(p.has_ktp_el),
                 has_kia=bool(p.has_kia),
+                marriage_date=_optional_date(p.marriage_date),
             )
         )
     return [

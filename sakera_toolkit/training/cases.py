@@ -845,7 +845,7 @@ def _kk(world: _World, ref: str, fam: _Family) -> Document:
             "tempat_lahir": p.birth_place,
             "tanggal_lahir": format_date(p.birth_date),
             "status_perkawinan": _MARITAL_KK[p.marital_status],
-            "hubungan": p.relationship.replace("_", " ").upper(),
+            "hubungan": synthetic.relationship_label(p.relationship).upper(),
             "pekerjaan": p.occupation.upper(),
         }
         for p in (world.people[k] for k in fam.members)

@@ -16,6 +16,7 @@ Checks
   lists as married when that marriage is shown;
 - children born after their parents' marriage when the marriage proof is shown;
 - a mother at least 14 and an elderly parent at least 14 years older than their child on a KK;
+  a grandchild (CUCU) at least 28 years (two generations of 14) younger than the kepala keluarga;
 - KTP-el printed after the holder's 16th birthday;
 - letters dated on or after the event they certify; a death after the birth; an akta issued after
   the birth.
@@ -171,6 +172,11 @@ def check(case: Any) -> list[TimelineIssue]:
                         if pb and born < _years_after(pb, 14):
                             issue([doc.ref], f"{p.get('nama')} belum 14 tahun saat {r.get('nama')} lahir.",
                                   f"{p.get('nama')} was under 14 when {r.get('nama')} was born.")  # fmt: skip
+                if rel == "CUCU" and head is not None:
+                    hb = _day(head.get("tanggal_lahir"))
+                    if hb and born < _years_after(hb, 28):
+                        issue([doc.ref], f"{r.get('nama')} (cucu) kurang dari 28 tahun lebih muda dari kepala keluarga.",
+                              f"{r.get('nama')} (grandchild) is less than 28 years younger than the head.")  # fmt: skip
                 if rel in ("ORANG TUA", "MERTUA"):
                     child = head if rel == "ORANG TUA" else spouse
                     cb = _day(child.get("tanggal_lahir")) if child else None
