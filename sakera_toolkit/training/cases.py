@@ -117,6 +117,16 @@ class _P:
     occupation: str
     married_on: dt.date | None = None
 
+    @property
+    def card_nik(self) -> str:
+        """The NIK printed on this person's documents.
+
+        Only the newborn of an akta kelahiran case has no NIK yet (``nik`` is ``None``), and no
+        document of the bundle prints a NIK for it.
+        """
+        assert self.nik is not None, f"{self.name} has no NIK (a newborn): no document prints one"
+        return self.nik
+
     def freeze(self) -> Person:
         return Person(
             name=self.name,
@@ -182,6 +192,16 @@ class _World:
     def service_id(self) -> str:
         return self.service.id
 
+    @property
+    def event_day(self) -> dt.date:
+        """The date of the event (birth, death, marriage) of a service that has one.
+
+        Set by the service's ``_people_*`` step (akta kelahiran, akta kematian, KK baru, KTP-el
+        perubahan) before any document is printed.
+        """
+        assert self.event_date is not None, f"a {self.service_id} case has no event date"
+        return self.event_date
+
     def _village(self, code: str):
         return self.villages.loc[code]
 
@@ -210,7 +230,7 @@ class _World:
         return str(free[int(rng.integers(len(free)))])
 
 
-def _seed_sequence(seed: SeedLike) -> tuple[np.random.SeedSequence, int]:
+def _seed_sequence(seed: SeedLike | None) -> tuple[np.random.SeedSequence, int]:
     if isinstance(seed, np.random.Generator):
         value = int(seed.integers(0, 2**63 - 1))
     elif isinstance(seed, np.random.SeedSequence):
@@ -417,7 +437,10 @@ def _member_key(world: _World, family: str, person: synthetic.Person, hh: synthe
 def _event_days(world: _World, rng: np.random.Generator) -> int:
     fresh = int(world.cal["fresh_event_days_max"])
     if world.late_event:
-        limit = int(world.service.reporting_deadline_days)
+        deadline = world.service.reporting_deadline_days
+        # Only the deadline_passed defect makes an event late, and only for a service with a deadline.
+        assert deadline is not None, f"{world.service_id} has no reporting deadline"
+        limit = int(deadline)
         return limit + int(rng.integers(5, int(world.cal["late_event_days_extra_max"]) + 1))
     return int(rng.integers(1, fresh + 1))
 
@@ -817,7 +840,7 @@ def _ktp(
         ref=ref,
         kind="ktp_el",
         fields={
-            "nik": p.nik,
+            "nik": p.card_nik,
             "nama": p.name.upper(),
             "tempat_lahir": p.birth_place,
             "tanggal_lahir": format_date(p.birth_date),
@@ -839,7 +862,7 @@ def _kk(world: _World, ref: str, fam: _Family) -> Document:
     head = world.people[fam.members[0]]
     rows = [
         {
-            "nik": p.nik,
+            "nik": p.card_nik,
             "nama": p.name.upper(),
             "jenis_kelamin": _defects.SEX_LABELS[p.sex],
             "tempat_lahir": p.birth_place,
@@ -875,9 +898,9 @@ def _buku_nikah(world: _World, husband: _P, wife: _P, married: dt.date, district
         fields={
             "nomor": f"{int(rng.integers(100, 999))}/{married.month:02d}/{married.year}",
             "nama_suami": husband.name.upper(),
-            "nik_suami": husband.nik,
+            "nik_suami": husband.card_nik,
             "nama_istri": wife.name.upper(),
-            "nik_istri": wife.nik,
+            "nik_istri": wife.card_nik,
             "tanggal_nikah": format_date(married),
             "tempat_nikah": f"KUA KECAMATAN {district.upper()}",
         },
@@ -887,9 +910,9 @@ def _buku_nikah(world: _World, husband: _P, wife: _P, married: dt.date, district
 def _sptjm_pasutri(world: _World, kind: str, husband: _P, wife: _P, rng) -> Document:
     fields = {
         "nama_suami": husband.name.upper(),
-        "nik_suami": husband.nik,
+        "nik_suami": husband.card_nik,
         "nama_istri": wife.name.upper(),
-        "nik_istri": wife.nik,
+        "nik_istri": wife.card_nik,
     }
     if kind == "sptjm_pasutri":
         fields["saksi_1"] = world.new_name("M", set(), rng).upper()
@@ -911,7 +934,7 @@ def _surat_kehilangan(world: _World, p: _P, fam: _Family, lost: str, rng) -> Doc
         kind="surat_kehilangan",
         fields={
             "nomor": f"SKTLK/{int(rng.integers(100, 999))}/{issued.month:02d}/{issued.year}",
-            "nik": p.nik,
+            "nik": p.card_nik,
             "nama": p.name.upper(),
             "dokumen_hilang": lost,
             "no_kk": fam.kk_number,
@@ -928,7 +951,7 @@ def _akta(ref: str, p: _P, father: str, mother: str, issued: str, rng) -> Docume
         kind="akta_kelahiran",
         fields={
             "nomor": f"3527-LT-{p.birth_date.strftime('%d%m%Y')}-{int(rng.integers(1000, 9999))}",
-            "nik": p.nik,
+            "nik": p.card_nik,
             "nama": p.name.upper(),
             "jenis_kelamin": _defects.SEX_LABELS[p.sex],
             "tempat_lahir": p.birth_place,
@@ -943,7 +966,7 @@ def _akta(ref: str, p: _P, father: str, mother: str, issued: str, rng) -> Docume
 def _docs_akta_kelahiran(world: _World, rng) -> list[Document]:
     kk, pem = world.families["kk"], world.person("pemohon")
     bayi, ibu, ayah = world.person("bayi"), world.person("ibu"), world.person("ayah")
-    letter = _letter_date(world, world.event_date, rng)
+    letter = _letter_date(world, world.event_day, rng)
     docs = []
     if world.variant.startswith("tanpa_surat_lahir"):
         if world.variant.endswith("_sptjm"):
@@ -956,7 +979,7 @@ def _docs_akta_kelahiran(world: _World, rng) -> list[Document]:
                         "tanggal_lahir": format_date(bayi.birth_date),
                         "tempat_lahir": world.event_place,
                         "nama_ibu": ibu.name.upper(),
-                        "nik_pembuat": pem.nik,
+                        "nik_pembuat": pem.card_nik,
                         "nama_pembuat": pem.name.upper(),
                         "saksi_1": world.new_name("M", set(), rng).upper(),
                         "saksi_2": world.new_name("F", set(), rng).upper(),
@@ -976,7 +999,7 @@ def _docs_akta_kelahiran(world: _World, rng) -> list[Document]:
                     "tanggal_lahir": format_date(bayi.birth_date),
                     "tempat_lahir": world.event_place,
                     "nama_ibu": ibu.name.upper(),
-                    "nik_ibu": ibu.nik,
+                    "nik_ibu": ibu.card_nik,
                     "nama_ayah": ayah.name.upper(),
                     "penolong": world.extra["penolong"],
                     "tanggal_surat": format_date(letter),
@@ -985,6 +1008,8 @@ def _docs_akta_kelahiran(world: _World, rng) -> list[Document]:
             )
         )
     if world.extra["nikah"] == "buku_nikah":
+        # _people_akta_kelahiran draws the parents' marriage and _settle_family keeps it.
+        assert ayah.married_on is not None, "the parents of a newborn have a marriage date"
         docs.append(_buku_nikah(world, ayah, ibu, ayah.married_on, kk.district_name, rng))
     elif world.extra["nikah"] == "sptjm_dibawa":
         docs.append(_sptjm_pasutri(world, "sptjm_pasutri", ayah, ibu, rng))
@@ -994,16 +1019,16 @@ def _docs_akta_kelahiran(world: _World, rng) -> list[Document]:
 
 def _docs_akta_kematian(world: _World, rng) -> list[Document]:
     kk, alm = world.families["kk"], world.person("almarhum")
-    letter = _letter_date(world, world.event_date, rng)
+    letter = _letter_date(world, world.event_day, rng)
     at_home = world.event_place == "RUMAH"
     kind = "surat_kematian_desa" if at_home else "surat_keterangan_kematian"
     fields = {
         "nomor": f"{'474.3' if at_home else 'SKK'}/{int(rng.integers(100, 999))}/{letter.year}",
-        "nik": alm.nik,
+        "nik": alm.card_nik,
         "nama": alm.name.upper(),
         "jenis_kelamin": _defects.SEX_LABELS[alm.sex],
         "tanggal_lahir": format_date(alm.birth_date),
-        "tanggal_kematian": format_date(world.event_date),
+        "tanggal_kematian": format_date(world.event_day),
         "tempat_kematian": world.event_place,
     }
     if not at_home:
@@ -1018,12 +1043,12 @@ def _docs_akta_kematian(world: _World, rng) -> list[Document]:
                 ref="surat_kuasa",
                 kind="surat_kuasa",
                 fields={
-                    "nik_pemberi": fam_head.nik,
+                    "nik_pemberi": fam_head.card_nik,
                     "nama_pemberi": fam_head.name.upper(),
-                    "nik_penerima": pem.nik,
+                    "nik_penerima": pem.card_nik,
                     "nama_penerima": pem.name.upper(),
                     "keperluan": f"PELAPORAN KEMATIAN {alm.name.upper()}",
-                    "tanggal_surat": format_date(_between(rng, world.event_date, world.today)),
+                    "tanggal_surat": format_date(_between(rng, world.event_day, world.today)),
                 },
             )
         )
@@ -1040,7 +1065,7 @@ def _docs_kk_baru(world: _World, rng) -> list[Document]:
     suami, istri = world.person("suami"), world.person("istri")
     docs = []
     if world.extra["nikah"] == "buku_nikah":
-        docs.append(_buku_nikah(world, suami, istri, world.event_date, fam_p.district_name, rng))
+        docs.append(_buku_nikah(world, suami, istri, world.event_day, fam_p.district_name, rng))
     elif world.extra["nikah"] == "sptjm_dibawa":
         docs.append(_sptjm_pasutri(world, "sptjm_perkawinan", suami, istri, rng))
     return docs + [
@@ -1083,7 +1108,7 @@ def _docs_pindah_datang(world: _World, rng) -> list[Document]:
                 kind="skpwni",
                 fields={
                     "nomor": world.extra["nomor_skpwni"],
-                    "nik": pem.nik,
+                    "nik": pem.card_nik,
                     "nama": pem.name.upper(),
                     "no_kk": kk.kk_number,
                     "desa_asal": kk.village_name.upper(),
@@ -1155,14 +1180,19 @@ def _documents(world: _World, rng: np.random.Generator) -> list[Document]:
 
 def _bundle(world: _World, rng: np.random.Generator) -> list[Document]:
     s = world.service_id
-    kk = world.families.get("kk")
-    pem = world.person("pemohon")
     if s == "akta_kelahiran":
         return _docs_akta_kelahiran(world, rng)
     if s == "akta_kematian":
         return _docs_akta_kematian(world, rng)
     if s == "kk_baru":
         return _docs_kk_baru(world, rng)
+    if s == "kia":
+        return _docs_kia(world, rng)
+    if s == "pindah_datang":
+        return _docs_pindah_datang(world, rng)
+    # Every other service is asked for by a member of one family, drawn as "kk".
+    kk = world.families["kk"]
+    pem = world.person("pemohon")
     if s == "kk_perubahan":
         anak = world.person("anak")
         return [
@@ -1180,14 +1210,10 @@ def _bundle(world: _World, rng: np.random.Generator) -> list[Document]:
         return [
             _kk(world, "kk", kk),
             _ktp(world, "ktp_el", pem, kk, rng, marital="BELUM KAWIN", before=world.event_date),
-            _buku_nikah(world, world.person("suami"), world.person("istri"), world.event_date, kk.district_name, rng),
+            _buku_nikah(world, world.person("suami"), world.person("istri"), world.event_day, kk.district_name, rng),
         ]
-    if s == "kia":
-        return _docs_kia(world, rng)
     if s == "pindah_keluar":
         return [_kk(world, "kk", kk), _ktp(world, "ktp_el", pem, kk, rng)]
-    if s == "pindah_datang":
-        return _docs_pindah_datang(world, rng)
     raise AssertionError(f"no document builder for {s}")  # pragma: no cover
 
 

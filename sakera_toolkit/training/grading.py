@@ -544,9 +544,9 @@ def grade(case: Case, answer: Answer) -> GradeReport:
     # defects -------------------------------------------------------------------------------
     evidence = {d.kind: d for d in case.defects}
     titles = {d.ref: (d.title("id"), d.title("en")) for d in case.documents}
-    flags = {}
-    for f in answer.defects:
-        flags.setdefault(f.kind, f)
+    flags: dict[str, Flag] = {}
+    for flag in answer.defects:
+        flags.setdefault(flag.kind, flag)
     credit = 0.0
     half = float(cal["wrong_document_ref_credit"])
     for kind, record in evidence.items():
@@ -576,7 +576,10 @@ def grade(case: Case, answer: Answer) -> GradeReport:
                     list(record.documents),
                     doc,
                     (
-                        tuple(", ".join(titles.get(r, (r, r))[k] for r in record.documents) for k in (0, 1)),
+                        (
+                            ", ".join(titles.get(r, (r, r))[0] for r in record.documents),
+                            ", ".join(titles.get(r, (r, r))[1] for r in record.documents),
+                        ),
                         titles.get(doc, (doc, doc)),
                     ),
                     info.rule,
@@ -659,22 +662,22 @@ def grade(case: Case, answer: Answer) -> GradeReport:
     form_applies = exp.decision in proceeding and answer.decision in proceeding and ok and bool(fields)
     form_right = 0
     if form_applies:
-        for f in fields:
-            want = exp.form[f.key]
-            given = answer.form.get(f.key, "")
-            if _same_value(want, given):
+        for form_field in fields:
+            want = exp.form[form_field.key]
+            typed = answer.form.get(form_field.key, "")
+            if _same_value(want, typed):
                 form_right += 1
                 continue
             mistakes.append(
                 _mistake(
                     "form",
-                    f.key,
-                    (f.label_id, f.label_en),
+                    form_field.key,
+                    (form_field.label_id, form_field.label_en),
                     want,
-                    given,
+                    typed,
                     (
                         (labels.text(want, "id"), labels.text(want, "en")),
-                        (labels.text(given, "id"), labels.text(given, "en")),
+                        (labels.text(typed, "id"), labels.text(typed, "en")),
                     ),
                     "form_fields",
                 )  # fmt: skip
@@ -693,7 +696,7 @@ def grade(case: Case, answer: Answer) -> GradeReport:
     limit = case.time_limit_seconds
     time_applies = limit is not None
     time_score = 0.0
-    if time_applies:
+    if limit is not None:
         factor = float(cal["time_zero_factor"])
         over = answer.elapsed_seconds - limit
         time_score = 1.0 if over <= 0 else max(0.0, 1.0 - over / ((factor - 1.0) * limit))
