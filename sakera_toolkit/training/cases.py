@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -62,6 +62,8 @@ __all__ = ["DIFFICULTIES", "generate_case", "case_variants", "case_hints", "Seed
 DIFFICULTIES = (0, 1, 2, 3)
 
 SeedLike = int | np.random.SeedSequence | np.random.Generator
+#: A test a drawn household must pass to play its part in the story (any truthy value accepts it).
+_Accept = Callable[[synthetic.Household], object]
 
 _MARITAL_KK = {
     "belum_kawin": "BELUM KAWIN",
@@ -274,7 +276,7 @@ class _HouseholdSource:
         self.kk_alloc = nikmod.SequenceAllocator(kind="KK number")
         self.names = synthetic.name_pools(ss.spawn(1)[0], size=64)
 
-    def draw(self, village_code: str, types: tuple[str, ...], accept) -> synthetic.Household:
+    def draw(self, village_code: str, types: tuple[str, ...], accept: _Accept) -> synthetic.Household:
         rng = np.random.default_rng(self.ss.spawn(1)[0])
         for _ in range(_MAX_HOUSEHOLD_TRIES // _HOUSEHOLD_BATCH):
             batch = synthetic.generate_household_batch(
@@ -434,6 +436,13 @@ def _member_key(world: _World, family: str, person: synthetic.Person, hh: synthe
     return f"{family}.{hh.members.index(person)}"
 
 
+def _spouse(hh: synthetic.Household) -> synthetic.Person:
+    """The head's spouse in a household whose ``accept`` test required a couple."""
+    spouse = hh.spouse
+    assert spouse is not None, "the household was drawn as a couple"
+    return spouse
+
+
 def _event_days(world: _World, rng: np.random.Generator) -> int:
     fresh = int(world.cal["fresh_event_days_max"])
     if world.late_event:
@@ -445,7 +454,9 @@ def _event_days(world: _World, rng: np.random.Generator) -> int:
     return int(rng.integers(1, fresh + 1))
 
 
-def _new_child(world: _World, src: _HouseholdSource, family: str, born: dt.date, rng, nik: bool = True) -> _P:
+def _new_child(
+    world: _World, src: _HouseholdSource, family: str, born: dt.date, rng: np.random.Generator, nik: bool = True
+) -> _P:
     """A child of the family's couple born on ``born`` (Madurese naming: a name of its own, no family name)."""
     sex = "M" if rng.random() < float(world.cal["male_birth_share"]) else "F"
     district = world.families[family].district_code.replace(".", "")[:6]
@@ -457,8 +468,8 @@ def _new_child(world: _World, src: _HouseholdSource, family: str, born: dt.date,
 
 
 # ------------------------------------------------------------------------------ people per service
-def _young_couple(max_wife_age: int, today: dt.date):
-    def ok(hh):
+def _young_couple(max_wife_age: int, today: dt.date) -> Callable[[synthetic.Household], bool]:
+    def ok(hh: synthetic.Household) -> bool:
         head, spouse = hh.head, hh.spouse
         return (
             head.sex == "M"
@@ -471,24 +482,25 @@ def _young_couple(max_wife_age: int, today: dt.date):
     return ok
 
 
-def _people_akta_kelahiran(world, src, rng):
-    world.event_date = world.today - dt.timedelta(days=_event_days(world, rng))
+def _people_akta_kelahiran(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
+    birth = world.today - dt.timedelta(days=_event_days(world, rng))
+    world.event_date = birth
 
     want_unrecorded = {"perkawinan_belum_tercatat": True, "sptjm_pasutri_dibawa": True}.get(
         world.forced, False if world.forced else None
     )
 
-    def ok(hh):
+    def ok(hh: synthetic.Household) -> bool:
         if not _young_couple(42, world.today)(hh):
             return False
         if want_unrecorded is not None and (hh.head.marital_status == "kawin_belum_tercatat") != want_unrecorded:
             return False
-        first = min([p.birth_date for p in hh.children] + [world.event_date])
-        return bool(_marriage_windows(hh.head.birth_date, hh.spouse.birth_date, _latest_marriage(first, world.today)))
+        first = min([p.birth_date for p in hh.children] + [birth])
+        return bool(_marriage_windows(hh.head.birth_date, _spouse(hh).birth_date, _latest_marriage(first, world.today)))
 
     hh = src.draw(world.home_code, ("couple", "nuclear"), ok)
     _add_family(world, "kk", hh)
-    world.roles.update(ayah=_member_key(world, "kk", hh.head, hh), ibu=_member_key(world, "kk", hh.spouse, hh))
+    world.roles.update(ayah=_member_key(world, "kk", hh.head, hh), ibu=_member_key(world, "kk", _spouse(hh), hh))
     world.roles["pemohon"] = world.roles["ayah"] if rng.random() < 0.5 else world.roles["ibu"]
     world.conditions.append("orang_tua_pasangan")
     ayah, ibu = world.person("ayah"), world.person("ibu")
@@ -526,8 +538,8 @@ def _people_akta_kelahiran(world, src, rng):
     world.extra["notes"] = " ".join(notes)
 
 
-def _people_akta_kematian(world, src, rng):
-    def ok(hh):
+def _people_akta_kematian(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
+    def ok(hh: synthetic.Household) -> bool:
         return (
             any(p.relationship in ("orang_tua", "mertua") for p in hh.members)
             and hh.head.relationship == "kepala_keluarga"
@@ -563,10 +575,10 @@ def _people_akta_kematian(world, src, rng):
     world.extra["identitas"] = str(rng.choice(["keduanya", "keduanya", "kk", "ktp"]))
 
 
-def _parents_of_adults(today: dt.date):
+def _parents_of_adults(today: dt.date) -> Callable[[synthetic.Household], bool]:
     """Households whose mother (or single parent) is old enough to have a child aged 19 or more."""
 
-    def ok(hh):
+    def ok(hh: synthetic.Household) -> bool:
         mother = hh.spouse if hh.head.sex == "M" else hh.head
         parents = [p for p in (hh.head, hh.spouse) if p is not None]
         return (
@@ -579,7 +591,13 @@ def _parents_of_adults(today: dt.date):
 
 
 def _adult_child(
-    world: _World, src: _HouseholdSource, family: str, hh, sex: str, rng, minor: bool = False
+    world: _World,
+    src: _HouseholdSource,
+    family: str,
+    hh: synthetic.Household,
+    sex: str,
+    rng: np.random.Generator,
+    minor: bool = False,
 ) -> str:
     """An unmarried child aged 19-35 (``minor``: 17-18) at the marriage; added to the KK when there is none."""
     married = world.event_date or world.today
@@ -604,7 +622,7 @@ def _adult_child(
     return key
 
 
-def _people_kk_baru(world, src, rng):
+def _people_kk_baru(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
     parents = _parents_of_adults(world.today)
     types = ("couple", "nuclear", "single_parent", "extended")
     world.event_date = world.today - dt.timedelta(days=int(rng.integers(5, 91)))
@@ -635,13 +653,13 @@ def _people_kk_baru(world, src, rng):
             world.person(role).marital_status = "kawin_belum_tercatat"
 
 
-def _people_kk_perubahan(world, src, rng):
+def _people_kk_perubahan(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
     hh = src.draw(world.home_code, ("couple", "nuclear"), _young_couple(42, world.today))
     _add_family(world, "kk", hh)
     world.roles.update(
         pemohon=_member_key(world, "kk", hh.head, hh),
         ayah=_member_key(world, "kk", hh.head, hh),
-        ibu=_member_key(world, "kk", hh.spouse, hh),
+        ibu=_member_key(world, "kk", _spouse(hh), hh),
     )
     born = world.today - dt.timedelta(days=int(rng.integers(60, 700)))
     world.people["anak"] = _new_child(world, src, "kk", born, rng)
@@ -651,35 +669,37 @@ def _people_kk_perubahan(world, src, rng):
     )
 
 
-def _adult_head(today: dt.date):
+def _adult_head(today: dt.date) -> Callable[[synthetic.Household], bool]:
     return lambda h: _age(h.head.birth_date, today) >= 17
 
 
-def _people_kk_hilang_rusak(world, src, rng):
+def _people_kk_hilang_rusak(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
     hh = src.draw(world.home_code, synthetic.HOUSEHOLD_TYPES, _adult_head(world.today))
     _add_family(world, "kk", hh)
     world.roles["pemohon"] = _member_key(world, "kk", hh.head, hh)
 
 
-def _people_ktp_baru(world, src, rng):
-    def pick(hh):
+def _people_ktp_baru(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
+    def pick(hh: synthetic.Household) -> synthetic.Person | None:
         return next((p for p in hh.children if 14 <= _age(p.birth_date, world.today) <= 20), None)
 
     hh = src.draw(world.home_code, ("nuclear", "single_parent", "extended"), pick)
     _add_family(world, "kk", hh)
-    key = _member_key(world, "kk", pick(hh), hh)
+    picked = pick(hh)
+    assert picked is not None, "the household was drawn with a teenager (accept=pick)"
+    key = _member_key(world, "kk", picked, hh)
     teen = world.people[key]
     birthday = world.today - dt.timedelta(days=int(rng.integers(0, 121)))
     teen.birth_date = _add_years(birthday, -17)
-    teen.nik = src.new_nik(teen.nik[:6], teen.birth_date, teen.sex)
+    teen.nik = src.new_nik(teen.card_nik[:6], teen.birth_date, teen.sex)
     teen.marital_status = "belum_kawin"
     world.roles["pemohon"] = key
 
 
-def _people_ktp_hilang_rusak(world, src, rng):
+def _people_ktp_hilang_rusak(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
     young = bool(world.extra.get("young"))
 
-    def ok(h):
+    def ok(h: synthetic.Household) -> bool:
         return _adult_head(world.today)(h) and (not young or any(17 <= _age(p.birth_date, world.today) <= 21 for p in h.members))
 
     hh = src.draw(world.home_code, synthetic.HOUSEHOLD_TYPES, ok)
@@ -688,13 +708,13 @@ def _people_ktp_hilang_rusak(world, src, rng):
     world.roles["pemohon"] = _member_key(world, "kk", adults[int(rng.integers(len(adults)))], hh)
 
 
-def _people_ktp_perubahan(world, src, rng):
-    def ok(hh):
-        return _young_couple(35, world.today)(hh) and _age(hh.spouse.birth_date, world.today) >= 20
+def _people_ktp_perubahan(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
+    def ok(hh: synthetic.Household) -> bool:
+        return _young_couple(35, world.today)(hh) and _age(_spouse(hh).birth_date, world.today) >= 20
 
     hh = src.draw(world.home_code, ("couple",), ok)
     _add_family(world, "kk", hh)
-    world.roles.update(suami=_member_key(world, "kk", hh.head, hh), istri=_member_key(world, "kk", hh.spouse, hh))
+    world.roles.update(suami=_member_key(world, "kk", hh.head, hh), istri=_member_key(world, "kk", _spouse(hh), hh))
     world.roles["pemohon"] = world.roles["suami"] if rng.random() < 0.5 else world.roles["istri"]
     world.event_date = world.today - dt.timedelta(days=int(rng.integers(10, 91)))
     for role in ("suami", "istri"):
@@ -702,23 +722,24 @@ def _people_ktp_perubahan(world, src, rng):
         world.person(role).married_on = world.event_date
 
 
-def _people_kia(world, src, rng):
-    def pick(hh):
+def _people_kia(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
+    def pick(hh: synthetic.Household) -> synthetic.Person | None:
         return next((p for p in hh.children if _age(p.birth_date, world.today) <= 16), None)
 
-    def ok(hh):
+    def ok(hh: synthetic.Household) -> bool:
         return pick(hh) is not None and hh.spouse is not None and hh.head.sex == "M"
 
     hh = src.draw(world.home_code, ("nuclear", "extended"), ok)
     _add_family(world, "kk", hh)
     child = pick(hh)
+    assert child is not None, "the household was drawn with a child of 16 or under (ok requires pick)"
     world.roles.update(
         anak=_member_key(world, "kk", child, hh),
         pemohon=_member_key(world, "kk", hh.head, hh),
         ayah=_member_key(world, "kk", hh.head, hh),
-        ibu=_member_key(world, "kk", hh.spouse, hh),
+        ibu=_member_key(world, "kk", _spouse(hh), hh),
     )
-    world.extra["nama_ibu"] = hh.spouse.name
+    world.extra["nama_ibu"] = _spouse(hh).name
     world.extra["nama_ayah"] = hh.head.name
     world.extra["akta_terbit"] = format_date(
         min(world.today - dt.timedelta(days=1), child.birth_date + dt.timedelta(days=int(rng.integers(7, 400))))
@@ -730,7 +751,7 @@ def _people_kia(world, src, rng):
 _DESTINATION_REASONS = (("PEKERJAAN", "work"), ("KELUARGA", "family"), ("PENDIDIKAN", "education"))
 
 
-def _people_pindah_keluar(world, src, rng):
+def _people_pindah_keluar(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
     hh = src.draw(world.home_code, ("couple", "nuclear"), _adult_head(world.today))
     _add_family(world, "kk", hh)
     world.roles["pemohon"] = _member_key(world, "kk", hh.head, hh)
@@ -742,7 +763,7 @@ def _people_pindah_keluar(world, src, rng):
     world.conditions.append("antar_kabupaten")
 
 
-def _move_origin_outside(world: _World, src: _HouseholdSource, rng) -> None:
+def _move_origin_outside(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
     """Relabel the drawn family as living in another kabupaten of Madura (NIKs and KK from there)."""
     fam = world.families["kk"]
     nat = registry.national_districts()
@@ -761,7 +782,8 @@ def _move_origin_outside(world: _World, src: _HouseholdSource, rng) -> None:
         p.birth_place = fam.regency
 
 
-def _people_pindah_datang(world, src, rng):
+def _people_pindah_datang(world: _World, src: _HouseholdSource, rng: np.random.Generator) -> None:
+    assert world.origin_code is not None, "generate_case draws the origin village of a pindah_datang case"
     hh = src.draw(world.origin_code, ("couple", "nuclear"), _adult_head(world.today))
     _add_family(world, "kk", hh)
     world.roles["pemohon"] = _member_key(world, "kk", hh.head, hh)
@@ -891,7 +913,9 @@ def _kk(world: _World, ref: str, fam: _Family) -> Document:
     )
 
 
-def _buku_nikah(world: _World, husband: _P, wife: _P, married: dt.date, district: str, rng) -> Document:
+def _buku_nikah(
+    world: _World, husband: _P, wife: _P, married: dt.date, district: str, rng: np.random.Generator
+) -> Document:
     return Document(
         ref="buku_nikah",
         kind="buku_nikah",
@@ -907,7 +931,7 @@ def _buku_nikah(world: _World, husband: _P, wife: _P, married: dt.date, district
     )
 
 
-def _sptjm_pasutri(world: _World, kind: str, husband: _P, wife: _P, rng) -> Document:
+def _sptjm_pasutri(world: _World, kind: str, husband: _P, wife: _P, rng: np.random.Generator) -> Document:
     fields = {
         "nama_suami": husband.name.upper(),
         "nik_suami": husband.card_nik,
@@ -923,11 +947,11 @@ def _sptjm_pasutri(world: _World, kind: str, husband: _P, wife: _P, rng) -> Docu
     return Document(ref=kind, kind=kind, fields=fields)
 
 
-def _letter_date(world: _World, event: dt.date, rng) -> dt.date:
+def _letter_date(world: _World, event: dt.date, rng: np.random.Generator) -> dt.date:
     return min(world.today, event + dt.timedelta(days=int(rng.integers(0, 3))))
 
 
-def _surat_kehilangan(world: _World, p: _P, fam: _Family, lost: str, rng) -> Document:
+def _surat_kehilangan(world: _World, p: _P, fam: _Family, lost: str, rng: np.random.Generator) -> Document:
     issued = world.today - dt.timedelta(days=int(rng.integers(1, 31)))
     return Document(
         ref="surat_kehilangan",
@@ -945,7 +969,7 @@ def _surat_kehilangan(world: _World, p: _P, fam: _Family, lost: str, rng) -> Doc
     )
 
 
-def _akta(ref: str, p: _P, father: str, mother: str, issued: str, rng) -> Document:
+def _akta(ref: str, p: _P, father: str, mother: str, issued: str, rng: np.random.Generator) -> Document:
     return Document(
         ref=ref,
         kind="akta_kelahiran",
@@ -963,7 +987,7 @@ def _akta(ref: str, p: _P, father: str, mother: str, issued: str, rng) -> Docume
     )
 
 
-def _docs_akta_kelahiran(world: _World, rng) -> list[Document]:
+def _docs_akta_kelahiran(world: _World, rng: np.random.Generator) -> list[Document]:
     kk, pem = world.families["kk"], world.person("pemohon")
     bayi, ibu, ayah = world.person("bayi"), world.person("ibu"), world.person("ayah")
     letter = _letter_date(world, world.event_day, rng)
@@ -1017,7 +1041,7 @@ def _docs_akta_kelahiran(world: _World, rng) -> list[Document]:
     return docs
 
 
-def _docs_akta_kematian(world: _World, rng) -> list[Document]:
+def _docs_akta_kematian(world: _World, rng: np.random.Generator) -> list[Document]:
     kk, alm = world.families["kk"], world.person("almarhum")
     letter = _letter_date(world, world.event_day, rng)
     at_home = world.event_place == "RUMAH"
@@ -1059,7 +1083,7 @@ def _docs_akta_kematian(world: _World, rng) -> list[Document]:
     return docs
 
 
-def _docs_kk_baru(world: _World, rng) -> list[Document]:
+def _docs_kk_baru(world: _World, rng: np.random.Generator) -> list[Document]:
     fam_p, fam_q = world.families[world.extra["keluarga_pemohon"]], world.families[world.extra["keluarga_pasangan"]]
     pem, pas = world.person("pemohon"), world.person("pasangan")
     suami, istri = world.person("suami"), world.person("istri")
@@ -1076,7 +1100,7 @@ def _docs_kk_baru(world: _World, rng) -> list[Document]:
     ]
 
 
-def _docs_kia(world: _World, rng) -> list[Document]:
+def _docs_kia(world: _World, rng: np.random.Generator) -> list[Document]:
     kk, anak = world.families["kk"], world.person("anak")
     docs = [
         _akta("akta_kelahiran", anak, world.extra["nama_ayah"], world.extra["nama_ibu"], world.extra["akta_terbit"], rng),
@@ -1096,7 +1120,7 @@ def _docs_kia(world: _World, rng) -> list[Document]:
     return docs
 
 
-def _docs_pindah_datang(world: _World, rng) -> list[Document]:
+def _docs_pindah_datang(world: _World, rng: np.random.Generator) -> list[Document]:
     kk, pem = world.families["kk"], world.person("pemohon")
     dest = world.villages.loc[world.destination_code]
     docs = []
