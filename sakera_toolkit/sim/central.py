@@ -264,7 +264,9 @@ def build_transactions(
         state = rng.bit_generator.state
         if session_cache is not None and session_cache.get("before") == state:
             ts = session_cache["times"]
-            rng.bit_generator.state = session_cache["after"]
+            after = session_cache["after"]
+            assert isinstance(after, dict)
+            rng.bit_generator.state = after
         else:
             ts = _session_times(clients[0], clients[1], clients[3], load.session_tph, rng)
             if session_cache is not None:
