@@ -1,0 +1,77 @@
+"""The Panel fast paths of :mod:`apps.fastpath` give what Panel's own methods give."""
+
+from __future__ import annotations
+
+import panel as pn
+import pytest
+from bokeh.document import Document
+from panel.reactive import Reactive
+from panel.theme.base import Design
+from panel.theme.bootstrap import Bootstrap
+
+from apps import fastpath
+
+# Panel's methods as they were before the fast paths (the module may already be installed)
+_ORIGINAL_GET_MODIFIERS = Design.__dict__["_get_modifiers"]
+_ORIGINAL_UPDATE = Reactive.__dict__["_update_properties"]
+
+
+def _components() -> list[pn.viewable.Viewable]:
+    return [
+        pn.pane.HTML("<b>x</b>", stylesheets=[".x { color: red; }"]),
+        pn.widgets.TextInput(name="a"),
+        pn.widgets.Button(label="b", color="success"),
+        pn.widgets.CheckBoxGroup(options=["p", "q"]),
+        pn.widgets.Select(options=["p", "q"]),
+        pn.Column(pn.pane.HTML("y")),
+        pn.FlexBox(pn.pane.HTML("z")),
+    ]
+
+
+def test_install_is_idempotent() -> None:
+    assert fastpath.install()
+    assert fastpath.install()
+
+
+@pytest.mark.parametrize("isolated", [True, False])
+def test_cached_modifiers_equal_panel(isolated: bool) -> None:
+    original = fastpath._ORIGINALS.get("get_modifiers", _ORIGINAL_GET_MODIFIERS.__func__)
+    fastpath.install()
+    design = Bootstrap(theme="default")
+    for component in _components():
+        want = original(Bootstrap, component, design.theme, isolated)
+        got = Bootstrap._get_modifiers(component, design.theme, isolated)
+        again = Bootstrap._get_modifiers(component, design.theme, isolated)
+        assert got == want
+        assert again == want
+        # callers get fresh copies: changing one does not change the cache
+        if "stylesheets" in got:
+            got["stylesheets"].append("changed")
+            assert Bootstrap._get_modifiers(component, design.theme, isolated) == want
+
+
+def test_update_properties_equal_panel() -> None:
+    original = fastpath._ORIGINALS.get("update_properties", _ORIGINAL_UPDATE)
+    fastpath.install()
+    doc = Document()
+    for component in _components():
+        component.design = Bootstrap
+        component.get_root(doc)
+        events = []
+        component.param.watch(lambda *es, events=events: events.extend(es), ["margin", "visible", "stylesheets"])
+        component.param.update(margin=(3, 4), visible=False)
+        component.stylesheets = [".y { color: blue; }"]
+        for batch in ([events[0], events[1]], [events[2]]):
+            got = component._update_properties(*batch, doc=doc)
+            want = original(component, *batch, doc=doc)
+            assert _plain(got) == _plain(want)
+
+
+def _plain(properties: dict) -> dict:
+    """Stylesheet models compared by what they hold (a call may make a new model of the same sheet)."""
+    def sheet(value):
+        for attr in ("url", "css"):
+            if hasattr(value, attr):
+                return (type(value).__name__, getattr(value, attr))
+        return value
+    return {k: [sheet(v) for v in value] if k == "stylesheets" else value for k, value in properties.items()}
