@@ -16,14 +16,24 @@ similar share of building a session's models.
   server/not server): its result depends on nothing else (Panel already memoises the class walk
   under it, :meth:`Design._resolve_modifiers`); callers get fresh copies of the dict and its lists.
 
-Both are checked against Panel's own methods in ``tests/test_app_fastpath.py``. If a later Panel
+* ``panel.util.edit_readonly`` (entered for every event a component processes, and several
+  times per event on the global ``pn.state``) unlocks and relocks only the parameters that are
+  read-only or constant, instead of writing two attributes of every parameter of the object;
+* ``pn.state``'s busy counter is kept only while a busy indicator is registered: the app's
+  template has none (see :class:`apps.shell.Shell`), and keeping the counter cost two list
+  rebuilds, a watcher and three ``edit_readonly`` of the global state per event.
+
+Each is checked against Panel's own behaviour in ``tests/test_app_fastpath.py``. If a later Panel
 renames the methods, :func:`install` leaves Panel alone and logs it (the app still works, slower).
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -81,5 +91,53 @@ def install() -> bool:
         update_properties.__doc__ = getattr(original_update, "__doc__", None)
         Design._get_modifiers = classmethod(cached_get_modifiers)  # type: ignore[method-assign,assignment]
         Reactive._update_properties = update_properties  # type: ignore[method-assign]
+        _install_edit_readonly()
+        _install_busy_counter()
         _INSTALLED = True
         return True
+
+
+@contextmanager
+def edit_readonly(parameterized: Any) -> Iterator[None]:
+    """Panel's ``edit_readonly``: temporarily lift ``readonly``/``constant`` (only where set)."""
+    locked = [(p, p.readonly, p.constant) for p in parameterized.param.objects("existing").values()
+              if p.readonly or p.constant]
+    for p, _, _ in locked:
+        p.readonly = False
+        p.constant = False
+    try:
+        yield
+    finally:
+        for p, readonly, constant in locked:
+            p.readonly = readonly
+            p.constant = constant
+
+
+def _install_edit_readonly() -> None:
+    import panel.util.parameters as panel_parameters
+
+    original = panel_parameters.edit_readonly
+    _ORIGINALS["edit_readonly"] = original
+    # every Panel module that imported the function by name gets the fast one
+    for name, module in list(sys.modules.items()):
+        if (name == "panel" or name.startswith("panel.")) and getattr(module, "edit_readonly", None) is original:
+            module.edit_readonly = edit_readonly  # type: ignore[attr-defined]
+
+
+def _install_busy_counter() -> None:
+    from panel.io.state import state
+
+    cls = type(state)
+    add, remove = cls._add_busy_event, cls._remove_busy_event
+    _ORIGINALS.update(add_busy_event=add, remove_busy_event=remove)
+
+    def add_busy_event(self: Any, event_id: str) -> None:
+        if self._indicators:  # someone shows the busy state: keep Panel's bookkeeping
+            add(self, event_id)
+
+    def remove_busy_event(self: Any, event_id: str) -> None:
+        if self._busy_counter:
+            remove(self, event_id)
+
+    cls._add_busy_event = add_busy_event  # type: ignore[method-assign]
+    cls._remove_busy_event = remove_busy_event  # type: ignore[method-assign]

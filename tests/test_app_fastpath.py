@@ -75,3 +75,59 @@ def _plain(properties: dict) -> dict:
                 return (type(value).__name__, getattr(value, attr))
         return value
     return {k: [sheet(v) for v in value] if k == "stylesheets" else value for k, value in properties.items()}
+
+
+def test_edit_readonly_lifts_and_restores_like_panel() -> None:
+    import param
+
+    fastpath.install()
+    import panel.reactive
+    import panel.util.parameters
+
+    assert panel.reactive.edit_readonly is fastpath.edit_readonly
+    assert panel.util.parameters.edit_readonly is fastpath.edit_readonly
+    original = fastpath._ORIGINALS["edit_readonly"]
+
+    def run(edit, assign: bool) -> tuple:
+        class Thing(param.Parameterized):
+            a = param.Integer(default=1, readonly=True)
+            b = param.Integer(default=2, constant=True)
+            c = param.Integer(default=3)
+
+        thing = Thing()
+        with edit(thing):
+            if assign:
+                thing.a, thing.b, thing.c = 10, 20, 30
+        flags = tuple((thing.param[k].readonly, thing.param[k].constant, Thing.param[k].readonly,
+                       Thing.param[k].constant) for k in "abc")
+        return (thing.a, thing.b, thing.c), flags
+
+    for assign in (False, True):
+        assert run(fastpath.edit_readonly, assign) == run(original, assign)
+
+    class Locked(param.Parameterized):
+        b = param.Integer(default=2, constant=True)
+
+    locked = Locked()
+    with pytest.raises(RuntimeError), fastpath.edit_readonly(locked):
+        raise RuntimeError("restored on error too")
+    with pytest.raises(TypeError):
+        locked.b = 5
+
+
+def test_busy_counter_kept_only_with_an_indicator() -> None:
+    from panel.io.state import state
+
+    fastpath.install()
+    state._add_busy_event("e1")
+    assert not state.busy  # no indicator: nothing to keep
+    state._remove_busy_event("e1")
+    indicator = pn.indicators.BooleanStatus()
+    state._indicators.append(indicator)
+    try:
+        state._add_busy_event("e2")
+        assert state.busy
+        state._remove_busy_event("e2")
+        assert not state.busy
+    finally:
+        state._indicators.remove(indicator)
