@@ -19,7 +19,7 @@ _ORIGINAL_UPDATE = Reactive.__dict__["_update_properties"]
 def _components() -> list[pn.viewable.Viewable]:
     return [
         pn.pane.HTML("<b>x</b>", stylesheets=[".x { color: red; }"]),
-        pn.widgets.TextInput(name="a"),
+        pn.widgets.TextInput(label="a"),
         pn.widgets.Button(label="b", color="success"),
         pn.widgets.CheckBoxGroup(options=["p", "q"]),
         pn.widgets.Select(options=["p", "q"]),
