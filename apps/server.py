@@ -283,6 +283,9 @@ def make_server(
     provider = SakeraAuthProvider(directory, demo_mode=demo_mode, demo_logins=demo_logins)
     networks = hardening.parse_networks(trusted_proxies)
 
+    from .fastpath import install as install_fast_paths
+
+    install_fast_paths()
     pn.extension("tabulator", notifications=True, design="bootstrap")
     pn.config.authorize_callback = authorize
     pn.config.cookie_secret = secret  # type: ignore[misc]  # settable at run time; typed as read-only

@@ -273,8 +273,14 @@ async def _open_desk(base: str, cookies: dict[str, str], timeout: float) -> Boke
 
 
 async def throughput_run(bases: list[str], names: list[str], cases: int, seed: int,
-                         timeout: float) -> tuple[list[float], float]:
-    """Every trainee logged in first, then all submit as fast as the server answers."""
+                         timeout: float, pid: int | None = None,
+                         cpu: dict[str, float] | None = None) -> tuple[list[float], float]:
+    """Every trainee logged in first, then all submit as fast as the server answers.
+
+    With ``pid`` and ``cpu``: the server's CPU seconds of the login phase (``cpu["open"]``) and
+    of the submit phase (``cpu["work"]``) are written into ``cpu``.
+    """
+    cpu0 = process_cpu_s(pid) if pid else 0.0
     sem = asyncio.Semaphore(4)
 
     async def enter(i: int, name: str) -> BokehSession:
@@ -283,6 +289,8 @@ async def throughput_run(bases: list[str], names: list[str], cases: int, seed: i
             return await _open_desk(bases[i % len(bases)], cookies, timeout)
 
     sessions = await asyncio.gather(*(enter(i, n) for i, n in enumerate(names)))
+    await asyncio.sleep(0.5)  # let the server finish the sessions' onload work
+    cpu1 = process_cpu_s(pid) if pid else 0.0
     latencies: list[float] = []
     rng = random.Random(seed)
     t0 = time.perf_counter()
@@ -290,9 +298,13 @@ async def throughput_run(bases: list[str], names: list[str], cases: int, seed: i
         await asyncio.gather(*(_work_cases(s, cases, (0.0, 0.0), random.Random(rng.random()), latencies, timeout)
                                for s in sessions))
     finally:
+        wall = time.perf_counter() - t0
+        if pid and cpu is not None:
+            cpu["open"] = cpu1 - cpu0
+            cpu["work"] = process_cpu_s(pid) - cpu1
         for s in sessions:
             s.close()
-    return latencies, time.perf_counter() - t0
+    return latencies, wall
 
 
 def scenario_throughput(args, tmp: Path) -> None:
@@ -301,14 +313,19 @@ def scenario_throughput(args, tmp: Path) -> None:
     names = create_trainees(db_url, 32)
     (base, proc), = start_servers(db_url, 1, tmp)
     print("throughput, 1 server process, SQLite, loopback; each submit followed by 'next citizen'")
+    print(f"  load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     best = top = 0.0
     try:
         for n in (1, 2, 4, 8, 16):
-            lat, wall = asyncio.run(throughput_run([base], names[:n], args.cases, args.seed, args.timeout))
+            cpu: dict[str, float] = {}
+            lat, wall = asyncio.run(throughput_run([base], names[:n], args.cases, args.seed, args.timeout,
+                                                   proc.pid, cpu))
             p95 = percentile(lat, 0.95) * 1000
             rate = len(lat) / wall
             print(f"  N={n:3d}  submits={len(lat):4d}  p50={percentile(lat, 0.5) * 1000:7.1f} ms  "
-                  f"p95={p95:7.1f} ms  {rate:5.1f} submits/s (with next-citizen round trips)")
+                  f"p95={p95:7.1f} ms  {rate:5.1f} submits/s (with next-citizen round trips)  "
+                  f"server CPU {1000 * cpu['open'] / n:5.0f} ms per session opened, "
+                  f"{1000 * cpu['work'] / max(1, len(lat)):5.1f} ms per submit+next cycle")
             if p95 < 300:
                 best = max(best, rate)
             top = max(top, rate)
@@ -409,9 +426,14 @@ def scenario_storm(args, tmp: Path) -> None:
         return results
 
     try:
+        load = os.getloadavg()
         ref = asyncio.run(storm(names[:1], [0.0]))
+        cpu0 = process_cpu_s(proc.pid)
         ttfc = asyncio.run(storm(names[1:], offsets))
-        print(f"login storm: {n} logins within 5 s, 1 process, SQLite; time to first case")
+        cpu = process_cpu_s(proc.pid) - cpu0
+        print(f"login storm: {n} logins within 5 s, 1 process, SQLite; time to first case "
+              f"(load average before: {' '.join(f'{x:.2f}' for x in load)})")
+        print(f"  server CPU during the storm: {cpu:.1f} s = {1000 * cpu / n:.0f} ms per login + first case")
         print(f"  reference (1 login): {ref[0] * 1000:.0f} ms")
         print(f"  p50={percentile(ttfc, 0.5) * 1000:.0f} ms  p95={percentile(ttfc, 0.95) * 1000:.0f} ms  "
               f"max={max(ttfc, default=float('nan')) * 1000:.0f} ms  (p95 / reference "

@@ -478,9 +478,11 @@ class LatihanPage(Page):
         self._set_clock(opened)
         self._reset_answer()
         with pn.io.hold():
-            self.service_select.value = ""
+            changed = self.service_select.value != ""
+            self.service_select.value = ""  # when it changes, _on_service refreshes what depends on it
             self.defects_box.value = []
-            self._refresh_service_dependent()
+            if not changed:
+                self._refresh_service_dependent()
             self._show_case()
 
     def next_citizen(self, event: Any = None) -> None:
@@ -663,7 +665,10 @@ class LatihanPage(Page):
         self.service = event.new or ""
         self.requirements_met = []
         self.missing = []
-        self._refresh_service_dependent()
+        # one websocket message for the boxes and the form inputs (Panel sends each change of a
+        # client-side event on its own otherwise)
+        with pn.io.hold():
+            self._refresh_service_dependent()
 
     def _refresh_service_dependent(self) -> None:
         options = self._requirement_options()
@@ -678,7 +683,8 @@ class LatihanPage(Page):
         if self.submitted or decision not in training.DECISIONS:
             return
         self.decision = decision
-        self._refresh_decision()
+        with pn.io.hold():
+            self._refresh_decision()
 
     def _refresh_decision(self) -> None:
         for key, button in self.decision_buttons.items():
