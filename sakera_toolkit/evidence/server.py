@@ -226,14 +226,16 @@ def levers(
     *,
     batch_window: tuple[float, float] = (15.0, 21.0),
     stagger_hours: float = 2.0,
-    capacity_factor: float = 2.0,
+    capacity_factor: float | None = 2.0,
 ) -> dict[str, tuple[Any, Any]]:
     """The scenario as planned and the levers against saturation: label -> (policy, load).
 
+    The one definition of the levers, used by ``sakera capacity``, the report and notebook 06.
     Batch upload: village desks capture locally and upload in ``batch_window`` (the default of
     ``sakera capacity --batch-window``); staggered hours: every other kecamatan opens
-    ``stagger_hours`` later (``--stagger``); a capacity upgrade multiplies ``capacity_tps``.
-    Labels are Indonesian first.
+    ``stagger_hours`` later (``--stagger``); a capacity upgrade multiplies ``capacity_tps``
+    (left out when ``capacity_factor`` is None: ``sakera capacity --villages`` searches the
+    capacity itself). Labels are Indonesian first.
     """
     from dataclasses import replace
 
@@ -242,18 +244,20 @@ def levers(
     policy = policy if policy is not None else policy_from_calibration()
     load = load if load is not None else CentralLoad.from_calibration()
     h0, h1 = batch_window
-    return {
+    out = {
         "sesuai rencana / as planned": (policy, load),
         f"unggah massal {h0:g}-{h1:g} / batch upload": (policy, replace(load, upload_window=batch_window)),
         f"jam buka bergiliran +{stagger_hours:g} jam / staggered hours": (
             policy,
             replace(load, stagger_hours=stagger_hours),
         ),
-        f"kapasitas \u00d7{capacity_factor:g} / capacity \u00d7{capacity_factor:g}": (
+    }
+    if capacity_factor is not None:
+        out[f"kapasitas \u00d7{capacity_factor:g} / capacity \u00d7{capacity_factor:g}"] = (
             replace(policy, capacity_tps=policy.capacity_tps * capacity_factor),
             load,
-        ),
-    }
+        )
+    return out
 
 
 def _first_saturated(curve: pd.DataFrame) -> int | None:
