@@ -96,6 +96,13 @@ def text(key: str, lang: str, **kw: Any) -> str:
     return out.format(**kw) if kw else out
 
 
+#: Style of the KPI cards (each HTML pane has its own shadow root, so every pane carries it).
+CARD_STYLE = (
+    "<style>.cs{display:flex;flex-wrap:wrap;gap:8px}.c{border:1px solid #0b7a5e;border-radius:6px;padding:6px 10px;"
+    "width:190px}.c .v{font-size:20px;font-weight:700}.c .l{font-size:12px}.c .ci{font-size:11px;color:#555}</style>"
+)
+
+
 def _img(svg: str) -> str:
     return f"<img style='max-width:100%' src='{charts.svg_data_uri(svg)}'>"
 
@@ -180,7 +187,7 @@ def server_html(bundle: dict[str, Any], lang: str) -> str:
     svg = bundle["svg"]
     charts_html = "".join(_img(svg[k]) for k in ("server_hourly", "server_utilisation") if svg.get(k))
     return (
-        "<div id='sakera-bukti-server'>"
+        CARD_STYLE + "<div id='sakera-bukti-server'>"
         f"<div class='cs' id='sakera-bukti-server-cards'>{''.join(cards)}</div>"
         f"<p style='font-size:12px;color:#555'>{e(note)}</p>"
         + kpi_table_html(table, list(view["scenarios"]), lang, "sakera-bukti-server-table")
@@ -262,11 +269,7 @@ def cards_html(bundle: dict[str, Any], lang: str) -> str:
             rng(proj[ev.scenario]["ci"][0], proj[ev.scenario]["ci"][1], 2),
         ),
     ]
-    style = (
-        "<style>.cs{display:flex;flex-wrap:wrap;gap:8px}.c{border:1px solid #0b7a5e;border-radius:6px;padding:6px 10px;"
-        "width:190px}.c .v{font-size:20px;font-weight:700}.c .l{font-size:12px}.c .ci{font-size:11px;color:#555}</style>"
-    )
-    return style + "<div class='cs' id='sakera-bukti-cards'>" + "".join(items) + "</div>"
+    return CARD_STYLE + "<div class='cs' id='sakera-bukti-cards'>" + "".join(items) + "</div>"
 
 
 def costs_html(bundle: dict[str, Any], lang: str) -> str:

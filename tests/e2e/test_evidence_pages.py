@@ -196,8 +196,12 @@ def test_bukti_central_server_section_fits_a_laptop_screen(sakera_server, browse
     expect(page.locator("#sakera-bukti-server-cards .c")).to_have_count(5)
     expect(page.locator("#sakera-bukti-server-charts img")).to_have_count(2)
     page.wait_for_timeout(1000)
-    server.scroll_into_view_if_needed()
+    server.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
     page.screenshot(path=artifacts / "24-bukti-server.png", full_page=True)
+    cards = page.locator("#sakera-bukti-server-cards .c")
+    tops = {round(cards.nth(i).bounding_box()["y"]) for i in range(5)}
+    assert len(tops) <= 2, tops  # styled cards side by side, not five stacked lines of text
     width = page.evaluate("document.documentElement.clientWidth")
     boxes = server.evaluate(  # the panes live in shadow roots: walk from the section itself
         """el => [el, ...el.querySelectorAll('*')].map(x => {
