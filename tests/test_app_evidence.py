@@ -157,3 +157,22 @@ def test_bukti_coverage_table_when_the_scenario_has_coverage(app_context):
     assert "Cakupan KIA, akhir periode (%)" in shown and "tidak disimulasikan" in shown
     end = table.set_index("kpi").loc["coverage_kia_end"]
     assert f"{end['life-events-2022'] * 100:.1f}".replace(".", ",") in shown
+
+
+def test_evidence_worker_is_one_batch_process_at_a_mild_niceness():
+    """The analyst's worker: SCHED_BATCH, nice +WORKER_NICENESS over the server, the same whether idle or not."""
+    import os
+
+    from sakera_toolkit.evidence import jobs
+
+    jobs.shutdown()
+    try:
+        pool = jobs.pool()
+        assert pool is jobs.pool() and pool._max_workers == 1
+        assert pool.submit(os.nice, 0).result(timeout=120) == os.nice(0) + jobs.niceness()
+        if hasattr(os, "SCHED_BATCH"):
+            assert pool.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_BATCH
+    finally:
+        jobs.shutdown()
+    assert jobs._pool is None
+    assert 0 < jobs.WORKER_NICENESS < 10  # +10 starved the analyst whenever anything else was busy
