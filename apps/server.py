@@ -344,12 +344,15 @@ def start_background_work(server: Any) -> None:
 
 
 def stop_background_work(server: Any) -> None:
-    """Write the open failed-login windows and stop the case worker."""
+    """Write the open failed-login windows and stop the case and evidence workers."""
     try:
         server.sakera_provider.failed_logins.flush(force=True)
     except Exception:  # noqa: BLE001 - shutting down: log, do not hide the original exit
         log.warning("could not write the failed-login summary", exc_info=True)
     shutdown_pool()
+    from sakera_toolkit.evidence import jobs
+
+    jobs.shutdown()  # the evidence worker too (it outlived the server before)
 
 
 def run(db_url: str, **kwargs: Any) -> None:

@@ -47,6 +47,7 @@ from bench_app_load import (  # noqa: E402
     PASSWORD,
     create_trainees,
     free_port,
+    process_cpu_s,
     run_load,
     start_server,
     summary,
@@ -55,6 +56,46 @@ from bench_app_load import (  # noqa: E402
 from apps.wsclient import login, open_session  # noqa: E402
 
 ANALYST = "benchanalyst"
+
+
+def cpu_by_role(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the server, its case workers, the evidence worker and this client.
+
+    The evidence worker is the server's child with a higher ``nice`` than the server
+    (``sakera_toolkit.evidence.jobs`` lowers its priority); the other children are the case
+    workers (and multiprocessing's resource tracker, which uses next to no CPU).
+    """
+    import psutil
+
+    out = {"server": process_cpu_s(server_pid), "case workers": 0.0, "evidence worker": 0.0}
+    try:
+        server = psutil.Process(server_pid)
+        own_nice = server.nice()
+        for child in server.children(recursive=True):
+            try:
+                role = "evidence worker" if child.nice() > own_nice else "case workers"
+                out[role] += process_cpu_s(child.pid)
+            except psutil.Error:
+                continue
+    except psutil.Error:
+        pass
+    t = os.times()
+    out["bench client"] = t.user + t.system
+    return out
+
+
+def cpu_line(before: dict[str, float], after: dict[str, float], wall: float) -> str:
+    """Cores used per role between two :func:`cpu_by_role` snapshots over ``wall`` seconds."""
+    parts = [f"{k} {(after[k] - before[k]) / wall:.2f}" for k in after]
+    return "  cores used: " + ", ".join(parts) + f"; load average {os.getloadavg()[0]:.2f}"
+
+
+def timed(server_pid: int, coro) -> tuple:
+    """Run ``coro``; its result, the wall seconds and the cores used per role meanwhile."""
+    before, t0 = cpu_by_role(server_pid), time.perf_counter()
+    result = asyncio.run(coro)
+    wall = time.perf_counter() - t0
+    return result, cpu_line(before, cpu_by_role(server_pid), wall)
 
 
 def create_analyst(db_url: str) -> None:
@@ -66,8 +107,13 @@ def create_analyst(db_url: str) -> None:
     factory.kw["bind"].dispose()
 
 
-async def analyst_run(base: str, replications: int, days: int, seed: int, timeout: float) -> tuple[float, str]:
-    """Open Skenario as the analyst, set replications/days/seed, click Run; seconds until the KPI table, and the table."""
+async def analyst_run(
+    base: str, replications: int, days: int, seed: int, timeout: float, server_pid: int | None = None
+) -> tuple[float, str]:
+    """Open Skenario as the analyst, set replications/days/seed, click Run; seconds until the KPI table, and the table.
+
+    With ``server_pid``, also prints the cores each role used between the click and the table.
+    """
     cookies = await login(base, ANALYST, PASSWORD)
     session = await open_session(base, "/skenario", cookies)
     try:
@@ -75,6 +121,7 @@ async def analyst_run(base: str, replications: int, days: int, seed: int, timeou
         await session.set_value(session.find("sakera-skenario-days"), "value", days)
         await session.set_value(session.find("sakera-skenario-seed"), "value", seed)
         await asyncio.sleep(0.2)
+        before = cpu_by_role(server_pid) if server_pid else None
         await session.click(session.find("sakera-skenario-run"))
         t0 = time.perf_counter()
         await session.wait_for(
@@ -84,7 +131,10 @@ async def analyst_run(base: str, replications: int, days: int, seed: int, timeou
             ),
             timeout,
         )
-        return time.perf_counter() - t0, session.text_of("sakera-skenario-result")
+        seconds = time.perf_counter() - t0
+        if before is not None and server_pid:
+            print("  click -> table:" + cpu_line(before, cpu_by_role(server_pid), seconds), flush=True)
+        return seconds, session.text_of("sakera-skenario-result")
     finally:
         session.close()
 
@@ -93,14 +143,16 @@ async def mixed(base: str, names: list[str], cases: int, think: tuple[float, flo
     """Trainees and the analyst together; also whether the trainees were still working when the run ended."""
     trainees = asyncio.create_task(run_load(base, names, cases, think, args.seed, args.timeout))
     await asyncio.sleep(args.analyst_delay)  # let the class log in first
-    analyst, table = await analyst_run(base, args.replications, args.days, MIXED_SEED, args.analyst_timeout)
+    analyst, table = await analyst_run(
+        base, args.replications, args.days, MIXED_SEED, args.analyst_timeout, args.server_pid
+    )
     overlapped = not trainees.done()
     latencies, wall = await trainees
     return latencies, wall, analyst, overlapped, table
 
 
 #: Seeds of the analyst's runs (distinct, so no run is a cache hit of another).
-WARM_SEED, IDLE_SEED, MIXED_SEED = 100, 1, 2
+WARM_SEED, IDLE_SEED, MIXED_SEED, IDLE2_SEED = 100, 1, 2, 3
 
 QUICK = {"n": 5, "cases": 3, "answer_time": 4.0, "read_time": 1.0, "replications": 2, "days": 30, "analyst_delay": 3.0}
 
@@ -132,6 +184,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42, help="seed of the trainees' choices")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds one trainee round trip may take")
     parser.add_argument("--analyst-timeout", type=float, default=900.0, help="seconds the analyst run may take")
+    parser.add_argument(
+        "--evidence-nice",
+        type=int,
+        default=None,
+        metavar="N",
+        help="nice increment of the server's evidence worker (default: the server's, evidence.jobs.WORKER_NICENESS)",
+    )
     parser.add_argument("--quick", action="store_true", help="small end-to-end check (timings not meaningful)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -141,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     think = (max(0.0, args.answer_time), max(0.0, args.read_time))
     cases = max(1, min(args.cases, 20))
 
+    if args.evidence_nice is not None:
+        os.environ["SAKERA_EVIDENCE_NICE"] = str(args.evidence_nice)
+    from sakera_toolkit.evidence.jobs import niceness
+
     with tempfile.TemporaryDirectory(prefix="sakera-bench-mixed-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'bench.db'}"
         names = create_trainees(db_url, n)
@@ -148,21 +211,39 @@ def main(argv: list[str] | None = None) -> int:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         proc = start_server(db_url, port, Path(tmp) / "server.log")
+        args.server_pid = proc.pid
         try:
             print(
                 f"sakera serve, SQLite, loopback, {os.cpu_count()} cores; N={n} trainees x {cases} cases; analyst: "
-                f"office-only vs oct-2021, {args.replications} replications, {args.days} days",
+                f"office-only vs oct-2021, {args.replications} replications, {args.days} days; evidence worker: "
+                f"1 process, nice +{niceness()}, SCHED_BATCH",
                 flush=True,
             )
+            print(f"load average at start (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
             warm, _ = asyncio.run(analyst_run(base, 2, 30, WARM_SEED, args.analyst_timeout))
             print(f"analyst warm-up (worker spawn + compile): {warm:6.1f} s", flush=True)
-            idle, _ = asyncio.run(analyst_run(base, args.replications, args.days, IDLE_SEED, args.analyst_timeout))
+            idle, _ = asyncio.run(
+                analyst_run(base, args.replications, args.days, IDLE_SEED, args.analyst_timeout, proc.pid)
+            )
             print(f"analyst run, idle server:                 {idle:6.1f} s", flush=True)
-            ref_lat, ref_wall = asyncio.run(run_load(base, names, cases, think, args.seed, args.timeout))
+            (ref_lat, ref_wall), cpu = timed(proc.pid, run_load(base, names, cases, think, args.seed, args.timeout))
             ref = summary(f"trainees only N={n}", ref_lat, ref_wall)
-            mix_lat, mix_wall, busy, overlapped, shown = asyncio.run(mixed(base, names, cases, think, args))
-            print(f"analyst run, {n} trainees submitting:     {busy:6.1f} s   ratio x{busy / idle:.2f} (target <= 2)")
+            print(cpu, flush=True)
+            (mix_lat, mix_wall, busy, overlapped, shown), cpu = timed(proc.pid, mixed(base, names, cases, think, args))
+            print(f"analyst run, {n} trainees submitting:     {busy:6.1f} s", flush=True)
             mix = summary(f"trainees + analyst N={n}", mix_lat, mix_wall)
+            print(cpu, flush=True)
+            # the idle reference once more (another seed: no cache hit), so that a change of the
+            # machine's other load between the phases shows instead of skewing the ratio unseen
+            idle2, _ = asyncio.run(
+                analyst_run(base, args.replications, args.days, IDLE2_SEED, args.analyst_timeout, proc.pid)
+            )
+            print(f"analyst run, idle server again:           {idle2:6.1f} s", flush=True)
+            ref_idle = (idle + idle2) / 2
+            print(
+                f"analyst ratio loaded / idle: x{busy / ref_idle:.2f} against the mean idle time "
+                f"(x{busy / idle:.2f} and x{busy / idle2:.2f} against each; target <= 2)"
+            )
             print(
                 f"trainee p95 with analyst / without: x{mix['p95'] / ref['p95']:.2f}  "
                 f"(p95 {mix['p95']:.0f} ms, target < 300 ms)"

@@ -232,3 +232,37 @@ def test_scenario_server_section_is_validated_with_field_paths():
     with pytest.raises(SakeraInputError, match="server.batch_upload"):
         Scenario.from_yaml_text(head + "server: {batch_upload: late}\n")
     assert Scenario.from_yaml_text(head).server.central is None
+
+
+@pytest.mark.parametrize("villages", [None, 40])
+def test_capacity_cli_uses_the_levers_of_evidence_server(monkeypatch, capsys, villages):
+    """``sakera capacity`` searches exactly the (policy, load) pairs of ``evidence.server.levers``."""
+    import json
+
+    from sakera_toolkit.cli import main
+    from sakera_toolkit.evidence import server
+    from sakera_toolkit.scenarios import saturation
+    from sakera_toolkit.sim.central import CentralLoad, policy_from_calibration
+
+    seen = []
+
+    def fake_search(scenario, *args, **kw):
+        policy, load = args[-2:]
+        seen.append((policy, load))
+        return saturation.SearchResult(values=[float(len(seen)), float(len(seen))], probes=[])
+
+    monkeypatch.setattr(saturation, "max_villages", fake_search)
+    monkeypatch.setattr(saturation, "capacity_needed", fake_search)
+    argv = ["capacity", "all-2022", "--batch-window", "16-20", "--stagger", "1.5", "--capacity", "4", "--json"]
+    if villages is not None:
+        argv = [a for a in argv if a not in ("--capacity", "4")] + ["--villages", str(villages)]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    policy = policy_from_calibration() if villages is not None else policy_from_calibration(capacity_tps=4.0)
+    want = server.levers(
+        policy, CentralLoad.from_calibration(), batch_window=(16.0, 20.0), stagger_hours=1.5, capacity_factor=None
+    )
+    assert [r["lever"] for r in out["levers"]] == list(want)
+    assert seen == list(want.values())
+    assert "kapasitas" not in " ".join(want)  # --capacity/--villages decide the capacity, no upgrade lever
+    assert len(server.levers(policy)) == len(want) + 1  # the report's levers add the capacity upgrade

@@ -1,7 +1,10 @@
 """Bukti: the evaluator's evidence page.
 
 KPI cards and before/after chart of a rollout scenario against a baseline, the village maps (live
-or not, travel hours saved), the cost-benefit table, the projected IKM, an IKM dashboard for an
+or not, travel hours saved), the central server (SIAK Terpusat) when a scenario has the ``server:``
+section (KPI cards and table with 95 % intervals, response time, time-outs and utilisation by hour:
+:func:`sakera_toolkit.evidence.server.server_view`, the numbers of the report), document coverage
+when it has ``coverage:``, the cost-benefit table, the projected IKM, an IKM dashboard for an
 uploaded survey CSV (validated like ``sakera ikm``; personal columns dropped and named), and a
 button that produces the report (``sakera report``) for download. Simulations, figures and the
 report are made in the server's worker process (:mod:`sakera_toolkit.evidence.jobs`) and cached
@@ -56,7 +59,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "projected": ("IKM proyeksi (jawaban sintetis)", "Projected IKM (synthetic answers)"),
     "costs": ("Biaya dan manfaat", "Costs and benefits"),
     "same": ("Skenario dan pembanding harus berbeda.", "Scenario and baseline must differ."),
+    "server": ("Server pusat (SIAK Terpusat)", "Central server (SIAK Terpusat)"),
+    "server_note": (
+        "Semua transaksi desa, kecamatan, kantor dan MPP dilayani satu server bersama: {tps} transaksi/detik, "
+        "{workers} penangan, batas waktu klien {timeout} detik (asumsi, calibration/server.yaml). Kartu: skenario "
+        "{name}; rata-rata dan selang kepercayaan 95 % atas replikasi.",
+        "Every transaction of the village desks, kecamatan points, office and MPP is served by one shared server: "
+        "{tps} transactions/s, {workers} handlers, client timeout {timeout} s (assumptions, calibration/server.yaml). "
+        "Cards: scenario {name}; mean and 95 % confidence interval over replications.",
+    ),
+    "not_run": ("tidak disimulasikan", "not simulated"),
+    "kpi": ("Indikator", "Indicator"),
+    "coverage": ("Cakupan dokumen", "Document coverage"),
+    "coverage_note": (
+        "Kohort penduduk hari pertama: (pemegang dokumen + dokumen susulan yang selesai) / penduduk yang berhak. "
+        "Rata-rata dan selang kepercayaan 95 % atas replikasi.",
+        "Day-0 cohort: (holders + uptake documents completed) / eligible residents. Mean and 95 % confidence "
+        "interval over replications.",
+    ),
 }
+
+#: Server KPIs shown as cards (labels, units and scales from ``evidence.server.SERVER_KPIS``).
+SERVER_CARDS = (
+    "server_response_p95_s",
+    "server_timeout_share",
+    "server_utilisation_open_hours",
+    "server_files_delayed",
+    "server_citizens_gave_up",
+)
 
 
 def text(key: str, lang: str, **kw: Any) -> str:
@@ -66,8 +96,116 @@ def text(key: str, lang: str, **kw: Any) -> str:
     return out.format(**kw) if kw else out
 
 
+#: Style of the KPI cards (each HTML pane has its own shadow root, so every pane carries it).
+CARD_STYLE = (
+    "<style>.cs{display:flex;flex-wrap:wrap;gap:8px}.c{border:1px solid #0b7a5e;border-radius:6px;padding:6px 10px;"
+    "width:190px}.c .v{font-size:20px;font-weight:700}.c .l{font-size:12px}.c .ci{font-size:11px;color:#555}</style>"
+)
+
+
 def _img(svg: str) -> str:
     return f"<img style='max-width:100%' src='{charts.svg_data_uri(svg)}'>"
+
+
+def _unit(unit: str, lang: str) -> str:
+    """``detik/s`` -> ``detik`` (id) or ``s`` (en); ``%`` and empty units unchanged."""
+    if "/" not in unit:
+        return unit
+    ind, eng = unit.split("/", 1)
+    return eng if lang == "en" else ind
+
+
+def _label(row: Any, lang: str) -> str:
+    """A server/coverage KPI's label in ``lang`` (the bundle's own labels are in the language it was made in)."""
+    from sakera_toolkit.evidence.kpis import COVERAGE_KPIS
+    from sakera_toolkit.evidence.server import SERVER_KPIS
+
+    item = SERVER_KPIS.get(row["kpi"]) or COVERAGE_KPIS.get(row["kpi"])
+    return str(row["label"]) if item is None else (item[1] if lang == "en" else item[0])
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def kpi_table_html(table: Any, names: list[str], lang: str, table_id: str) -> str:
+    """A ``server_table``/``coverage_table`` frame as HTML: one row per KPI, mean [95 % CI] per scenario."""
+    e = html.escape
+    rows = []
+    for r in table.to_dict("records"):
+        unit = _unit(str(r["unit"]), lang)
+        cells = [_label(r, lang) + (f" ({unit})" if unit else "")]
+        for name in names:
+            mean = r.get(name)
+            cells.append(
+                text("not_run", lang)
+                if _missing(mean)
+                else format_ci(mean, r[f"{name}_low"], r[f"{name}_high"], int(r["digits"]), lang, float(r["scale"]))
+            )
+        rows.append(f"<tr><td>{e(cells[0])}</td>" + "".join(f"<td class='n'>{e(c)}</td>" for c in cells[1:]) + "</tr>")
+    head = f"<tr><th>{e(text('kpi', lang))}</th>" + "".join(f"<th>{e(n)}</th>" for n in names) + "</tr>"
+    return (
+        "<style>table.bk{border-collapse:collapse;width:100%;font-size:13px}table.bk td,table.bk th{border-bottom:"
+        "1px solid #ddd;padding:3px 6px;text-align:left}table.bk td.n{text-align:right;white-space:nowrap}</style>"
+        f"<table class='bk' id='{table_id}'>{head}{''.join(rows)}</table>"
+    )
+
+
+def server_html(bundle: dict[str, Any], lang: str) -> str:
+    """The central server: KPI cards of the rollout scenario, the table of every scenario, the charts by hour.
+
+    Empty when no scenario of the run has the ``server:`` section. Every number comes from
+    ``bundle["server"]`` (:func:`sakera_toolkit.evidence.server.server_view`, made in the worker).
+    """
+    view = bundle.get("server")
+    if not view:
+        return ""
+    e = html.escape
+    table = view["table"]
+    name = view["on"][-1]
+    by_kpi = table.set_index("kpi")
+    cards = []
+    for kpi in SERVER_CARDS:
+        if kpi not in by_kpi.index:
+            continue
+        r = by_kpi.loc[kpi]
+        digits, scale, unit = int(r["digits"]), float(r["scale"]), _unit(str(r["unit"]), lang)
+        value = fmt(float(r[name]) * scale, digits, lang) + (f" {unit}" if unit else "")
+        ci = f"95 % CI [{fmt(float(r[f'{name}_low']) * scale, digits, lang)}; {fmt(float(r[f'{name}_high']) * scale, digits, lang)}]"
+        cards.append(
+            f"<div class='c' data-kpi='{e(kpi)}'><div class='v'>{e(value)}</div><div class='l'>{e(_label({**r, 'kpi': kpi}, lang))}</div>"
+            f"<div class='ci'>{e(ci)}</div></div>"
+        )
+    note = text(
+        "server_note",
+        lang,
+        tps=fmt(view["capacity_tps"], 1, lang),
+        workers=view["workers"],
+        timeout=fmt(view["timeout_s"], 0, lang),
+        name=name,
+    )
+    svg = bundle["svg"]
+    charts_html = "".join(_img(svg[k]) for k in ("server_hourly", "server_utilisation") if svg.get(k))
+    return (
+        CARD_STYLE + "<div id='sakera-bukti-server'>"
+        f"<div class='cs' id='sakera-bukti-server-cards'>{''.join(cards)}</div>"
+        f"<p style='font-size:12px;color:#555'>{e(note)}</p>"
+        + kpi_table_html(table, list(view["scenarios"]), lang, "sakera-bukti-server-table")
+        + f"<div id='sakera-bukti-server-charts'>{charts_html}</div></div>"
+    )
+
+
+def coverage_html(bundle: dict[str, Any], lang: str) -> str:
+    """Document coverage per scenario with 95 % intervals (empty without a ``coverage:`` section)."""
+    table = bundle.get("coverage")
+    if table is None or table.empty:
+        return ""
+    names = list(bundle["evidence"].comparison.scenarios)
+    return (
+        "<div id='sakera-bukti-coverage'>"
+        + kpi_table_html(table, names, lang, "sakera-bukti-coverage-table")
+        + f"<p style='font-size:12px;color:#555'>{html.escape(text('coverage_note', lang))}</p></div>"
+    )
 
 
 def cards_html(bundle: dict[str, Any], lang: str) -> str:
@@ -131,11 +269,7 @@ def cards_html(bundle: dict[str, Any], lang: str) -> str:
             rng(proj[ev.scenario]["ci"][0], proj[ev.scenario]["ci"][1], 2),
         ),
     ]
-    style = (
-        "<style>.cs{display:flex;flex-wrap:wrap;gap:8px}.c{border:1px solid #0b7a5e;border-radius:6px;padding:6px 10px;"
-        "width:190px}.c .v{font-size:20px;font-weight:700}.c .l{font-size:12px}.c .ci{font-size:11px;color:#555}</style>"
-    )
-    return style + "<div class='cs' id='sakera-bukti-cards'>" + "".join(items) + "</div>"
+    return CARD_STYLE + "<div class='cs' id='sakera-bukti-cards'>" + "".join(items) + "</div>"
 
 
 def costs_html(bundle: dict[str, Any], lang: str) -> str:
@@ -196,6 +330,10 @@ class BuktiPage(Page):
         self.chart = pn.pane.HTML("", sizing_mode="stretch_width")
         self.maps = pn.pane.HTML("", sizing_mode="stretch_width", tags=["sakera-bukti-maps"])
         self.costs = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.server_heading = heading("")
+        self.server = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", tags=["sakera-bukti-server"])
+        self.coverage_heading = heading("")
+        self.coverage = pn.pane.HTML("", visible=False, sizing_mode="stretch_width", tags=["sakera-bukti-coverage"])
         self.upload = pn.widgets.FileInput(accept=".csv", tags=["sakera-bukti-upload"])
         self.upload.param.watch(self._on_upload, "value")
         self.by = pn.widgets.Select(
@@ -208,6 +346,7 @@ class BuktiPage(Page):
         self.report_button.on_click(self._on_report)
         self.download = pn.widgets.FileDownload(filename="laporan-sakera.html", visible=False, embed=False, auto=True)
         self.report_status = pn.pane.HTML("")
+        self.server_heading.visible = self.coverage_heading.visible = False
         self.bundle: dict[str, Any] | None = None
         self.survey: Any = None
         self.survey_path: str | None = None
@@ -278,6 +417,13 @@ class BuktiPage(Page):
             f"<div style='flex:1;min-width:320px'>{_img(self.bundle['svg']['saved_map'])}</div></div>"
         )
         self.costs.object = costs_html(self.bundle, lang)
+        for head, pane, key, body in (
+            (self.server_heading, self.server, "server", server_html(self.bundle, lang)),
+            (self.coverage_heading, self.coverage, "coverage", coverage_html(self.bundle, lang)),
+        ):
+            head.object = heading(text(key, lang)).object if body else ""
+            pane.object = body
+            head.visible = pane.visible = bool(body)
 
     # -- survey --------------------------------------------------------------------------------
     def _on_upload(self, event: Any) -> None:
@@ -401,6 +547,10 @@ class BuktiPage(Page):
             self.cards,
             self.chart,
             self.maps,
+            self.server_heading,
+            self.server,
+            self.coverage_heading,
+            self.coverage,
             heading(text("costs", lang)),
             self.costs,
             heading(text("ikm", lang)),

@@ -89,6 +89,7 @@ def run(args: Any) -> int:
     window = _window(args.batch_window)
 
     from .. import scenarios
+    from ..evidence import server
     from ..scenarios.saturation import capacity_needed, max_villages, rollout_order
     from ..sim.central import CentralLoad, policy_from_calibration
 
@@ -101,26 +102,19 @@ def run(args: Any) -> int:
         raise SakeraInputError(
             f"{args.villages} is outside 1..{n_all} (villages in the rollout)", location="--villages"
         )
-    base = CentralLoad.from_calibration()
-    levers = [("as planned / sesuai rencana", base)]
-    if not args.no_levers:
-        levers += [
-            (
-                f"batch upload {window[0]:g}-{window[1]:g} h / unggah massal",
-                dataclasses.replace(base, upload_window=window),
-            ),
-            (
-                f"staggered hours +{args.stagger:g} h / jam buka bergiliran",
-                dataclasses.replace(base, stagger_hours=args.stagger),
-            ),
-        ]
+    # the levers of the report and notebook 06 (one definition: evidence.server.levers); no
+    # capacity upgrade here: --capacity sets it, --villages searches it
+    options = server.levers(
+        policy, CentralLoad.from_calibration(), batch_window=window, stagger_hours=args.stagger, capacity_factor=None
+    )
+    levers = list(options.items())[: 1 if args.no_levers else None]
     progress = not args.json and sys.stderr.isatty()
     rows: list[dict] = []
-    for label, load in levers:
+    for label, (lever_policy, load) in levers:
         if args.villages is None:
             res = max_villages(
                 scenario,
-                policy,
+                lever_policy,
                 load,
                 replications=args.replications,
                 seed=args.seed,
@@ -131,7 +125,7 @@ def run(args: Any) -> int:
             rows.append(
                 {
                     "lever": label,
-                    "capacity_tps": policy.capacity_tps,
+                    "capacity_tps": lever_policy.capacity_tps,
                     "max_villages": summ,
                     "per_replication": res.values,
                 }
@@ -140,7 +134,7 @@ def run(args: Any) -> int:
             res = capacity_needed(
                 scenario,
                 args.villages,
-                policy,
+                lever_policy,
                 load,
                 replications=args.replications,
                 seed=args.seed,
@@ -179,8 +173,8 @@ def run(args: Any) -> int:
         ci = "n/a (1 replication)" if math.isnan(s["ci95_low"]) else f"[{s['ci95_low']:.1f}; {s['ci95_high']:.1f}]"
         if args.villages is None:
             print(
-                f"  {r['lever']:<48} kapasitas {policy.capacity_tps:g} tps -> maks. desa aktif {s['mean']:.1f}  IK95% {ci}"
+                f"  {r['lever']:<58} kapasitas {r['capacity_tps']:g} tps -> maks. desa aktif {s['mean']:.1f}  IK95% {ci}"
             )
         else:
-            print(f"  {r['lever']:<48} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  IK95% {ci}")
+            print(f"  {r['lever']:<58} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  IK95% {ci}")
     return 0

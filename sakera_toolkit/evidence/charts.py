@@ -24,6 +24,7 @@ __all__ = [
     "bcr_chart",
     "server_figure",
     "server_hourly_chart",
+    "server_utilisation_chart",
     "server_daily_figure",
 ]
 
@@ -238,6 +239,45 @@ def server_hourly_chart(hourly: Mapping[str, pd.DataFrame], timeout_s: float, la
         xlabel="hour of day (service hours)" if en else "jam (jam layanan)",
         title="Central server by hour of day (95 % CI)" if en else "Server pusat menurut jam (SK 95 %)",
     )
+    return figure_svg(fig)
+
+
+def server_utilisation_chart(hourly: Mapping[str, pd.DataFrame], lang: str = "id") -> str:
+    """Server utilisation by hour of day (``hourly`` as for :func:`server_hourly_chart`), 95 % CIs, as SVG."""
+    plt = _mpl()
+    en = lang == "en"
+    fig, ax = plt.subplots(figsize=(9.0, 2.8))
+    for i, (label, frame) in enumerate(hourly.items()):
+        err = np.array(
+            [
+                _err(m * 100, lo * 100, hi * 100)
+                for m, lo, hi in zip(
+                    frame["utilisation"], frame["utilisation_low"], frame["utilisation_high"], strict=True
+                )
+            ]
+        ).T
+        ax.errorbar(
+            frame["hour"],
+            frame["utilisation"] * 100,
+            yerr=err,
+            color=SERVER_COLOURS[i % len(SERVER_COLOURS)],
+            marker="o",
+            ms=3.5,
+            lw=1.4,
+            capsize=3,
+            label=label,
+        )
+    ax.axhline(100, color="#444", lw=0.9, ls="--")
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("% busy" if en else "% sibuk")
+    ax.set_xlabel("hour of day (service hours)" if en else "jam (jam layanan)")
+    ax.set_title(
+        "Central server utilisation by hour of day (95 % CI)" if en else "Utilisasi server pusat menurut jam (SK 95 %)",
+        fontsize=9.5,
+    )
+    if len(hourly) > 1:
+        ax.legend(fontsize=7.5, frameon=False)
+    fig.tight_layout()
     return figure_svg(fig)
 
 

@@ -2,16 +2,24 @@
 
 A served app hands these functions to :func:`pool` (one spawned worker process, shared by every
 session of the server): a class of trainees clicking through their cases is not slowed by an
-analyst's 10-replication scenario, because the simulation runs on the other core in another
-process, at a lower CPU priority (``nice`` +10). Results are cached per scenario + seed +
-settings (:func:`cached`). No Panel import here: the worker only loads the toolkit.
+analyst's 10-replication scenario, because the simulation runs in another process. The worker is
+scheduled as a batch job (``SCHED_BATCH``: it never preempts the server or the case workers when
+they wake up to answer a trainee) at a slightly lower priority (``nice`` +:data:`WORKER_NICENESS`),
+but not so low that any other busy process on a 2-core laptop starves it: at ``nice`` +10 it got
+about a tenth of a core whenever something else ran, and the analyst's run took 3-4 times longer
+(``benchmarks/bench_app_mixed.py``). There is always exactly one worker, idle or loaded, so the
+analyst's run has the same configuration whoever else is working. Results are cached per
+scenario + seed + settings (:func:`cached`). No Panel import here: the worker only loads the
+toolkit.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +27,17 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["pool", "cached", "cache_key", "scenario_kpis", "evidence_run", "report_html", "CACHE_SIZE"]
+__all__ = [
+    "pool",
+    "shutdown",
+    "cached",
+    "cache_key",
+    "scenario_kpis",
+    "evidence_run",
+    "report_html",
+    "CACHE_SIZE",
+    "WORKER_NICENESS",
+]
 
 #: Results kept per server (least recently used dropped first).
 CACHE_SIZE = 16
@@ -29,29 +47,66 @@ _lock = threading.Lock()
 _cache: OrderedDict[Hashable, Any] = OrderedDict()
 
 
-#: ``nice`` increment of the worker: the simulation yields the CPU to the server and the case workers.
-WORKER_NICENESS = 10
+#: ``nice`` increment of the worker (environment ``SAKERA_EVIDENCE_NICE`` overrides it, 0..19).
+#: +2 is a CPU weight of 655 against 1024 for the server: trainees first, the analyst not starved.
+WORKER_NICENESS = 2
 
 
-def _lower_priority() -> None:
-    """Worker initializer: run below the server's priority (trainees first)."""
-    import os
-
+def niceness() -> int:
+    """The worker's ``nice`` increment: ``SAKERA_EVIDENCE_NICE`` if set (0..19), else :data:`WORKER_NICENESS`."""
+    raw = os.environ.get("SAKERA_EVIDENCE_NICE", "")
     try:
-        os.nice(WORKER_NICENESS)
+        value = int(raw) if raw.strip() else WORKER_NICENESS
+    except ValueError:
+        value = WORKER_NICENESS
+    return min(max(value, 0), 19)
+
+
+def _worker_init(parent_pid: int, increment: int) -> None:
+    """Worker initializer: batch scheduling, lower priority, and exit when the server is gone.
+
+    A SIGKILLed (or crashed) server cannot shut the pool down; without the watch its worker
+    would live on as an orphan holding the toolkit's memory.
+    """
+    try:
+        os.nice(increment)
     except (AttributeError, OSError):  # pragma: no cover - not on POSIX, or not permitted
         pass
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_BATCH"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
+        except OSError:  # pragma: no cover - not permitted
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="sakera-parent-watch", daemon=True).start()
 
 
 def pool() -> ProcessPoolExecutor:
-    """The server's single worker process (spawned on first use, lower CPU priority)."""
+    """The server's single worker process (spawned on first use, batch-scheduled, ``nice`` +2)."""
     global _pool
     with _lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_lower_priority
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+                initargs=(os.getpid(), niceness()),
             )
         return _pool
+
+
+def shutdown() -> None:
+    """Stop the worker process (at server shutdown); running jobs are abandoned."""
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
 
 
 def cache_key(*parts: Any) -> str:
@@ -108,8 +163,13 @@ def report_html(evidence: Any, lang: str, survey_path: str | None = None) -> str
 
 
 def evidence_bundle(scenario_yaml: str, baseline_yaml: str, replications: int, seed: int, lang: str) -> dict[str, Any]:
-    """An evidence run plus the app's figures (SVG) and tables, all made in the worker."""
-    from . import charts, costs, kpis
+    """An evidence run plus the app's figures (SVG) and tables, all made in the worker.
+
+    ``server`` is :func:`sakera_toolkit.evidence.server.server_view` (None when no scenario has the
+    central-server stage), with its charts in ``svg["server_hourly"]`` and ``svg["server_utilisation"]``;
+    ``coverage`` is :func:`sakera_toolkit.evidence.kpis.coverage_table` (empty without ``coverage:``).
+    """
+    from . import charts, costs, kpis, server
 
     ev = evidence_run(scenario_yaml, baseline_yaml, replications, seed)
     ba = kpis.before_after(ev, lang)
@@ -135,13 +195,20 @@ def evidence_bundle(scenario_yaml: str, baseline_yaml: str, replications: int, s
         "hours per request" if en else "jam per permohonan",
         lang,
     )
+    svg = {"before_after": chart, "live_map": live_map, "saved_map": saved_map}
+    view = server.server_view(ev, lang)  # None unless a scenario has the server: section
+    if view is not None:
+        svg["server_hourly"] = charts.server_hourly_chart(view["hourly"], view["timeout_s"], lang)
+        svg["server_utilisation"] = charts.server_utilisation_chart(view["hourly"], lang)
     return {
         "evidence": ev,
+        "server": view,
+        "coverage": kpis.coverage_table(ev, lang),
         "before_after": ba,
         "relief": relief,
         "savings": kpis.savings(ev, lang),
         "areas": kpis.savings_by_area(ev, "kecamatan", lang),
         "cost_benefit": costs.cost_benefit(ev).table,
         "projected": {k: v.to_dict() for k, v in ev.projections.items()},
-        "svg": {"before_after": chart, "live_map": live_map, "saved_map": saved_map},
+        "svg": svg,
     }

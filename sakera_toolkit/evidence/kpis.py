@@ -18,7 +18,18 @@ import pandas as pd
 from ..scenarios.compare import mean_ci
 from .run import MANDANGIN, EvidenceRun
 
-__all__ = ["KPI_LABELS", "HEADLINE", "label", "before_after", "savings", "savings_by_area", "office_relief", "ci_row"]
+__all__ = [
+    "KPI_LABELS",
+    "HEADLINE",
+    "COVERAGE_KPIS",
+    "label",
+    "before_after",
+    "savings",
+    "savings_by_area",
+    "office_relief",
+    "ci_row",
+    "coverage_table",
+]
 
 #: KPI -> (Indonesian label, English label, unit).
 KPI_LABELS: dict[str, tuple[str, str, str]] = {
@@ -68,6 +79,26 @@ HEADLINE = (
     "utilisation_counter",
     "backlog_end",
 )
+
+
+_DOCS = {"akta": ("akta kelahiran", "birth certificate"), "kia": ("KIA", "child ID card"), "ktp": ("KTP-el", "KTP-el")}
+
+#: Coverage KPIs of the life-events model (``life_events.coverage_kpis``), in display order:
+#: kpi -> (Indonesian, English, unit, scale, digits).
+COVERAGE_KPIS: dict[str, tuple[str, str, str, float, int]] = {
+    **{
+        f"coverage_{doc}_start": (f"Cakupan {di}, awal periode", f"Coverage of {de}, at the start", "%", 100.0, 1)
+        for doc, (di, de) in _DOCS.items()
+    },
+    **{
+        f"coverage_{doc}_end": (f"Cakupan {di}, akhir periode", f"Coverage of {de}, at the end", "%", 100.0, 1)
+        for doc, (di, de) in _DOCS.items()
+    },
+    **{
+        f"coverage_requests_{doc}": (f"Permohonan {di} baru (susulan)", f"New {de} requests (uptake)", "", 1.0, 0)
+        for doc, (di, de) in _DOCS.items()
+    },
+}
 
 
 def label(kpi: str, lang: str = "id") -> str:
@@ -256,4 +287,32 @@ def office_relief(ev: EvidenceRun, lang: str = "id") -> pd.DataFrame:
                 "relief_share": (1 - rs["mean"] / rb["mean"]) if rb["mean"] else math.nan,
             }
         )
+    return pd.DataFrame(rows)
+
+
+def coverage_table(ev: EvidenceRun, lang: str = "id") -> pd.DataFrame:
+    """Document coverage KPIs per scenario of an evidence run, with 95 % intervals over replications.
+
+    Same layout as :func:`sakera_toolkit.evidence.server.server_table`: columns ``kpi, label, unit,
+    scale, digits`` and, per scenario, ``<name>``, ``<name>_low``, ``<name>_high`` (NaN for a
+    scenario without the ``coverage:`` section). Empty when no scenario of the run has it.
+    """
+    kpis = ev.comparison.kpis
+    present = [k for k in COVERAGE_KPIS if k in kpis.columns and kpis[k].notna().any()]
+    if not present:
+        return pd.DataFrame()
+    rows = []
+    for k in present:
+        label_id, label_en, unit, scale, digits = COVERAGE_KPIS[k]
+        row: dict[str, Any] = {
+            "kpi": k,
+            "label": label_en if lang == "en" else label_id,
+            "unit": unit,
+            "scale": scale,
+            "digits": digits,
+        }
+        for name in ev.comparison.scenarios:
+            values = kpis.loc[kpis["scenario"] == name, k].to_numpy(dtype=float)
+            row[name], row[f"{name}_low"], row[f"{name}_high"] = mean_ci(values)
+        rows.append(row)
     return pd.DataFrame(rows)

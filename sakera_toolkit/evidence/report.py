@@ -290,12 +290,12 @@ def _appendix(lang: str) -> str:
 
 def _server_section(ev: EvidenceRun, lang: str) -> str:
     """The central server's KPIs per scenario (mean [95 % CI]) and a chart by hour of day."""
-    table = server.server_table(ev, lang)
-    if table.empty:
+    view = server.server_view(ev, lang)
+    if view is None:
         return f"<p class='note'>{html.escape(_t('server_off', lang))}</p>"
-    names = list(ev.comparison.scenarios)
+    names = view["scenarios"]
     rows = []
-    for r in table.to_dict("records"):
+    for r in view["table"].to_dict("records"):
         cells = [r["label"] + (f" ({r['unit']})" if r["unit"] else "")]
         for name in names:
             mean = r[name]
@@ -305,17 +305,14 @@ def _server_section(ev: EvidenceRun, lang: str) -> str:
                 else format_ci(mean, r[f"{name}_low"], r[f"{name}_high"], int(r["digits"]), lang, float(r["scale"]))
             )
         rows.append(cells)
-    on = [n for n in names if server.has_server(ev.comparison.kpis, n)]
-    policy = ev.scenarios[on[-1]].to_flow_params().central.policy
     note = _t(
         "server_note",
         lang,
-        tps=fmt(policy.capacity_tps, 1, lang),
-        workers=policy.workers,
-        timeout=fmt(policy.timeout_s, 0, lang),
+        tps=fmt(view["capacity_tps"], 1, lang),
+        workers=view["workers"],
+        timeout=fmt(view["timeout_s"], 0, lang),
     )
-    hourly = {n: server.hourly_table([d.server_hourly for d in ev.digests[n]]) for n in on}
-    chart = charts.server_hourly_chart({n: h for n, h in hourly.items() if not h.empty}, policy.timeout_s, lang)
+    chart = charts.server_hourly_chart(view["hourly"], view["timeout_s"], lang)
     return (
         _table([_t("kpi", lang), *names], rows, "num server")
         + f"<p class='note'>{html.escape(note)}</p>"

@@ -5,8 +5,10 @@ Read-only views of what the engine's server stage (:mod:`sakera_toolkit.sim.cent
 * :func:`server_table` -- the ``server_*`` KPIs of an evidence run per scenario (mean and 95 %
   interval over replications, the same rule as ``sakera compare``); empty when no scenario has the
   ``server:`` stage on;
-* :func:`hourly_table` -- p95 response time and timed-out share by hour of day, mean and CI over
-  replications (from the replication digests);
+* :func:`hourly_table` -- p95 response time, timed-out share and utilisation by hour of day, mean
+  and CI over replications (from the replication digests);
+* :func:`server_view` -- both of them for an evidence run, with the server policy: what the report
+  and the app's Bukti page show;
 * :func:`daily_profile` / :func:`tipping_day` -- per simulated day: villages live, p95 response
   time and timed-out share in service hours, and the first day the server is saturated by the rule
   of :func:`sakera_toolkit.scenarios.saturation.is_saturated` (one rule for ``sakera capacity``,
@@ -34,6 +36,7 @@ __all__ = [
     "has_server",
     "server_table",
     "hourly_table",
+    "server_view",
     "daily_profile",
     "tipping_day",
     "load_curve",
@@ -109,6 +112,32 @@ def hourly_table(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame:
             row[f"{col}_low"] = max(low, 0.0) if np.isfinite(low) else low
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def server_view(ev: Any, lang: str = "id") -> dict[str, Any] | None:
+    """The central server as the report and the Bukti page show it; None when the stage is off.
+
+    Keys: ``table`` (:func:`server_table`), ``scenarios`` (all, in comparison order), ``on`` (those
+    with the stage on), ``hourly`` (scenario -> :func:`hourly_table` over its replications, empty
+    profiles left out), ``timeout_s``, ``capacity_tps`` and ``workers`` (the policy of the last
+    scenario with the stage on, normally the rollout scenario).
+    """
+    table = server_table(ev, lang)
+    if table.empty:
+        return None
+    names = list(ev.comparison.scenarios)
+    on = [n for n in names if has_server(ev.comparison.kpis, n)]
+    policy = ev.scenarios[on[-1]].to_flow_params().central.policy
+    hourly = {n: hourly_table([d.server_hourly for d in ev.digests[n]]) for n in on}
+    return {
+        "table": table,
+        "scenarios": names,
+        "on": on,
+        "hourly": {n: h for n, h in hourly.items() if not h.empty},
+        "timeout_s": float(policy.timeout_s),
+        "capacity_tps": float(policy.capacity_tps),
+        "workers": int(policy.workers),
+    }
 
 
 def daily_profile(result: Any, replication: int = 0) -> pd.DataFrame:
@@ -226,14 +255,16 @@ def levers(
     *,
     batch_window: tuple[float, float] = (15.0, 21.0),
     stagger_hours: float = 2.0,
-    capacity_factor: float = 2.0,
+    capacity_factor: float | None = 2.0,
 ) -> dict[str, tuple[Any, Any]]:
     """The scenario as planned and the levers against saturation: label -> (policy, load).
 
+    The one definition of the levers, used by ``sakera capacity``, the report and notebook 06.
     Batch upload: village desks capture locally and upload in ``batch_window`` (the default of
     ``sakera capacity --batch-window``); staggered hours: every other kecamatan opens
-    ``stagger_hours`` later (``--stagger``); a capacity upgrade multiplies ``capacity_tps``.
-    Labels are Indonesian first.
+    ``stagger_hours`` later (``--stagger``); a capacity upgrade multiplies ``capacity_tps``
+    (left out when ``capacity_factor`` is None: ``sakera capacity --villages`` searches the
+    capacity itself). Labels are Indonesian first.
     """
     from dataclasses import replace
 
@@ -242,18 +273,20 @@ def levers(
     policy = policy if policy is not None else policy_from_calibration()
     load = load if load is not None else CentralLoad.from_calibration()
     h0, h1 = batch_window
-    return {
+    out = {
         "sesuai rencana / as planned": (policy, load),
         f"unggah massal {h0:g}-{h1:g} / batch upload": (policy, replace(load, upload_window=batch_window)),
         f"jam buka bergiliran +{stagger_hours:g} jam / staggered hours": (
             policy,
             replace(load, stagger_hours=stagger_hours),
         ),
-        f"kapasitas \u00d7{capacity_factor:g} / capacity \u00d7{capacity_factor:g}": (
+    }
+    if capacity_factor is not None:
+        out[f"kapasitas \u00d7{capacity_factor:g} / capacity \u00d7{capacity_factor:g}"] = (
             replace(policy, capacity_tps=policy.capacity_tps * capacity_factor),
             load,
-        ),
-    }
+        )
+    return out
 
 
 def _first_saturated(curve: pd.DataFrame) -> int | None:

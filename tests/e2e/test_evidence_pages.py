@@ -173,3 +173,46 @@ def test_skenario_run_while_a_trainee_submits_then_bukti(sakera_server, browser,
     page.wait_for_timeout(1000)
     page.screenshot(path=artifacts / "23-bukti-ikm.png", full_page=True)
     context.close()
+
+
+def test_bukti_central_server_section_fits_a_laptop_screen(sakera_server, browser, artifacts):
+    """overload-july-2022 in Bukti: the server cards, table and hourly charts appear and nothing is clipped."""
+    from playwright.sync_api import expect
+
+    base = sakera_server.base_url
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    browser_login(page, base, EVALUATOR, EVALUATOR_PW, "/bukti")
+    body = page.locator("body")
+    expect(body).to_contain_text("Bukti inovasi", timeout=30_000)
+    page.locator("select").first.select_option("overload-july-2022")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Hitung bukti").click()
+    expect(body).to_contain_text("Server pusat (SIAK Terpusat)", timeout=300_000)
+    server = page.locator("#sakera-bukti-server")
+    expect(server).to_contain_text("Waktu respons server, persentil 95")
+    expect(server).to_contain_text("Warga menyerah karena server")
+    expect(server).to_contain_text("tidak disimulasikan")  # office-only has no server stage
+    expect(page.locator("#sakera-bukti-server-cards .c")).to_have_count(5)
+    expect(page.locator("#sakera-bukti-server-charts img")).to_have_count(2)
+    page.wait_for_timeout(1000)
+    server.evaluate("el => el.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(500)
+    page.screenshot(path=artifacts / "24-bukti-server.png", full_page=True)
+    cards = page.locator("#sakera-bukti-server-cards .c")
+    tops = {round(cards.nth(i).bounding_box()["y"]) for i in range(5)}
+    assert len(tops) <= 2, tops  # styled cards side by side, not five stacked lines of text
+    width = page.evaluate("document.documentElement.clientWidth")
+    boxes = server.evaluate(  # the panes live in shadow roots: walk from the section itself
+        """el => [el, ...el.querySelectorAll('*')].map(x => {
+               const r = x.getBoundingClientRect();
+               return {tag: x.tagName, id: x.id, right: r.right, left: r.left, sw: x.scrollWidth, cw: x.clientWidth};
+           })"""
+    )
+    assert len(boxes) > 20  # cards, table rows, charts
+    clipped = [b for b in boxes if b["right"] > width + 1 or b["left"] < -1]
+    assert not clipped, clipped[:3]
+    for tag in ("sakera-bukti-server", "sakera-bukti-server-table"):
+        box = next(b for b in boxes if b["id"] == tag)
+        assert box["sw"] <= box["cw"] + 1, box  # no horizontal overflow inside
+    context.close()
