@@ -1,5 +1,7 @@
 """The central-server stage: Erlang C, conservation with retries and give-ups, monotone in load."""
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -266,3 +268,17 @@ def test_capacity_cli_uses_the_levers_of_evidence_server(monkeypatch, capsys, vi
     assert seen == list(want.values())
     assert "kapasitas" not in " ".join(want)  # --capacity/--villages decide the capacity, no upgrade lever
     assert len(server.levers(policy)) == len(want) + 1  # the report's levers add the capacity upgrade
+
+
+def test_capacity_replications_in_dask_workers_give_the_same_answer(capsys):
+    """`sakera capacity --workers 2` runs the replications' bisections in a Dask process pool:
+    the JSON is byte-identical to the in-process search (each replication has its own streams)."""
+    from sakera_toolkit.cli import main
+
+    outs = []
+    for workers in ("1", "2"):
+        argv = ["capacity", "all-2022", "--days", "5", "-r", "2", "--no-levers", "--json", "--workers", workers]
+        assert main(argv) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1]
+    assert json.loads(outs[0])["levers"][0]["per_replication"]

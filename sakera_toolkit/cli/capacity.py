@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from . import _args
@@ -52,6 +55,14 @@ def register(sub) -> None:
         metavar="HOURS",
         help="shift of every other kecamatan's hours (default 2)",
     )
+    p.add_argument(
+        "--workers",
+        type=_args.positive_int(64),
+        default=None,
+        metavar="N",
+        help="Dask worker processes running the replications in parallel (default: one per core; 1 = in this "
+        "process); the answers do not depend on it",
+    )
     p.add_argument("--no-levers", action="store_true", help="only the scenario as it is")
     p.add_argument("--json", action="store_true", help="print JSON on stdout")
     p.set_defaults(func=run)
@@ -90,7 +101,7 @@ def run(args: Any) -> int:
 
     from .. import scenarios
     from ..evidence import server
-    from ..scenarios.saturation import capacity_needed, max_villages, rollout_order
+    from ..scenarios.saturation import rollout_order
     from ..sim.central import CentralLoad, policy_from_calibration
 
     scenario = scenarios.load(args.scenario)
@@ -110,41 +121,10 @@ def run(args: Any) -> int:
     levers = list(options.items())[: 1 if args.no_levers else None]
     progress = not args.json and sys.stderr.isatty()
     rows: list[dict] = []
-    for label, (lever_policy, load) in levers:
-        if args.villages is None:
-            res = max_villages(
-                scenario,
-                lever_policy,
-                load,
-                replications=args.replications,
-                seed=args.seed,
-                days=args.days,
-                progress=progress,
-            )
-            summ = res.summary()
-            rows.append(
-                {
-                    "lever": label,
-                    "capacity_tps": lever_policy.capacity_tps,
-                    "max_villages": summ,
-                    "per_replication": res.values,
-                }
-            )
-        else:
-            res = capacity_needed(
-                scenario,
-                args.villages,
-                lever_policy,
-                load,
-                replications=args.replications,
-                seed=args.seed,
-                days=args.days,
-                progress=progress,
-            )
-            summ = res.summary()
-            rows.append(
-                {"lever": label, "villages": args.villages, "capacity_tps_needed": summ, "per_replication": res.values}
-            )
+    workers = args.workers if args.workers is not None else min(os.cpu_count() or 1, args.replications)
+    with _dask_client(min(workers, args.replications)) as client:
+        for label, (lever_policy, load) in levers:
+            _search_lever(args, scenario, label, lever_policy, load, progress, client, rows)
     header = {
         "scenario": scenario.name,
         "villages_in_rollout": n_all,
@@ -178,3 +158,59 @@ def run(args: Any) -> int:
         else:
             print(f"  {r['lever']:<58} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  IK95% {ci}")
     return 0
+
+
+def _search_lever(args: Any, scenario: Any, label: str, lever_policy: Any, load: Any, progress: bool, client: Any,
+                  rows: list[dict]) -> None:  # fmt: skip
+    """Run the search of one lever and append its row."""
+    from ..scenarios.saturation import capacity_needed, max_villages
+
+    if args.villages is None:
+        res = max_villages(
+            scenario,
+            lever_policy,
+            load,
+            replications=args.replications,
+            seed=args.seed,
+            days=args.days,
+            progress=progress,
+            client=client,
+        )
+        summ = res.summary()
+        rows.append(
+            {
+                "lever": label,
+                "capacity_tps": lever_policy.capacity_tps,
+                "max_villages": summ,
+                "per_replication": res.values,
+            }
+        )
+    else:
+        res = capacity_needed(
+            scenario,
+            args.villages,
+            lever_policy,
+            load,
+            replications=args.replications,
+            seed=args.seed,
+            days=args.days,
+            progress=progress,
+            client=client,
+        )
+        summ = res.summary()
+        rows.append(
+            {"lever": label, "villages": args.villages, "capacity_tps_needed": summ, "per_replication": res.values}
+        )
+
+
+@contextlib.contextmanager
+def _dask_client(workers: int) -> Iterator[Any]:
+    """A local Dask cluster of ``workers`` processes (``None`` for one worker: run in this process)."""
+    if workers <= 1:
+        yield None
+        return
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            yield client

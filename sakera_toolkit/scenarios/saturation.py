@@ -20,6 +20,7 @@ import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,6 +141,97 @@ class SearchResult:
         )
 
 
+def _villages_search(
+    scenario, policy: ServerPolicy, load: CentralLoad, r: int, seed: int, days: int, on_probe: Callable[[], None] | None = None
+) -> tuple[float, list[Probe]]:
+    """Replication ``r`` of :func:`max_villages`: its answer and its probes."""
+    order = rollout_order(scenario)
+    probes: list[Probe] = []
+
+    def ok(n: int) -> bool:
+        p = probe(scenario, n, policy, load, replication=r, seed=seed, days=days, order=order)
+        probes.append(p)
+        if on_probe is not None:
+            on_probe()
+        return not is_saturated(p.kpis, policy)
+
+    return float(_bisect_int(0, len(order), ok)), probes
+
+
+def _capacity_search(
+    scenario,
+    n_villages: int,
+    policy: ServerPolicy,
+    load: CentralLoad,
+    r: int,
+    seed: int,
+    days: int,
+    rel_tol: float,
+    on_probe: Callable[[], None] | None = None,
+) -> tuple[float, list[Probe]]:
+    """Replication ``r`` of :func:`capacity_needed`: its answer and its probes."""
+    order = rollout_order(scenario)
+    probes: list[Probe] = []
+
+    def ok(cap: float) -> bool:
+        p = probe(
+            scenario, n_villages, replace(policy, capacity_tps=cap), load, replication=r, seed=seed, days=days, order=order
+        )
+        probes.append(p)
+        if on_probe is not None:
+            on_probe()
+        return not is_saturated(p.kpis, policy)
+
+    lo, hi = policy.capacity_tps / 8.0, policy.capacity_tps
+    while not ok(hi):  # grow until enough
+        lo, hi = hi, hi * 2.0
+        if hi > policy.capacity_tps * 1024:
+            break
+    while hi / lo > 1.0 + rel_tol:
+        mid = math.sqrt(lo * hi)
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi, probes
+
+
+def _replications(
+    search: Callable[..., tuple[float, list[Probe]]],
+    args: tuple,
+    replications: int,
+    *,
+    client: Any | None,
+    steps: int,
+    progress: bool,
+) -> SearchResult:
+    """Run ``search(*args[:k], r, *args[k:])`` for every replication ``r``, here or on a Dask client.
+
+    Each replication is an independent bisection with its own random numbers, so the answers do not
+    depend on where they ran; with a client they run in parallel (one task per replication) and the
+    progress bar advances per replication, without one per probe.
+    """
+    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
+
+    head, tail = args
+    bar = tqdm(total=steps if client is None else replications, desc="capacity", disable=not progress,
+               file=sys.stderr, leave=False)  # fmt: skip
+    results: list[tuple[float, list[Probe]]]
+    try:
+        if client is None:
+            results = [search(*head, r, *tail, on_probe=bar.update) for r in range(replications)]
+        else:
+            from dask.distributed import as_completed
+
+            futures = [client.submit(search, *head, r, *tail, pure=False) for r in range(replications)]
+            for _ in as_completed(futures):
+                bar.update()
+            results = client.gather(futures)
+    finally:
+        bar.close()
+    return SearchResult([v for v, _ in results], [p for _, probes in results for p in probes])
+
+
 def max_villages(
     scenario,
     policy: ServerPolicy,
@@ -149,27 +241,18 @@ def max_villages(
     seed: int = 0,
     days: int = 60,
     progress: bool = False,
+    client: Any | None = None,
 ) -> SearchResult:
-    """Largest number of live villages (rollout order) before the server saturates, per replication."""
-    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
+    """Largest number of live villages (rollout order) before the server saturates, per replication.
 
-    order = rollout_order(scenario)
-    V = len(order)
-    probes: list[Probe] = []
-    values: list[float] = []
+    ``client``: a ``dask.distributed.Client`` to run the replications in parallel (same answers).
+    """
+    V = len(rollout_order(scenario))
     steps = replications * (math.ceil(math.log2(max(V, 2))) + 2)
-    bar = tqdm(total=steps, desc="capacity", disable=not progress, file=sys.stderr, leave=False)
-    for r in range(replications):
-
-        def ok(n: int, r: int = r) -> bool:
-            p = probe(scenario, n, policy, load, replication=r, seed=seed, days=days, order=order)
-            probes.append(p)
-            bar.update()
-            return not is_saturated(p.kpis, policy)
-
-        values.append(float(_bisect_int(0, V, ok)))
-    bar.close()
-    return SearchResult(values, probes)
+    return _replications(
+        _villages_search, ((scenario, policy, load), (seed, days)), replications, client=client, steps=steps,
+        progress=progress,
+    )  # fmt: skip
 
 
 def capacity_needed(
@@ -183,42 +266,13 @@ def capacity_needed(
     days: int = 60,
     rel_tol: float = 0.05,
     progress: bool = False,
+    client: Any | None = None,
 ) -> SearchResult:
-    """Smallest capacity (transactions/s) that keeps ``n_villages`` live villages unsaturated."""
-    from tqdm import tqdm  # type: ignore[import-untyped]  # tqdm ships no type hints
+    """Smallest capacity (transactions/s) that keeps ``n_villages`` live villages unsaturated.
 
-    order = rollout_order(scenario)
-    probes: list[Probe] = []
-    values: list[float] = []
-    bar = tqdm(total=replications * 10, desc="capacity", disable=not progress, file=sys.stderr, leave=False)
-    for r in range(replications):
-
-        def ok(cap: float, r: int = r) -> bool:
-            p = probe(
-                scenario,
-                n_villages,
-                replace(policy, capacity_tps=cap),
-                load,
-                replication=r,
-                seed=seed,
-                days=days,
-                order=order,
-            )
-            probes.append(p)
-            bar.update()
-            return not is_saturated(p.kpis, policy)
-
-        lo, hi = policy.capacity_tps / 8.0, policy.capacity_tps
-        while not ok(hi):  # grow until enough
-            lo, hi = hi, hi * 2.0
-            if hi > policy.capacity_tps * 1024:
-                break
-        while hi / lo > 1.0 + rel_tol:
-            mid = math.sqrt(lo * hi)
-            if ok(mid):
-                hi = mid
-            else:
-                lo = mid
-        values.append(hi)
-    bar.close()
-    return SearchResult(values, probes)
+    ``client``: a ``dask.distributed.Client`` to run the replications in parallel (same answers).
+    """
+    return _replications(
+        _capacity_search, ((scenario, n_villages, policy, load), (seed, days, rel_tol)), replications,
+        client=client, steps=replications * 10, progress=progress,
+    )  # fmt: skip
