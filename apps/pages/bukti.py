@@ -35,6 +35,7 @@ def _ci_label(lang: str) -> str:
     """The confidence-interval label: "SK 95 %" (selang kepercayaan) in Indonesian, "95 % CI" in English."""
     return "SK 95 %" if lang == "id" else "95 % CI"
 
+
 def _int(widget: Any) -> int:
     """The value of an integer widget (0 when empty)."""
     return int(widget.value or 0)
