@@ -25,15 +25,10 @@ import panel as pn
 from sakera_toolkit import scenarios
 from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.evidence import charts, ikm, jobs
-from sakera_toolkit.evidence.report import fmt, format_ci
+from sakera_toolkit.evidence.report import ci_label, fmt, format_ci
 from sakera_toolkit.evidence.survey import read_survey
 
 from ..shell import Page, heading, in_server_session, run_to_completion
-
-
-def _ci_label(lang: str) -> str:
-    """The confidence-interval label: "SK 95 %" (selang kepercayaan) in Indonesian, "95 % CI" in English."""
-    return "SK 95 %" if lang == "id" else "95 % CI"
 
 
 def _int(widget: Any) -> int:
@@ -176,7 +171,7 @@ def server_html(bundle: dict[str, Any], lang: str) -> str:
         r = by_kpi.loc[kpi]
         digits, scale, unit = int(r["digits"]), float(r["scale"]), _unit(str(r["unit"]), lang)
         value = fmt(float(r[name]) * scale, digits, lang) + (f" {unit}" if unit else "")
-        ci = f"{_ci_label(lang)} [{fmt(float(r[f'{name}_low']) * scale, digits, lang)}; {fmt(float(r[f'{name}_high']) * scale, digits, lang)}]"
+        ci = f"{ci_label(lang)} [{fmt(float(r[f'{name}_low']) * scale, digits, lang)}; {fmt(float(r[f'{name}_high']) * scale, digits, lang)}]"
         cards.append(
             f"<div class='c' data-kpi='{e(kpi)}'><div class='v'>{e(value)}</div><div class='l'>{e(_label({**r, 'kpi': kpi}, lang))}</div>"
             f"<div class='ci'>{e(ci)}</div></div>"
@@ -230,7 +225,7 @@ def cards_html(bundle: dict[str, Any], lang: str) -> str:
         )
 
     def rng(lo: Any, hi: Any, d: int, k: float = 1.0) -> str:
-        return f"{_ci_label(lang)} [{fmt(float(lo) * k, d, lang)}; {fmt(float(hi) * k, d, lang)}]"
+        return f"{ci_label(lang)} [{fmt(float(lo) * k, d, lang)}; {fmt(float(hi) * k, d, lang)}]"
 
     items = [
         card(
@@ -467,7 +462,7 @@ class BuktiPage(Page):
             parts.append(
                 f"<div style='color:#8a4b00'>{e(text('dropped', lang, cols=', '.join(self.survey.dropped_columns)))}</div>"
             )
-        parts.append(_img(charts.ikm_chart(res.unsur_table(lang), f"NRR per unsur ({_ci_label(lang)})", "NRR (1-4)")))
+        parts.append(_img(charts.ikm_chart(res.unsur_table(lang), f"NRR per unsur ({ci_label(lang)})", "NRR (1-4)")))
         if self.by.value in df.columns:
             t = ikm.breakdown(df, self.by.value, seed=0, lang=lang)
             col = "kecamatan_name" if self.by.value == "kecamatan" else self.by.value
@@ -477,7 +472,7 @@ class BuktiPage(Page):
             )
             parts.append(
                 "<table style='border-collapse:collapse;font-size:13px' id='sakera-ikm-breakdown'>"
-                f"<tr><th>{e(self.by.value)}</th><th>n</th><th>IKM [{_ci_label(lang)}]</th><th>mutu</th></tr>{rows}</table>"
+                f"<tr><th>{e(self.by.value)}</th><th>n</th><th>IKM [{ci_label(lang)}]</th><th>mutu</th></tr>{rows}</table>"
             )
         self.survey_out.object = "".join(parts)
 

@@ -97,6 +97,11 @@ def _t(key: str, lang: str, **kw: Any) -> str:
     return text.format(**kw) if kw else text
 
 
+
+def ci_label(lang: str) -> str:
+    """The confidence-interval label: "SK 95 %" (selang kepercayaan) in Indonesian, "95 % CI" in English."""
+    return "SK 95 %" if lang == "id" else "95 % CI"
+
 def fmt(x: Any, digits: int = 0, lang: str = "id") -> str:
     """A number for display: thousands and decimal separators by language ("-" for NaN/None)."""
     if x is None:
@@ -229,7 +234,7 @@ def _survey_section(survey_path: str | None, lang: str, seed: int) -> tuple[str,
     unsur = res.unsur_table(lang)
     parts.append(
         _img(
-            charts.ikm_chart(unsur, "NRR per unsur (95 % CI)", "NRR (1-4)"),
+            charts.ikm_chart(unsur, f"NRR per unsur ({ci_label(lang)})", "NRR (1-4)"),
             "NRR per unsur",
         )
     )
@@ -242,7 +247,7 @@ def _survey_section(survey_path: str | None, lang: str, seed: int) -> tuple[str,
         parts.append(f"<h3>IKM {'by' if en else 'menurut'} {html.escape(by)}</h3>")
         parts.append(
             _table(
-                [by, "n", "IKM [95 % CI]", "mutu"],
+                [by, "n", f"IKM [{ci_label(lang)}]", "mutu"],
                 [
                     [
                         str(r[name_col]),
@@ -399,11 +404,11 @@ def build_report(
         return f"<div class='card'><div class='v'>{e(value)}</div><div class='l'>{e(label)}</div><div class='ci'>{e(ci)}</div></div>"
 
     def ci_text(row: Any, digits: int, scale: float = 1.0) -> str:
-        return f"95 % CI [{fmt(row['ci_low'] * scale, digits, lang)}; {fmt(row['ci_high'] * scale, digits, lang)}]"
+        return f"{ci_label(lang)} [{fmt(row['ci_low'] * scale, digits, lang)}; {fmt(row['ci_high'] * scale, digits, lang)}]"
 
     def ba_ci(kpi: str, col: str, digits: int, scale: float = 1.0) -> str:
         r = b_idx.loc[kpi]
-        return f"95 % CI [{fmt(r[col + '_low'] * scale, digits, lang)}; {fmt(r[col + '_high'] * scale, digits, lang)}]"
+        return f"{ci_label(lang)} [{fmt(r[col + '_low'] * scale, digits, lang)}; {fmt(r[col + '_high'] * scale, digits, lang)}]"
 
     total = t_cb.loc["total"]
     mand = area[area["code"] == MANDANGIN].iloc[0]
