@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from apps.shell import run_to_completion  # noqa: E402
 from apps.wsclient import AccessRefused, http_get, login, open_session, page_token, post_login  # noqa: E402
 from sakera_toolkit.store import users  # noqa: E402
 from sakera_toolkit.store.db import make_engine  # noqa: E402
@@ -32,7 +33,9 @@ AsyncHTTPClient.configure(None, max_clients=100)
 
 
 def run(coro):
-    return asyncio.run(coro)
+    """Run a coroutine to completion, also when Playwright's sync API left a loop in this thread
+    (a browser test ran earlier in the same worker: asyncio.run would refuse)."""
+    return run_to_completion(coro)
 
 
 def add_trainee(server, name: str | None = None, password: str = "kata-sandi-uji-1") -> tuple[str, str]:
