@@ -375,6 +375,18 @@ def breakdown(
 
         names = districts().set_index("district_code")["district_name"]
         out.insert(1, "kecamatan_name", out["kecamatan"].map(names).fillna(""))
+    elif by == "channel":
+        from ..sim.channel import CHANNEL_NAMES
+
+        k = 0 if lang == "id" else 1
+        out.insert(1, "channel_name", out["channel"].map(lambda c: CHANNEL_NAMES.get(c, (c, c))[k]))
+    elif by == "service":
+        from ..services import load_catalogue
+
+        cat = load_catalogue()
+        out.insert(1, "service_name", out["service"].map(
+            lambda s: (cat.get(s).name_id if lang == "id" else cat.get(s).name_en) if s in cat else s
+        ))  # fmt: skip
     return out
 
 

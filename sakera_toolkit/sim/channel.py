@@ -22,10 +22,18 @@ import numpy as np
 
 from ..regency import Regency, TravelModel
 
-__all__ = ["CHANNELS", "ChannelPolicy", "TripCosts"]
+__all__ = ["CHANNELS", "CHANNEL_NAMES", "ChannelPolicy", "TripCosts"]
 
 #: Channel codes used in arrays (index) and in the trace (name).
 CHANNELS = ("desa", "office", "mpp", "kecamatan")
+
+#: What people call each channel: (Bahasa Indonesia, English).
+CHANNEL_NAMES = {
+    "desa": ("Loket desa", "Village desk"),
+    "office": ("Kantor Dispendukcapil", "Dispendukcapil office"),
+    "mpp": ("Mal Pelayanan Publik", "Public service mall"),
+    "kecamatan": ("Loket kecamatan", "Kecamatan point"),
+}
 DESA, OFFICE, MPP, KECAMATAN = range(4)
 
 
