@@ -464,3 +464,20 @@ def test_sparkline_draws_one_dot_per_score():
     svg = sparkline_svg([50, 95, 100])
     assert svg.count("<circle") == 3 and "polyline" in svg
     assert sparkline_svg([150.0]).count("<circle") == 1
+
+
+def test_feedback_cites_the_requirements_own_regulation_and_cards_show_no_internal_ids():
+    """A missed KIA requirement cites Permendagri 2/2016 (the requirement's basis), not the generic
+    rule's Perpres 96/2018; card heads show the document title only (no ids such as 'kk')."""
+    from apps.pages.cards import documents_html
+    from apps.pages.latihan import feedback_html
+    from sakera_toolkit import training
+    from sakera_toolkit.training.grading import Answer, grade
+
+    case = training.generate_case("kia", 0, seed=5)
+    exp = case.expected
+    answer = Answer(service_id="kia", requirements={}, defects=(), decision=exp.decision)
+    html_id = feedback_html(grade(case, answer), "id", None, None)
+    assert "Dasar hukum: Permendagri 2/2016" in html_id
+    cards = documents_html(case.documents, "id")
+    assert "<small>" not in cards and ">kk<" not in cards

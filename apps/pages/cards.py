@@ -75,8 +75,7 @@ def document_card(doc: Any, lang: str = "id") -> str:
         classes.append("damaged")
     parts = [
         f'<div class="{" ".join(classes)}" data-ref="{_esc(doc.ref)}">',
-        f'<div class="head" style="background:{colour}"><span>{_esc(doc.title(lang))}</span>'
-        f"<small>{_esc(doc.ref)}</small></div>",
+        f'<div class="head" style="background:{colour}"><span>{_esc(doc.title(lang))}</span></div>',
     ]
     if damaged:
         parts.append(f'<div class="stamp">{_esc(doc.condition_label(lang).upper())}</div>')

@@ -102,6 +102,13 @@ def sparkline_svg(scores: Sequence[float], width: int = 260, height: int = 46, p
     )
 
 
+def _basis_label(source: str, lang: str) -> str:
+    """The mistake's own legal basis (a requirement's regulation, else its rule's), as shown to trainees."""
+    from sakera_toolkit.training.rules import basis_label
+
+    return basis_label(source, lang)
+
+
 def _strip_source(text: str, source: str) -> str:
     from sakera_toolkit.training.rules import basis_label
 
@@ -209,7 +216,7 @@ def feedback_html(report: Any, lang: str, attempt_id: int | None, attempt_number
             parts.append(
                 f"<li>{esc(_strip_source(m.explain(lang), m.source))}"
                 f"<span class='src'>{esc(rule_label)}: {esc(_rule_title(m.rule_id, lang))} · "
-                f"{esc(tr('latihan.basis'))}: {esc(labels.rule_basis(m.rule_id, m.source, lang))}</span></li>"
+                f"{esc(tr('latihan.basis'))}: {esc(_basis_label(m.source, lang))}</span></li>"
             )
         parts.append("</ol>")
     else:
