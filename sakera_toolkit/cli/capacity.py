@@ -120,11 +120,9 @@ def run(args: Any) -> int:
     )
     levers = list(options.items())[: 1 if args.no_levers else None]
     progress = not args.json and sys.stderr.isatty()
-    rows: list[dict] = []
     workers = args.workers if args.workers is not None else min(os.cpu_count() or 1, args.replications)
     with _dask_client(min(workers, args.replications)) as client:
-        for label, (lever_policy, load) in levers:
-            _search_lever(args, scenario, label, lever_policy, load, progress, client, rows)
+        rows = [_search_lever(args, scenario, label, pol, load, progress, client) for label, (pol, load) in levers]
     header = {
         "scenario": scenario.name,
         "villages_in_rollout": n_all,
@@ -160,47 +158,22 @@ def run(args: Any) -> int:
     return 0
 
 
-def _search_lever(args: Any, scenario: Any, label: str, lever_policy: Any, load: Any, progress: bool, client: Any,
-                  rows: list[dict]) -> None:  # fmt: skip
-    """Run the search of one lever and append its row."""
+def _search_lever(args: Any, scenario: Any, label: str, lever_policy: Any, load: Any, progress: bool,
+                  client: Any) -> dict:  # fmt: skip
+    """The search of one lever: its row of the table (and of the JSON)."""
     from ..scenarios.saturation import capacity_needed, max_villages
 
+    common: dict[str, Any] = {
+        "replications": args.replications, "seed": args.seed, "days": args.days, "progress": progress,
+        "client": client,
+    }  # fmt: skip
     if args.villages is None:
-        res = max_villages(
-            scenario,
-            lever_policy,
-            load,
-            replications=args.replications,
-            seed=args.seed,
-            days=args.days,
-            progress=progress,
-            client=client,
-        )
-        summ = res.summary()
-        rows.append(
-            {
-                "lever": label,
-                "capacity_tps": lever_policy.capacity_tps,
-                "max_villages": summ,
-                "per_replication": res.values,
-            }
-        )
+        res = max_villages(scenario, lever_policy, load, **common)
+        row = {"lever": label, "capacity_tps": lever_policy.capacity_tps, "max_villages": res.summary()}
     else:
-        res = capacity_needed(
-            scenario,
-            args.villages,
-            lever_policy,
-            load,
-            replications=args.replications,
-            seed=args.seed,
-            days=args.days,
-            progress=progress,
-            client=client,
-        )
-        summ = res.summary()
-        rows.append(
-            {"lever": label, "villages": args.villages, "capacity_tps_needed": summ, "per_replication": res.values}
-        )
+        res = capacity_needed(scenario, args.villages, lever_policy, load, **common)
+        row = {"lever": label, "villages": args.villages, "capacity_tps_needed": res.summary()}
+    return {**row, "per_replication": res.values}
 
 
 @contextlib.contextmanager

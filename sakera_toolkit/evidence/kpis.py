@@ -299,11 +299,21 @@ def coverage_table(ev: EvidenceRun, lang: str = "id") -> pd.DataFrame:
     """
     kpis = ev.comparison.kpis
     present = [k for k in COVERAGE_KPIS if k in kpis.columns and kpis[k].notna().any()]
-    if not present:
-        return pd.DataFrame()
+    return kpi_ci_table(ev, {k: COVERAGE_KPIS[k] for k in present}, lang)
+
+
+def kpi_ci_table(ev: EvidenceRun, specs: dict[str, tuple[str, str, str, float, int]], lang: str = "id") -> pd.DataFrame:
+    """A KPI table with 95 % intervals over replications, one row per KPI of ``specs`` in the run.
+
+    ``specs`` maps ``kpi -> (label_id, label_en, unit, scale, digits)``. Columns: ``kpi, label, unit,
+    scale, digits`` and, per scenario, ``<name>``, ``<name>_low``, ``<name>_high`` (NaN where a
+    scenario lacks the KPI). Shared by :func:`coverage_table` and ``evidence.server.server_table``.
+    """
+    kpis = ev.comparison.kpis
     rows = []
-    for k in present:
-        label_id, label_en, unit, scale, digits = COVERAGE_KPIS[k]
+    for k, (label_id, label_en, unit, scale, digits) in specs.items():
+        if k not in kpis.columns:
+            continue
         row: dict[str, Any] = {
             "kpi": k,
             "label": label_en if lang == "en" else label_id,

@@ -70,26 +70,11 @@ def server_table(ev: Any, lang: str = "id") -> pd.DataFrame:
     Columns ``kpi, label, unit, scale, digits`` and, per scenario, ``<name>``, ``<name>_low``,
     ``<name>_high`` (NaN for a scenario without the stage). Empty when no scenario of the run has the central-server stage on.
     """
-    kpis = ev.comparison.kpis
-    names = list(ev.comparison.scenarios)
-    if not has_server(kpis):
+    from .kpis import kpi_ci_table
+
+    if not has_server(ev.comparison.kpis):
         return pd.DataFrame()
-    rows = []
-    for kpi, (label_id, label_en, unit, scale, digits) in SERVER_KPIS.items():
-        if kpi not in kpis.columns:
-            continue
-        row: dict[str, Any] = {
-            "kpi": kpi,
-            "label": label_en if lang == "en" else label_id,
-            "unit": unit,
-            "scale": scale,
-            "digits": digits,
-        }
-        for name in names:
-            values = kpis.loc[kpis["scenario"] == name, kpi].to_numpy(dtype=float)
-            row[name], row[f"{name}_low"], row[f"{name}_high"] = mean_ci(values)
-        rows.append(row)
-    return pd.DataFrame(rows)
+    return kpi_ci_table(ev, SERVER_KPIS, lang)
 
 
 def hourly_table(frames: Sequence[pd.DataFrame | None]) -> pd.DataFrame:
