@@ -25,7 +25,7 @@ from ..demand import Requests
 from .calendars import Calendars
 from .channel import DESA, KECAMATAN, MPP, OFFICE, ChannelPolicy
 from .inputs import EngineInputs
-from .kernel import Rounds, _add_work, serve_rows, visit_summary
+from .kernel import Rounds, serve_rows, visit_summary
 from .printing import next_instant, print_cards
 
 __all__ = [
@@ -290,14 +290,12 @@ def desk(
 
 # -- upload ---------------------------------------------------------------------------------------
 @njit(cache=True)
-def _after_desk(backlog, desk_end, desk_round, fail0, xptr, xfail, sptr, scs, sce, scum, scend, upload_work):
-    """Abandonment time at the desk and end of the upload (stops while the server is down)."""
+def _after_desk(backlog, desk_end, desk_round, fail0, xptr, xfail):
+    """Abandonment time at the desk, and which requests upload (from the end of their desk visit)."""
     n = backlog.shape[0]
     abandoned_at = np.full(n, np.inf)
-    upload_end = np.full(n, np.inf)
+    uploads = np.zeros(n, dtype=np.bool_)
     for i in range(n):
-        if backlog[i]:
-            upload_end[i] = 0.0
         r = desk_round[i]
         if r < 0 or not np.isfinite(desk_end[i]):
             continue
@@ -305,17 +303,17 @@ def _after_desk(backlog, desk_end, desk_round, fail0, xptr, xfail, sptr, scs, sc
         if failed:
             abandoned_at[i] = desk_end[i]
         else:
-            upload_end[i] = _add_work(sptr, scs, sce, scum, scend, 0, desk_end[i], upload_work)
-    return abandoned_at, upload_end
+            uploads[i] = True
+    return abandoned_at, uploads
 
 
 def upload(inputs: EngineInputs, req: Requests, desk_rec: DeskRecord, cal: Calendars) -> UploadRecord:
     """Upload after a complete desk visit (the initial backlog is uploaded at day 0)."""
-    r, s = desk_rec.rounds, cal.server
-    abandoned_at, end = _after_desk(
-        req.backlog, desk_rec.end, desk_rec.last_round, r.fail0, r.xptr, r.xfail, s.ptr, s.start, s.end, s.cum,
-        s.cum_end, inputs.constants.upload_minutes * MINUTES,
-    )  # fmt: skip
+    r = desk_rec.rounds
+    abandoned_at, uploads = _after_desk(req.backlog, desk_rec.end, desk_rec.last_round, r.fail0, r.xptr, r.xfail)
+    end = np.where(req.backlog, 0.0, np.inf)  # the initial backlog is uploaded at day 0
+    idx = np.flatnonzero(uploads)
+    end[idx] = cal.server.add_work(np.zeros(idx.size, np.int64), desk_rec.end[idx], inputs.constants.upload_minutes * MINUTES)
     return UploadRecord(abandoned_at, end)
 
 
@@ -353,22 +351,6 @@ def signing(bo: BackOfficeRecord, cal: Calendars) -> SigningRecord:
 
 
 # -- output ---------------------------------------------------------------------------------------
-@njit(cache=True)
-def _hvs_or_pdf(channel, is_card, group, signed, ptr, cs, ce, cum, cend, hvs_work):
-    """Non-card outputs: printed on HVS at the village desk (desk hours), else sent as PDF at signing."""
-    n = channel.shape[0]
-    out = np.full(n, np.inf)
-    for i in range(n):
-        sg = signed[i]
-        if is_card[i] or not np.isfinite(sg):
-            continue
-        if channel[i] == DESA:
-            out[i] = _add_work(ptr, cs, ce, cum, cend, group[i], sg, hvs_work)
-        else:
-            out[i] = sg
-    return out
-
-
 def output(
     inputs: EngineInputs, req: Requests, channel: np.ndarray, desk_rec: DeskRecord, sig: SigningRecord, cal: Calendars
 ) -> OutputRecord:
@@ -379,11 +361,10 @@ def output(
         sig.signed[ci], inputs.blanko[req.service[ci]], cal.open_day, inputs.work_hours, inputs.card_print_per_day,
         inputs.blanko_initial, inputs.blanko_reorder_point, inputs.blanko_reorder_qty, inputs.blanko_lead_days,
     )  # fmt: skip
-    s = cal.service
-    printed = _hvs_or_pdf(
-        channel, card, desk_rec.group, sig.signed, s.ptr, s.start, s.end, s.cum, s.cum_end,
-        inputs.constants.hvs_print_minutes * MINUTES,
-    )  # fmt: skip
+    # non-card outputs: printed on HVS at the village desk (desk hours), else sent as PDF at signing
+    printed = np.where(card | ~np.isfinite(sig.signed), np.inf, sig.signed)
+    hvs = np.flatnonzero(~card & (channel == DESA) & np.isfinite(sig.signed))
+    printed[hvs] = cal.service.add_work(desk_rec.group[hvs], sig.signed[hvs], inputs.constants.hvs_print_minutes * MINUTES)
     printed[ci] = card_printed
     return OutputRecord(printed, card, stock_eod, stockout, ordered)
 
@@ -402,6 +383,76 @@ def delivery(
 
 
 # -- outcome --------------------------------------------------------------------------------------
+@njit(cache=True)
+def _outcome_pass(H, ready, abandoned_at, arrival, backlog, workday_index, card, channel, visits, village, km, minutes, cost):
+    """Every per-request field of :class:`OutcomeRecord` in one pass (the same arithmetic per request).
+
+    Completed when ready by the horizon ``H``, else abandoned if it was abandoned by then, else
+    still in the system. Trips: desk visits plus a pick-up (cards, and every document at a village
+    desk); the office-only comparison counts the visits plus a card pick-up at the office.
+    """
+    n = ready.shape[0]
+    total = workday_index.shape[0]
+    code = np.empty(n, dtype=np.int8)
+    exit_time = np.empty(n)
+    exit_unclipped = np.empty(n)
+    turnaround = np.empty(n)
+    working = np.empty(n)
+    trips = np.empty(n, dtype=np.int16)
+    outside = np.empty(n, dtype=np.int16)
+    base = np.empty(n, dtype=np.int16)
+    t_km = np.empty(n)
+    t_min = np.empty(n)
+    t_cost = np.empty(n)
+    o_km = np.empty(n)
+    o_min = np.empty(n)
+    o_cost = np.empty(n)
+    for i in range(n):
+        r = ready[i]
+        a_at = abandoned_at[i]
+        a = arrival[i]
+        done = r <= H
+        if done:
+            code[i] = 0
+            exit_time[i] = r
+        elif a_at <= H:
+            code[i] = 1
+            exit_time[i] = a_at
+        else:
+            code[i] = 2
+            exit_time[i] = np.inf
+        exit_unclipped[i] = min(r, a_at)
+        if done:
+            day_arr = min(int(np.floor(a)), total - 1)
+            day_done = min(int(np.floor(r)), total - 1)
+            turnaround[i] = r - a
+            working[i] = float(workday_index[day_done] - workday_index[day_arr])
+        else:
+            turnaround[i] = np.nan
+            working[i] = np.nan
+        ch = channel[i]
+        tr = 0
+        bs = 0
+        if not backlog[i]:
+            vis = visits[i]
+            tr = vis + (1 if done and (card[i] or ch == DESA) else 0)
+            bs = vis + (1 if done and card[i] else 0)
+        trips[i] = tr
+        outside[i] = 0 if ch == DESA else tr
+        base[i] = bs
+        v = village[i]
+        t_km[i] = tr * km[v, ch]
+        t_min[i] = tr * minutes[v, ch]
+        t_cost[i] = tr * cost[v, ch]
+        o_km[i] = bs * km[v, OFFICE]
+        o_min[i] = bs * minutes[v, OFFICE]
+        o_cost[i] = bs * cost[v, OFFICE]
+    return (
+        code, exit_time, exit_unclipped, turnaround, working, trips, outside, base, t_km, t_min, t_cost, o_km,
+        o_min, o_cost,
+    )  # fmt: skip
+
+
 def outcome(
     inputs: EngineInputs,
     req: Requests,
@@ -413,39 +464,9 @@ def outcome(
     cal: Calendars,
 ) -> OutcomeRecord:
     """Completed, abandoned or still in the system at the end of the horizon; trips and travel."""
-    H = float(inputs.days)
-    r, a_at, a = dl.ready, up.abandoned_at, req.arrival
-    completed = r <= H
-    abandoned = ~completed & (a_at <= H)
-    code = np.where(completed, 0, np.where(abandoned, 1, 2)).astype(np.int8)
-    exit_time = np.where(completed, r, np.where(abandoned, a_at, np.inf))
-    total = len(cal.workday_index)
-    day_arr = np.minimum(np.floor(a).astype(np.int64), total - 1)
-    day_done = np.minimum(np.floor(np.where(completed, r, 0.0)).astype(np.int64), total - 1)
-    turnaround = np.where(completed, r - a, np.nan)
-    working = np.where(completed, (cal.workday_index[day_done] - cal.workday_index[day_arr]).astype(float), np.nan)
-    pickup = completed & (out.card | (channel == DESA))
-    visits = desk_rec.visits.astype(np.int64)
-    walk_in = ~req.backlog
-    trips = np.where(walk_in, visits + pickup, 0)
-    base = np.where(walk_in, visits + (completed & out.card), 0)
-    outside = np.where(channel == DESA, 0, trips)
-    v = req.village.astype(np.int64)
     t = inputs.geography.trips
-    ch = channel.astype(np.int64)
-    return OutcomeRecord(
-        code=code,
-        exit=exit_time,
-        exit_unclipped=np.minimum(r, a_at),
-        turnaround_days=turnaround,
-        working_days=working,
-        trips=trips.astype(np.int16),
-        outside_trips=outside.astype(np.int16),
-        office_only_trips=base.astype(np.int16),
-        travel_km=trips * t.km[v, ch],
-        travel_minutes=trips * t.minutes[v, ch],
-        travel_cost_idr=trips * t.cost_idr[v, ch],
-        office_only_km=base * t.km[v, OFFICE],
-        office_only_minutes=base * t.minutes[v, OFFICE],
-        office_only_cost_idr=base * t.cost_idr[v, OFFICE],
-    )
+    cols = _outcome_pass(
+        float(inputs.days), dl.ready, up.abandoned_at, req.arrival, req.backlog, cal.workday_index, out.card,
+        channel, desk_rec.visits, req.village, t.km, t.minutes, t.cost_idr,
+    )  # fmt: skip
+    return OutcomeRecord(*cols)
