@@ -319,8 +319,9 @@ def _place(counts, n_services, cum_pop, u_village, cdf, lower, u_time, h0, h1):
     for cell in range(counts.shape[0]):
         day = cell // n_services
         s = cell - day * n_services
+        row = cum_pop[s]  # one view per cell (a view per request costs more than the search)
         for _ in range(counts[cell]):
-            village[c] = min(np.searchsorted(cum_pop[s], u_village[c], side="right"), n_villages - 1)
+            village[c] = min(np.searchsorted(row, u_village[c], side="right"), n_villages - 1)
             service[c] = s
             u = u_time[c]
             slot = min(np.searchsorted(cdf, u, side="right"), n_slots - 1)
