@@ -267,7 +267,8 @@ def generate(
     rng_counts, rng_times, rng_backlog = (np.random.default_rng(s) for s in (s_counts, s_times, s_backlog))
     codes = tuple(population.index)
     pop = population.to_numpy(dtype=float)
-    if isinstance(rate, pd.DataFrame):  # per village x service
+    rv: np.ndarray  # (S,) for every village, or (V, S) per village
+    if isinstance(rate, pd.DataFrame):
         rv = rate.reindex(index=list(codes), columns=list(SERVICE_IDS)).fillna(0.0).to_numpy(dtype=float)
     else:
         rv = rate.reindex(list(SERVICE_IDS)).fillna(0.0).to_numpy(dtype=float)
