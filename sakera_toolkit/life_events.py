@@ -147,6 +147,8 @@ def event_table(settings: LifeEventSettings | None = None) -> EventTable:
         rate[i] = float(st.rates.get(name, entry["rate_per_1000"])) * float(st.scale)
         lead[i] = SERVICE_IDS.index(entry["lead"])
         for sid, n in entry["bundle"].items():
+            if sid not in DOCUMENT_IDS:  # activations have their own stream (demand.activation_stream)
+                raise SakeraInputError(f"a bundle holds documents, not {sid!r}", location=f"event_{name}.bundle")
             bundle[i, SERVICE_IDS.index(sid)] = float(n)
     return EventTable(EVENTS, rate, lead, bundle)
 
@@ -235,8 +237,12 @@ def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.rando
     )  # fmt: skip
     ev_kind = ev_kind.astype(np.int64)
     # bundles: floor of the expected count + a Bernoulli of its fraction, per event and service
-    b = table.bundle[ev_kind]
-    docs = (np.floor(b) + (r_bundle.random(b.shape) < b - np.floor(b))).astype(np.int64)  # (m, S)
+    # one uniform per event and document service (not per activation column: bundles hold documents
+    # only, and the draws must not depend on how many activation types exist)
+    nd = len(DOCUMENT_IDS)
+    b = table.bundle[ev_kind][:, :nd]
+    docs = np.zeros((m, S), dtype=np.int64)
+    docs[:, :nd] = np.floor(b) + (r_bundle.random(b.shape) < b - np.floor(b))  # (m, S)
     arrivals, villages, kinds, services_per = [ev_arrival], [ev_village.astype(np.int64)], [ev_kind], [docs]
     if st.coverage:
         elasticity = st.elasticity_value()
@@ -266,7 +272,6 @@ def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.rando
             one[:, s] = 1
             services_per.append(one)
     # SIAK activations: the rates of inputs.rate (as in the document-rate model), own stream
-    nd = len(DOCUMENT_IDS)
     rv = (
         inputs.rate.reindex(index=list(inputs.village_codes), columns=list(SERVICE_IDS)).fillna(0.0)
         if isinstance(inputs.rate, pd.DataFrame)
