@@ -302,8 +302,10 @@ def _appendix(lang: str) -> str:
 
 
 def _ci_rows(table: pd.DataFrame, names: list[str], lang: str) -> list[list[str]]:
-    """Rows of a :func:`~sakera_toolkit.evidence.kpis.kpi_ci_table` frame: label (unit), then mean [95 % CI]
-    per scenario ("not simulated" where a scenario lacks the KPI). Used by the server and coverage sections."""
+    """Rows of a :func:`~sakera_toolkit.evidence.kpis.kpi_ci_table` frame, for the server and coverage sections.
+
+    Each row: label (unit), then mean [95 % CI] per scenario ("not simulated" where a scenario lacks the KPI).
+    """
     rows = []
     for r in table.to_dict("records"):
         cells = [r["label"] + (f" ({r['unit']})" if r["unit"] else "")]
