@@ -208,3 +208,19 @@ def test_activations_carry_their_indonesian_names_in_the_kpis(sim):
 
     assert labels.service_name("aktivasi_ikd", "id") == "Aktivasi IKD"
     assert labels.service_name("aktivasi_nik", "id") == "Aktivasi NIK"
+
+
+def test_aktivasi_nik_is_offered_where_the_training_rule_sends_the_citizen():
+    """One rule: training's nik_nonaktif says reactivation with KTP-el recording at the kecamatan or the
+    Dispendukcapil; the engine offers aktivasi NIK exactly at those points (never the desk or the MPP)."""
+    from sakera_toolkit.sim.channel import KECAMATAN, MPP, OFFICE
+    from sakera_toolkit.training import rules
+
+    text = rules.rules()["nik_nonaktif"].text_id
+    assert "kecamatan" in text and "Dispendukcapil" in text and "perekaman KTP-el" in text
+    inputs = compile(FlowParams.all_live(days=30))
+    nik, ikd = SERVICE_IDS.index("aktivasi_nik"), SERVICE_IDS.index("aktivasi_ikd")
+    assert inputs.biometric[nik] and not inputs.biometric[ikd]  # the desk serves IKD, not aktivasi NIK
+    assert inputs.offered[nik, OFFICE] and inputs.offered[nik, KECAMATAN] and not inputs.offered[nik, MPP]
+    assert inputs.offered[ikd, OFFICE] and inputs.offered[ikd, KECAMATAN] and inputs.offered[ikd, MPP]
+    assert not inputs.back_office[nik] and not inputs.back_office[ikd] and inputs.back_office[:nik - 1].all()
