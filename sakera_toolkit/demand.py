@@ -14,6 +14,12 @@ hours.
 
 The arrival stream depends only on the demand inputs and the seed, never on which villages are
 live, so two scenarios run with the same seed see the same requests (common random numbers).
+
+SIAK activations (:data:`~sakera_toolkit.services.ACTIVATION_IDS`: Aktivasi IKD, Aktivasi NIK)
+are an uptake of a stock of residents (``rate_aktivasi_*`` = 1,000 x stock share x uptake per
+year, ``calibration/demand.yaml``). They are drawn by the same law from their own child of the
+seed (:func:`activation_stream`), so the requests of every document service are the same for a
+seed with or without them.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from numba import njit
 from . import calibration
 from ._sort import stable_argsort
 from .errors import SakeraInputError
-from .services import SERVICE_IDS
+from .services import ACTIVATION_IDS, DOCUMENT_IDS, SERVICE_IDS
 
 __all__ = [
     "SERVICE_IDS",
@@ -42,6 +48,8 @@ __all__ = [
     "params_rates",
     "Fitted",
     "as_generator",
+    "activation_stream",
+    "rate_value",
 ]
 
 
@@ -57,7 +65,7 @@ def rates(
 ) -> pd.Series:
     """Requests per 1,000 residents per year for each service (calibrated, overridden, scaled)."""
     c = calib or calibration.load("demand")
-    out = pd.Series({s: float(c[f"rate_{s}"]) for s in SERVICE_IDS}, name="rate_per_1000_per_year")
+    out = pd.Series({s: rate_value(c, s) for s in SERVICE_IDS}, name="rate_per_1000_per_year")
     for sid, value in (overrides or {}).items():
         if sid not in SERVICE_IDS:
             raise SakeraInputError(f"unknown service {sid!r}", location="demand_overrides")
@@ -67,6 +75,18 @@ def rates(
     if not np.isfinite(scale) or scale < 0:
         raise SakeraInputError(f"scale {scale!r} must be >= 0", location="demand_scale")
     return out * float(scale)
+
+
+def rate_value(c: calibration.Calibration, service: str) -> float:
+    """The calibrated rate per 1,000 residents per year of ``service``.
+
+    A number, or for a stock uptake ``{stock: <key>, uptake_per_year: u}``: 1,000 x the share of
+    residents in the stock (the calibration entry ``<key>``) x ``u``.
+    """
+    value = c[f"rate_{service}"]
+    if isinstance(value, dict):
+        return 1000.0 * float(c[str(value["stock"])]) * float(value["uptake_per_year"])
+    return float(value)
 
 
 def _dates(c: calibration.Calibration, key: str) -> np.ndarray:
@@ -242,52 +262,34 @@ def generate(
     rate = rates(calib=c) if rate is None else rate
     if int(initial_backlog) < 0:
         raise SakeraInputError("must be >= 0", location="initial_backlog")
-    rng_counts, rng_times, rng_backlog = (np.random.default_rng(s) for s in _seed_sequence(seed).spawn(3))
+    # children 0-2: the document services (as before the activations existed); child 3: activations
+    s_counts, s_times, s_backlog, s_activation = _seed_sequence(seed).spawn(4)
+    rng_counts, rng_times, rng_backlog = (np.random.default_rng(s) for s in (s_counts, s_times, s_backlog))
     codes = tuple(population.index)
     pop = population.to_numpy(dtype=float)
-    if isinstance(rate, pd.DataFrame):  # per village x service
-        rv = rate.reindex(index=list(codes), columns=list(SERVICE_IDS)).fillna(0.0).to_numpy(dtype=float)
-        annual = pop[:, None] / 1000.0 * rv  # (V, S)
-    else:
-        rate = rate.reindex(list(SERVICE_IDS)).fillna(0.0)
-        annual = pop[:, None] / 1000.0 * rate.to_numpy()[None, :]  # (V, S)
-    w = day_weights(start_date, days, working_days, holidays, c, monthly)  # (D, S)
-    # Poisson splitting: a Poisson count per day x service, each request then placed in a village
-    # with probability proportional to its population (same law as independent Poisson cells).
+    rv: np.ndarray  # (S,) for every village, or (V, S) per village
     if isinstance(rate, pd.DataFrame):
-        totals = annual.sum(axis=0)  # (S,)
-        col = annual.sum(axis=0, keepdims=True)
-        flat = np.linspace(0, 1, len(pop))[:, None]
-        cum = np.where(col > 0, np.cumsum(annual, axis=0) / np.where(col > 0, col, 1.0), flat).T.copy()  # (S, V)
+        rv = rate.reindex(index=list(codes), columns=list(SERVICE_IDS)).fillna(0.0).to_numpy(dtype=float)
     else:
-        totals = rate.to_numpy() * pop.sum() / 1000.0  # (S,)
-        cum_pop = np.cumsum(pop) / pop.sum() if pop.sum() > 0 else np.linspace(0, 1, len(pop))
-        cum = np.broadcast_to(cum_pop, (len(SERVICE_IDS), len(pop)))
-    counts = rng_counts.poisson(w * totals[None, :]).ravel()  # (D * S,)
-    m = int(counts.sum())
-    u_village = rng_counts.random(m)
-    profile = np.asarray(c["hour_profile"], dtype=float)
-    cdf = np.cumsum(profile / profile.sum())
-    cdf[-1] = 1.0
-    lower = np.concatenate([[0.0], cdf[:-1]])
-    h0, h1 = work_hours
-    arrival, village, service = _place(
-        counts,
-        len(SERVICE_IDS),
-        np.ascontiguousarray(cum),
-        u_village,
-        cdf,
-        lower,
-        rng_times.random(m),
-        float(h0),
-        float(h1),
-    )
+        rv = rate.reindex(list(SERVICE_IDS)).fillna(0.0).to_numpy(dtype=float)
+    w = day_weights(start_date, days, working_days, holidays, c, monthly)  # (D, S)
+    nd = len(DOCUMENT_IDS)
+    arrival, village, service = _draw(rv[..., :nd], pop, w[:, :nd], rng_counts, rng_times, c, work_hours)
+    annual = pop[:, None] / 1000.0 * (rv[:, :nd] if rv.ndim == 2 else rv[None, :nd])  # (V, documents)
+    a2, v2, s2 = activation_stream(rv[..., nd:], pop, w[:, nd:], s_activation, c, work_hours)
+    if len(a2):
+        arrival = np.concatenate([arrival, a2])
+        order = stable_argsort(arrival)  # stable: the document requests keep their order
+        arrival = arrival[order]
+        village = np.concatenate([village, v2])[order]
+        service = np.concatenate([service, s2 + nd])[order]
     backlog = np.zeros(len(arrival), dtype=bool)
     nb = int(initial_backlog)
     if nb:
+        # files waiting at the back office: documents only (an activation has no back office)
         weight = annual.ravel() / annual.sum()
         pick = rng_backlog.choice(weight.size, size=nb, p=weight)
-        bv, bs = np.divmod(pick, len(SERVICE_IDS))
+        bv, bs = np.divmod(pick, nd)
         arrival = np.concatenate([np.zeros(nb), arrival])
         village = np.concatenate([bv, village])
         service = np.concatenate([bs, service])
@@ -299,6 +301,69 @@ def generate(
         backlog=backlog,
         village_codes=codes,
     )
+
+
+def _draw(
+    rate: np.ndarray,
+    pop: np.ndarray,
+    w: np.ndarray,
+    rng_counts: np.random.Generator,
+    rng_times: np.random.Generator,
+    c: calibration.Calibration,
+    work_hours: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Arrival, village and (local) service index of the requests of ``rate``'s services.
+
+    ``rate``: per 1,000 per year, ``(S',)`` for every village or ``(V, S')`` per village; ``w``:
+    their day weights ``(D, S')``.
+    """
+    n_s = rate.shape[-1]
+    if rate.ndim == 2:  # per village x service
+        annual = pop[:, None] / 1000.0 * rate  # (V, S')
+        # Poisson splitting: a Poisson count per day x service, each request then placed in a
+        # village with probability proportional to its rate there (same law as independent cells).
+        totals = annual.sum(axis=0)  # (S',)
+        col = annual.sum(axis=0, keepdims=True)
+        flat = np.linspace(0, 1, len(pop))[:, None]
+        cum = np.where(col > 0, np.cumsum(annual, axis=0) / np.where(col > 0, col, 1.0), flat).T.copy()  # (S', V)
+    else:
+        totals = rate * pop.sum() / 1000.0  # (S',)
+        cum_pop = np.cumsum(pop) / pop.sum() if pop.sum() > 0 else np.linspace(0, 1, len(pop))
+        cum = np.broadcast_to(cum_pop, (n_s, len(pop)))
+    counts = rng_counts.poisson(w * totals[None, :]).ravel()  # (D * S',)
+    m = int(counts.sum())
+    u_village = rng_counts.random(m)
+    profile = np.asarray(c["hour_profile"], dtype=float)
+    cdf = np.cumsum(profile / profile.sum())
+    cdf[-1] = 1.0
+    lower = np.concatenate([[0.0], cdf[:-1]])
+    h0, h1 = work_hours
+    arrival, village, service = _place(
+        counts, n_s, np.ascontiguousarray(cum), u_village, cdf, lower, rng_times.random(m), float(h0), float(h1)
+    )
+    return arrival, village, service
+
+
+def activation_stream(
+    rate: np.ndarray,
+    pop: np.ndarray,
+    w: np.ndarray,
+    seed: np.random.SeedSequence,
+    c: calibration.Calibration,
+    work_hours: tuple[float, float],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The SIAK activation requests (:data:`~sakera_toolkit.services.ACTIVATION_IDS`), own stream.
+
+    Same law as the document services (Poisson per day x service, placed by population, hour
+    profile), drawn from ``seed`` alone (split into counts and times), so adding or changing the
+    activations never moves a document request. ``rate`` ``(A,)`` or ``(V, A)`` and ``w``
+    ``(D, A)`` are the activations' columns; the service index returned is into ``ACTIVATION_IDS``.
+    Used by both demand models (here and :func:`sakera_toolkit.life_events.generate`).
+    """
+    if rate.shape[-1] != len(ACTIVATION_IDS):
+        raise SakeraInputError(f"expected {len(ACTIVATION_IDS)} activation rates", location="rate")
+    r_counts, r_times = (np.random.default_rng(s) for s in seed.spawn(2))
+    return _draw(rate, pop, w, r_counts, r_times, c, work_hours)
 
 
 @njit(cache=True)

@@ -34,9 +34,9 @@ import pandas as pd
 
 from . import calibration
 from ._sort import stable_argsort
-from .demand import Requests, _place, _seed_sequence, day_weights
+from .demand import Requests, _place, _seed_sequence, activation_stream, day_weights
 from .errors import SakeraInputError
-from .services import SERVICE_IDS
+from .services import ACTIVATION_IDS, DOCUMENT_IDS, SERVICE_IDS
 
 if TYPE_CHECKING:  # pragma: no cover
     from .sim.flow import Replication
@@ -71,8 +71,9 @@ def _calib() -> calibration.Calibration:
 EVENTS: tuple[str, ...] = tuple(k.removeprefix("event_") for k in _calib().values if k.startswith("event_"))
 #: Documents with a coverage stock.
 COVERAGE_DOCUMENTS = ("akta", "kia", "ktp")
-#: Event kinds of a request stream: the life events, then the backlog uptakes of each document.
-EVENT_KINDS: tuple[str, ...] = EVENTS + tuple(f"backlog_{c}" for c in COVERAGE_DOCUMENTS)
+#: Event kinds of a request stream: the life events, then the backlog uptakes of each document,
+#: then the SIAK activations (one request per visit, drawn as in the document-rate model).
+EVENT_KINDS: tuple[str, ...] = EVENTS + tuple(f"backlog_{c}" for c in COVERAGE_DOCUMENTS) + ACTIVATION_IDS
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ def event_table(settings: LifeEventSettings | None = None) -> EventTable:
         rate[i] = float(st.rates.get(name, entry["rate_per_1000"])) * float(st.scale)
         lead[i] = SERVICE_IDS.index(entry["lead"])
         for sid, n in entry["bundle"].items():
+            if sid not in DOCUMENT_IDS:  # activations have their own stream (demand.activation_stream)
+                raise SakeraInputError(f"a bundle holds documents, not {sid!r}", location=f"event_{name}.bundle")
             bundle[i, SERVICE_IDS.index(sid)] = float(n)
     return EventTable(EVENTS, rate, lead, bundle)
 
@@ -215,9 +218,8 @@ def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.rando
     """The request stream of ``inputs`` under the life-event model (``inputs.life_events``)."""
     st = inputs.life_events if inputs.life_events is not None else LifeEventSettings()
     c = inputs.demand_calibration
-    r_counts, r_times, r_bundle, r_uptake, r_utimes, r_backlog = (
-        np.random.default_rng(s) for s in _seed_sequence(seed).spawn(6)
-    )
+    *children, s_activation = _seed_sequence(seed).spawn(7)  # the 7th: SIAK activations only
+    r_counts, r_times, r_bundle, r_uptake, r_utimes, r_backlog = (np.random.default_rng(s) for s in children)
     pop = np.asarray(inputs.geography.population, dtype=float)
     V, S = len(pop), len(SERVICE_IDS)
     w = day_weights(inputs.start_date, inputs.days, inputs.working_days, inputs.holidays, c, inputs.monthly)
@@ -235,8 +237,12 @@ def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.rando
     )  # fmt: skip
     ev_kind = ev_kind.astype(np.int64)
     # bundles: floor of the expected count + a Bernoulli of its fraction, per event and service
-    b = table.bundle[ev_kind]
-    docs = (np.floor(b) + (r_bundle.random(b.shape) < b - np.floor(b))).astype(np.int64)  # (m, S)
+    # one uniform per event and document service (not per activation column: bundles hold documents
+    # only, and the draws must not depend on how many activation types exist)
+    nd = len(DOCUMENT_IDS)
+    b = table.bundle[ev_kind][:, :nd]
+    docs = np.zeros((m, S), dtype=np.int64)
+    docs[:, :nd] = np.floor(b) + (r_bundle.random(b.shape) < b - np.floor(b))  # (m, S)
     arrivals, villages, kinds, services_per = [ev_arrival], [ev_village.astype(np.int64)], [ev_kind], [docs]
     if st.coverage:
         elasticity = st.elasticity_value()
@@ -265,6 +271,20 @@ def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.rando
             one = np.zeros((len(day), S), dtype=np.int64)
             one[:, s] = 1
             services_per.append(one)
+    # SIAK activations: the rates of inputs.rate (as in the document-rate model), own stream
+    rv = (
+        inputs.rate.reindex(index=list(inputs.village_codes), columns=list(SERVICE_IDS)).fillna(0.0)
+        if isinstance(inputs.rate, pd.DataFrame)
+        else inputs.rate.reindex(list(SERVICE_IDS)).fillna(0.0)
+    ).to_numpy(dtype=float)
+    act_a, act_v, act_s = activation_stream(rv[..., nd:], pop, w[:, nd:], s_activation, c, (float(h0), float(h1)))
+    if len(act_a):
+        arrivals.append(act_a)
+        villages.append(act_v.astype(np.int64))
+        kinds.append(E + len(COVERAGE_DOCUMENTS) + act_s.astype(np.int64))
+        one = np.zeros((len(act_a), S), dtype=np.int64)
+        one[np.arange(len(act_a)), nd + act_s.astype(np.int64)] = 1
+        services_per.append(one)
     a = np.concatenate(arrivals)
     order = stable_argsort(a)
     a, vil, kind = a[order], np.concatenate(villages)[order], np.concatenate(kinds)[order]
@@ -307,6 +327,7 @@ def visit_kpis(rep: Replication, inputs: EngineInputs, window: np.ndarray) -> di
     per-document trip KPIs of :func:`~sakera_toolkit.sim.kpi.replication_kpis`.
     """
     from .sim.channel import DESA, OFFICE
+    from .sim.stages import picks_up
 
     req, oc, dl = rep.requests, rep.outcome, rep.delivery
     assert req.event is not None
@@ -327,7 +348,7 @@ def visit_kpis(rep: Replication, inputs: EngineInputs, window: np.ndarray) -> di
         pairs = np.unique(inv[mask].astype(np.int64) * (inputs.days + 2 + 10**6) + day[mask])
         return np.bincount(pairs // (inputs.days + 2 + 10**6), minlength=G)
 
-    trips = desk_visits + distinct_days(completed & (card | (ch == DESA)))
+    trips = desk_visits + distinct_days(completed & picks_up(inputs, req.service[idx].astype(np.int64), ch, card))
     base = desk_visits + distinct_days(completed & card)
     v = req.village[idx][first].astype(np.int64)
     cg = ch[first]

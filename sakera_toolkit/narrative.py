@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .services import DOCUMENT_IDS
+
 __all__ = ["number", "money", "savings_text", "turnaround_stages", "driver_text", "STAGES", "WEEKDAYS"]
 
 #: Weekday names (0 = Monday) per language.
@@ -191,8 +193,9 @@ def turnaround_stages(result: Any, channel: str = "desa") -> pd.DataFrame:
     """Mean days per stage of the requests completed through ``channel`` in the KPI window.
 
     The stages (:data:`STAGES`) partition each request's time from arrival to its document being
-    ready, so their means add up to the mean turnaround. Columns: ``stage, label_id, label_en,
-    mean_days, share``.
+    ready, so their means add up to the mean turnaround. Documents only: a SIAK activation
+    (:data:`~sakera_toolkit.services.ACTIVATION_IDS`) has no back-office stages and is left out.
+    Columns: ``stage, label_id, label_en, mean_days, share``.
 
     Parameters
     ----------
@@ -206,6 +209,7 @@ def turnaround_stages(result: Any, channel: str = "desa") -> pd.DataFrame:
     a = t["arrival"].to_numpy()
     keep = (a >= p.warmup_days) & (a < p.days) & ~t["backlog"].to_numpy()
     keep &= (t["outcome"] == "completed").to_numpy() & (t["channel"] == channel).to_numpy()
+    keep &= t["service"].isin(DOCUMENT_IDS).to_numpy()
     done = t[keep]
     if done.empty:
         raise ValueError(f"no completed request through channel {channel!r} in the KPI window")

@@ -8,7 +8,10 @@ notes, or text starting with "assumption").
 Service ids are stable and used everywhere in the toolkit::
 
     kk_baru, kk_perubahan, kk_hilang_rusak, ktp_baru, ktp_hilang_rusak, ktp_perubahan,
-    akta_kelahiran, akta_kematian, kia, pindah_keluar, pindah_datang
+    akta_kelahiran, akta_kematian, kia, pindah_keluar, pindah_datang, aktivasi_ikd, aktivasi_nik
+
+The last two are SIAK activations with no document (``medium: digital``, ``training: false``):
+the simulator serves them, the training sandbox never draws them (:meth:`Catalogue.training_ids`).
 
 Examples
 --------
@@ -37,6 +40,8 @@ from .errors import SakeraInputError
 
 __all__ = [
     "SERVICE_IDS",
+    "ACTIVATION_IDS",
+    "DOCUMENT_IDS",
     "MEDIA",
     "CATEGORIES",
     "ASSUMPTION_BASIS",
@@ -62,10 +67,25 @@ SERVICE_IDS = (
     "kia",
     "pindah_keluar",
     "pindah_datang",
+    # SIAK activations (no document; engine-only, not in the training sandbox). Appended last so
+    # that the index of every document service above is unchanged.
+    "aktivasi_ikd",
+    "aktivasi_nik",
 )
 
-#: Output media: plain HVS paper with an electronic signature (TTE) and QR code, or card stock.
-MEDIA = ("hvs", "card")
+#: The SIAK activations of :data:`SERVICE_IDS` (``medium: digital``, no back office, not in the
+#: training sandbox). Their demand is drawn from its own random stream (:mod:`sakera_toolkit.demand`).
+ACTIVATION_IDS = ("aktivasi_ikd", "aktivasi_nik")
+#: The document services: every other id, in order (they come first in :data:`SERVICE_IDS`).
+DOCUMENT_IDS = tuple(s for s in SERVICE_IDS if s not in ACTIVATION_IDS)
+
+#: Output media: plain HVS paper with an electronic signature (TTE) and QR code, card stock, or
+#: ``digital`` (nothing printed: a status in SIAK or the IKD on the citizen's phone).
+MEDIA = ("hvs", "card", "digital")
+
+#: Steps a ``digital`` service cannot have: it is finished at the point of service when its SIAK
+#: transaction goes through (no back office, no signature, no print).
+OUTPUT_STEPS = ("verification", "tte_signing", "print_hvs", "card_printing")
 
 #: Service categories of Perpres 96/2018.
 CATEGORIES = ("pendaftaran_penduduk", "pencatatan_sipil")
@@ -216,6 +236,9 @@ class Service:
         ``reporting_deadline``, ``eligibility``).
     eligibility_id, eligibility_en
         Who may apply, if restricted (KTP-el from 17 or married; KIA under 17).
+    training
+        False for an engine-only request type (``training: false`` in the YAML): the training
+        sandbox never draws it as a case (:meth:`Catalogue.training_ids`).
     """
 
     id: str
@@ -239,6 +262,16 @@ class Service:
     eligibility_id: str | None = None
     eligibility_en: str | None = None
     card_outputs: tuple[str, ...] = ()
+    training: bool = True
+
+    @property
+    def back_office(self) -> bool:
+        """True when the file goes to back-office verification (then TTE and output).
+
+        False for a ``digital`` service: it is finished where it is served, when its SIAK
+        transaction goes through.
+        """
+        return "verification" in self.office_steps
 
     @property
     def desk_can_finish(self) -> bool:
@@ -304,6 +337,7 @@ class Service:
             "fee_idr": self.fee_idr,
             "legal_basis": list(self.legal_basis),
             "sources": dict(self.sources),
+            "training": self.training,
         }
 
 
@@ -340,6 +374,14 @@ class Catalogue:
     def ids(self) -> tuple[str, ...]:
         """Service ids in catalogue order."""
         return tuple(self._services)
+
+    def training_ids(self) -> tuple[str, ...]:
+        """Ids of the services the training sandbox draws cases for, in catalogue order.
+
+        The one rule for engine-only request types: a service with ``training: false`` (SIAK
+        activations with no document to check) is simulated but never a training case.
+        """
+        return tuple(s.id for s in self if s.training)
 
     def __iter__(self) -> Iterator[Service]:
         return iter(self._services.values())
@@ -558,7 +600,7 @@ def _parse_service(
     known = {
         "id", "name_id", "name_en", "category", "requirements", "forms", "output_document", "output_document_en",
         "medium", "needs_blanko", "desk_steps", "office_steps", "needs_biometric", "reporting_deadline_days",
-        "fee_idr", "legal_basis", "sources", "eligibility_id", "eligibility_en", "card_outputs",
+        "fee_idr", "legal_basis", "sources", "eligibility_id", "eligibility_en", "card_outputs", "training",
     }  # fmt: skip
     unknown = sorted(set(map(str, raw)) - known)
     if unknown:
@@ -587,6 +629,7 @@ def _parse_service(
             f"{' with card_outputs' if card_outputs else ''} (cards use blanko, HVS documents do not)",
         )
 
+    training = r.flag(raw, "training", where) if "training" in raw else True
     desk = r.texts(raw, "desk_steps", where)
     office = r.texts(raw, "office_steps", where)
     for key, ids in (("desk_steps", desk), ("office_steps", office)):
@@ -599,6 +642,14 @@ def _parse_service(
     if not desk and not office:
         raise r.fail(f"{where}, field 'desk_steps'", "a service needs at least one step")
     needs_biometric = r.flag(raw, "needs_biometric", where)
+    printed = sorted(set(desk + office) & set(OUTPUT_STEPS))
+    if medium == "digital" and printed:
+        raise r.fail(
+            f"{where}, field 'office_steps'",
+            f"a digital service is finished at the point of service: it cannot have step(s) {printed}",
+        )
+    if medium != "digital" and "verification" not in office:
+        raise r.fail(f"{where}, field 'office_steps'", f"a {medium!r} document needs the 'verification' step")
     if BIOMETRIC_STEP in desk:
         raise r.fail(
             f"{where}, field 'desk_steps'",
@@ -669,6 +720,7 @@ def _parse_service(
         eligibility_id=eligibility_id,
         eligibility_en=eligibility_en,
         card_outputs=card_outputs,
+        training=training,
     )
 
 
@@ -714,6 +766,12 @@ def _packaged() -> Catalogue:
     missing = [s for s in SERVICE_IDS if s not in cat]
     if missing:
         raise SakeraInputError(f"packaged catalogue lacks service(s) {missing}", source=_PACKAGED)
+    digital = tuple(s.id for s in cat if not s.back_office)
+    if digital != ACTIVATION_IDS or SERVICE_IDS[len(DOCUMENT_IDS) :] != ACTIVATION_IDS:
+        raise SakeraInputError(
+            f"the services without back office {digital} must be ACTIVATION_IDS {ACTIVATION_IDS}, last in SERVICE_IDS",
+            source=_PACKAGED,
+        )
     return cat
 
 

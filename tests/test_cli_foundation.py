@@ -115,7 +115,7 @@ def test_services_list_and_show():
     assert proc.returncode == 0, proc.stderr
     rows = list(csv.DictReader(io.StringIO(proc.stdout)))
     assert [r["service_id"] for r in rows][:3] == ["kk_baru", "kk_perubahan", "kk_hilang_rusak"]
-    assert len(rows) == 11 and set(rows[0]) == {"service_id", "name_id", "name_en"}
+    assert len(rows) == 13 and set(rows[0]) == {"service_id", "name_id", "name_en"}
     show = sakera("services", "show", "akta_kelahiran", "--json")
     assert show.returncode == 0
     assert json.loads(show.stdout)["reporting_deadline_days"] == 60

@@ -92,8 +92,9 @@ def test_calendar_rules(result):
 
 def test_channel_rules(result):
     t = result.trace
-    assert (t.loc[t["service"] == "ktp_baru", "channel"] != "desa").all()
-    assert (t.loc[t["service"] != "ktp_baru", "channel"] == "desa").all()
+    counter_only = t["service"].isin(["ktp_baru", "aktivasi_nik"])  # biometric recording
+    assert (t.loc[counter_only, "channel"] != "desa").all()
+    assert (t.loc[~counter_only, "channel"] == "desa").all()
     codes = list(villages()["village_code"])
     live = {c: 10 for c in codes[:50]}
     r = run(small(days=30, village_go_live=live), seed=2).trace

@@ -40,7 +40,7 @@ def mistakes_of(report, criterion):
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    service_id=st.sampled_from(services.load_catalogue().ids()),
+    service_id=st.sampled_from(services.load_catalogue().training_ids()),
     difficulty=st.sampled_from(training.DIFFICULTIES),
     seed=st.integers(min_value=0, max_value=2**32),
 )

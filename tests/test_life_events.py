@@ -100,7 +100,8 @@ def test_trips_counted_per_visit_against_the_trace(short_inputs):
     res = run(short_inputs, seed=6)
     rep, k = res.replications[0], res.kpis.iloc[0]
     t = res.trace.assign(event=rep.requests.event)
-    t["pickup"] = (t["outcome"] == "completed") & ((t["channel"] == "desa") | rep.output.card)
+    activation = t["service"].isin(["aktivasi_ikd", "aktivasi_nik"]).to_numpy()  # finished during the visit
+    t["pickup"] = (t["outcome"] == "completed") & ((t["channel"] == "desa") | rep.output.card) & ~activation
     t["pickup_day"] = np.floor(t["ready"])
     g = t.groupby(["event", "channel"], observed=True)
     desk = g["desk_visits"].max()

@@ -212,3 +212,32 @@ def test_saturation_text_reads_the_curves():
     assert "sejak 2022-05-04" in text and "kapasitas ×2" in text and "tidak jenuh" in text
     en = server.saturation_text(curves, 60.0, tips={"all-2022": None}, lang="en")
     assert "never tips over" in en and "capacity ×2" in en
+
+
+def test_coverage_section_is_rendered_from_the_coverage_table():
+    """The report's coverage section shows kpis.coverage_table (mean [95 % CI] per scenario), not a
+    'not modelled' note, when a scenario has coverage:; without it the section says it is not simulated."""
+    import pandas as pd
+
+    from sakera_toolkit.evidence import kpis
+    from sakera_toolkit.evidence.run import run_evidence
+
+    val = pd.DataFrame([{"case": "M/M/1", "quantity": "Wq", "analytic": 1.0, "simulated": 1.0,
+                         "ci95_low": 0.9, "ci95_high": 1.1, "pass": True}])  # fmt: skip
+    ev = run_evidence("life-events-2022", replications=2, seed=4, overrides={"horizon.days": 30, "horizon.warmup_days": 5})
+    table = kpis.coverage_table(ev, "id").set_index("kpi")
+    assert "coverage_kia_end" in table.index
+    for lang, label in (("id", "Cakupan KIA, akhir periode (%)"), ("en", "Coverage of child ID card, at the end (%)")):
+        html = rep.build_report(evidence=ev, validation=val, lang=lang).html
+        section = html.split("id='coverage'")[1].split("</section>")[0]
+        assert "Belum dimodelkan" not in section and "Not modelled yet" not in section
+        assert label in section and "id='coverage-table'" in section
+        row = kpis.coverage_table(ev, lang).set_index("kpi").loc["coverage_kia_end"]
+        for name in ev.comparison.scenarios:
+            if row[name] == row[name]:  # a scenario with coverage: its mean and interval, as formatted
+                cell = rep.format_ci(row[name], row[f"{name}_low"], row[f"{name}_high"], int(row["digits"]),
+                                     lang, float(row["scale"]))  # fmt: skip
+                assert rep.fmt(row[name] * 100, 1, lang) in cell and cell.split(" [")[0] in section
+    off = run_evidence("oct-2021", replications=2, seed=4, overrides={"horizon.days": 30, "horizon.warmup_days": 5})
+    section = rep.build_report(evidence=off, validation=val).html.split("id='coverage'")[1].split("</section>")[0]
+    assert "tidak disimulasikan" in section and "id='coverage-table'" not in section

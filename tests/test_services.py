@@ -31,7 +31,8 @@ def write(tmp_path, data) -> str:
 
 def test_ids_are_the_architecture_ids_in_order(cat):
     assert cat.ids() == SERVICE_IDS
-    assert len(cat) == 11
+    assert len(cat) == 13
+    assert cat.training_ids() == SERVICE_IDS[:11]  # the SIAK activations are engine-only
     assert all(isinstance(s, Service) for s in cat)
     assert "kia" in cat and "nope" not in cat
 
@@ -54,7 +55,8 @@ def test_media_blanko_and_biometrics(cat):
         assert s.needs_blanko == (s.medium == "card" or bool(s.card_outputs))
     # a move issues the new KK (HVS) together with the movers' KTP-el and KIA (card stock), research-notes §9.1
     assert [s.id for s in cat if s.card_outputs] == ["pindah_datang"]
-    assert [s.id for s in cat if s.needs_biometric] == ["ktp_baru"]
+    # aktivasi NIK comes with the KTP-el recording the person never did (research-notes §9.5)
+    assert [s.id for s in cat if s.needs_biometric] == ["ktp_baru", "aktivasi_nik"]
     ktp = cat.get("ktp_baru")
     assert "biometric_recording" in ktp.office_steps
     assert not ktp.desk_can_finish

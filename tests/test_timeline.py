@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sakera_toolkit import services, training
 from sakera_toolkit.training import timeline
 
-SERVICE_IDS = services.load_catalogue().ids()
+SERVICE_IDS = services.load_catalogue().training_ids()  # the training sandbox services
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

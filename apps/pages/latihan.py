@@ -606,7 +606,7 @@ class LatihanPage(Page):
     def _service_options(self) -> dict[str, str]:
         name = "name_id" if self.lang == "id" else "name_en"
         options = {self.tr("latihan.choose_service"): ""}
-        options.update({getattr(s, name): s.id for s in self.catalogue})
+        options.update({getattr(s, name): s.id for s in self.catalogue if s.training})
         return options
 
     def _requirement_options(self) -> dict[str, str]:

@@ -66,11 +66,19 @@ _T: dict[str, tuple[str, str]] = {
     "ikm": ("Indeks Kepuasan Masyarakat (IKM)", "Public satisfaction index (IKM)"),
     "map": ("Peta desa", "Village map"),
     "costs": ("Biaya dan manfaat", "Costs and benefits"),
-    "not_modelled": (
-        "Belum dimodelkan: cakupan dokumen (akta, KIA, KTP-el) dari waktu ke waktu. Bagian ini akan terisi "
-        "otomatis ketika model tersebut tersedia (issue 10); tidak ada angka yang dikarang.",
-        "Not modelled yet: document coverage (akta, KIA, KTP-el) over time. This part fills in automatically "
-        "when that model exists (issue 10); no number is made up.",
+    "coverage": ("Cakupan dokumen", "Document coverage"),
+    "coverage_off": (
+        "Cakupan dokumen tidak disimulasikan dalam skenario ini (tanpa bagian coverage:); tidak ada angka yang "
+        "dikarang. Lihat preset life-events-2022 dan docs/life-events.md.",
+        "Document coverage is not simulated in these scenarios (no coverage: section); no number is made up. "
+        "See the life-events-2022 preset and docs/life-events.md.",
+    ),
+    "coverage_note": (
+        "Kohort penduduk hari pertama: (pemegang dokumen + dokumen susulan yang selesai) / penduduk yang berhak; "
+        "penyerapan susulan bergantung pada biaya menjangkau titik layanan (elastisitas: asumsi, "
+        "calibration/life_events.yaml).",
+        "Day-0 cohort: (holders + uptake documents completed) / eligible residents; the uptake depends on the "
+        "cost of reaching a service point (elasticity: assumption, calibration/life_events.yaml).",
     ),
     "server": ("Server pusat (SIAK Terpusat)", "Central server (SIAK Terpusat)"),
     "server_off": (
@@ -293,14 +301,13 @@ def _appendix(lang: str) -> str:
     return "".join(parts)
 
 
-def _server_section(ev: EvidenceRun, lang: str) -> str:
-    """The central server's KPIs per scenario (mean [95 % CI]) and a chart by hour of day."""
-    view = server.server_view(ev, lang)
-    if view is None:
-        return f"<p class='note'>{html.escape(_t('server_off', lang))}</p>"
-    names = view["scenarios"]
+def _ci_rows(table: pd.DataFrame, names: list[str], lang: str) -> list[list[str]]:
+    """Rows of a :func:`~sakera_toolkit.evidence.kpis.kpi_ci_table` frame, for the server and coverage sections.
+
+    Each row: label (unit), then mean [95 % CI] per scenario ("not simulated" where a scenario lacks the KPI).
+    """
     rows = []
-    for r in view["table"].to_dict("records"):
+    for r in table.to_dict("records"):
         cells = [r["label"] + (f" ({r['unit']})" if r["unit"] else "")]
         for name in names:
             mean = r[name]
@@ -310,6 +317,29 @@ def _server_section(ev: EvidenceRun, lang: str) -> str:
                 else format_ci(mean, r[f"{name}_low"], r[f"{name}_high"], int(r["digits"]), lang, float(r["scale"]))
             )
         rows.append(cells)
+    return rows
+
+
+def _coverage_section(ev: EvidenceRun, lang: str) -> str:
+    """Document coverage (akta, KIA, KTP-el) per scenario, mean [95 % CI], from ``kpis.coverage_table``."""
+    table = kpis.coverage_table(ev, lang)
+    if table.empty:
+        return f"<p class='note'>{html.escape(_t('coverage_off', lang))}</p>"
+    names = list(ev.comparison.scenarios)
+    return (
+        "<div id='coverage-table'>"
+        + _table([_t("kpi", lang), *names], _ci_rows(table, names, lang), "num coverage")
+        + f"<p class='note'>{html.escape(_t('coverage_note', lang))}</p></div>"
+    )
+
+
+def _server_section(ev: EvidenceRun, lang: str) -> str:
+    """The central server's KPIs per scenario (mean [95 % CI]) and a chart by hour of day."""
+    view = server.server_view(ev, lang)
+    if view is None:
+        return f"<p class='note'>{html.escape(_t('server_off', lang))}</p>"
+    names = view["scenarios"]
+    rows = _ci_rows(view["table"], list(names), lang)
     note = _t(
         "server_note",
         lang,
@@ -669,15 +699,13 @@ def build_report(
     # --- central server (when a scenario has the server: stage on)
     server_html = _server_section(ev, lang)
 
-    # --- extension point output
+    # --- document coverage (when a scenario has the coverage: section), then extension point output
+    coverage_html = _coverage_section(ev, lang)
     extra_html = ""
-    if ev.extra:
-        for name, per in ev.extra.items():
-            extra_html += f"<h3>{html.escape(name)}</h3>" + _table(
-                ["scenario", "values"], [[k, json.dumps(v, ensure_ascii=False, default=str)] for k, v in per.items()]
-            )
-    else:
-        extra_html = f"<p class='note warn'>{html.escape(_t('not_modelled', lang))}</p>"
+    for name, per in ev.extra.items():
+        extra_html += f"<h3>{html.escape(name)}</h3>" + _table(
+            ["scenario", "values"], [[k, json.dumps(v, ensure_ascii=False, default=str)] for k, v in per.items()]
+        )
 
     e = html.escape
     crit = {cid: (ten if en else tid) for cid, tid, ten in CRITERIA}
@@ -743,7 +771,8 @@ def build_report(
         _img(chart, "before/after"),
         f"<h3 id='server'>{e(_t('server', lang))}</h3>",
         server_html,
-        f"<h3>{'Document coverage' if en else 'Cakupan dokumen'}</h3>",
+        f"<h3 id='coverage'>{e(_t('coverage', lang))}</h3>",
+        coverage_html,
         extra_html,
         "</section>",
         # bermanfaat

@@ -76,9 +76,9 @@ def generate_cases(
     if isinstance(difficulty, bool) or difficulty not in training.DIFFICULTIES:
         raise SakeraInputError(f"--difficulty {difficulty!r} must be 0, 1, 2 or 3", location="--difficulty")
     catalogue = load_catalogue()
-    if service_id is not None and service_id not in catalogue.ids():
+    if service_id is not None and service_id not in catalogue.training_ids():
         raise SakeraInputError(
-            f"unknown service {service_id!r}; choose from {', '.join(catalogue.ids())}", location="--service"
+            f"unknown service {service_id!r}; choose from {', '.join(catalogue.training_ids())}", location="--service"
         )
     kinds = list(dict.fromkeys(defects))
     for kind in kinds:
@@ -86,7 +86,7 @@ def generate_cases(
             raise SakeraInputError(
                 f"unknown defect kind {kind!r}; choose from {', '.join(training.DEFECT_KINDS)}", location="--defect"
             )
-    candidates = [service_id] if service_id is not None else list(catalogue.ids())
+    candidates = [service_id] if service_id is not None else list(catalogue.training_ids())
     if kinds:
         candidates = [s for s in candidates if all(defect_policies.policy(k).possible(s) for k in kinds)]
         if not candidates:
@@ -259,7 +259,7 @@ def pack_html(cases: Sequence[Any], *, seed: int | None = None, title: str = "Pa
     if not cases:
         raise SakeraInputError("an exercise pack needs at least one case", location="--n")
     total = len(cases)
-    services = "".join(f"<li>{_esc(s.name_id)}</li>" for s in load_catalogue())
+    services = "".join(f"<li>{_esc(s.name_id)}</li>" for s in load_catalogue() if s.training)
     problems = "".join(f"<li>{_esc(info.name('id'))}</li>" for info in training.rules.defect_kinds().values())
     made = f" · seed {seed}" if seed is not None else ""
     cover = (

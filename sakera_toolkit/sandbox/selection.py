@@ -37,7 +37,7 @@ def draw_case_dicts(level: int, user_id: int, village_code: str | None, serials:
     from .. import training
     from ..services import load_catalogue
 
-    ids = load_catalogue().ids()
+    ids = load_catalogue().training_ids()
     return [
         training.generate_for_level(
             level, case_seed(user_id, k), service_id=service_for(user_id, k, ids), village_code=village_code

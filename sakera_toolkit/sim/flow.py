@@ -153,7 +153,7 @@ def run_replication(
         bo = stages.back_office(inputs, req, desk, up, cal, np.random.default_rng(seeds["backoffice"]))
         sig = stages.signing(bo, cal)
         out = stages.output(inputs, req, channel, desk, sig, cal)
-    dl = stages.delivery(inputs, channel, desk, out, cal)
+    dl = stages.delivery(inputs, req, channel, desk, up, out, cal)
     oc = stages.outcome(inputs, req, channel, desk, up, out, dl, cal)
     usage = resource_usage(inputs, cal, desk.log, bo.log)
     return Replication(replication, req, channel, cal, desk, up, bo, sig, out, dl, oc, usage, srv)

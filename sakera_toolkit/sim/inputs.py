@@ -156,6 +156,7 @@ class EngineInputs:
     card: BoolArray  # output printed on card stock
     blanko: IntArray  # 0 KTP-el blanko, 1 KIA blanko, -1 none
     biometric: BoolArray
+    back_office: BoolArray  # False: finished where served when its SIAK transaction goes through
     desk_minutes: FloatArray
     priority: FloatArray  # back-office priority (lower first)
     offered: BoolArray  # (S, 4) service offered on channel
@@ -202,14 +203,15 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _catalogue_flags() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _catalogue_flags() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from ..services import load_catalogue
 
     cat = load_catalogue()
     card = np.array([cat.get(s).medium == "card" for s in SERVICE_IDS])
     biometric = np.array([cat.get(s).needs_biometric for s in SERVICE_IDS])
     blanko = np.array([(1 if s == "kia" else 0) if cat.get(s).needs_blanko else -1 for s in SERVICE_IDS])
-    return card, biometric, blanko.astype(np.int64)
+    back_office = np.array([cat.get(s).back_office for s in SERVICE_IDS])
+    return card, biometric, blanko.astype(np.int64), back_office
 
 
 def _pair(value: int | dict[str, int]) -> np.ndarray:
@@ -256,7 +258,7 @@ def compile(
     reg = regency if regency is not None else params.regency
     geo = geography(reg, params.population_year, params.travel_mode, float(fc["village_trip_minutes"]))
     codes = geo.village_codes
-    card, biometric, blanko = _catalogue_flags()
+    card, biometric, blanko, back_office = _catalogue_flags()
     kec = params.kecamatan_counters()
     mpp_open = geo.regency.point_open_day("mpp", params.start_date)  # inf: no MPP (Sampang: Nov 2021)
     offered = np.ones((len(SERVICE_IDS), 4), dtype=bool)
@@ -307,6 +309,7 @@ def compile(
         card=_frozen(card),
         blanko=_frozen(blanko),
         biometric=_frozen(biometric),
+        back_office=_frozen(back_office),
         desk_minutes=_frozen(np.array([float(fc["desk_minutes"][s]) for s in SERVICE_IDS])),
         priority=_frozen(np.array([float(prio.get(s, default_prio)) for s in SERVICE_IDS])),
         offered=_frozen(offered),

@@ -4,7 +4,9 @@ A request passes, in order: channel choice -> desk or counter visits (with incom
 returns) -> upload to the central server -> back-office verification (with rejection and rework)
 -> TTE signing -> output (HVS print at the desk, PDF, or a card printed at the office) ->
 delivery (courier to the village or kecamatan point) -> outcome (completed, abandoned, in the
-system; trips and travel). Every stage reads :class:`~.inputs.EngineInputs`, the request stream
+system; trips and travel). A SIAK activation with no document (``inputs.back_office`` false:
+Aktivasi IKD, Aktivasi NIK) skips verification, signing and output: it is finished where it was
+served when its SIAK transaction (the upload stage) goes through, with no pick-up trip. Every stage reads :class:`~.inputs.EngineInputs`, the request stream
 and the records of earlier stages, and returns its own frozen record of per-request arrays (one
 entry per request, ``inf`` = not reached). :func:`~.flow.run_replication` composes them; a new
 stage (e.g. a shared central server with timeouts and retries) is one more function and record
@@ -47,6 +49,7 @@ __all__ = [
     "delivery",
     "outcome",
     "retry_draws",
+    "picks_up",
 ]
 
 MINUTES = 1.0 / 1440.0
@@ -333,7 +336,7 @@ def back_office(
         rng, np.full(n, k.verify_minutes * MINUTES), k.handling_cv, desk_rec.error_rate, 1.0, k.rework_delay_days,
         k.max_verifications, last_round_passes=True,
     )  # fmt: skip
-    entering = np.flatnonzero(up.end < np.inf)
+    entering = np.flatnonzero((up.end < np.inf) & inputs.back_office[req.service])
     out = serve_rows(
         np.zeros(len(entering), np.int64), up.end[entering], rounds, np.array([inputs.office_verifiers]),
         cal.backoffice, inputs.priority[req.service[entering]], rows=entering,
@@ -371,11 +374,20 @@ def output(
 
 # -- delivery -------------------------------------------------------------------------------------
 def delivery(
-    inputs: EngineInputs, channel: np.ndarray, desk_rec: DeskRecord, out: OutputRecord, cal: Calendars
+    inputs: EngineInputs,
+    req: Requests,
+    channel: np.ndarray,
+    desk_rec: DeskRecord,
+    up: UploadRecord,
+    out: OutputRecord,
+    cal: Calendars,
 ) -> DeliveryRecord:
-    """Cards for village desks and kecamatan points go with the courier and wait for the point to open."""
+    """Cards for village desks and kecamatan points go with the courier and wait for the point to open.
+
+    A service without back office (SIAK activation) is ready when its transaction went through.
+    """
     couriered = out.card & ((channel == DESA) | (channel == KECAMATAN)) & np.isfinite(out.printed)
-    ready = out.printed.copy()
+    ready = np.where(inputs.back_office[req.service], out.printed, up.end)
     idx = np.flatnonzero(couriered)
     arrived = next_instant(cal.courier, out.printed[idx]) + inputs.constants.courier_transit_hours / 24.0
     ready[idx] = cal.service.next_open(desk_rec.group[idx], arrived)
@@ -383,13 +395,25 @@ def delivery(
 
 
 # -- outcome --------------------------------------------------------------------------------------
+def picks_up(inputs: EngineInputs, service: np.ndarray, channel: np.ndarray, card: np.ndarray) -> np.ndarray:
+    """Whether a completed request needs a trip to collect its document (the one pick-up rule).
+
+    Cards are collected wherever they were applied for; HVS documents printed at the village desk
+    are collected there; a PDF needs no trip; a SIAK activation (no back office) is finished
+    during the visit itself.
+    """
+    return np.asarray((card | (channel == DESA)) & inputs.back_office[service])
+
+
 @njit(cache=True)
-def _outcome_pass(H, ready, abandoned_at, arrival, backlog, workday_index, card, channel, visits, village, km, minutes, cost):
+def _outcome_pass(
+    H, ready, abandoned_at, arrival, backlog, workday_index, card, pick, channel, visits, village, km, minutes, cost
+):
     """Every per-request field of :class:`OutcomeRecord` in one pass (the same arithmetic per request).
 
     Completed when ready by the horizon ``H``, else abandoned if it was abandoned by then, else
-    still in the system. Trips: desk visits plus a pick-up (cards, and every document at a village
-    desk); the office-only comparison counts the visits plus a card pick-up at the office.
+    still in the system. Trips: desk visits plus a pick-up when completed and ``pick`` (the rule of
+    :func:`picks_up`); the office-only comparison counts the visits plus a card pick-up at the office.
     """
     n = ready.shape[0]
     total = workday_index.shape[0]
@@ -435,7 +459,7 @@ def _outcome_pass(H, ready, abandoned_at, arrival, backlog, workday_index, card,
         bs = 0
         if not backlog[i]:
             vis = visits[i]
-            tr = vis + (1 if done and (card[i] or ch == DESA) else 0)
+            tr = vis + (1 if done and pick[i] else 0)
             bs = vis + (1 if done and card[i] else 0)
         trips[i] = tr
         outside[i] = 0 if ch == DESA else tr
@@ -467,6 +491,7 @@ def outcome(
     t = inputs.geography.trips
     cols = _outcome_pass(
         float(inputs.days), dl.ready, up.abandoned_at, req.arrival, req.backlog, cal.workday_index, out.card,
-        channel, desk_rec.visits, req.village, t.km, t.minutes, t.cost_idr,
+        picks_up(inputs, req.service, channel, out.card), channel, desk_rec.visits, req.village, t.km, t.minutes,
+        t.cost_idr,
     )  # fmt: skip
     return OutcomeRecord(*cols)

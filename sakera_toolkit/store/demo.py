@@ -232,7 +232,7 @@ def seed_demo_history(
     case_root, slip_root = root.spawn(2)
     case_seeds = case_root.spawn(HISTORY_ATTEMPTS)
     rng = np.random.default_rng(slip_root)
-    service_ids = load_catalogue().ids()
+    service_ids = load_catalogue().training_ids()
     village = trainee.village_codes[0] if trainee.village_codes else None
     days = _history_days(rng, today)
     order = [service_ids[int(k)] for k in rng.permutation(len(service_ids))]

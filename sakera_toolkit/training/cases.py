@@ -1416,11 +1416,18 @@ def generate_case(
     choice_rng = np.random.default_rng(choice_ss)
     villages = _villages()
     # Always draw both picks so that a case is the same whether its service/village was drawn or given.
-    service_pick = int(choice_rng.integers(len(catalogue)))
+    trainable = catalogue.training_ids()  # engine-only request types are never cases
+    service_pick = int(choice_rng.integers(len(trainable)))
     village_pick = int(choice_rng.integers(len(villages)))
     if service_id is None:
-        service_id = str(catalogue.ids()[service_pick])
+        service_id = str(trainable[service_pick])
     service = catalogue.get(service_id)
+    if not service.training:
+        raise SakeraInputError(
+            f"{service_id!r} is simulated but not a training case (catalogue 'training: false'); "
+            f"choose one of {', '.join(trainable)}",
+            location="service id",
+        )
     if village_code is None:
         village_code = str(villages.index[village_pick])
     elif village_code not in villages.index:
