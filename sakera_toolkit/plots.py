@@ -233,7 +233,10 @@ def kecamatan_table(result) -> pd.DataFrame:
         }
     )
     out = frame.groupby(["replication", "district_code"], observed=True).sum().reset_index()
-    done = t[(t["outcome"] == "completed").to_numpy()]
+    # turnaround of documents, as the engine's KPIs (an activation is finished in minutes)
+    from .services import DOCUMENT_IDS
+
+    done = t[((t["outcome"] == "completed") & t["service"].isin(DOCUMENT_IDS)).to_numpy()]
     med = done.groupby(["replication", "district_code"], observed=True)["turnaround_days"].median()
     out = out.merge(med.rename("turnaround_median_days").reset_index(), on=["replication", "district_code"], how="left")
     n = out["requests"].clip(lower=1)

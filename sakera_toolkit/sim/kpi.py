@@ -81,21 +81,26 @@ def replication_kpis(rep: Replication, inputs: EngineInputs) -> dict[str, float]
     k["abandoned_all"] = int((out == 1).sum())
     k["in_system_all"] = int((out == 2).sum())
     k["backlog_end"] = k["in_system_all"]
-    done = w & (out == 0)
+    # turnaround and the service standard are of documents: a SIAK activation (Aktivasi IKD/NIK,
+    # no back office) is finished in minutes and is reported only under its own service
+    document = inputs.back_office[raw["service"]]
+    done_all = w & (out == 0)
+    done = done_all & document
     ta = raw["turnaround_days"][done]
     k["turnaround_median_days"], k["turnaround_p90_days"] = _quantiles(ta, (0.5, 0.9))
     k["turnaround_mean_days"] = float(ta.mean()) if len(ta) else float("nan")
     for key, names in (("channel", CHANNELS), ("service", SERVICE_IDS)):
-        codes = raw[key][done].astype(np.int16)
+        sel_done = done_all if key == "service" else done
+        codes = raw[key][sel_done].astype(np.int16)
         order = np.argsort(codes, kind="stable")  # radix sort
-        grouped = ta[order]
+        grouped = raw["turnaround_days"][sel_done][order]
         bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
         for code, name in enumerate(names):
             q50, q90 = _quantiles(grouped[bounds[code] : bounds[code + 1]], (0.5, 0.9))
             k[f"turnaround_median_days.{name}"] = q50
             k[f"turnaround_p90_days.{name}"] = q90
     n_sla = inputs.constants.sla_working_days
-    obs = w & _sla_observable(raw["arrival"], inputs.days, workday_index, n_sla) & (out != 1)
+    obs = w & document & _sla_observable(raw["arrival"], inputs.days, workday_index, n_sla) & (out != 1)
     within = (out == 0) & (raw["working_days"] <= n_sla)
     k["sla_working_days"] = n_sla
     k["share_within_sla"] = float(within[obs].mean()) if obs.any() else float("nan")
