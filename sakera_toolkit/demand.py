@@ -278,9 +278,8 @@ def generate(
     annual = pop[:, None] / 1000.0 * (rv[:, :nd] if rv.ndim == 2 else rv[None, :nd])  # (V, documents)
     a2, v2, s2 = activation_stream(rv[..., nd:], pop, w[:, nd:], s_activation, c, work_hours)
     if len(a2):
-        arrival = np.concatenate([arrival, a2])
-        order = stable_argsort(arrival)  # stable: the document requests keep their order
-        arrival = arrival[order]
+        order = _merge_order(arrival, a2)  # = stable_argsort of the concatenation (both are sorted)
+        arrival = np.concatenate([arrival, a2])[order]
         village = np.concatenate([village, v2])[order]
         service = np.concatenate([service, s2 + nd])[order]
     backlog = np.zeros(len(arrival), dtype=bool)
@@ -364,6 +363,22 @@ def activation_stream(
         raise SakeraInputError(f"expected {len(ACTIVATION_IDS)} activation rates", location="rate")
     r_counts, r_times = (np.random.default_rng(s) for s in seed.spawn(2))
     return _draw(rate, pop, w, r_counts, r_times, c, work_hours)
+
+
+@njit(cache=True)
+def _merge_order(a, b):
+    """Order of ``concatenate([a, b])`` merging two sorted arrays, ``a`` first on ties (stable)."""
+    na, nb = a.shape[0], b.shape[0]
+    out = np.empty(na + nb, dtype=np.int64)
+    i = j = 0
+    for k in range(na + nb):
+        if j >= nb or (i < na and a[i] <= b[j]):
+            out[k] = i
+            i += 1
+        else:
+            out[k] = na + j
+            j += 1
+    return out
 
 
 @njit(cache=True)

@@ -113,3 +113,16 @@ def test_fit_rates_needs_columns(tmp_path):
     pd.DataFrame({"tanggal": ["2025-01-01"]}).to_csv(path, index=False)
     with pytest.raises(SakeraInputError, match="needs a service column"):
         demandfit.fit_rates(path)
+
+
+def test_merge_order_is_the_stable_sort_of_two_sorted_streams():
+    """The activation stream is merged into the document stream as a stable sort would (ties: documents first)."""
+    from sakera_toolkit._sort import stable_argsort
+    from sakera_toolkit.demand import _merge_order
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        a = np.sort(rng.integers(0, 15, rng.integers(0, 40))).astype(float)
+        b = np.sort(rng.integers(0, 15, rng.integers(0, 40))).astype(float)
+        c = np.concatenate([a, b])
+        assert np.array_equal(_merge_order(a, b), stable_argsort(c))
