@@ -9,8 +9,6 @@ import numpy as np
 import pandas as pd
 from numba import njit
 
-from .kernel import _interval_after
-
 if TYPE_CHECKING:  # pragma: no cover
     from .calendars import Calendars
     from .flow import Replication
@@ -46,21 +44,34 @@ def _busy_by_day(start, work, group, split, ptr, cs, ce, days):
     """Work per day, following each visit through its group's open intervals (groups ``< split`` and the others).
 
     A visit's ``work`` runs in the open time of its group from ``start``; the part falling on day
-    ``d`` is booked on day ``d`` (open intervals never cross midnight).
+    ``d`` is booked on day ``d`` (open intervals never cross midnight). The kernel lists a group's
+    visits together with non-decreasing starts, so the interval cursor walks on from the previous
+    visit (a search only when the group changes or a start goes back: the same interval either way).
     """
     low = np.zeros(days, dtype=np.float64)
     high = np.zeros(days, dtype=np.float64)
+    prev_g = -1
+    prev_t = np.inf
+    k = 0
     for v in range(start.shape[0]):
         t = start[v]
         if not np.isfinite(t) or t >= days:
             continue
         g = group[v]
         hi = ptr[g + 1]
-        k = _interval_after(ptr, ce, g, t)
+        if g == prev_g and t >= prev_t:
+            while k < hi and ce[k] <= t:
+                k += 1
+        else:
+            lo = ptr[g]
+            k = lo + np.searchsorted(ce[lo:hi], t, side="right")  # first interval ending after t
+        prev_g = g
+        prev_t = t
+        j = k
         rem = work[v]
-        while rem > 0.0 and k < hi:
-            s = cs[k] if cs[k] > t else t
-            seg = ce[k] - s
+        while rem > 0.0 and j < hi:
+            s = cs[j] if cs[j] > t else t
+            seg = ce[j] - s
             if seg > rem:
                 seg = rem
             d = int(np.floor(s))
@@ -71,7 +82,7 @@ def _busy_by_day(start, work, group, split, ptr, cs, ce, days):
             else:
                 high[d] += seg
             rem -= seg
-            k += 1
+            j += 1
     return low, high
 
 
