@@ -153,3 +153,17 @@ def test_pack_boat_leg_and_mpp(tmp_path):
     t = reg.travel().table("office")
     assert bool(t.loc["35.28.01.2001", "boat"]) and t["boat"].sum() == 1
     assert t.loc["35.28.01.2001", "travel_cost_idr"] >= 16_000
+
+
+def test_regency_init_cli_creates_missing_parent_folders(tmp_path, monkeypatch, capsys):
+    """docs/regency.md's `sakera regency init ... --out packs/pamekasan` works in an empty folder."""
+    from sakera_toolkit.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    pamekasan_villages().to_csv("villages.csv", index=False)
+    args = ["regency", "init", "35.28", "--villages", "villages.csv", "--total", "850000", "--year", "2025"]
+    assert main([*args, "--out", "packs/pamekasan"]) == 0
+    assert (tmp_path / "packs" / "pamekasan" / "regency.yaml").is_file()
+    (tmp_path / "afile").write_text("x")
+    assert main([*args, "--out", "afile/pack"]) == 2  # an ancestor that is a file: one line, exit 2
+    assert "is not a directory" in capsys.readouterr().err

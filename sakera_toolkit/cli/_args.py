@@ -158,14 +158,23 @@ def output_file(*suffixes: str) -> Callable[[str], str]:
 
 
 def output_dir(text: str) -> str:
-    """An output folder: an existing directory, or a new one whose parent exists and is writable."""
+    """An output folder: an existing directory, or a new one (missing parents are created too).
+
+    The nearest existing ancestor must be a writable directory (``packs/pamekasan`` works in an
+    empty folder, as ``mkdir -p`` would).
+    """
     p = Path(text)
     if p.exists() and not p.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory")
     if p.is_dir():
         _probe(p)
-    else:
-        _writable_folder(p.parent if str(p.parent) else Path("."))
+        return text
+    ancestor = p.parent if str(p.parent) else Path(".")
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise argparse.ArgumentTypeError(f"{str(ancestor)!r} is not a directory")
+    _probe(ancestor)
     return text
 
 
