@@ -25,7 +25,7 @@ import panel as pn
 from sakera_toolkit import scenarios
 from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.evidence import charts, ikm, jobs
-from sakera_toolkit.evidence.report import ci_label, fmt, format_ci
+from sakera_toolkit.evidence.report import ci_label, ci_rows, fmt, format_ci
 from sakera_toolkit.evidence.survey import read_survey
 
 from ..shell import Page, heading, in_server_session, run_to_completion
@@ -68,7 +68,6 @@ TEXT: dict[str, tuple[str, str]] = {
         "{tps} transactions/s, {workers} handlers, client timeout {timeout} s (assumptions, calibration/server.yaml). "
         "Cards: scenario {name}; mean and 95 % confidence interval over replications.",
     ),
-    "not_run": ("tidak disimulasikan", "not simulated"),
     "kpi": ("Indikator", "Indicator"),
     "coverage": ("Cakupan dokumen", "Document coverage"),
     "coverage_note": (
@@ -124,25 +123,18 @@ def _label(row: Any, lang: str) -> str:
     return str(row["label"]) if item is None else (item[1] if lang == "en" else item[0])
 
 
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
-
-
 def kpi_table_html(table: Any, names: list[str], lang: str, table_id: str) -> str:
     """A ``server_table``/``coverage_table`` frame as HTML: one row per KPI, mean [95 % CI] per scenario."""
     e = html.escape
-    rows = []
-    for r in table.to_dict("records"):
+
+    def label(r: dict[Any, Any]) -> str:
         unit = _unit(str(r["unit"]), lang)
-        cells = [_label(r, lang) + (f" ({unit})" if unit else "")]
-        for name in names:
-            mean = r.get(name)
-            cells.append(
-                text("not_run", lang)
-                if _missing(mean)
-                else format_ci(mean, r[f"{name}_low"], r[f"{name}_high"], int(r["digits"]), lang, float(r["scale"]))
-            )
-        rows.append(f"<tr><td>{e(cells[0])}</td>" + "".join(f"<td class='n'>{e(c)}</td>" for c in cells[1:]) + "</tr>")
+        return _label(r, lang) + (f" ({unit})" if unit else "")
+
+    rows = [
+        f"<tr><td>{e(cells[0])}</td>" + "".join(f"<td class='n'>{e(c)}</td>" for c in cells[1:]) + "</tr>"
+        for cells in ci_rows(table, names, lang, label)
+    ]
     head = f"<tr><th>{e(text('kpi', lang))}</th>" + "".join(f"<th>{e(n)}</th>" for n in names) + "</tr>"
     return (
         "<style>table.bk{border-collapse:collapse;width:100%;font-size:13px}table.bk td,table.bk th{border-bottom:"

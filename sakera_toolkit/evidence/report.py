@@ -301,16 +301,20 @@ def _appendix(lang: str) -> str:
     return "".join(parts)
 
 
-def _ci_rows(table: pd.DataFrame, names: list[str], lang: str) -> list[list[str]]:
-    """Rows of a :func:`~sakera_toolkit.evidence.kpis.kpi_ci_table` frame, for the server and coverage sections.
+def ci_rows(
+    table: pd.DataFrame, names: list[str], lang: str, label: Callable[[dict[Any, Any]], str] | None = None
+) -> list[list[str]]:
+    """Rows of a :func:`~sakera_toolkit.evidence.kpis.kpi_ci_table` frame (server and coverage tables).
 
-    Each row: label (unit), then mean [95 % CI] per scenario ("not simulated" where a scenario lacks the KPI).
+    Each row: label (unit), then mean [95 % CI] per scenario ("not simulated" where a scenario lacks
+    the KPI). ``label(row)`` gives the first cell (default: the table's label and unit); the report
+    and the app's Bukti page both build their tables here.
     """
     rows = []
     for r in table.to_dict("records"):
-        cells = [r["label"] + (f" ({r['unit']})" if r["unit"] else "")]
+        cells = [label(r) if label else r["label"] + (f" ({r['unit']})" if r["unit"] else "")]
         for name in names:
-            mean = r[name]
+            mean = r.get(name)
             cells.append(
                 _t("not_run", lang)
                 if mean is None or (isinstance(mean, float) and math.isnan(mean))
@@ -328,7 +332,7 @@ def _coverage_section(ev: EvidenceRun, lang: str) -> str:
     names = list(ev.comparison.scenarios)
     return (
         "<div id='coverage-table'>"
-        + _table([_t("kpi", lang), *names], _ci_rows(table, names, lang), "num coverage")
+        + _table([_t("kpi", lang), *names], ci_rows(table, names, lang), "num coverage")
         + f"<p class='note'>{html.escape(_t('coverage_note', lang))}</p></div>"
     )
 
@@ -339,7 +343,7 @@ def _server_section(ev: EvidenceRun, lang: str) -> str:
     if view is None:
         return f"<p class='note'>{html.escape(_t('server_off', lang))}</p>"
     names = view["scenarios"]
-    rows = _ci_rows(view["table"], list(names), lang)
+    rows = ci_rows(view["table"], list(names), lang)
     note = _t(
         "server_note",
         lang,
