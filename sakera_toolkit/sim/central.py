@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from .. import calibration
 from . import rules
@@ -269,19 +270,45 @@ def build_transactions(
             rng.bit_generator.state = after
         else:
             ts = _session_times(clients[0], clients[1], clients[3], load.session_tph, rng)
+            ts = ts[np.isfinite(ts) & (ts < horizon_days)]  # as add() keeps
             if session_cache is not None:
                 session_cache.update(before=state, times=ts, after=rng.bit_generator.state)
         assert isinstance(ts, np.ndarray)
-        add(ts, np.full(ts.size, -2, np.int64), np.full(ts.size, -1, np.int64), SESSION, np.ones(ts.size))
+        parts_t.append(ts)  # background polling, last: see _gather
     t = np.concatenate(parts_t)
     order = np.argsort(t)
-    return Transactions(
-        submit=t[order],
-        work=np.concatenate(parts_w)[order],
-        owner=np.concatenate(parts_o)[order],
-        request=np.concatenate(parts_r)[order],
-        kind=np.concatenate(parts_k)[order],
+    w, o, r, k = _gather(
+        order, np.concatenate(parts_w), np.concatenate(parts_o), np.concatenate(parts_r), np.concatenate(parts_k)
     )
+    return Transactions(submit=t[order], work=w, owner=o, request=r, kind=k)
+
+
+@njit(cache=True)
+def _gather(order, work, owner, request, kind):
+    """The transactions' fields in submission ``order``.
+
+    Positions past the request-bound ones are background polling (work 1, no owner: -2, never
+    gives up; no request: -1; kind SESSION).
+    """
+    n = order.shape[0]
+    m = work.shape[0]
+    w = np.empty(n)
+    o = np.empty(n, np.int64)
+    r = np.empty(n, np.int64)
+    k = np.empty(n, np.int8)
+    for i in range(n):
+        j = order[i]
+        if j < m:
+            w[i] = work[j]
+            o[i] = owner[j]
+            r[i] = request[j]
+            k[i] = kind[j]
+        else:
+            w[i] = 1.0
+            o[i] = -2
+            r[i] = -1
+            k[i] = SESSION
+    return w, o, r, k
 
 
 @dataclass(frozen=True)
@@ -326,8 +353,9 @@ def serve_stage(
         horizon_days=horizon_days,
         rng=rng,
     )
-    has_req = tx.request >= 0
+    has_req = np.flatnonzero(tx.request >= 0)  # positions of the request-bound transactions
     req = tx.request[has_req]
+    kind = tx.kind[has_req]
     waited = out.waited[has_req]
     # a citizen at the desk waits at most one day's attempts; a look-up that only succeeded on a
     # later day held the desk for its day's attempts (timeouts and backoffs)
@@ -336,9 +364,10 @@ def serve_stage(
         + policy.backoff_s * sum(policy.backoff_factor**k for k in range(policy.max_attempts - 1))
     ) / 86400.0
     finite_wait = np.minimum(np.where(np.isfinite(waited), waited, same_day_cap), same_day_cap)
-    is_lookup = tx.kind[has_req] == LOOKUP
+    is_lookup = kind == LOOKUP
     desk_delay = np.bincount(req[is_lookup], weights=finite_wait[is_lookup], minlength=n_requests)
-    desk_side = (tx.kind[has_req] == LOOKUP) | (tx.kind[has_req] == UPLOAD)
+    is_upload = kind == UPLOAD
+    desk_side = is_lookup | is_upload
     failed = (
         np.bincount(
             req, weights=((out.outcome[has_req] != SUCCESS) & desk_side).astype(np.float64), minlength=n_requests
@@ -347,7 +376,6 @@ def serve_stage(
     )
     deferred = np.bincount(req, weights=out.deferrals[has_req].astype(np.float64), minlength=n_requests) > 0
     upload_done = np.full(n_requests, np.inf)
-    is_upload = tx.kind[has_req] == UPLOAD
     upload_done[req[is_upload]] = out.done[has_req][is_upload]
     return CentralResult(tx, out, desk_delay, upload_done, failed, deferred)
 

@@ -46,6 +46,7 @@ from numba import njit
 
 from ..errors import SakeraInputError
 from . import rules
+from .kernel import _replace_min
 
 __all__ = [
     "ServerPolicy",
@@ -242,37 +243,6 @@ def _hist_quantile(counts: np.ndarray, q: float) -> float:
 
 
 @njit(cache=True)
-def _factor_at(t, w_start, w_end, w_factor):
-    # windows are sorted and disjoint
-    k = np.searchsorted(w_end, t, side="right")
-    if k < w_start.shape[0] and w_start[k] <= t:
-        return w_factor[k]
-    return 1.0
-
-
-@njit(cache=True)
-def _bin_hist(resp_s, edges):
-    return np.searchsorted(edges, resp_s, side="left")
-
-
-@njit(cache=True)
-def _add_busy(busy, useful, start, end, ok, hours):
-    # spread [start, end) (days) over hourly bins
-    t = start
-    while t < end:
-        h = int(t * 24.0)
-        if h >= hours:
-            break
-        edge = (h + 1) / 24.0
-        stop = end if end < edge else edge
-        dur = (stop - t) * 86400.0
-        busy[h] += dur
-        if ok:
-            useful[h] += dur
-        t = stop
-
-
-@njit(cache=True)
 def _serve(
     submit,
     work,
@@ -314,7 +284,9 @@ def _serve(
     fail_day = np.full(max(n_owners, 1), -1, np.int64)
     gave_up_day = np.full(max(n_owners, 1), -1, np.int64)
     day_attempt = np.zeros(n, np.int32)  # attempts on the current day
-    free = [0.0] * workers
+    free = np.zeros(workers)  # a binary min-heap of the handlers' next free instants
+    wk = 0  # window cursor: event times never decrease (fresh submissions in order, retries later)
+    nw = w_start.shape[0]
     ring = np.zeros(queue_limit + 1)  # start times of admitted requests still waiting (FIFO)
     r_head = 0
     r_len = 0
@@ -350,7 +322,10 @@ def _serve(
         h = int(a * 24.0)
         if h < hours:
             att_h[h] += 1
-        f = _factor_at(a, w_start, w_end, w_factor)
+        # capacity factor of the (sorted, disjoint) degraded/outage window holding a, else 1
+        while wk < nw and w_end[wk] <= a:
+            wk += 1
+        f = w_factor[wk] if wk < nw and w_start[wk] <= a else 1.0
         failed = False
         resp_s = 0.0
         if f <= 0.0:
@@ -373,17 +348,32 @@ def _serve(
                 resp_s = (s - a) * 86400.0
             else:
                 e = s + dur
-                heapq.heapreplace(free, e)
+                if workers == 1:
+                    free[0] = e
+                else:
+                    _replace_min(free, workers, e)
                 if s > a:
                     ring[(r_head + r_len) % (queue_limit + 1)] = s
                     r_len += 1
                 resp_s = (e - a) * 86400.0
                 failed = resp_s > timeout_s
-                _add_busy(busy, useful, s, e, not failed, hours)
+                # spread [s, e) (days) over the hourly busy/useful bins
+                t = s
+                while t < e:
+                    hb = int(t * 24.0)
+                    if hb >= hours:
+                        break
+                    edge = (hb + 1) / 24.0
+                    stop = e if e < edge else edge
+                    span = (stop - t) * 86400.0
+                    busy[hb] += span
+                    if not failed:
+                        useful[hb] += span
+                    t = stop
                 if not failed:
                     done[j] = e
         if h < hours:
-            b = _bin_hist(resp_s if not failed else max(resp_s, timeout_s), edges)
+            b = np.searchsorted(edges, resp_s if not failed else max(resp_s, timeout_s), side="left")
             hist[h, b] += 1
         if not failed:
             continue
