@@ -32,6 +32,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeat", type=int, default=5, help="interleaved flow/SimPy repeats (default 5)")
     ap.add_argument("--simpy-customers", type=int, default=200_000, help="customers of the SimPy M/M/2 run")
+    ap.add_argument(
+        "--server",
+        action="store_true",
+        help="with the central-server stage (default calibration) and demand by life event (issue 10's benchmark)",
+    )
     args = ap.parse_args()
 
     w0, c0 = time.perf_counter(), time.process_time()
@@ -39,10 +44,16 @@ def main() -> None:
     from sakera_toolkit.sim.allocator import tune_allocator
 
     tuned = tune_allocator()  # as `sakera simulate` does (the library itself never changes the process)
-    run(FlowParams.all_live(days=20), seed=99)  # compile, or load the numba cache
+    extra: dict[str, object] = {}
+    if args.server:
+        from sakera_toolkit.life_events import LifeEventSettings
+        from sakera_toolkit.sim.central import CentralSettings
+
+        extra = {"central": CentralSettings.default(), "life_events": LifeEventSettings()}
+    run(FlowParams.all_live(days=20, **extra), seed=99)  # compile, or load the numba cache
     start_wall, start_cpu = time.perf_counter() - w0, time.process_time() - c0
 
-    params = FlowParams.all_live()
+    params = FlowParams.all_live(**extra)
     run(params, seed=1)  # first full-size run: page in the working set
     arrivals, service = mmc_inputs(args.simpy_customers, 2, 0.9)
 
@@ -64,7 +75,8 @@ def main() -> None:
     best = {k: float(np.min(v)) for k, v in (("fw", flow_w), ("fc", flow_c), ("sw", simpy_w), ("sc", simpy_c))}
     m = args.simpy_customers
     print(
-        f"regency-year, all 186 villages live, {params.start_date} + {params.days} days: {n:,} requests, "
+        f"regency-year, all 186 villages live{', central server + life events' if args.server else ''}, "
+        f"{params.start_date} + {params.days} days: {n:,} requests, "
         f"{len(trace.columns)} trace columns; {args.repeat} interleaved repeats; load average "
         f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
