@@ -219,7 +219,7 @@ class UserDirectory:
         return user
 
     def authenticate(self, username: str, password: str, address: str | None = None) -> tuple[AppUser, str] | None:
-        """Check ``password`` (blocking, ~0.1 s of Argon2id) and open a login session.
+        """Check ``password`` (blocking, ~20 ms of Argon2id) and open a login session.
 
         Returns the user and the new session id, or None. A success is logged by the store; a
         failure is left to :class:`FailedLoginLog` (aggregated).

@@ -120,7 +120,7 @@ def feedback_marker(session: BokehSession) -> str:
 async def trainee(base: str, username: str, cases: int, think: tuple[float, float], rng: random.Random,
                   latencies: list[float], login_slots: asyncio.Semaphore, all_open: asyncio.Event,
                   n_open: list[int], n_total: int, timeout: float) -> None:
-    async with login_slots:  # a login costs ~0.1 s of Argon2: do not queue 40 at once
+    async with login_slots:  # a login costs ~0.25 s of server CPU: do not queue 40 at once
         cookies = await login(base, username, PASSWORD)
         session = await open_session(base, "/latihan", cookies)
         await session.wait_for(lambda s: s.text_of("sakera-request") != "", timeout)  # first citizen drawn
