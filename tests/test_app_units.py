@@ -250,7 +250,7 @@ def test_latihan_page_grades_stores_and_moves_on(app_context):
     Shell(page)
     case = page.case
     assert case.citizen.name in page.request_pane.object
-    assert "Antrean warga" in page.queue_title.object
+    assert "Antrean warga" in page.queue_pane.object
     assert page.hints_pane.visible  # level 0 is guided
 
     page.submit_button.clicks += 1  # nothing chosen yet
@@ -279,7 +279,7 @@ def test_latihan_page_grades_stores_and_moves_on(app_context):
     assert "Kasus selesai" in page.progress_pane.object
 
     page.lang = "en"
-    assert "Citizens waiting" in page.queue_title.object
+    assert "Citizens waiting" in page.queue_pane.object
     assert page.submit_button.label == "Submit answer"
     assert page.case.citizen.name in page.request_pane.object
 
