@@ -219,7 +219,7 @@ class UserDirectory:
         return user
 
     def authenticate(self, username: str, password: str, address: str | None = None) -> tuple[AppUser, str] | None:
-        """Check ``password`` (blocking, ~0.1 s of Argon2id) and open a login session.
+        """Check ``password`` (blocking, ~20 ms of Argon2id) and open a login session.
 
         Returns the user and the new session id, or None. A success is logged by the store; a
         failure is left to :class:`FailedLoginLog` (aggregated).
@@ -233,8 +233,15 @@ class UserDirectory:
                 return None
             user = self._to_app_user(row)
             sid = store_sessions.open_session(session, row, address=address)
+        # the rows just read are what lookup/session_valid would read: cache them, so the page
+        # request and the websocket that follow the login do not query the store again on the
+        # event loop (in a login storm those queries stalled every open session)
+        now = time.monotonic()
         with self._lock:
-            self._cache.pop(username, None)
+            self._cache[username] = (now, user if user.active else None)
+            if len(self._sessions) > 10_000:
+                self._sessions.clear()
+            self._sessions[sid] = (now, user.id)
         return user, sid
 
     def session_valid(self, sid: str | None, user_id: int) -> bool:

@@ -271,6 +271,11 @@ def make_server(
 
     # everything from this server, pinned to the installed BokehJS/Panel: no CDN, works offline
     os.environ["BOKEH_RESOURCES"] = "server"
+    # Bokeh validates every new session's document (its layout checks only log warnings); that was
+    # ~7 % of the server's CPU while a class logs in. The pages are validated once in the tests
+    # instead (test_every_page_document_passes_bokeh_validation); BOKEH_VALIDATE_DOC=true turns
+    # the per-session check back on.
+    os.environ.setdefault("BOKEH_VALIDATE_DOC", "false")
     session_factory = make_session_factory(db_url)
     directory = UserDirectory(session_factory)
     scheme = "https" if ssl_files or trusted_proxies else "http"

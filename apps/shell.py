@@ -38,6 +38,7 @@ APP_CSS = f"""
 
 #: CSS of the header panes (Panel panes live in shadow DOM: styles go with each pane).
 HEADER_CSS = """
+.sakera-header { display: flex; align-items: center; justify-content: space-between; gap: 12px; }
 .sakera-nav a { color: #fff; margin-right: 16px; text-decoration: none; font-weight: 600; opacity: .8;
                 font-size: 1rem; padding-bottom: 2px; }
 .sakera-nav a.active { opacity: 1; border-bottom: 2px solid #fff; }
@@ -181,9 +182,9 @@ class Shell(pn.viewable.Viewer):
         params.setdefault("lang", page.lang)
         super().__init__(**params)
         self.page = page
+        # navigation and user in one pane (fewer Bokeh models to build per session, issue 13)
         self.nav = pn.pane.HTML(sizing_mode="stretch_width", margin=(0, 10), align="center",
                                 stylesheets=[HEADER_CSS])
-        self.who = pn.pane.HTML(margin=(0, 10), align="center", stylesheets=[HEADER_CSS])
         self.switch = pn.widgets.RadioButtonGroup(
             options={"Bahasa Indonesia": "id", "English": "en"},
             value=self.lang,
@@ -200,8 +201,9 @@ class Shell(pn.viewable.Viewer):
             )
         )
         self.switch.link(self, value="lang")
-        self.banner = pn.pane.HTML(visible=context_demo(page), margin=(0, 5, 4, 5), sizing_mode="stretch_width",
-                                   stylesheets=[BANNER_CSS], tags=["sakera-demo-banner"])
+        # the demo banner exists only on the demo database (one model less on every other page)
+        self.banner = (pn.pane.HTML(margin=(0, 5, 4, 5), sizing_mode="stretch_width", stylesheets=[BANNER_CSS],
+                                    tags=["sakera-demo-banner"]) if context_demo(page) else None)
         self._refresh_header()
         page.rebuild()
         self.template = pn.template.BootstrapTemplate(
@@ -217,9 +219,10 @@ class Shell(pn.viewable.Viewer):
         )
         header, sidebar, main = self.template.header, self.template.sidebar, self.template.main
         assert header is not None and sidebar is not None and main is not None  # the template has all three
-        header.extend([self.nav, pn.Spacer(), self.who, self.switch])
+        header.extend([self.nav, self.switch])
         sidebar.append(page.sidebar)
-        main.append(pn.Column(self.banner, page.main, sizing_mode="stretch_width"))
+        main.append(pn.Column(self.banner, page.main, sizing_mode="stretch_width")
+                    if self.banner is not None else page.main)
 
     @param.depends("lang", watch=True)
     def _lang_changed(self) -> None:
@@ -227,9 +230,10 @@ class Shell(pn.viewable.Viewer):
         self.page.lang = self.lang
 
     def _refresh_header(self) -> None:
-        self.nav.object = nav_html(self.page.user, self.page.slug, self.lang)
-        self.who.object = user_html(self.page.user, self.lang)
-        self.banner.object = f'<div class="demo">{html.escape(Translator(self.lang)("app.demo_banner"))}</div>'
+        self.nav.object = (f'<div class="sakera-header">{nav_html(self.page.user, self.page.slug, self.lang)}'
+                           f'{user_html(self.page.user, self.lang)}</div>')
+        if self.banner is not None:
+            self.banner.object = f'<div class="demo">{html.escape(Translator(self.lang)("app.demo_banner"))}</div>'
 
     def __panel__(self) -> pn.template.BaseTemplate:  # type: ignore[override]  # a template, not a Viewable
         return self.template

@@ -131,3 +131,44 @@ def test_busy_counter_kept_only_with_an_indicator() -> None:
         assert not state.busy
     finally:
         state._indicators.remove(indicator)
+
+
+def _template_document(init_doc) -> tuple[list[tuple[str, list[str]]], set[str], dict]:
+    """A Bootstrap template's document built with ``init_doc``: its roots, its models, the JSON."""
+    from panel.template import BootstrapTemplate
+
+    template = BootstrapTemplate(title="t", busy_indicator=None)
+    template.header.append(pn.pane.HTML("head"))
+    template.sidebar.append(pn.Column(pn.widgets.Select(options=["p", "q"]), pn.pane.HTML("side")))
+    template.main.append(pn.Column(pn.pane.HTML("main"), pn.widgets.Button(label="b")))
+    doc = init_doc(template, Document())
+    roots = sorted(((r.name or "").split("-")[0], sorted(str(t) for t in r.tags)) for r in doc.roots)
+    names = {type(m).__name__ for m in doc.models}
+    return roots, names, doc
+
+
+def test_frozen_template_init_builds_the_same_document() -> None:
+    from panel.template.base import BaseTemplate
+
+    fastpath.install()
+    original = fastpath._ORIGINALS["template_init_doc"]
+    assert BaseTemplate.__dict__["_init_doc"] is not original
+
+    def with_panel(template, doc):
+        saved = BaseTemplate.__dict__["_init_doc"]
+        BaseTemplate._init_doc = original
+        try:
+            return template._init_doc(doc)
+        finally:
+            BaseTemplate._init_doc = saved
+
+    roots_fast, names_fast, doc_fast = _template_document(lambda t, d: t._init_doc(d))
+    roots_panel, names_panel, doc_panel = _template_document(with_panel)
+    assert roots_fast == roots_panel
+    assert names_fast == names_panel
+    assert len(doc_fast.models) == len(doc_panel.models) > 10
+    # every model reachable from the roots is known to the document and attached to it
+    for doc in (doc_fast, doc_panel):
+        reachable = set().union(*(root.references() for root in doc.roots))
+        assert {m.id for m in reachable} == {m.id for m in doc.models}
+        assert all(m.document is doc for m in reachable)

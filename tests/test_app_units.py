@@ -250,7 +250,7 @@ def test_latihan_page_grades_stores_and_moves_on(app_context):
     Shell(page)
     case = page.case
     assert case.citizen.name in page.request_pane.object
-    assert "Antrean warga" in page.queue_title.object
+    assert "Antrean warga" in page.queue_pane.object
     assert page.hints_pane.visible  # level 0 is guided
 
     page.submit_button.clicks += 1  # nothing chosen yet
@@ -279,7 +279,7 @@ def test_latihan_page_grades_stores_and_moves_on(app_context):
     assert "Kasus selesai" in page.progress_pane.object
 
     page.lang = "en"
-    assert "Citizens waiting" in page.queue_title.object
+    assert "Citizens waiting" in page.queue_pane.object
     assert page.submit_button.label == "Submit answer"
     assert page.case.citizen.name in page.request_pane.object
 
@@ -363,6 +363,29 @@ def test_service_rotation_covers_the_catalogue_each_round():
         first_round = [service_for(user_id, k, ids) for k in range(len(ids))]
         assert sorted(first_round) == sorted(ids)
     assert case_seed(1, 0) == case_seed(1, 0) != case_seed(2, 0)
+
+
+def test_every_page_document_passes_bokeh_validation(app_context):
+    """The server turns Bokeh's per-session document validation off (a cost paid by every login);
+    this runs the same checks once per page: no validation error or warning."""
+    from bokeh.core.validation.check import check_integrity
+    from bokeh.document import Document
+
+    from apps.server import page_classes
+    from apps.shell import Shell
+
+    users_by_role = {"trainee": "peserta1", "trainer": "pelatih", "evaluator": "evaluator"}
+    checked = []
+    for slug, cls in page_classes().items():
+        role = sorted(auth.PAGE_ROLES[slug])[0]
+        user = app_context.directory.lookup(users_by_role[role])
+        doc = Document()
+        Shell(cls(user=user, context=app_context)).template.server_doc(doc)
+        models = set().union(*(root.references() for root in doc.roots))
+        issues = check_integrity(models)
+        assert not issues.error and not issues.warning, (slug, issues)
+        checked.append(slug)
+    assert sorted(checked) == sorted(auth.PAGE_ROLES)
 
 
 def test_pages_refuse_the_wrong_role(app_context):

@@ -154,11 +154,41 @@ def test_password_hashes_use_argon2id_with_strong_parameters(monkeypatch):
 
     stored = security.hash_password("kata sandi")
     params = extract_parameters(stored)
-    assert params.type is Type.ID and params.memory_cost >= 64 * 1024 and params.time_cost >= 2
+    # OWASP's recommended minimum for Argon2id (m = 19 MiB, t = 2, p = 1); see security's docstring
+    assert params.type is Type.ID and params.memory_cost >= 19 * 1024 and params.time_cost >= 2
+    assert params == security.PROFILE
     assert security.verify_password(stored, "kata sandi")
     assert not security.verify_password(stored, "kata sandi ")
     assert stored != security.hash_password("kata sandi")  # fresh salt every time
     assert not security.verify_password(None, "x") and not security.verify_password("not-a-hash", "x")
+
+
+def test_hash_with_older_parameters_verifies_and_is_rehashed_on_login(monkeypatch, session, engine):
+    """A hash made with the former default (RFC 9106 low-memory profile) still logs in, and the
+    successful login stores a new hash with the current profile; a failed login changes nothing."""
+    monkeypatch.undo()  # the real hasher: the point is the real parameters
+    from argon2 import PasswordHasher, extract_parameters
+
+    users.add_user(session, "lama", "trainee", "sandi lama sekali", villages=[MANDANGIN])
+    old_hash = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4).hash("sandi lama sekali")
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE users SET password_hash = :h WHERE username = 'lama'"), {"h": old_hash})
+    session.expire_all()
+
+    def stored() -> str:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT password_hash FROM users WHERE username = 'lama'")).scalar_one()
+
+    assert security.needs_rehash(old_hash) and security.verify_password(old_hash, "sandi lama sekali")
+    assert users.authenticate(session, "lama", "salah") is None
+    assert stored() == old_hash
+    assert users.authenticate(session, "lama", "sandi lama sekali") is not None
+    upgraded = stored()
+    assert upgraded != old_hash and extract_parameters(upgraded) == security.PROFILE
+    assert not security.needs_rehash(upgraded)
+    assert users.authenticate(session, "lama", "sandi lama sekali") is not None
+    assert stored() == upgraded  # no second rehash
+
 
 
 def test_add_and_authenticate(session, engine):

@@ -435,7 +435,30 @@ class LatihanPage(Page):
 
     def _apply_progress(self, progress: dict[str, Any]) -> None:
         self.progress = progress
-        self.progress_pane.object = progress_html(progress, self.lang)
+        self._show_progress()
+
+    def _heading(self, key: str, margin: str) -> str:
+        return f'<div style="{HEADING_STYLE}margin:{margin};">{html.escape(self.tr(key))}</div>'
+
+    def _show_progress(self) -> None:
+        """The sidebar's progress box under its heading, with the link to the trainee's record.
+
+        Heading, box and link are one pane (they were three): each pane is a Bokeh model built when
+        the page opens, and a class logging in at the same minute waits for every one of them.
+        """
+        box = progress_html(self.progress, self.lang) if self.progress else ""
+        link = (f'<div style="margin:8px 0 0 0;"><a href="/rekaman/{html.escape(self.user.username)}.csv" '
+                f'id="my-record" data-tag="sakera-my-record">{html.escape(self.tr("latihan.my_record"))}</a></div>')
+        self.progress_pane.object = self._heading("latihan.progress", "10px 0 2px 0") + box + link
+
+    def _show_queue(self) -> None:
+        entries = [(c.citizen.name, self._asked_for(c), i == 0) for i, c in enumerate(self.queue)]
+        self.queue_pane.object = self._heading("latihan.queue", "0 0 2px 0") + (queue_html(entries, self.lang)
+                                                                              if entries else "")
+
+    def _show_documents(self) -> None:
+        cards = documents_html(self.case.documents, self.lang) if self.queue else ""
+        self.documents_pane.object = self._heading("latihan.documents", "2px 0 2px 0") + cards
 
     def submit(self, event: Any = None) -> Any:
         """Grade and store the answer (committed), then show the feedback. Returns the report."""
@@ -566,8 +589,7 @@ class LatihanPage(Page):
         self.review = pn.Column(self.next_button, self.feedback_pane, sizing_mode="stretch_width", margin=0,
                                 visible=False)
         pane_style = {"max-height": "calc(100vh - 110px)", "overflow-y": "auto"}
-        self.documents_title = pn.pane.HTML(margin=(6, 5, 2, 5), sizing_mode="stretch_width")
-        case_column = pn.Column(self.request_pane, self.hints_pane, self.documents_title, self.documents_pane,
+        case_column = pn.Column(self.request_pane, self.hints_pane, self.documents_pane,
                                 sizing_mode="stretch_width", styles=pane_style, margin=(0, 4, 0, 0))
         answer_column = pn.Column(self.review, self.answer_steps, width=420, styles=pane_style,
                                   margin=(0, 0, 0, 4), tags=["sakera-answer"])
@@ -577,11 +599,7 @@ class LatihanPage(Page):
         answer_column.styles = {**pane_style, "flex": "0 0 420px"}
         self.main.objects = [pn.FlexBox(case_column, answer_column, flex_wrap="wrap", align_items="flex-start",
                                         sizing_mode="stretch_width")]
-        self.queue_title = pn.pane.HTML(margin=(0, 5, 2, 5), sizing_mode="stretch_width")
-        self.progress_title = pn.pane.HTML(margin=(12, 5, 2, 5), sizing_mode="stretch_width")
-        self.record_link = pn.pane.HTML(margin=(8, 5), tags=["sakera-my-record"])
-        self.sidebar.objects = [self.queue_title, self.queue_pane, self.progress_title, self.progress_pane,
-                                self.record_link]
+        self.sidebar.objects = [self.queue_pane, self.progress_pane]
 
     def _show_feedback(self) -> None:
         if self.report is None:
@@ -621,7 +639,7 @@ class LatihanPage(Page):
     def _decision_options(self) -> dict[str, str]:
         return {training.rules.decision_label(d, self.lang): d for d in training.DECISIONS}
 
-    def _form_pool(self) -> list[pn.widgets.TextInput]:
+    def _form_pool(self, create: bool = True) -> list[pn.widgets.TextInput]:
         """One text input per form-field slot (as many as the longest form), made once per page.
 
         Performance (issue 13): the inputs stay in ``form_box`` for the page's life; a change of
@@ -629,8 +647,14 @@ class LatihanPage(Page):
         Replacing the box's children instead built a dozen Bokeh models (with their theme
         stylesheets) and re-walked the document on every change: the largest share of the server
         CPU between a click and the next case.
+
+        The pool is made when the first service with a form is chosen, not with the page
+        (``create=False`` returns ``[]`` until then): its 11 inputs were 11 of the page's 83 Bokeh
+        models, built and sent while a whole class logs in at the same minute.
         """
         pool: list[pn.widgets.TextInput] | None = self.__dict__.get("_form_pool_widgets")
+        if pool is None and not create:
+            return []
         if pool is None:
             slots = max((len(training.rules.form_fields(s)) for s in self.catalogue.ids()), default=0)
             pool = []
@@ -653,7 +677,7 @@ class LatihanPage(Page):
     def _form_inputs(self) -> list[pn.widgets.TextInput]:
         """The inputs of the current service's form, refilled from ``form_values``."""
         fields = self._form_fields()
-        pool = self._form_pool()
+        pool = self._form_pool(create=bool(fields))
         self._filling_form = True
         try:
             for slot, widget in enumerate(pool):
@@ -722,11 +746,6 @@ class LatihanPage(Page):
         self.submit_button.label = tr("latihan.submit")
         self.next_button.label = tr("latihan.serve_next")
         self.message.object = tr("latihan.incomplete")
-        self.documents_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.documents"))}</div>'
-        self.queue_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.queue"))}</div>'
-        self.progress_title.object = f'<div style="{HEADING_STYLE}">{html.escape(tr("latihan.progress"))}</div>'
-        self.record_link.object = (f'<a href="/rekaman/{html.escape(self.user.username)}.csv" id="my-record">'
-                                   f'{html.escape(tr("latihan.my_record"))}</a>')
         self._refresh_service_dependent()
 
     def _show_case(self) -> None:
@@ -735,18 +754,16 @@ class LatihanPage(Page):
         # no answer before the citizen is on screen (the loading overlay does not stop keyboard
         # or scripted input, and the first case's arrival resets the answer)
         self.service_select.disabled = self.submit_button.disabled = not self.queue
+        self._show_queue()
+        self._show_progress()
+        self._show_documents()
         if not self.queue:
             return
         case = self.case
-        self.queue_pane.object = queue_html(
-            [(c.citizen.name, self._asked_for(c), i == 0) for i, c in enumerate(self.queue)], self.lang
-        )
-        self.progress_pane.object = progress_html(self.progress, self.lang)
         self.request_pane.object = request_html(case, self.lang, shown_since=self.shown_since)
         hints = case.hints(self.lang) if self.level.hints else []
         self.hints_pane.object = "\n".join(f"- {h}" for h in hints)
         self.hints_pane.visible = bool(hints)
-        self.documents_pane.object = documents_html(case.documents, self.lang)
         self._refresh_decision()
         if self.submitted:
             self._show_feedback()
