@@ -29,6 +29,16 @@ def test_sample_log_agrees_with_the_model_that_made_it(report):
     assert set(report.meta["dropped_columns"]) == {"nik", "nama", "alamat", "no_hp"}
 
 
+def test_p90_range_over_replications(report):
+    """The replications' p90 range is reported beside the pooled p90 (the KS p-value assumes independence)."""
+    t = report.turnaround.set_index("group")
+    assert (t["p90_sim_min"] <= t["p90_sim_max"]).all()
+    overall = t.loc["all"]
+    assert overall["p90_sim_min"] < overall["p90_sim_max"]  # two replications differ
+    one = calibrate(SAMPLE_LOG, "all-2022", replications=1, seed=3).turnaround.set_index("group").loc["all"]
+    assert one["p90_sim_min"] == one["p90_sim_max"] == one["p90_simulated"]
+
+
 def test_a_different_world_is_detected(tmp_path):
     log = pd.read_csv(SAMPLE_LOG, dtype=str, keep_default_na=False)
     doubled = pd.concat([log, log], ignore_index=True)  # twice the requests the model predicts

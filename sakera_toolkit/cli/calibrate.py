@@ -64,6 +64,13 @@ def run(args) -> int:
     if not report.turnaround.empty:
         print("\nturnaround in days (completed requests) / waktu selesai (hari):")
         emit_frame(report.turnaround, "table")
+        print(
+            "p90_sim_min/max: the range of single replications' 90th percentile. The KS p-value "
+            "treats requests as independent (they share a replication's queues and outages), so "
+            "with a large log it is small even for the model's own output: read the observed p90 "
+            "against that range (use -r 5 or more). / Rentang persentil 90 antar replikasi; nilai p "
+            "KS menganggap permohonan saling bebas."
+        )
     else:
         print("\nturnaround: the log has no completion dates (tanggal_selesai)")
     worst = report.volumes[report.volumes["service"] != "all"].dropna(subset=["rel_error"])
