@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:  # pandas and yaml are imported when used: `sakera --help` sta
     import pandas as pd
 
 __all__ = [
+    "made_folders",
     "MAX_YAML_BYTES",
     "MAX_YAML_DEPTH",
     "MAX_YAML_ALIASES",
@@ -360,3 +362,24 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` (text as UTF-8) to ``path`` with :func:`atomic_write`."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
     return atomic_write(path, lambda tmp: tmp.write_bytes(payload))
+
+
+@contextmanager
+def made_folders(folder: str | Path) -> Iterator[Path]:
+    """Create ``folder`` and its missing parents; if the block fails, remove the ones it created.
+
+    For writers that are all or nothing: a failed write (a full disk, an interrupt) leaves no empty
+    folders behind (innermost first; a folder something else wrote into stays).
+    """
+    folder = Path(folder)
+    missing = [d for d in (folder, *folder.parents) if not d.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield folder
+    except BaseException:
+        for made in missing:
+            try:
+                made.rmdir()
+            except OSError:
+                break
+        raise

@@ -54,7 +54,7 @@ import pandas as pd
 import yaml
 
 from . import calibration
-from ._io import parse_number, read_csv_text, read_yaml
+from ._io import made_folders, parse_number, read_csv_text, read_yaml
 from .calibration import Calibration
 from .errors import SakeraInputError
 
@@ -593,23 +593,23 @@ def write_folder(out: str | Path, files: Mapping[str, str], *, overwrite: bool =
     if target.exists() and any(target.iterdir()) and not overwrite:
         raise SakeraInputError("folder exists and is not empty (use --force to replace it)", source=str(target),
                                location="--out")  # fmt: skip
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        for name, text in files.items():
-            with open(tmp / name, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        if target.exists():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(tmp, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with made_folders(target.parent):  # missing parents created, and removed again if this fails
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            for name, text in files.items():
+                with open(tmp / name, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+            if target.exists():
+                old = target.with_name(f".{target.name}.old")
+                shutil.rmtree(old, ignore_errors=True)
+                os.replace(target, old)
+                os.replace(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return target
 
 

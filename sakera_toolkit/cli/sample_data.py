@@ -232,29 +232,25 @@ def write_sample_data(out: str | Path, seed: int = DEFAULT_SEED, **kwargs) -> li
     import shutil
     import tempfile
 
+    from .._io import made_folders
+
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise SakeraInputError("exists and is not a directory", source=str(folder), location="--out")
     tables = build_sample_tables(seed, **kwargs)
-    missing = [d for d in (folder, *folder.parents) if not d.exists()]
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".sample-data.", dir=folder))
-        try:
-            for name, df in tables.items():
-                write_csv(df, tmp / name)
-            written = []
-            for name in tables:
-                os.replace(tmp / name, folder / name)
-                written.append(folder / name)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    except OSError as exc:  # a full disk, a read-only folder: nothing written, folders made removed
-        for made in missing:  # innermost first
+        with made_folders(folder):  # a full disk, a read-only folder: nothing written, folders made removed
+            tmp = Path(tempfile.mkdtemp(prefix=".sample-data.", dir=folder))
             try:
-                made.rmdir()
-            except OSError:
-                break
+                for name, df in tables.items():
+                    write_csv(df, tmp / name)
+                written = []
+                for name in tables:
+                    os.replace(tmp / name, folder / name)
+                    written.append(folder / name)
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except OSError as exc:
         raise SakeraInputError(
             f"cannot write the sample files ({exc.strerror or exc}); nothing was written",
             source=str(folder),

@@ -406,6 +406,8 @@ KNOWN_GAPS: dict[str, str] = {}
 FULL_DISK_CASES: list[tuple[str, list[str], str]] = [
     ("full-sample-data-subfolder", ["sample-data", "--out", "{full}/sd"], r"{full}/sd.*no space"),
     ("full-sample-data-folder", ["sample-data", "--out", "{full}"], r"{full}.*no space"),
+    # missing parents are created for an output folder: a failed write removes them again
+    ("full-regency-export-nested", ["regency", "export", "--out", "{full}/packs/deep/sampang"], r"no space"),
     ("full-db-upgrade", ["db", "upgrade", "--db", "sqlite:///{full}/x.db"], r"(disk is full|no space)"),
     ("full-db-backup", ["db", "backup", "--db", "sqlite:///{t}/src.db", "{full}/b.db"], r"b\.db.*(no space|full)"),
     (
