@@ -167,4 +167,3 @@ def test_regency_init_cli_creates_missing_parent_folders(tmp_path, monkeypatch, 
     (tmp_path / "afile").write_text("x")
     assert main([*args, "--out", "afile/pack"]) == 2  # an ancestor that is a file: one line, exit 2
     assert "is not a directory" in capsys.readouterr().err
-
