@@ -25,7 +25,7 @@ import panel as pn
 from sakera_toolkit import scenarios
 from sakera_toolkit.errors import SakeraInputError
 from sakera_toolkit.evidence import charts, ikm, jobs
-from sakera_toolkit.evidence.report import ci_label, ci_rows, fmt, format_ci
+from sakera_toolkit.evidence.report import ci_label, ci_rows, fmt, format_ci, server_note_values
 from sakera_toolkit.evidence.survey import read_survey
 
 from ..shell import Page, heading, in_server_session, run_to_completion
@@ -168,14 +168,7 @@ def server_html(bundle: dict[str, Any], lang: str) -> str:
             f"<div class='c' data-kpi='{e(kpi)}'><div class='v'>{e(value)}</div><div class='l'>{e(_label({**r, 'kpi': kpi}, lang))}</div>"
             f"<div class='ci'>{e(ci)}</div></div>"
         )
-    note = text(
-        "server_note",
-        lang,
-        tps=fmt(view["capacity_tps"], 1, lang),
-        workers=view["workers"],
-        timeout=fmt(view["timeout_s"], 0, lang),
-        name=name,
-    )
+    note = text("server_note", lang, name=name, **server_note_values(view, lang))
     svg = bundle["svg"]
     charts_html = "".join(_img(svg[k]) for k in ("server_hourly", "server_utilisation") if svg.get(k))
     return (

@@ -337,6 +337,15 @@ def _coverage_section(ev: EvidenceRun, lang: str) -> str:
     )
 
 
+def server_note_values(view: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The server's capacity, handlers and client timeout as the report and the Bukti page word them."""
+    return {
+        "tps": fmt(view["capacity_tps"], 1, lang),
+        "workers": view["workers"],
+        "timeout": fmt(view["timeout_s"], 0, lang),
+    }
+
+
 def _server_section(ev: EvidenceRun, lang: str) -> str:
     """The central server's KPIs per scenario (mean [95 % CI]) and a chart by hour of day."""
     view = server.server_view(ev, lang)
@@ -344,13 +353,7 @@ def _server_section(ev: EvidenceRun, lang: str) -> str:
         return f"<p class='note'>{html.escape(_t('server_off', lang))}</p>"
     names = view["scenarios"]
     rows = ci_rows(view["table"], list(names), lang)
-    note = _t(
-        "server_note",
-        lang,
-        tps=fmt(view["capacity_tps"], 1, lang),
-        workers=view["workers"],
-        timeout=fmt(view["timeout_s"], 0, lang),
-    )
+    note = _t("server_note", lang, **server_note_values(view, lang))
     chart = charts.server_hourly_chart(view["hourly"], view["timeout_s"], lang)
     return (
         _table([_t("kpi", lang), *names], rows, "num server")
