@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
-import threading
-import time
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from sakera_toolkit._workers import WorkerPool
 from sakera_toolkit.sandbox.selection import case_seed, draw_case_dicts, draw_cases, service_for
 
 __all__ = ["case_seed", "draw_case_dicts", "draw_cases", "draw_cases_async", "service_for", "shutdown_pool",
@@ -34,10 +32,6 @@ log = logging.getLogger(__name__)
 #: minute each wait for their first citizens; one worker made them queue).
 CASE_WORKERS = max(1, min(4, os.cpu_count() or 1))
 
-_POOL: Executor | None = None
-_POOL_LOCK = threading.Lock()
-
-
 def _warm_up() -> bool:
     from sakera_toolkit import training  # noqa: F401 - import once in the worker
     from sakera_toolkit.services import load_catalogue
@@ -46,44 +40,17 @@ def _warm_up() -> bool:
     return True
 
 
-def _exit_with_parent(parent_pid: int) -> None:
-    """Worker initializer: end this process when the server that spawned it is gone.
-
-    A SIGKILLed server cannot shut its pool down; without this watch its worker would live on as
-    an orphan.
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="sakera-parent-watch", daemon=True).start()
+_POOL = WorkerPool(CASE_WORKERS, warm_up=_warm_up)
 
 
 def worker_pool() -> Executor:
-    """The shared worker process (spawned on first use, warmed up in the background)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None:
-            _POOL = ProcessPoolExecutor(
-                max_workers=CASE_WORKERS,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_exit_with_parent,
-                initargs=(os.getpid(),),
-            )
-            for _ in range(CASE_WORKERS):
-                _POOL.submit(_warm_up)
-        return _POOL
+    """The shared worker processes (spawned on first use, warmed up in the background)."""
+    return _POOL.get()
 
 
 def shutdown_pool() -> None:
-    """Stop the worker process (at server shutdown)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is not None:
-            _POOL.shutdown(wait=False, cancel_futures=True)
-            _POOL = None
+    """Stop the worker processes (at server shutdown)."""
+    _POOL.shutdown()
 
 
 async def draw_cases_async(level: int, user_id: int, village_code: str | None, serials: Sequence[int]) -> list[Any]:

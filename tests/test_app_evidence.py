@@ -174,5 +174,5 @@ def test_evidence_worker_is_one_batch_process_at_a_mild_niceness():
             assert pool.submit(os.sched_getscheduler, 0).result(timeout=60) == os.SCHED_BATCH
     finally:
         jobs.shutdown()
-    assert jobs._pool is None
+    assert not jobs._POOL.running
     assert 0 < jobs.WORKER_NICENESS < 10  # +10 starved the analyst whenever anything else was busy

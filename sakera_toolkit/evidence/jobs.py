@@ -16,16 +16,16 @@ toolkit.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import pandas as pd
+
+from .._workers import WorkerPool
 
 __all__ = [
     "pool",
@@ -42,7 +42,6 @@ __all__ = [
 #: Results kept per server (least recently used dropped first).
 CACHE_SIZE = 16
 
-_pool: ProcessPoolExecutor | None = None
 _lock = threading.Lock()
 _cache: OrderedDict[Hashable, Any] = OrderedDict()
 
@@ -62,12 +61,8 @@ def niceness() -> int:
     return min(max(value, 0), 19)
 
 
-def _worker_init(parent_pid: int, increment: int) -> None:
-    """Worker initializer: batch scheduling, lower priority, and exit when the server is gone.
-
-    A SIGKILLed (or crashed) server cannot shut the pool down; without the watch its worker
-    would live on as an orphan holding the toolkit's memory.
-    """
+def _lower_priority(increment: int) -> None:
+    """Worker set-up: batch scheduling and ``nice`` + ``increment`` (trainees' sessions first)."""
     try:
         os.nice(increment)
     except (AttributeError, OSError):  # pragma: no cover - not on POSIX, or not permitted
@@ -78,35 +73,18 @@ def _worker_init(parent_pid: int, increment: int) -> None:
         except OSError:  # pragma: no cover - not permitted
             pass
 
-    def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(1.0)
-        os._exit(0)
 
-    threading.Thread(target=watch, name="sakera-parent-watch", daemon=True).start()
+_POOL = WorkerPool(1, setup=_lower_priority, setup_args=lambda: (niceness(),))
 
 
 def pool() -> ProcessPoolExecutor:
     """The server's single worker process (spawned on first use, batch-scheduled, ``nice`` +2)."""
-    global _pool
-    with _lock:
-        if _pool is None:
-            _pool = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_worker_init,
-                initargs=(os.getpid(), niceness()),
-            )
-        return _pool
+    return _POOL.get()
 
 
 def shutdown() -> None:
     """Stop the worker process (at server shutdown); running jobs are abandoned."""
-    global _pool
-    with _lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = None
+    _POOL.shutdown()
 
 
 def cache_key(*parts: Any) -> str:
