@@ -539,10 +539,13 @@ class LatihanPage(Page):
         self.service_select = pn.widgets.Select(options={"": ""}, value="", sizing_mode="stretch_width",
                                                 tags=["sakera-service"])
         self.service_select.param.watch(self._on_service, "value")
-        self.requirements_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False,
-                                                         tags=["sakera-requirements"])
+        # long labels (requirement and defect names) wrap inside the 420 px answer column
+        wrap = [":host label { white-space: normal; align-items: flex-start; }"]
+        self.requirements_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, stylesheets=wrap,
+                                                         sizing_mode="stretch_width", tags=["sakera-requirements"])
         self.requirements_box.param.watch(lambda e: setattr(self, "requirements_met", list(e.new)), "value")
-        self.defects_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, tags=["sakera-defects"])
+        self.defects_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, stylesheets=wrap,
+                                                    sizing_mode="stretch_width", tags=["sakera-defects"])
         self.defects_box.param.watch(lambda e: setattr(self, "defects_flagged", list(e.new)), "value")
         self.decision_buttons = {
             decision: pn.widgets.Button(label=decision, color="primary", variant="outline",
@@ -552,7 +555,8 @@ class LatihanPage(Page):
         }
         for decision, button in self.decision_buttons.items():
             button.on_click(lambda event, d=decision: self.choose_decision(d))  # type: ignore[misc]  # mypy cannot infer a lambda with a default
-        self.missing_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, tags=["sakera-missing"])
+        self.missing_box = pn.widgets.CheckBoxGroup(options={}, value=[], inline=False, stylesheets=wrap,
+                                                    sizing_mode="stretch_width", tags=["sakera-missing"])
         self.missing_box.param.watch(lambda e: setattr(self, "missing", list(e.new)), "value")
         self.missing_title = pn.pane.HTML(margin=(4, 5, 0, 5))
         self.missing_section = pn.Column(self.missing_title, self.missing_box, visible=False, margin=0)

@@ -1,4 +1,4 @@
-"""Layout of the trainer's tables at 1366x768: sort arrows never cover a column title (issue 8 §5)."""
+"""Layout at 1366x768 and 1024x768: sort arrows never cover a column title (issue 8 §5), cards and checkbox labels stay inside their columns."""
 
 from __future__ import annotations
 
@@ -118,3 +118,47 @@ def test_each_document_card_photographed_at_1024(server, browser, artifacts):
     context.close()
     assert n_cards >= 2
     assert clipped == []
+
+
+#: Every checkbox label (shadow roots included): its text and the right edge of its box.
+_LABELS_PAST_COLUMN = """() => {
+    const edges = [];
+    const walk = (root) => {
+        root.querySelectorAll('label').forEach(l => {
+            if (l.querySelector('input[type=checkbox]')) edges.push([l.textContent.trim(), l.getBoundingClientRect().right]);
+        });
+        root.querySelectorAll('*').forEach(el => { if (el.shadowRoot) walk(el.shadowRoot); });
+    };
+    walk(document);
+    return edges;
+}"""
+
+
+def test_requirement_labels_wrap_inside_the_answer_column(server, browser, artifacts):
+    """Long requirement names (a KK service: 'Buku nikah / kutipan akta perkawinan / ...') wrap, not run off."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    page.goto(server.base_url + "/latihan")
+    page.wait_for_url(re.compile(r".*/login.*"))
+    page.fill("#username", "peserta1")
+    page.fill("#password", "peserta1-demo")
+    page.click("#login-submit")
+    page.wait_for_url(re.compile(r".*/latihan$"))
+    page.wait_for_selector("select", timeout=120_000)
+    page.wait_for_timeout(1000)
+    page.select_option("select >> nth=0", index=1)  # the first service: Kartu Keluarga baru
+    edges: list[list] = []
+    for _ in range(120):  # the labels live in shadow roots: poll until the requirements are there
+        edges = page.evaluate(_LABELS_PAST_COLUMN)
+        if any(text.startswith("Buku nikah") for text, _ in edges):
+            break
+        page.wait_for_timeout(500)
+    page.wait_for_timeout(500)
+    edges = page.evaluate(_LABELS_PAST_COLUMN)
+    assert any(text.startswith("Buku nikah") for text, _ in edges), "the KK requirements did not appear"
+    page.screenshot(path=artifacts / "latihan-requirements-1366.png")
+    context.close()
+    assert len(edges) >= 10  # requirements and defects were measured
+    past = [text for text, right in edges if right > 1366 - 25 + 1]  # the answer column ends ~25 px short of the edge
+    assert past == [], past[:3]
