@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sakera_toolkit.errors import SakeraInputError
-from sakera_toolkit.sim.server import FAILED, SUCCESS, ServerPolicy, ServerWindows, serve_transactions
+from sakera_toolkit.sim.server import FAILED, SUCCESS, Background, ServerPolicy, ServerWindows, serve_transactions
 from sakera_toolkit.sim.validate import erlang_c
 
 NO_TIMEOUT = dict(
@@ -177,7 +177,11 @@ def test_conservation_with_retries_and_give_ups(n, seed, tps, workers, timeout, 
         discard_stale=stale,
         queue_limit=qlim,
     )
-    out = serve_transactions(submit, rng.exponential(1.0, n), pol, owner=rng.integers(-2, 3, n), rng=rng)
+    bg_t = np.sort(rng.uniform(0.3, 0.7, n) + rng.integers(0, 3, n))
+    background = Background(bg_t, rng.exponential(1.0, n))
+    out = serve_transactions(
+        submit, rng.exponential(1.0, n), pol, owner=rng.integers(-2, 3, n), rng=rng, background=background
+    )
     ok = out.outcome == SUCCESS
     # every transaction ends exactly once: served, or failed after its days ran out
     assert set(np.unique(out.outcome)) <= {SUCCESS, FAILED}
@@ -186,9 +190,100 @@ def test_conservation_with_retries_and_give_ups(n, seed, tps, workers, timeout, 
     # attempts = failures + the one success; failed ones never exceed their daily budget
     assert np.all(out.timeouts == out.attempts - ok)
     assert np.all(out.attempts <= attempts * pol.max_days)
-    assert out.attempts_h.sum() == out.attempts.sum() and out.timeouts_h.sum() == out.timeouts.sum()
-    assert out.response_hist.sum() == out.attempts.sum()
+    # the polls: one attempt each, counted in the hourly statistics with the transactions
+    assert out.background_attempts == n and 0 <= out.background_failed <= n
+    assert out.attempts_h.sum() == out.attempts.sum() + n
+    assert out.timeouts_h.sum() == out.timeouts.sum() + out.background_failed
+    assert out.response_hist.sum() == out.attempts.sum() + n
     assert np.all(out.useful_s <= out.busy_s + 1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.integers(1, 300),
+    m=st.integers(0, 600),
+    seed=st.integers(0, 10_000),
+    workers=st.integers(1, 6),
+    qlim=st.integers(0, 30),
+    give_up=st.integers(1, 4),
+)
+def test_background_stream_serves_polls_exactly_as_merged_transactions(n, m, seed, workers, qlim, give_up):
+    # the polls given as a separate stream (no per-poll arrays, no sort) are served exactly as the
+    # same polls merged into the transactions as fire-and-forget (owner -2) traffic
+    rng = np.random.default_rng(seed)
+    submit = np.sort(rng.uniform(0.3, 0.7, n) + rng.integers(0, 3, n))
+    work = rng.exponential(1.0, n)
+    owner = rng.integers(-1, 3, n)
+    bg_t = np.sort(rng.uniform(0.3, 0.7, m) + rng.integers(0, 3, m))
+    bg_w = rng.exponential(1.0, m)
+    pol = ServerPolicy(
+        capacity_tps=2.0, workers=workers, timeout_s=20.0, jitter=0.0, defer_spread_s=0.0,
+        queue_limit=qlim, give_up_after=give_up,
+    )  # fmt: skip
+    split = serve_transactions(submit, work, pol, owner=owner, background=Background(bg_t, bg_w), horizon_days=4)
+    t = np.concatenate([submit, bg_t])
+    order = np.argsort(t, kind="stable")  # a transaction before a poll at the same instant
+    merged = serve_transactions(
+        t[order],
+        np.concatenate([work, bg_w])[order],
+        pol,
+        owner=np.concatenate([owner, np.full(m, -2)])[order],
+        horizon_days=4,
+    )
+    fg = np.argsort(order)[:n]  # positions of the transactions in the merged run
+    assert np.array_equal(split.done, merged.done[fg]) and np.array_equal(split.outcome, merged.outcome[fg])
+    assert np.array_equal(split.attempts, merged.attempts[fg])
+    assert np.array_equal(split.deferrals, merged.deferrals[fg])
+    assert np.array_equal(split.attempts_h, merged.attempts_h)
+    assert np.array_equal(split.timeouts_h, merged.timeouts_h)
+    assert np.array_equal(split.response_hist, merged.response_hist)
+    assert np.allclose(split.busy_s, merged.busy_s) and np.allclose(split.useful_s, merged.useful_s)
+    assert split.background_failed == int((merged.outcome[np.argsort(order)[n:]] != SUCCESS).sum())
+
+
+def test_session_traffic_is_a_poisson_stream_over_the_open_intervals():
+    from sakera_toolkit.sim.central import session_traffic
+
+    # two clients open 08-14 on two days (one with 2 sessions), one open over the horizon's end
+    start = np.array([0 + 8 / 24, 1 + 8 / 24, 0 + 8 / 24, 2 + 20 / 24])
+    end = np.array([0 + 14 / 24, 1 + 14 / 24, 0 + 14 / 24, 3 + 4 / 24])
+    weight = np.array([1.0, 1.0, 2.0, 1.0])
+    counts = []
+    for seed in range(200):
+        bg = session_traffic(start, end, weight, 30.0, np.random.default_rng(seed), horizon_days=3.0, service_cv=1.0)
+        assert np.all(np.diff(bg.times) >= 0) and bg.work.shape == bg.times.shape
+        assert np.all(bg.times < 3.0)
+        day0 = (bg.times >= start[0]) & (bg.times < end[0])
+        day1 = (bg.times >= start[1]) & (bg.times < end[1])
+        late = bg.times >= start[3]
+        assert day0.sum() + day1.sum() + late.sum() == bg.size  # nothing outside the intervals
+        counts.append((day0.sum(), day1.sum(), late.sum()))
+    c = np.array(counts, dtype=float)
+    expect = np.array([3 * 6 * 30, 6 * 30, 4 * 30])  # sessions x open hours x tph (late one cut at 3.0)
+    assert np.all(np.abs(c.mean(axis=0) - expect) < 4 * np.sqrt(expect / 200))
+    assert np.all(np.abs(c.var(axis=0) / expect - 1) < 0.3)  # Poisson: variance = mean
+    same = session_traffic(start, end, weight, 30.0, np.random.default_rng(5), horizon_days=3.0, service_cv=1.0)
+    again = session_traffic(start, end, weight, 30.0, np.random.default_rng(5), horizon_days=3.0, service_cv=1.0)
+    assert np.array_equal(same.times, again.times) and np.array_equal(same.work, again.work)
+
+
+def test_overlapping_outages_are_merged_and_cut_out_of_degraded_periods():
+    from sakera_toolkit.sim.central import server_windows
+
+    w = server_windows([(1.0, 2.0), (1.5, 3.0), (5.0, 6.0)], ((2.5, 5.5, 0.5), (7.0, 8.0, 0.3)))
+    assert w.start.tolist() == [1.0, 3.0, 5.0, 7.0] and w.end.tolist() == [3.0, 5.0, 6.0, 8.0]
+    assert w.factor.tolist() == [0.0, 0.5, 0.0, 0.3]
+
+
+def test_engine_with_many_random_outages_and_the_server_runs():
+    # random outages overlap each other at this rate; the server's windows used to refuse them
+    from sakera_toolkit.sim import FlowParams, run
+    from sakera_toolkit.sim.central import CentralSettings
+
+    p = FlowParams.all_live(days=30, warmup_days=0, random_outages_per_year=365.0, central=CentralSettings.default())
+    kp = run(p, seed=2).kpis.iloc[0]
+    assert kp["arrivals"] == kp["completed"] + kp["abandoned"] + kp["in_system"]
+    assert kp["server_timeout_share"] > 0
 
 
 @settings(max_examples=40, deadline=None)

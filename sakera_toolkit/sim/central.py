@@ -33,6 +33,7 @@ from . import rules
 from .server import (
     POLICY_FIELDS,
     SUCCESS,
+    Background,
     ServerOutcome,
     ServerPolicy,
     ServerWindows,
@@ -48,17 +49,19 @@ __all__ = [
     "CentralResult",
     "policy_from_calibration",
     "build_transactions",
+    "session_traffic",
     "serve_stage",
     "server_kpis",
     "hourly_profile",
     "next_open_times",
     "open_hour_bins",
     "client_intervals",
+    "server_windows",
 ]
 
 #: Transaction kinds, in code order.
-KIND_NAMES = ("lookup", "upload", "verify", "tte", "print", "session")
-LOOKUP, UPLOAD, VERIFY, TTE, PRINT, SESSION = range(len(KIND_NAMES))
+KIND_NAMES = ("lookup", "upload", "verify", "tte", "print")  # background polling: session_traffic
+LOOKUP, UPLOAD, VERIFY, TTE, PRINT = range(len(KIND_NAMES))
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ class Transactions:
     submit: np.ndarray
     work: np.ndarray
     owner: np.ndarray
-    request: np.ndarray  # -1 for background session traffic
+    request: np.ndarray
     kind: np.ndarray
 
 
@@ -170,20 +173,64 @@ def spread_batches(t: np.ndarray, spread_days: float) -> np.ndarray:
     return out
 
 
-def _session_times(
+def session_traffic(
     open_start: np.ndarray,
     open_end: np.ndarray,
     weight: np.ndarray,
     tph: float,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Poisson background transactions over each client's open intervals (``weight`` sessions)."""
-    if tph <= 0 or not len(open_start):
-        return np.zeros(0)
-    length = np.maximum(open_end - open_start, 0.0)
-    counts = rng.poisson(length * 24.0 * tph * weight)
-    idx = np.repeat(np.arange(len(length)), counts)
-    return open_start[idx] + rng.random(idx.size) * length[idx]
+    *,
+    horizon_days: float,
+    service_cv: float,
+) -> Background:
+    """Poisson background polling of every open client, as one sorted stream.
+
+    Client ``k`` keeps ``weight[k]`` sessions open over ``[open_start[k], open_end[k])`` (days),
+    each sending ``tph`` polls per hour. The superposition is a Poisson process whose rate is the
+    step function of the number of open sessions; it is drawn directly in time order (``N`` ~
+    Poisson of the integrated rate, ``N`` ordered uniform points in integrated-rate space from
+    normalised exponential spacings, mapped back through the step function), so no sort of the
+    millions of polls is needed. Each poll is one standard transaction of work times a service
+    draw (:func:`~.server.service_draws`).
+    """
+    end = np.minimum(np.asarray(open_end, dtype=np.float64), horizon_days)
+    start = np.maximum(np.asarray(open_start, dtype=np.float64), 0.0)
+    keep = end > start
+    if tph <= 0 or not keep.any():
+        return Background()
+    rate = np.asarray(weight, dtype=np.float64)[keep] * tph * 24.0  # polls per day
+    knots = np.concatenate([start[keep], end[keep]])
+    step = np.concatenate([rate, -rate])
+    order = np.argsort(knots, kind="stable")
+    knots = knots[order]
+    level = np.maximum(np.cumsum(step[order]), 0.0)  # rate after each knot (clamped rounding)
+    lam = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(knots))])  # integrated rate at knots
+    total = float(lam[-1])
+    n = int(rng.poisson(total))
+    gaps = rng.standard_exponential(n + 1)
+    pos = np.cumsum(gaps)
+    pos = pos[:n] * (total / pos[-1])  # n ordered uniforms on (0, total)
+    times = _invert_rate(pos, lam, knots, level)
+    return Background(times, service_draws(rng, n, service_cv))
+
+
+@njit(cache=True)
+def _invert_rate(pos, lam, knots, level):
+    """Times whose integrated rate is ``pos`` (sorted).
+
+    Through the step function (``knots``, ``level``) whose integral at the knots is ``lam``.
+    """
+    n = pos.shape[0]
+    out = np.empty(n)
+    k = 0
+    last = knots.shape[0] - 2
+    for i in range(n):
+        x = pos[i]
+        while k < last and lam[k + 1] < x:
+            k += 1
+        t = knots[k] + (x - lam[k]) / level[k] if level[k] > 0.0 else knots[k]
+        out[i] = t if t < knots[k + 1] else knots[k + 1]
+    return out
 
 
 def build_transactions(
@@ -192,21 +239,14 @@ def build_transactions(
     rng: np.random.Generator,
     *,
     operator_clients: int,
-    clients: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
     horizon_days: float,
-    session_cache: dict[str, object] | None = None,
 ) -> Transactions:
-    """Turn stage times into server transactions (plus background session traffic).
+    """Turn stage times into the requests' server transactions, sorted by submission time.
 
-    ``clients`` = ``(start, end, owner, sessions)`` open intervals of the clients that keep a
-    session (see :func:`client_intervals`); their polling is fire-and-forget (never retried).
-    Desk groups ``< operator_clients`` (the village desks, one or two operators each) give up for
-    the day after repeated failures; the counters of the office, MPP and kecamatan points and the
-    back office keep trying.
-
-    ``session_cache`` (a dict kept by the caller across feedback passes) reuses the session
-    traffic drawn in an earlier pass when ``rng`` is in exactly the same state at that point (the
-    same look-up draws came before it), so the result is identical to drawing it again.
+    The clients' background polling is drawn on its own (:func:`session_traffic`): it does not
+    depend on the stage times. Desk groups ``< operator_clients`` (the village desks, one or two
+    operators each) give up for the day after repeated failures; the counters of the office, MPP
+    and kecamatan points and the back office keep trying.
     """
     n = times.desk_start.shape[0]
     parts_t: list[np.ndarray] = []
@@ -261,20 +301,6 @@ def build_transactions(
     spread = load.batch_spread_minutes / 1440.0
     add(spread_batches(times.signed, spread), back, rid, TTE, np.full(n, load.tte_work))
     add(spread_batches(times.printed, spread), back, rid, PRINT, np.full(n, load.print_work))
-    if clients is not None:
-        state = rng.bit_generator.state
-        if session_cache is not None and session_cache.get("before") == state:
-            ts = session_cache["times"]
-            after = session_cache["after"]
-            assert isinstance(after, dict)
-            rng.bit_generator.state = after
-        else:
-            ts = _session_times(clients[0], clients[1], clients[3], load.session_tph, rng)
-            ts = ts[np.isfinite(ts) & (ts < horizon_days)]  # as add() keeps
-            if session_cache is not None:
-                session_cache.update(before=state, times=ts, after=rng.bit_generator.state)
-        assert isinstance(ts, np.ndarray)
-        parts_t.append(ts)  # background polling, last: see _gather
     t = np.concatenate(parts_t)
     order = np.argsort(t)
     w, o, r, k = _gather(
@@ -285,29 +311,18 @@ def build_transactions(
 
 @njit(cache=True)
 def _gather(order, work, owner, request, kind):
-    """The transactions' fields in submission ``order``.
-
-    Positions past the request-bound ones are background polling (work 1, no owner: -2, never
-    gives up; no request: -1; kind SESSION).
-    """
+    """The transactions' fields in submission ``order`` (one pass instead of four)."""
     n = order.shape[0]
-    m = work.shape[0]
     w = np.empty(n)
     o = np.empty(n, np.int64)
     r = np.empty(n, np.int64)
     k = np.empty(n, np.int8)
     for i in range(n):
         j = order[i]
-        if j < m:
-            w[i] = work[j]
-            o[i] = owner[j]
-            r[i] = request[j]
-            k[i] = kind[j]
-        else:
-            w[i] = 1.0
-            o[i] = -2
-            r[i] = -1
-            k[i] = SESSION
+        w[i] = work[j]
+        o[i] = owner[j]
+        r[i] = request[j]
+        k[i] = kind[j]
     return w, o, r, k
 
 
@@ -340,8 +355,13 @@ def serve_stage(
     next_open: np.ndarray | None = None,
     windows: ServerWindows | None = None,
     horizon_days: float,
+    background: Background | None = None,
+    stats: bool = True,
 ) -> CentralResult:
-    """Serve the transactions and map the outcome back to requests."""
+    """Serve the transactions (and the background polling) and map the outcome back to requests.
+
+    ``stats=False`` skips the hourly busy time and response histogram (a feedback pass).
+    """
     work = tx.work * service_draws(rng, tx.submit.size, policy.service_cv)
     out = serve_transactions(
         tx.submit,
@@ -352,11 +372,12 @@ def serve_stage(
         windows=windows,
         horizon_days=horizon_days,
         rng=rng,
+        background=background,
+        stats=stats,
     )
-    has_req = np.flatnonzero(tx.request >= 0)  # positions of the request-bound transactions
-    req = tx.request[has_req]
-    kind = tx.kind[has_req]
-    waited = out.waited[has_req]
+    req = tx.request
+    kind = tx.kind
+    waited = out.waited
     # a citizen at the desk waits at most one day's attempts; a look-up that only succeeded on a
     # later day held the desk for its day's attempts (timeouts and backoffs)
     same_day_cap = (
@@ -369,14 +390,11 @@ def serve_stage(
     is_upload = kind == UPLOAD
     desk_side = is_lookup | is_upload
     failed = (
-        np.bincount(
-            req, weights=((out.outcome[has_req] != SUCCESS) & desk_side).astype(np.float64), minlength=n_requests
-        )
-        > 0
+        np.bincount(req, weights=((out.outcome != SUCCESS) & desk_side).astype(np.float64), minlength=n_requests) > 0
     )
-    deferred = np.bincount(req, weights=out.deferrals[has_req].astype(np.float64), minlength=n_requests) > 0
+    deferred = np.bincount(req, weights=out.deferrals.astype(np.float64), minlength=n_requests) > 0
     upload_done = np.full(n_requests, np.inf)
-    upload_done[req[is_upload]] = out.done[has_req][is_upload]
+    upload_done[req[is_upload]] = out.done[is_upload]
     return CentralResult(tx, out, desk_delay, upload_done, failed, deferred)
 
 
@@ -389,8 +407,8 @@ def server_kpis(result: CentralResult, open_hours: np.ndarray) -> dict[str, floa
     out = result.server
     hours = open_hours[open_hours < out.hours]
     util = out.utilisation()[hours] if hours.size else np.zeros(1)
-    offered = float(out.attempts.size)
-    served = float((out.outcome == SUCCESS).sum())
+    offered = float(out.attempts.size + out.background_attempts)
+    served = float((out.outcome == SUCCESS).sum() + out.background_attempts - out.background_failed)
     return {
         "server_transactions": offered,
         "server_utilisation_open_hours": float(util.mean()),
@@ -441,6 +459,31 @@ def open_hour_bins(open_day: np.ndarray, h0: float, h1: float) -> np.ndarray:
     days = np.flatnonzero(open_day)
     hrs = np.arange(int(np.floor(h0)), int(np.ceil(h1)))
     return (days[:, None] * 24 + hrs[None, :]).ravel()
+
+
+def server_windows(
+    outages: list[tuple[float, float]], degraded: tuple[tuple[float, float, float], ...] = ()
+) -> ServerWindows:
+    """The server's outage and degraded windows, disjoint.
+
+    Outages (scheduled and random ones, which may overlap each other) are merged into their
+    union; degraded periods (disjoint, checked when the scenario is read) keep their factor
+    outside the outages and are cut where an outage falls inside them.
+    """
+    from .calendars import subtract_intervals
+
+    merged: list[list[float]] = []
+    for a, b in sorted((float(a), float(b)) for a, b in outages if b > a):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    cuts = [(a, b) for a, b in merged]
+    rows = [(a, b, 0.0) for a, b in cuts]
+    for a, b, f in degraded:
+        s, e = subtract_intervals(np.array([a]), np.array([b]), cuts)
+        rows += [(float(x), float(y), float(f)) for x, y in zip(s, e, strict=True)]
+    return ServerWindows.from_list(rows)
 
 
 def client_intervals(
@@ -652,17 +695,24 @@ def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Genera
     clients = client_intervals(
         cal.service.ptr, cal.service.start, cal.service.end, np.asarray(inputs.go_live), V, sessions
     )
-    windows = ServerWindows.from_list(
-        [(a, b, 0.0) for a, b in cal.outages]
-        + [w for w in settings.degraded if not any(a < w[1] and w[0] < b for a, b in cal.outages)]
-    )
+    windows = server_windows(cal.outages, settings.degraded)
     next_open = next_open_times(cal.open_day, cal.day_start_hour)
     horizon = float(inputs.days)
     seed_tx, seed_srv = rng.integers(0, 2**63 - 1, size=2)
+    # the clients' polling does not depend on the stage times: drawn once, served in every pass
+    background = session_traffic(
+        clients[0],
+        clients[1],
+        clients[3],
+        settings.load.session_tph,
+        np.random.default_rng([int(seed_tx), 1]),
+        horizon_days=horizon,
+        service_cv=settings.policy.service_cv,
+    )
     extra = np.zeros(len(req))
     res = None
-    sessions_drawn: dict[str, object] = {}
-    for k in range(max(1, settings.feedback_rounds)):
+    rounds = max(1, settings.feedback_rounds)
+    for k in range(rounds):
         if k:
             rec = _reserve_desk(inputs, req, rec, cal, extra)
         times = _stage_times(inputs, req, channel, rec, skill, later)
@@ -671,9 +721,7 @@ def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Genera
             settings.load,
             np.random.default_rng(seed_tx),
             operator_clients=V,
-            clients=clients,
             horizon_days=horizon,
-            session_cache=sessions_drawn,
         )
         res = serve_stage(
             tx,
@@ -683,6 +731,8 @@ def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Genera
             next_open=next_open,
             windows=windows,
             horizon_days=horizon,
+            background=background,
+            stats=k == rounds - 1,  # only the last pass is reported
         )
         extra = res.desk_delay
     assert res is not None

@@ -52,6 +52,7 @@ __all__ = [
     "ServerPolicy",
     "ServerWindows",
     "ServerOutcome",
+    "Background",
     "serve_transactions",
     "SUCCESS",
     "FAILED",
@@ -175,6 +176,25 @@ class ServerWindows:
 
 
 @dataclass(frozen=True)
+class Background:
+    """Fire-and-forget traffic (sessions polling the server).
+
+    Sorted arrival times (days) and the work of each poll (standard-transaction units,
+    service-time draw included). It is served like any transaction (it holds a handler, it can time out and it is counted in
+    the hourly statistics) but it is never retried and has no per-transaction outcome, so the
+    server does not keep arrays for it.
+    """
+
+    times: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    work: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    @property
+    def size(self) -> int:
+        """Number of polls."""
+        return int(self.times.shape[0])
+
+
+@dataclass(frozen=True)
 class ServerOutcome:
     """What happened to each transaction, plus hourly server statistics.
 
@@ -186,6 +206,9 @@ class ServerOutcome:
     Per hour of the horizon (``hours`` bins): ``busy_s`` handler-seconds used, ``useful_s`` of them
     spent on attempts that succeeded, ``attempts_h``, ``timeouts_h``, ``response_hist`` (hours × bins
     counts of attempt response times, bin edges :data:`RESPONSE_BINS_S`).
+
+    ``background_attempts`` / ``background_failed``: polls of the :class:`Background` traffic
+    (one attempt each) and how many of them failed; the hourly statistics include them.
     """
 
     done: np.ndarray
@@ -200,6 +223,8 @@ class ServerOutcome:
     timeouts_h: np.ndarray
     response_hist: np.ndarray
     workers: int
+    background_attempts: int = 0
+    background_failed: int = 0
 
     @property
     def hours(self) -> int:
@@ -243,11 +268,41 @@ def _hist_quantile(counts: np.ndarray, q: float) -> float:
 
 
 @njit(cache=True)
+def _sorted_times(t):
+    """Whether ``t`` is finite, >= 0 and sorted ascending (one pass, no temporary arrays)."""
+    prev = 0.0
+    for i in range(t.shape[0]):
+        v = t[i]
+        if not (prev <= v < np.inf):  # also False for nan
+            return False
+        prev = v
+    return True
+
+
+@njit(cache=True)
+def _hist_bin(edges, inv_log_step, x):
+    """``np.searchsorted(edges, x, side="left")`` for the log-spaced :data:`RESPONSE_BINS_S`."""
+    if x <= edges[0]:
+        return 0
+    g = int(math.log(x / edges[0]) * inv_log_step)
+    last = edges.shape[0] - 1
+    if g > last:
+        g = last
+    while g > 0 and edges[g - 1] >= x:
+        g -= 1
+    while edges[g] < x:
+        g += 1
+    return g
+
+
+@njit(cache=True)
 def _serve(
     submit,
     work,
     owner,
     n_owners,
+    bg_t,
+    bg_w,
     next_open,
     u_jitter,
     u_defer,
@@ -268,150 +323,253 @@ def _serve(
     w_factor,
     hours,
     edges,
+    stats,
 ):
     n = submit.shape[0]
+    nb = bg_t.shape[0]
     done = np.full(n, np.inf)
+    # per-transaction state in one row (one cache line) per transaction: work, owner, and the
+    # counts attempts, timeouts, deferrals, attempts today (files come back in time order, not
+    # in index order: scattered rows cost a cache miss each)
+    row = np.empty((n, 6))
+    for j in range(n):
+        row[j, 0] = work[j]
+        row[j, 1] = owner[j]
+        row[j, 2] = 0.0
+        row[j, 3] = 0.0
+        row[j, 4] = 0.0
+        row[j, 5] = 0.0
     outcome = np.zeros(n, np.int8)
-    attempts = np.zeros(n, np.int32)
-    timeouts = np.zeros(n, np.int32)
-    deferrals = np.zeros(n, np.int32)
     busy = np.zeros(hours)
     useful = np.zeros(hours)
     att_h = np.zeros(hours, np.int64)
     to_h = np.zeros(hours, np.int64)
     hist = np.zeros((hours, edges.shape[0]), np.int64)
+    inv_log_step = (edges.shape[0] - 2) / math.log(edges[edges.shape[0] - 2] / edges[0])
     fail_count = np.zeros(max(n_owners, 1), np.int64)
     fail_day = np.full(max(n_owners, 1), -1, np.int64)
     gave_up_day = np.full(max(n_owners, 1), -1, np.int64)
-    day_attempt = np.zeros(n, np.int32)  # attempts on the current day
     free = np.zeros(workers)  # a binary min-heap of the handlers' next free instants
-    wk = 0  # window cursor: event times never decrease (fresh submissions in order, retries later)
+    wk = 0  # window cursor: event times never decrease (the sources are merged in time order)
     nw = w_start.shape[0]
-    ring = np.zeros(queue_limit + 1)  # start times of admitted requests still waiting (FIFO)
+    size = queue_limit + 1
+    ring = np.zeros(size)  # start times of admitted requests still waiting (FIFO)
     r_head = 0
     r_len = 0
-    retry = [(np.inf, np.int64(-1))]  # heap of (time, transaction); sentinel
     to_s = timeout_s * 1.0 / 86400.0
     n_days = next_open.shape[0]
+    n_uj = u_jitter.shape[0]
+    n_ud = u_defer.shape[0]
+    c_uj = 0  # the jitter and spread draws are used in turn
+    c_ud = 0
+    # same-day retries: a heap of (time, transaction) with a sentinel
+    retry = [(np.inf, np.int64(-1))]
+    r_top = np.inf
+    # files put aside to a later working day: one bucket per target day (a linked list through the
+    # transactions), sorted when its day comes. A bucket's times lie in [opening, opening +
+    # defer_spread) with defer_spread <= 1 day, so buckets never interleave, and a bucket is
+    # complete before its first file is due (only events of earlier days put files into it).
+    dl_head = np.full(n_days + 2, -1, np.int64)
+    dl_min = np.full(n_days + 2, np.inf)
+    dl_link = np.empty(n, np.int64)
+    dl_time = np.empty(n)
+    act_j = np.empty(n, np.int64)  # the bucket being worked through, in time order
+    act_t = np.empty(n)
+    act_len = 0
+    act_ptr = 0
+    p_day = -1  # earliest bucket not yet worked through (-1: none)
+    d_top = np.inf  # time of the next deferred file
+    bg_failed = 0
+    last_a = 0.0
     i = 0
+    p = 0
+    a_next = submit[0] if n else np.inf
+    b_next = bg_t[0] if nb else np.inf
     while True:
-        # next event: the earlier of the next fresh submission and the retry heap's top
-        if i < n and submit[i] <= retry[0][0]:
-            a = submit[i]
+        # next event: the earliest background poll, fresh submission, same-day retry or file put
+        # aside (a fresh submission first at the same instant, then a retry, then a file, then a poll)
+        other = a_next if a_next <= r_top else r_top
+        if d_top < other:
+            other = d_top
+        if b_next < other:
+            a = b_next
+            wj = bg_w[p]
+            j = -1
+            p += 1
+            b_next = bg_t[p] if p < nb else np.inf
+        elif other == np.inf:
+            break
+        elif a_next == other and i < n:
+            a = a_next
             j = i
             i += 1
-        elif retry[0][1] >= 0:
+            a_next = submit[i] if i < n else np.inf
+            wj = row[j, 0]
+        elif r_top == other:
             a, j = heapq.heappop(retry)
+            r_top = retry[0][0]
+            wj = row[j, 0]
         else:
-            break
+            if act_ptr >= act_len:  # the next bucket's day has come: sort it
+                m = 0
+                q = dl_head[p_day]
+                while q >= 0:
+                    act_j[m] = q
+                    act_t[m] = dl_time[q]
+                    m += 1
+                    q = dl_link[q]
+                dl_head[p_day] = -1
+                order = np.argsort(act_t[:m])
+                tmp = act_j[:m][order]
+                act_t[:m] = act_t[:m][order]
+                act_j[:m] = tmp
+                act_len = m
+                act_ptr = 0
+                nxt_day = -1
+                for dd in range(p_day + 1, dl_head.shape[0]):
+                    if dl_head[dd] >= 0:
+                        nxt_day = dd
+                        break
+                p_day = nxt_day
+            a = act_t[act_ptr]
+            j = act_j[act_ptr]
+            act_ptr += 1
+            if act_ptr < act_len:
+                d_top = act_t[act_ptr]
+            else:
+                d_top = dl_min[p_day] if p_day >= 0 else np.inf
+            wj = row[j, 0]
+        if a < last_a:  # the window cursor, the FIFO ring and the buckets rely on it
+            raise AssertionError("central server: events out of time order")
+        last_a = a
         d = int(a)
-        o = owner[j]
-        once = o == -2  # fire-and-forget (background polling): never retried nor deferred
-        # an operator who gave up today does not try again before the next working day
+        o = int(row[j, 1]) if j >= 0 else -2  # -2: fire-and-forget, never retried nor deferred
+        deferred = False
         if o >= 0 and gave_up_day[o] == d:
+            deferred = True  # an operator who gave up today tries again on the next working day
+        else:
+            if j >= 0:
+                row[j, 2] += 1.0
+                row[j, 5] += 1.0
+            h = int(a * 24.0)
+            if h < hours:
+                att_h[h] += 1
+            # capacity factor of the (sorted, disjoint) degraded/outage window holding a, else 1
+            while wk < nw and w_end[wk] <= a:
+                wk += 1
+            f = w_factor[wk] if wk < nw and w_start[wk] <= a else 1.0
+            failed = False
+            resp_s = 0.0
+            if f <= 0.0:
+                failed = True  # outage: connection refused at once
+            else:
+                # requests admitted earlier that are still waiting at time a (starts are
+                # non-decreasing in admission order under FIFO)
+                while r_len > 0 and ring[r_head] <= a:
+                    r_head += 1
+                    if r_head == size:
+                        r_head = 0
+                    r_len -= 1
+                earliest = free[0]
+                s = a if a > earliest else earliest
+                dur = wj * mean_s / f / 86400.0
+                if s > a and r_len >= queue_limit:
+                    failed = True  # queue full: refused at once
+                elif discard_stale and s - a + dur > to_s:
+                    failed = True  # deadline-aware server: refuses at once what cannot finish in time
+                    resp_s = (s - a) * 86400.0
+                else:
+                    e = s + dur
+                    if workers == 1:
+                        free[0] = e
+                    else:
+                        _replace_min(free, workers, e)
+                    if s > a:
+                        q = r_head + r_len
+                        if q >= size:
+                            q -= size
+                        ring[q] = s
+                        r_len += 1
+                    resp_s = (e - a) * 86400.0
+                    failed = resp_s > timeout_s
+                    if stats:  # spread [s, e) (days) over the hourly busy/useful bins
+                        t = s
+                        while t < e:
+                            hb = int(t * 24.0)
+                            if hb >= hours:
+                                break
+                            edge = (hb + 1) / 24.0
+                            stop = e if e < edge else edge
+                            span = (stop - t) * 86400.0
+                            busy[hb] += span
+                            if not failed:
+                                useful[hb] += span
+                            t = stop
+                    if not failed and j >= 0:
+                        done[j] = e
+            if h < hours:
+                if stats:
+                    hist[h, _hist_bin(edges, inv_log_step, resp_s if not failed else max(resp_s, timeout_s))] += 1
+                if failed:
+                    to_h[h] += 1
+            if failed:
+                if j < 0:
+                    bg_failed += 1
+                else:
+                    row[j, 3] += 1.0
+                    if o == -2:
+                        outcome[j] = 1
+                    else:
+                        t_fail = a + (resp_s if resp_s < timeout_s else timeout_s) / 86400.0
+                        if o >= 0:
+                            if fail_day[o] != d:
+                                fail_day[o] = d
+                                fail_count[o] = 0
+                            fail_count[o] += 1
+                            if fail_count[o] >= give_up_after:
+                                gave_up_day[o] = d
+                        deferred = True  # unless retried today
+                        k = int(row[j, 5])  # attempts today; 1 before the first retry
+                        if k < max_attempts:
+                            delay = backoff_s * backoff_factor ** (k - 1)
+                            if jitter > 0.0:
+                                delay *= 1.0 + jitter * (2.0 * u_jitter[c_uj] - 1.0)
+                                c_uj = c_uj + 1 if c_uj + 1 < n_uj else 0
+                            t_next = t_fail + delay / 86400.0
+                            if int(t_next) == d:
+                                heapq.heappush(retry, (t_next, j))
+                                r_top = retry[0][0]
+                                deferred = False
+        if deferred:
+            # out of attempts today (or the retry would fall after closing): next working day
             nxt = next_open[d] if d < n_days else np.inf
-            deferrals[j] += 1
-            if deferrals[j] >= max_days or not np.isfinite(nxt):
+            row[j, 4] += 1.0
+            if row[j, 4] >= max_days or not np.isfinite(nxt):
                 outcome[j] = 1
             else:
-                day_attempt[j] = 0
-                heapq.heappush(retry, (nxt + defer_spread * u_defer[(j * 13 + deferrals[j]) % u_defer.shape[0]], j))
-            continue
-        attempts[j] += 1
-        day_attempt[j] += 1
-        h = int(a * 24.0)
-        if h < hours:
-            att_h[h] += 1
-        # capacity factor of the (sorted, disjoint) degraded/outage window holding a, else 1
-        while wk < nw and w_end[wk] <= a:
-            wk += 1
-        f = w_factor[wk] if wk < nw and w_start[wk] <= a else 1.0
-        failed = False
-        resp_s = 0.0
-        if f <= 0.0:
-            failed = True  # outage: connection refused at once
-            resp_s = 0.0
-        else:
-            # requests admitted earlier that are still waiting at time a (starts are
-            # non-decreasing in admission order under FIFO)
-            while r_len > 0 and ring[r_head] <= a:
-                r_head = (r_head + 1) % (queue_limit + 1)
-                r_len -= 1
-            earliest = free[0]
-            s = a if a > earliest else earliest
-            dur = work[j] * mean_s / f / 86400.0
-            if s > a and r_len >= queue_limit:
-                failed = True  # queue full: refused at once
-                resp_s = 0.0
-            elif discard_stale and s - a + dur > to_s:
-                failed = True  # deadline-aware server: refuses at once what cannot finish in time
-                resp_s = (s - a) * 86400.0
-            else:
-                e = s + dur
-                if workers == 1:
-                    free[0] = e
-                else:
-                    _replace_min(free, workers, e)
-                if s > a:
-                    ring[(r_head + r_len) % (queue_limit + 1)] = s
-                    r_len += 1
-                resp_s = (e - a) * 86400.0
-                failed = resp_s > timeout_s
-                # spread [s, e) (days) over the hourly busy/useful bins
-                t = s
-                while t < e:
-                    hb = int(t * 24.0)
-                    if hb >= hours:
-                        break
-                    edge = (hb + 1) / 24.0
-                    stop = e if e < edge else edge
-                    span = (stop - t) * 86400.0
-                    busy[hb] += span
-                    if not failed:
-                        useful[hb] += span
-                    t = stop
-                if not failed:
-                    done[j] = e
-        if h < hours:
-            b = np.searchsorted(edges, resp_s if not failed else max(resp_s, timeout_s), side="left")
-            hist[h, b] += 1
-        if not failed:
-            continue
-        timeouts[j] += 1
-        if h < hours:
-            to_h[h] += 1
-        if once:
-            outcome[j] = 1
-            continue
-        t_fail = a + (resp_s if resp_s < timeout_s else timeout_s) / 86400.0
-        if o >= 0:
-            if fail_day[o] != d:
-                fail_day[o] = d
-                fail_count[o] = 0
-            fail_count[o] += 1
-            if fail_count[o] >= give_up_after:
-                gave_up_day[o] = d
-        if day_attempt[j] < max_attempts:
-            k = day_attempt[j]  # 1 for the first retry
-            delay = backoff_s * backoff_factor ** (k - 1)
-            if jitter > 0.0:
-                delay *= 1.0 + jitter * (2.0 * u_jitter[(j * 7 + k) % u_jitter.shape[0]] - 1.0)
-            t_next = t_fail + delay / 86400.0
-            if int(t_next) == d:
-                heapq.heappush(retry, (t_next, j))
-                continue
-        # out of attempts today (or the retry would fall after closing): next working day
-        nxt = next_open[d] if d < n_days else np.inf
-        deferrals[j] += 1
-        if deferrals[j] >= max_days or not np.isfinite(nxt):
-            outcome[j] = 1
-        else:
-            day_attempt[j] = 0
-            heapq.heappush(retry, (nxt + defer_spread * u_defer[(j * 13 + deferrals[j]) % u_defer.shape[0]], j))
+                row[j, 5] = 0.0
+                t_def = nxt + defer_spread * u_defer[c_ud]
+                c_ud = c_ud + 1 if c_ud + 1 < n_ud else 0
+                b_day = int(nxt)
+                dl_time[j] = t_def
+                dl_link[j] = dl_head[b_day]
+                dl_head[b_day] = j
+                if t_def < dl_min[b_day]:
+                    dl_min[b_day] = t_def
+                if p_day < 0 or b_day < p_day:
+                    p_day = b_day
+                if act_ptr >= act_len:
+                    d_top = dl_min[p_day]
+    attempts = np.empty(n, np.int32)
+    timeouts = np.empty(n, np.int32)
+    deferrals = np.empty(n, np.int32)
     for j in range(n):
         if done[j] == np.inf:
             outcome[j] = 1
-    return done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist
+        attempts[j] = int(row[j, 2])
+        timeouts[j] = int(row[j, 3])
+        deferrals[j] = int(row[j, 4])
+    return done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist, bg_failed
 
 
 def serve_transactions(
@@ -424,6 +582,8 @@ def serve_transactions(
     windows: ServerWindows | None = None,
     horizon_days: float | None = None,
     rng: np.random.Generator | None = None,
+    background: Background | None = None,
+    stats: bool = True,
 ) -> ServerOutcome:
     """Serve transactions on the central server.
 
@@ -451,6 +611,12 @@ def serve_transactions(
         ``policy.max_days + 2`` days so that deferred retries are counted too.
     rng
         Generator for the retry jitter (needed when ``policy.jitter > 0``).
+    background
+        Fire-and-forget polls served in time order with the transactions (see :class:`Background`).
+    stats
+        Keep the hourly busy time and response-time histogram (``False``: only the per-transaction
+        outcome and the hourly attempt/time-out counts, for a feedback pass whose statistics are
+        not reported).
 
     Returns
     -------
@@ -461,7 +627,7 @@ def serve_transactions(
     n = submit.shape[0]
     if work.shape != submit.shape:
         raise SakeraInputError("submit and work must have the same length", location="work")
-    if n and (not np.all(np.isfinite(submit)) or np.any(np.diff(submit) < 0) or submit[0] < 0):
+    if not _sorted_times(submit):
         raise SakeraInputError("submission times must be finite, >= 0 and sorted", location="submit")
     own = np.full(n, -1, np.int64) if owner is None else np.ascontiguousarray(owner, dtype=np.int64)
     n_owners = int(own.max()) + 1 if n and own.max() >= 0 else 0
@@ -471,6 +637,13 @@ def serve_transactions(
         next_open = np.arange(1, days + 1, dtype=np.float64) + 8.0 / 24.0
     nxt = np.ascontiguousarray(next_open, dtype=np.float64)
     win = windows or ServerWindows()
+    bg = background or Background()
+    bg_t = np.ascontiguousarray(bg.times, dtype=np.float64)
+    bg_w = np.ascontiguousarray(bg.work, dtype=np.float64)
+    if bg_w.shape != bg_t.shape:
+        raise SakeraInputError("background times and work must have the same length", location="background")
+    if not _sorted_times(bg_t):
+        raise SakeraInputError("background times must be finite, >= 0 and sorted", location="background")
     if policy.jitter > 0 or policy.defer_spread_s > 0:
         if rng is None:
             raise SakeraInputError("a random generator is needed for retry jitter", location="server.jitter")
@@ -480,11 +653,13 @@ def serve_transactions(
         u = np.zeros(1)
         u_defer = np.zeros(1)
     hours = days * 24  # the horizon plus the days a deferred transaction may still be retried
-    done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist = _serve(
+    done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist, bg_failed = _serve(
         submit,
         work,
         own,
         n_owners,
+        bg_t,
+        bg_w,
         nxt,
         u,
         u_defer,
@@ -505,6 +680,7 @@ def serve_transactions(
         np.ascontiguousarray(win.factor, dtype=np.float64),
         hours,
         RESPONSE_BINS_S,
+        bool(stats),
     )
     nominal = work * policy.mean_service_s * SECONDS
     waited = np.where(np.isfinite(done), done - submit - nominal, np.inf)
@@ -521,6 +697,8 @@ def serve_transactions(
         timeouts_h=to_h,
         response_hist=hist,
         workers=int(policy.workers),
+        background_attempts=int(bg_t.size),
+        background_failed=int(bg_failed),
     )
 
 
