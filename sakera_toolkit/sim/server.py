@@ -46,6 +46,7 @@ from numba import njit
 
 from ..errors import SakeraInputError
 from . import rules
+from .._sort import stable_argsort
 from .kernel import _replace_min
 
 __all__ = [
@@ -371,6 +372,7 @@ def _serve(
     # complete before its first file is due (only events of earlier days put files into it).
     dl_head = np.full(n_days + 2, -1, np.int64)
     dl_min = np.full(n_days + 2, np.inf)
+    dl_cnt = np.zeros(n_days + 2, np.int64)
     dl_link = np.empty(n, np.int64)
     dl_time = np.empty(n)
     act_j = np.empty(n, np.int64)  # the bucket being worked through, in time order
@@ -411,15 +413,16 @@ def _serve(
             wj = row[j, 0]
         else:
             if act_ptr >= act_len:  # the next bucket's day has come: sort it
-                m = 0
+                m = dl_cnt[p_day]
                 q = dl_head[p_day]
-                while q >= 0:
-                    act_j[m] = q
-                    act_t[m] = dl_time[q]
-                    m += 1
+                c = m
+                while q >= 0:  # the list runs from the newest: fill from the back (ties stay FIFO)
+                    c -= 1
+                    act_j[c] = q
+                    act_t[c] = dl_time[q]
                     q = dl_link[q]
                 dl_head[p_day] = -1
-                order = np.argsort(act_t[:m])
+                order = stable_argsort(act_t[:m])  # O(m): the times are spread evenly
                 tmp = act_j[:m][order]
                 act_t[:m] = act_t[:m][order]
                 act_j[:m] = tmp
@@ -554,6 +557,7 @@ def _serve(
                 dl_time[j] = t_def
                 dl_link[j] = dl_head[b_day]
                 dl_head[b_day] = j
+                dl_cnt[b_day] += 1
                 if t_def < dl_min[b_day]:
                     dl_min[b_day] = t_def
                 if p_day < 0 or b_day < p_day:
