@@ -114,6 +114,18 @@ def main() -> None:
         f"documents only   : {docs:,} of the {n:,} requests (the rest SIAK activations): "
         f"{(docs / med['fc']) / (m / med['sc']):.1f}x CPU (median)"
     )
+    if args.server:
+        # the central server is a queue of its own: its customers are transactions (look-ups,
+        # uploads, verification, TTE, print, background polls), served in every feedback pass
+        k = result.kpis.iloc[0]
+        tx = float(k["server_transactions"])
+        passes = max(1, params.central.feedback_rounds) if params.central is not None else 1
+        print(
+            f"server queue     : {tx:,.0f} transactions x {passes} feedback passes = "
+            f"{tx * passes / med['fc']:,.0f} queue customers per CPU-second of the whole run "
+            f"({(tx * passes / med['fc']) / (m / med['sc']):.1f}x SimPy's customers/s; p95 response "
+            f"{k['server_response_p95_s']:.1f} s, {100 * k['server_timeout_share']:.1f} % timed out)"
+        )
 
 
 if __name__ == "__main__":

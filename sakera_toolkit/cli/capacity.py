@@ -146,15 +146,18 @@ def run(args: Any) -> int:
         f"Skenario {scenario.name}: {n_all} desa dalam urutan peluncuran; batas waktu klien {policy.timeout_s:g} s, "
         f"{policy.workers} pekerja server; {args.replications} replikasi x {args.days} hari per uji."
     )
+    from ..evidence.report import ci_label
+
+    label = ci_label("id")  # the same label as the report and the Bukti page
     for r in rows:
         s = r["max_villages"] if args.villages is None else r["capacity_tps_needed"]
-        ci = "n/a (1 replication)" if math.isnan(s["ci95_low"]) else f"[{s['ci95_low']:.1f}; {s['ci95_high']:.1f}]"
+        ci = "t/a (1 replikasi; pakai -r 5 untuk selang)" if math.isnan(s["ci95_low"]) else f"[{s['ci95_low']:.1f}; {s['ci95_high']:.1f}]"
         if args.villages is None:
             print(
-                f"  {r['lever']:<58} kapasitas {r['capacity_tps']:g} tps -> maks. desa aktif {s['mean']:.1f}  IK95% {ci}"
+                f"  {r['lever']:<58} kapasitas {r['capacity_tps']:g} tps -> maks. desa aktif {s['mean']:.1f}  {label} {ci}"
             )
         else:
-            print(f"  {r['lever']:<58} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  IK95% {ci}")
+            print(f"  {r['lever']:<58} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  {label} {ci}")
     return 0
 
 

@@ -44,9 +44,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from .._sort import stable_argsort
 from ..errors import SakeraInputError
 from . import rules
-from .._sort import stable_argsort
 from .kernel import _replace_min
 
 __all__ = [
