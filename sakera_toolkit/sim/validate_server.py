@@ -1,7 +1,9 @@
 """Checks of the central-server stage against queueing theory (part of ``sakera validate``).
 
 With no timeouts the server is an M/M/c queue: mean response time = Erlang C wait + service,
-checked at several loads; with one worker it is M/M/1 (response 1 / (mu - lambda)). A retry storm
+checked at several loads, also with most of the load sent as background polling (drawn by
+``central.session_traffic`` and served as a ``Background`` stream: by PASTA the requests' mean
+response is still Erlang C's); with one worker it is M/M/1 (response 1 / (mu - lambda)). A retry storm
 check asserts the mechanism behind July 2022: past saturation, with clients that time out and a
 server that keeps working on abandoned requests, goodput falls instead of levelling off.
 """
@@ -34,6 +36,42 @@ def _response_means(lam: float, c: int, n: int, warm: int, seeds: list[int]) -> 
     return out
 
 
+def _response_means_with_polls(lam: float, c: int, poll_share: float, n: int, seeds: list[int]) -> list[float]:
+    """Mean response of ``n`` Poisson requests beside background polls.
+
+    Requests arrive at ``lam * (1 - poll_share)`` per second, polls at ``lam * poll_share``
+    (exponential work, one worker-second each).
+    """
+    from .central import session_traffic
+
+    lam_req = lam * (1.0 - poll_share)
+    out = []
+    for s in seeds:
+        rng = np.random.default_rng(s)
+        submit = np.cumsum(rng.exponential(1.0 / lam_req, n)) / 86400.0
+        polls = session_traffic(
+            np.array([0.0]),
+            np.array([float(submit[-1])]),
+            np.array([1.0]),
+            lam * poll_share * 3600.0,  # polls per hour of the one open session
+            rng,
+            horizon_days=float(submit[-1]),
+            service_cv=1.0,
+        )
+        pol = ServerPolicy(
+            capacity_tps=float(c),
+            workers=c,
+            timeout_s=1e12,
+            max_attempts=1,
+            jitter=0.0,
+            queue_limit=10_000_000,
+            defer_spread_s=0.0,
+        )
+        res = serve_transactions(submit, rng.exponential(1.0, n), pol, background=polls)
+        out.append(float(((res.done - submit) * 86400.0)[n // 10 :].mean()))
+    return out
+
+
 def server_checks(seeds: list[int], customers: int) -> list[dict]:
     """Rows for :func:`sakera_toolkit.sim.validate.validate` (same columns as its ``check``)."""
     from .validate import check, erlang_c
@@ -62,6 +100,15 @@ def server_checks(seeds: list[int], customers: int) -> list[dict]:
                 _response_means(lam, c, customers, warm, [800 + s for s in seeds]),
             )
         )
+    lam = 0.85 * c
+    rows.append(
+        check(
+            f"central server M/M/{c} (rho 0.85), 3/4 of it background polls",
+            "requests' mean response time (s, Erlang C)",
+            erlang_c(c, lam) / (c - lam) + 1.0,
+            _response_means_with_polls(lam, c, 0.75, customers // 4, [850 + s for s in seeds]),
+        )
+    )
     # retry storm: goodput at 1.5x capacity is far below goodput at 0.9x
     ratios = []
     for s in seeds[:3]:
