@@ -63,10 +63,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "server_note": (
         "Semua transaksi desa, kecamatan, kantor dan MPP dilayani satu server bersama: {tps} transaksi/detik, "
         "{workers} penangan, batas waktu klien {timeout} detik (asumsi, calibration/server.yaml). Kartu: skenario "
-        "{name}; rata-rata dan selang kepercayaan 95 % atas replikasi.",
+        "{name}; rata-rata dan selang kepercayaan 95 % atas replikasi. {requests}",
         "Every transaction of the village desks, kecamatan points, office and MPP is served by one shared server: "
         "{tps} transactions/s, {workers} handlers, client timeout {timeout} s (assumptions, calibration/server.yaml). "
-        "Cards: scenario {name}; mean and 95 % confidence interval over replications.",
+        "Cards: scenario {name}; mean and 95 % confidence interval over replications. {requests}",
     ),
     "kpi": ("Indikator", "Indicator"),
     "coverage": ("Cakupan dokumen", "Document coverage"),

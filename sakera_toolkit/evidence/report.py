@@ -90,10 +90,10 @@ _T: dict[str, tuple[str, str]] = {
     "server_note": (
         "Semua transaksi desa, kecamatan, kantor dan MPP dilayani satu server bersama dengan kapasitas terbatas "
         "({tps} transaksi standar/detik, {workers} penangan, batas waktu klien {timeout} detik: asumsi, "
-        "calibration/server.yaml). Waktu respons dihitung atas percobaan dalam jam layanan.",
+        "calibration/server.yaml). Waktu respons dihitung atas percobaan dalam jam layanan. {requests}",
         "Every transaction of the village desks, kecamatan points, office and MPP is served by one shared server "
         "of finite capacity ({tps} standard transactions/s, {workers} handlers, client timeout {timeout} s: "
-        "assumptions, calibration/server.yaml). Response times are over attempts in service hours.",
+        "assumptions, calibration/server.yaml). Response times are over attempts in service hours. {requests}",
     ),
     "not_run": ("tidak disimulasikan", "not simulated"),
 }
@@ -343,6 +343,13 @@ def server_note_values(view: dict[str, Any], lang: str) -> dict[str, Any]:
         "tps": fmt(view["capacity_tps"], 1, lang),
         "workers": view["workers"],
         "timeout": fmt(view["timeout_s"], 0, lang),
+        "requests": (
+            "Transaksi layanan: transaksi permohonan warga (cari data, unggah berkas, verifikasi, TTE, cetak), "
+            "tanpa sinkronisasi latar dari sesi yang terbuka."
+            if lang == "id"
+            else "Service transactions: the citizens' requests' transactions (look-ups, uploads, verification, "
+            "TTE, print), without the open sessions' background polling."
+        ),
     }
 
 

@@ -47,6 +47,7 @@ __all__ = [
 #: Server KPIs shown to evaluators, in display order: kpi -> (Indonesian, English, unit, scale, digits).
 SERVER_KPIS: dict[str, tuple[str, str, str, float, int]] = {
     "server_response_p95_s": ("Waktu respons server, persentil 95", "Server response time, 95th percentile", "detik/s", 1.0, 1),
+    "server_request_response_p95_s": ("Waktu respons transaksi layanan, persentil 95", "Service transactions' response time, 95th percentile", "detik/s", 1.0, 1),
     "server_response_p50_s": ("Waktu respons server, median", "Server response time, median", "detik/s", 1.0, 1),
     "server_timeout_share": ("Transaksi gagal (batas waktu habis)", "Transactions timed out", "%", 100.0, 1),
     "server_utilisation_open_hours": ("Utilisasi server (jam layanan)", "Server utilisation (service hours)", "%", 100.0, 1),

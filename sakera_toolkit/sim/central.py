@@ -415,6 +415,7 @@ def server_kpis(result: CentralResult, open_hours: np.ndarray) -> dict[str, floa
         "server_utilisation_peak_hour": float(util.max()),
         "server_response_p50_s": out.response_quantile(0.50, hours),
         "server_response_p95_s": out.response_quantile(0.95, hours),
+        "server_request_response_p95_s": out.response_quantile(0.95, hours, requests_only=True),
         "server_timeout_share": out.timeout_share(),
         "server_goodput_share": served / offered if offered else 1.0,
         "server_desk_minutes_lost": float(result.desk_delay.sum() * 1440.0),

@@ -208,6 +208,7 @@ class ServerOutcome:
     spent on attempts that succeeded, ``attempts_h``, ``timeouts_h``, ``response_hist`` (hours × bins
     counts of attempt response times, bin edges :data:`RESPONSE_BINS_S`).
 
+    ``request_hist``: ``response_hist`` of the transactions alone (the background polls left out).
     ``background_attempts`` / ``background_failed``: polls of the :class:`Background` traffic
     (one attempt each) and how many of them failed; the hourly statistics include them.
     """
@@ -224,6 +225,7 @@ class ServerOutcome:
     timeouts_h: np.ndarray
     response_hist: np.ndarray
     workers: int
+    request_hist: np.ndarray | None = None
     background_attempts: int = 0
     background_failed: int = 0
 
@@ -236,12 +238,15 @@ class ServerOutcome:
         """Share of handler time busy, per hour."""
         return self.busy_s / (3600.0 * self.workers)
 
-    def response_quantile(self, q: float, hours: np.ndarray | None = None) -> float:
+    def response_quantile(self, q: float, hours: np.ndarray | None = None, *, requests_only: bool = False) -> float:
         """Quantile ``q`` of attempt response times (seconds), over all hours or the given ones.
 
-        Interpolates within the histogram bin; ``nan`` when no attempt was made.
+        ``requests_only``: the requests' transactions alone (look-ups, uploads, verification, TTE,
+        print), without the background polls. Interpolates within the histogram bin; ``nan`` when
+        no attempt was made.
         """
-        hist = self.response_hist if hours is None else self.response_hist[hours]
+        full = self.request_hist if requests_only and self.request_hist is not None else self.response_hist
+        hist = full if hours is None else full[hours]
         counts = hist.sum(axis=0).astype(np.float64)
         return _hist_quantile(counts, q)
 
@@ -346,6 +351,7 @@ def _serve(
     att_h = np.zeros(hours, np.int64)
     to_h = np.zeros(hours, np.int64)
     hist = np.zeros((hours, edges.shape[0]), np.int64)
+    req_hist = np.zeros((hours, edges.shape[0]), np.int64)  # the same, without the polls
     inv_log_step = (edges.shape[0] - 2) / math.log(edges[edges.shape[0] - 2] / edges[0])
     fail_count = np.zeros(max(n_owners, 1), np.int64)
     fail_day = np.full(max(n_owners, 1), -1, np.int64)
@@ -512,7 +518,10 @@ def _serve(
                         done[j] = e
             if h < hours:
                 if stats:
-                    hist[h, _hist_bin(edges, inv_log_step, resp_s if not failed else max(resp_s, timeout_s))] += 1
+                    b = _hist_bin(edges, inv_log_step, resp_s if not failed else max(resp_s, timeout_s))
+                    hist[h, b] += 1
+                    if j >= 0:
+                        req_hist[h, b] += 1
                 if failed:
                     to_h[h] += 1
             if failed:
@@ -573,7 +582,7 @@ def _serve(
         attempts[j] = int(row[j, 2])
         timeouts[j] = int(row[j, 3])
         deferrals[j] = int(row[j, 4])
-    return done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist, bg_failed
+    return done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist, req_hist, bg_failed
 
 
 def serve_transactions(
@@ -657,7 +666,7 @@ def serve_transactions(
         u = np.zeros(1)
         u_defer = np.zeros(1)
     hours = days * 24  # the horizon plus the days a deferred transaction may still be retried
-    done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist, bg_failed = _serve(
+    done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist, req_hist, bg_failed = _serve(
         submit,
         work,
         own,
@@ -700,6 +709,7 @@ def serve_transactions(
         attempts_h=att_h,
         timeouts_h=to_h,
         response_hist=hist,
+        request_hist=req_hist,
         workers=int(policy.workers),
         background_attempts=int(bg_t.size),
         background_failed=int(bg_failed),
