@@ -379,3 +379,17 @@ def test_capacity_replications_in_dask_workers_give_the_same_answer(capsys):
         outs.append(capsys.readouterr().out)
     assert outs[0] == outs[1]
     assert json.loads(outs[0])["levers"][0]["per_replication"]
+
+
+def test_simulate_text_table_shows_the_server_kpis_with_bounds_not_below_zero(capsys):
+    import re
+
+    from sakera_toolkit.cli import main
+
+    assert main(["simulate", "overload-july-2022", "-r", "2", "--days", "35"]) == 0
+    out = capsys.readouterr().out
+    rows = {m.group(1): m.group(2) for m in re.finditer(r"^\s*(server_\w+)\s+\S+\s+\[(-?[\d.,]+),", out, re.M)}
+    assert set(rows) >= {"server_response_p95_s", "server_request_response_p95_s", "server_timeout_share"}
+    assert not any(low.startswith("-") for low in rows.values()), rows
+    assert main(["simulate", "-r", "2", "--days", "35"]) == 0  # no server stage: no server rows
+    assert "server_" not in capsys.readouterr().out

@@ -29,6 +29,15 @@ HEADLINE = (
     "stockout_days_ktp",
     "stockout_days_kia",
 )
+#: Added to the text table when the scenario has the central-server stage.
+SERVER_HEADLINE = (
+    "server_response_p95_s",
+    "server_request_response_p95_s",
+    "server_timeout_share",
+    "server_utilisation_open_hours",
+    "server_files_delayed",
+    "server_citizens_gave_up",
+)
 
 
 def register(sub) -> None:
@@ -142,10 +151,17 @@ def run(args) -> int:
         out["data"] = params.regency.data_summary()
         emit_json(out)
         return 0
-    s = result.summary().set_index("kpi").loc[list(HEADLINE)].reset_index()
+    summary = result.summary().set_index("kpi")
+    shown = list(HEADLINE) + [k for k in SERVER_HEADLINE if k in summary.index]
+    s = summary.loc[shown].reset_index()
     s["mean"] = s["mean"].map(fmt_number)
     if args.replications > 1:
-        s["ci95"] = [f"[{fmt_number(a)}, {fmt_number(b)}]" for a, b in zip(s["ci95_low"], s["ci95_high"], strict=True)]
+        from ..evidence.server import low_bound
+
+        s["ci95"] = [
+            f"[{fmt_number(low_bound(k, a))}, {fmt_number(b)}]"
+            for k, a, b in zip(s["kpi"], s["ci95_low"], s["ci95_high"], strict=True)
+        ]
     else:
         s["ci95"] = "n/a (1 replication; use -r 5 for intervals)"
     print(

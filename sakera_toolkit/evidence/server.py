@@ -41,6 +41,7 @@ __all__ = [
     "tipping_day",
     "load_curve",
     "levers",
+    "low_bound",
     "saturation_text",
 ]
 
@@ -194,6 +195,14 @@ def tipping_day(profile: pd.DataFrame, warmup_days: int = 0, persist: int = 5) -
     return None
 
 
+def low_bound(kpi: str, low: float) -> float:
+    """A CI's lower bound as shown.
+
+    Every server KPI is non-negative, so a Student-t bound below 0 (few replications) is cut at 0.
+    """
+    return max(low, 0.0) if kpi.startswith("server_") and np.isfinite(low) else low
+
+
 def load_curve(
     scenario: Any,
     villages: Sequence[int],
@@ -229,7 +238,7 @@ def load_curve(
         row: dict[str, Any] = {"villages": int(n), "capacity_tps": float(policy.capacity_tps)}
         for kpi in probes[0].kpis:
             row[kpi], low, row[f"{kpi}_high"] = mean_ci([p.kpis[kpi] for p in probes])
-            row[f"{kpi}_low"] = max(low, 0.0) if np.isfinite(low) else low
+            row[f"{kpi}_low"] = low_bound(kpi, low)
         row["saturated_share"] = float(np.mean([is_saturated(p.kpis, policy) for p in probes]))
         rows.append(row)
     return pd.DataFrame(rows)
