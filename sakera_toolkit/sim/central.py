@@ -479,8 +479,8 @@ def server_windows(
             merged[-1][1] = max(merged[-1][1], b)
         else:
             merged.append([a, b])
-    cuts = [(a, b) for a, b in merged]
-    rows = [(a, b, 0.0) for a, b in cuts]
+    cuts = [(a, b) for a, b in merged]  # subtract_intervals takes pairs
+    rows = [(a, b, 0.0) for a, b in merged]
     for a, b, f in degraded:
         s, e = subtract_intervals(np.array([a]), np.array([b]), cuts)
         rows += [(float(x), float(y), float(f)) for x, y in zip(s, e, strict=True)]
