@@ -26,11 +26,13 @@ life_events}``; the document-rate model of :mod:`sakera_toolkit.demand` stays th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from . import calibration
 from ._sort import stable_argsort
@@ -214,6 +216,49 @@ def _within_day(
     return np.asarray(day + (hours[0] + frac * (hours[1] - hours[0])) / 24.0)
 
 
+@njit(cache=True)
+def _bundle_docs(bundle, kind, u, S):
+    """Documents per event and service: the floor of the expected count plus a Bernoulli of its fraction.
+
+    ``bundle[kind[i], s]`` is the expected count; ``u[i, s]`` the event's uniform for document
+    service ``s`` (``u`` has one column per document service; activation columns stay 0).
+    """
+    m, nd = u.shape
+    docs = np.zeros((m, S), np.int64)
+    for i in range(m):
+        k = kind[i]
+        for s in range(nd):
+            b = bundle[k, s]
+            f = math.floor(b)
+            docs[i, s] = np.int64(f) + (1 if u[i, s] < b - f else 0)
+    return docs
+
+
+@njit(cache=True)
+def _expand_documents(per, order):
+    """One row per document: the event (position in ``order``) and the service, in event order.
+
+    ``per[j, s]`` documents of service ``s`` belong to event ``j``; events are taken in ``order``
+    and their documents by ascending service.
+    """
+    m, S = per.shape
+    total = 0
+    for j in range(m):
+        for s in range(S):
+            total += per[j, s]
+    event = np.empty(total, np.int64)
+    service = np.empty(total, np.int64)
+    k = 0
+    for i in range(order.shape[0]):
+        j = order[i]
+        for s in range(S):
+            for _ in range(per[j, s]):
+                event[k] = i
+                service[k] = s
+                k += 1
+    return event, service
+
+
 def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.random.Generator | None = 0) -> Requests:
     """The request stream of ``inputs`` under the life-event model (``inputs.life_events``)."""
     st = inputs.life_events if inputs.life_events is not None else LifeEventSettings()
@@ -240,9 +285,7 @@ def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.rando
     # one uniform per event and document service (not per activation column: bundles hold documents
     # only, and the draws must not depend on how many activation types exist)
     nd = len(DOCUMENT_IDS)
-    b = table.bundle[ev_kind][:, :nd]
-    docs = np.zeros((m, S), dtype=np.int64)
-    docs[:, :nd] = np.floor(b) + (r_bundle.random(b.shape) < b - np.floor(b))  # (m, S)
+    docs = _bundle_docs(table.bundle, ev_kind, r_bundle.random((m, nd)), S)  # (m, S)
     arrivals, villages, kinds, services_per = [ev_arrival], [ev_village.astype(np.int64)], [ev_kind], [docs]
     if st.coverage:
         elasticity = st.elasticity_value()
@@ -288,10 +331,7 @@ def generate(inputs: EngineInputs, seed: int | np.random.SeedSequence | np.rando
     a = np.concatenate(arrivals)
     order = stable_argsort(a)
     a, vil, kind = a[order], np.concatenate(villages)[order], np.concatenate(kinds)[order]
-    per = np.concatenate(services_per)[order]
-    n_docs = per.sum(axis=1)
-    event = np.repeat(np.arange(len(a), dtype=np.int64), n_docs)
-    service = np.repeat(np.tile(np.arange(S, dtype=np.int64), len(a)), per.ravel())
+    event, service = _expand_documents(np.concatenate(services_per), order)
     arrival, village, kind_doc = a[event], vil[event], kind[event]
     backlog = np.zeros(len(arrival), dtype=bool)
     nb = int(inputs.initial_backlog)
@@ -335,21 +375,21 @@ def visit_kpis(rep: Replication, inputs: EngineInputs, window: np.ndarray) -> di
     idx = np.flatnonzero(w)
     n_docs = len(idx)
     ch = rep.channel[idx].astype(np.int64)
-    key = req.event[idx].astype(np.int64) * 4 + ch
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    G = len(uniq)
+    ev = req.event[idx].astype(np.int64)
+    if ev.size > 1 and not bool((ev[1:] >= ev[:-1]).all()):  # generate() emits events in order
+        order = stable_argsort(ev)
+        idx, ch, ev = idx[order], ch[order], ev[order]
+    first, inv = _visit_groups(ev, ch)
+    G = len(first)
     desk_visits = np.zeros(G, dtype=np.int64)
     np.maximum.at(desk_visits, inv, rep.desk.visits[idx].astype(np.int64))
     completed = oc.code[idx] == 0
     card = rep.output.card[idx]
     day = np.floor(np.where(completed, dl.ready[idx], 0.0)).astype(np.int64)
 
-    def distinct_days(mask: np.ndarray) -> np.ndarray:
-        pairs = np.unique(inv[mask].astype(np.int64) * (inputs.days + 2 + 10**6) + day[mask])
-        return np.bincount(pairs // (inputs.days + 2 + 10**6), minlength=G)
-
-    trips = desk_visits + distinct_days(completed & picks_up(inputs, req.service[idx].astype(np.int64), ch, card))
-    base = desk_visits + distinct_days(completed & card)
+    pick = completed & picks_up(inputs, req.service[idx].astype(np.int64), ch, card)
+    trips = desk_visits + _distinct_days(ev, inv, day, pick, G)
+    base = desk_visits + _distinct_days(ev, inv, day, completed & card, G)
     v = req.village[idx][first].astype(np.int64)
     cg = ch[first]
     t = inputs.geography.trips
@@ -374,6 +414,66 @@ def visit_kpis(rep: Replication, inputs: EngineInputs, window: np.ndarray) -> di
     k["travel_cost_saved_idr"] = k["office_only_travel_cost_idr"] - k["travel_cost_idr"]
     k["travel_hours_per_visit"] = float(k["travel_hours"] / G) if G else float("nan")
     return k
+
+
+@njit(cache=True)
+def _visit_groups(event, channel):
+    """Visits: the documents of one event at one service point.
+
+    ``event`` is non-decreasing. Returns the index of each visit's first document and each
+    document's visit number; visits are numbered by (event, channel), as a sort of the pair would.
+    """
+    n = event.shape[0]
+    inv = np.empty(n, np.int64)
+    first = np.empty(n, np.int64)
+    g = 0
+    lo = 0
+    while lo < n:
+        hi = lo
+        while hi < n and event[hi] == event[lo]:
+            hi += 1
+        prev = np.int64(-1)  # channels of this event are numbered in ascending order
+        while True:
+            c = prev
+            for i in range(lo, hi):
+                if channel[i] > prev and (c == prev or channel[i] < c):
+                    c = channel[i]
+            if c == prev:
+                break
+            first[g] = -1
+            for i in range(lo, hi):
+                if channel[i] == c:
+                    if first[g] < 0:
+                        first[g] = i
+                    inv[i] = g
+            g += 1
+            prev = c
+        lo = hi
+    return first[:g].copy(), inv
+
+
+@njit(cache=True)
+def _distinct_days(event, visit, day, mask, G):
+    """Per visit, the distinct days among its documents where ``mask`` holds (pick-up trips)."""
+    out = np.zeros(G, np.int64)
+    n = event.shape[0]
+    lo = 0
+    while lo < n:
+        hi = lo
+        while hi < n and event[hi] == event[lo]:
+            hi += 1
+        for i in range(lo, hi):
+            if not mask[i]:
+                continue
+            seen = False
+            for k in range(lo, i):
+                if mask[k] and visit[k] == visit[i] and day[k] == day[i]:
+                    seen = True
+                    break
+            if not seen:
+                out[visit[i]] += 1
+        lo = hi
+    return out
 
 
 def _completed_uptakes(rep: Replication, ci: int) -> np.ndarray:

@@ -7,6 +7,8 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sakera_toolkit import calibration, life_events
 from sakera_toolkit.demand import Requests
@@ -180,3 +182,48 @@ def test_scenario_round_trip_and_flow_params():
     assert again.to_dict() == s.to_dict()
     st = s.to_flow_params().life_events
     assert st == life_events.LifeEventSettings(rates={"birth": 16.0}, scale=1.1, coverage=True, elasticity=0.8)
+
+
+def _visits_by_sort(event: np.ndarray, channel: np.ndarray, day: np.ndarray, mask: np.ndarray):
+    """The per-visit rule written with sorts (np.unique), the reference for the compiled kernels."""
+    key = event * 4 + channel
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    pairs = np.unique(inv[mask] * 10**7 + day[mask])
+    return first, inv, np.bincount(pairs // 10**7, minlength=len(uniq))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.booleans()), min_size=1, max_size=5), max_size=40
+    )
+)
+def test_visit_kernels_equal_the_sorting_rule(events: list[list[tuple[int, int, bool]]]) -> None:
+    # the documents of one event are consecutive (generate() emits them so), on any channel, day, mask
+    docs = [(e, *d) for e, ds in enumerate(events) for d in ds]
+    cols = np.array(docs, dtype=np.int64).reshape(-1, 4)
+    event, channel, day, mask = cols[:, 0], cols[:, 1], cols[:, 2], cols[:, 3].astype(bool)
+    first, inv = life_events._visit_groups(event, channel)
+    got = life_events._distinct_days(event, inv, day, mask, len(first))
+    ref_first, ref_inv, ref_days = _visits_by_sort(event, channel, day, mask)
+    assert np.array_equal(first, ref_first)
+    assert np.array_equal(inv, ref_inv)
+    assert np.array_equal(got, ref_days)
+
+
+def test_bundle_kernels_equal_the_array_rule() -> None:
+    rng = np.random.default_rng(5)
+    bundle = rng.random((6, 9)) * 3.0
+    kind = rng.integers(0, 6, 500)
+    nd = 7
+    u = rng.random((500, nd))
+    docs = life_events._bundle_docs(bundle, kind, u, 9)
+    b = bundle[kind][:, :nd]
+    ref = np.zeros((500, 9), dtype=np.int64)
+    ref[:, :nd] = np.floor(b) + (u < b - np.floor(b))
+    assert np.array_equal(docs, ref)
+    order = rng.permutation(500)
+    event, service = life_events._expand_documents(docs, order)
+    per = docs[order]
+    assert np.array_equal(event, np.repeat(np.arange(500), per.sum(axis=1)))
+    assert np.array_equal(service, np.repeat(np.tile(np.arange(9), 500), per.ravel()))
