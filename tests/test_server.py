@@ -266,6 +266,13 @@ def test_session_traffic_is_a_poisson_stream_over_the_open_intervals():
     same = session_traffic(start, end, weight, 30.0, np.random.default_rng(5), horizon_days=3.0, service_cv=1.0)
     again = session_traffic(start, end, weight, 30.0, np.random.default_rng(5), horizon_days=3.0, service_cv=1.0)
     assert np.array_equal(same.times, again.times) and np.array_equal(same.work, again.work)
+    # the compiled draw grows its output when the count exceeds the guess: the same points either way
+    from sakera_toolkit.sim.central import _poisson_times
+
+    lam, knots, level = np.array([0.0, 500.0]), np.array([0.0, 1.0]), np.array([500.0, 0.0])
+    big = _poisson_times(np.random.default_rng(9), lam, knots, level, 10_000)
+    small = _poisson_times(np.random.default_rng(9), lam, knots, level, 1)
+    assert np.array_equal(big, small) and 400 < big.size < 600
 
 
 def test_overlapping_outages_are_merged_and_cut_out_of_degraded_periods():

@@ -22,6 +22,7 @@ saturates.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -29,6 +30,7 @@ import pandas as pd
 from numba import njit
 
 from .. import calibration
+from .._sort import stable_argsort
 from . import rules
 from .server import (
     POLICY_FIELDS,
@@ -48,6 +50,7 @@ __all__ = [
     "Transactions",
     "CentralResult",
     "policy_from_calibration",
+    "back_office_transactions",
     "build_transactions",
     "session_traffic",
     "serve_stage",
@@ -187,11 +190,10 @@ def session_traffic(
 
     Client ``k`` keeps ``weight[k]`` sessions open over ``[open_start[k], open_end[k])`` (days),
     each sending ``tph`` polls per hour. The superposition is a Poisson process whose rate is the
-    step function of the number of open sessions; it is drawn directly in time order (``N`` ~
-    Poisson of the integrated rate, ``N`` ordered uniform points in integrated-rate space from
-    normalised exponential spacings, mapped back through the step function), so no sort of the
-    millions of polls is needed. Each poll is one standard transaction of work times a service
-    draw (:func:`~.server.service_draws`).
+    step function of the number of open sessions. It is drawn directly in time order: unit-rate
+    exponential gaps in integrated-rate space, mapped back through the step function, in one
+    compiled pass (no sort, no temporary arrays of the millions of polls). Each poll is one
+    standard transaction of work times a service draw (:func:`~.server.service_draws`).
     """
     end = np.minimum(np.asarray(open_end, dtype=np.float64), horizon_days)
     start = np.maximum(np.asarray(open_start, dtype=np.float64), 0.0)
@@ -206,31 +208,75 @@ def session_traffic(
     level = np.maximum(np.cumsum(step[order]), 0.0)  # rate after each knot (clamped rounding)
     lam = np.concatenate([[0.0], np.cumsum(level[:-1] * np.diff(knots))])  # integrated rate at knots
     total = float(lam[-1])
-    n = int(rng.poisson(total))
-    gaps = rng.standard_exponential(n + 1)
-    pos = np.cumsum(gaps)
-    pos = pos[:n] * (total / pos[-1])  # n ordered uniforms on (0, total)
-    times = _invert_rate(pos, lam, knots, level)
-    return Background(times, service_draws(rng, n, service_cv))
+    times = _poisson_times(rng, lam, knots, level, int(total + 8.0 * math.sqrt(total) + 64.0))
+    return Background(times, service_draws(rng, times.shape[0], service_cv))
+
+
+def _poisson_times(rng: np.random.Generator, lam, knots, level, guess: int) -> np.ndarray:
+    """Event times of the Poisson process whose rate is the step function (``knots``, ``level``).
+
+    ``lam`` is its integral at the knots. Unit exponential gaps are accumulated in integrated-rate
+    space up to ``lam[-1]`` and each point is mapped back to time. ``guess`` sizes the output; in
+    the (rare) case the draw exceeds it the output is enlarged and the same draw continues.
+    """
+    out = np.empty(max(int(guess), 1))
+    n, x, k = _poisson_fill(rng, lam, knots, level, out, 0, rng.standard_exponential(), 0)
+    while x < lam[-1]:
+        out = np.concatenate([out[:n], np.empty(n)])
+        n, x, k = _poisson_fill(rng, lam, knots, level, out, n, x, k)
+    return out[:n]
 
 
 @njit(cache=True)
-def _invert_rate(pos, lam, knots, level):
-    """Times whose integrated rate is ``pos`` (sorted).
+def _poisson_fill(rng, lam, knots, level, out, n, x, k):
+    """Fill ``out`` from ``n`` on with points mapped from integrated rate ``x`` (cursor ``k``).
 
-    Through the step function (``knots``, ``level``) whose integral at the knots is ``lam``.
+    Stops at the end of the process or when ``out`` is full; returns the new ``n``, ``x``, ``k``.
     """
-    n = pos.shape[0]
-    out = np.empty(n)
-    k = 0
+    total = lam[lam.shape[0] - 1]
+    cap = out.shape[0]
     last = knots.shape[0] - 2
-    for i in range(n):
-        x = pos[i]
+    while x < total and n < cap:
         while k < last and lam[k + 1] < x:
             k += 1
         t = knots[k] + (x - lam[k]) / level[k] if level[k] > 0.0 else knots[k]
-        out[i] = t if t < knots[k + 1] else knots[k + 1]
-    return out
+        out[n] = t if t < knots[k + 1] else knots[k + 1]
+        n += 1
+        x += rng.standard_exponential()
+    return n, x, k
+
+
+def _parts(rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]], horizon_days: float):
+    """Concatenate ``(time, owner, request, kind, work)`` parts, dropping what falls outside the horizon."""
+    keep = [np.isfinite(t) & (t < horizon_days) for t, *_ in rows]
+    t = np.concatenate([r[0][k] for r, k in zip(rows, keep, strict=True)])
+    owner = np.concatenate([r[1][k].astype(np.int64) for r, k in zip(rows, keep, strict=True)])
+    req = np.concatenate([r[2][k] for r, k in zip(rows, keep, strict=True)])
+    kind = np.concatenate([np.full(int(k.sum()), r[3], np.int8) for r, k in zip(rows, keep, strict=True)])
+    work = np.concatenate([r[4][k] for r, k in zip(rows, keep, strict=True)])
+    return t, owner, req, kind, work
+
+
+def back_office_transactions(times: StageTimes, load: CentralLoad, *, horizon_days: float) -> Transactions:
+    """Back-office verification, TTE signing and print fetches, sorted by submission time.
+
+    They are placed at the times of the flow's later stages, which the desk-server feedback does
+    not move (see :func:`desk_and_server`), so they are built once per replication. Staff keep
+    trying (owner -1: no give-up rule).
+    """
+    n = times.desk_start.shape[0]
+    rid = np.arange(n, dtype=np.int64)
+    back = np.full(n, -1, np.int64)
+    rows = []
+    if load.verify_transactions > 0:
+        req = np.repeat(rid, load.verify_transactions)
+        rows.append((times.verify_start[req], back[req], req, VERIFY, np.ones(req.size)))
+    spread = load.batch_spread_minutes / 1440.0
+    rows.append((spread_batches(times.signed, spread), back, rid, TTE, np.full(n, load.tte_work)))
+    rows.append((spread_batches(times.printed, spread), back, rid, PRINT, np.full(n, load.print_work)))
+    t, owner, req, kind, work = _parts(rows, horizon_days)
+    order = stable_argsort(t)
+    return Transactions(submit=t[order], work=work[order], owner=owner[order], request=req[order], kind=kind[order])
 
 
 def build_transactions(
@@ -240,30 +286,19 @@ def build_transactions(
     *,
     operator_clients: int,
     horizon_days: float,
+    back_office: Transactions | None = None,
 ) -> Transactions:
     """Turn stage times into the requests' server transactions, sorted by submission time.
 
     The clients' background polling is drawn on its own (:func:`session_traffic`): it does not
     depend on the stage times. Desk groups ``< operator_clients`` (the village desks, one or two
     operators each) give up for the day after repeated failures; the counters of the office, MPP
-    and kecamatan points and the back office keep trying.
+    and kecamatan points and the back office keep trying. ``back_office``: the
+    :func:`back_office_transactions` of ``times`` when already built (the feedback passes share
+    them); at equal submission times the desk's transactions come first.
     """
     n = times.desk_start.shape[0]
-    parts_t: list[np.ndarray] = []
-    parts_o: list[np.ndarray] = []
-    parts_r: list[np.ndarray] = []
-    parts_k: list[np.ndarray] = []
-    parts_w: list[np.ndarray] = []
     rid = np.arange(n, dtype=np.int64)
-
-    def add(t: np.ndarray, owner: np.ndarray, req: np.ndarray, kind: int, work: np.ndarray) -> None:
-        keep = np.isfinite(t) & (t < horizon_days)
-        parts_t.append(t[keep])
-        parts_o.append(owner[keep].astype(np.int64))
-        parts_r.append(req[keep])
-        parts_k.append(np.full(int(keep.sum()), kind, np.int8))
-        parts_w.append(work[keep])
-
     village_desk = times.desk_group < operator_clients
     shift = np.zeros(n)
     if load.stagger_hours and times.district is not None:
@@ -281,49 +316,76 @@ def build_transactions(
         batch_day = day + ((end - day) * 24.0 >= h0)
         upload_t = np.where(batched, batch_day + (h0 + rng.random(n) * (h1 - h0)) / 24.0, upload_t)
     di = rid[desk]
+    look_t, look_o, look_r = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
     if load.desk_lookups > 0 and di.size:
         per = load.desk_lookups * (1.0 + load.lookup_skill_extra * (1.0 - times.skill[di]))
         k = np.floor(per + rng.random(di.size)).astype(np.int64)  # unbiased integer count
-        req = np.repeat(di, k)
-        pos = rng.random(req.size)
-        t = times.desk_start[req] + pos * (times.desk_end[req] - times.desk_start[req]) + shift[req]
-        t = np.where(batched[req], upload_t[req] - (1.0 - pos) * 60.0 / 86400.0, t)  # just before the upload
-        own = times.desk_group[req]
-        own = np.where(batched[req], -1, own)  # an unattended batch job keeps retrying
-        add(t, np.where(own < operator_clients, own, -1), req, LOOKUP, np.full(req.size, load.lookup_work))
-    back = np.full(n, -1, np.int64)  # back office and signing: staff keep trying, no give-up
+        look_r = np.repeat(di, k)
+        pos = rng.random(look_r.size)
+        t = times.desk_start[look_r] + pos * (times.desk_end[look_r] - times.desk_start[look_r]) + shift[look_r]
+        look_t = np.where(batched[look_r], upload_t[look_r] - (1.0 - pos) * 60.0 / 86400.0, t)  # just before the upload
+        own = np.where(batched[look_r], -1, times.desk_group[look_r])  # an unattended batch job keeps retrying
+        look_o = np.where(own < operator_clients, own, -1)
     operator = np.where(times.desk_group < operator_clients, times.desk_group, -1)
     operator = np.where(batched, -1, operator)
-    add(upload_t, operator, rid, UPLOAD, np.full(n, load.upload_work))
-    if load.verify_transactions > 0:
-        req = np.repeat(rid, load.verify_transactions)
-        add(times.verify_start[req], back[req], req, VERIFY, np.ones(req.size))
-    spread = load.batch_spread_minutes / 1440.0
-    add(spread_batches(times.signed, spread), back, rid, TTE, np.full(n, load.tte_work))
-    add(spread_batches(times.printed, spread), back, rid, PRINT, np.full(n, load.print_work))
-    t = np.concatenate(parts_t)
-    order = np.argsort(t)
-    w, o, r, k = _gather(
-        order, np.concatenate(parts_w), np.concatenate(parts_o), np.concatenate(parts_r), np.concatenate(parts_k)
+    t = np.concatenate([look_t, upload_t])
+    t = np.where(t < horizon_days, t, np.inf)  # nan and beyond the horizon sort last and are dropped
+    back = back_office if back_office is not None else back_office_transactions(times, load, horizon_days=horizon_days)
+    fields = _merge(
+        stable_argsort(t),
+        t,
+        np.concatenate([look_o, operator]).astype(np.int64),
+        np.concatenate([look_r, rid]),
+        look_t.size,
+        float(load.lookup_work),
+        float(load.upload_work),
+        back.submit,
+        back.work,
+        back.owner,
+        back.request,
+        back.kind,
     )
-    return Transactions(submit=t[order], work=w, owner=o, request=r, kind=k)
+    return Transactions(*fields)
 
 
 @njit(cache=True)
-def _gather(order, work, owner, request, kind):
-    """The transactions' fields in submission ``order`` (one pass instead of four)."""
-    n = order.shape[0]
+def _merge(order, t, owner, request, n_lookup, lookup_work, upload_work, bt, bwork, bowner, brequest, bkind):
+    """The desk's transactions merged with the sorted back-office ones, in time order.
+
+    The desk's are the look-ups (the first ``n_lookup`` of ``t``) and the uploads, taken in
+    ``order`` up to the first infinite time (dropped). One pass writing every field; at equal times
+    the desk's transaction comes first.
+    """
+    na = 0
+    while na < order.shape[0] and t[order[na]] < np.inf:
+        na += 1
+    nb = bt.shape[0]
+    n = na + nb
+    st = np.empty(n)
     w = np.empty(n)
     o = np.empty(n, np.int64)
     r = np.empty(n, np.int64)
     k = np.empty(n, np.int8)
-    for i in range(n):
-        j = order[i]
-        w[i] = work[j]
-        o[i] = owner[j]
-        r[i] = request[j]
-        k[i] = kind[j]
-    return w, o, r, k
+    i = 0
+    j = 0
+    for c in range(n):
+        if j >= nb or (i < na and t[order[i]] <= bt[j]):
+            x = order[i]
+            st[c] = t[x]
+            lookup = x < n_lookup
+            w[c] = lookup_work if lookup else upload_work
+            o[c] = owner[x]
+            r[c] = request[x]
+            k[c] = LOOKUP if lookup else UPLOAD
+            i += 1
+        else:
+            st[c] = bt[j]
+            w[c] = bwork[j]
+            o[c] = bowner[j]
+            r[c] = brequest[j]
+            k[c] = bkind[j]
+            j += 1
+    return st, w, o, r, k
 
 
 @dataclass(frozen=True)
@@ -375,27 +437,43 @@ def serve_stage(
         background=background,
         stats=stats,
     )
-    req = tx.request
-    kind = tx.kind
-    waited = out.waited
     # a citizen at the desk waits at most one day's attempts; a look-up that only succeeded on a
     # later day held the desk for its day's attempts (timeouts and backoffs)
     same_day_cap = (
         policy.max_attempts * policy.timeout_s
         + policy.backoff_s * sum(policy.backoff_factor**k for k in range(policy.max_attempts - 1))
     ) / 86400.0
-    finite_wait = np.minimum(np.where(np.isfinite(waited), waited, same_day_cap), same_day_cap)
-    is_lookup = kind == LOOKUP
-    desk_delay = np.bincount(req[is_lookup], weights=finite_wait[is_lookup], minlength=n_requests)
-    is_upload = kind == UPLOAD
-    desk_side = is_lookup | is_upload
-    failed = (
-        np.bincount(req, weights=((out.outcome != SUCCESS) & desk_side).astype(np.float64), minlength=n_requests) > 0
+    desk_delay, upload_done, failed, deferred = _per_request(
+        tx.request, tx.kind, out.done, out.outcome, out.deferrals, out.waited, same_day_cap, n_requests
     )
-    deferred = np.bincount(req, weights=out.deferrals.astype(np.float64), minlength=n_requests) > 0
-    upload_done = np.full(n_requests, np.inf)
-    upload_done[req[is_upload]] = out.done[is_upload]
     return CentralResult(tx, out, desk_delay, upload_done, failed, deferred)
+
+
+@njit(cache=True)
+def _per_request(req, kind, done, outcome, deferrals, waited, same_day_cap, n_requests):
+    """The server's outcome per request, in one pass over its transactions.
+
+    ``desk_delay``: the look-ups' waits (each at most ``same_day_cap`` days); ``upload_done``: the
+    upload's completion; ``failed``: a look-up or the upload never succeeded; ``deferred``: a
+    transaction was pushed to a later day.
+    """
+    desk_delay = np.zeros(n_requests)
+    upload_done = np.full(n_requests, np.inf)
+    failed = np.zeros(n_requests, np.bool_)
+    deferred = np.zeros(n_requests, np.bool_)
+    for i in range(req.shape[0]):
+        r = req[i]
+        k = kind[i]
+        if k == LOOKUP:
+            w = waited[i]
+            desk_delay[r] += w if w < same_day_cap else same_day_cap
+        elif k == UPLOAD:
+            upload_done[r] = done[i]
+        if outcome[i] != SUCCESS and (k == LOOKUP or k == UPLOAD):
+            failed[r] = True
+        if deferrals[i] > 0:
+            deferred[r] = True
+    return desk_delay, upload_done, failed, deferred
 
 
 def server_kpis(result: CentralResult, open_hours: np.ndarray) -> dict[str, float]:
@@ -713,16 +791,20 @@ def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Genera
     extra = np.zeros(len(req))
     res = None
     rounds = max(1, settings.feedback_rounds)
+    back = None
     for k in range(rounds):
         if k:
             rec = _reserve_desk(inputs, req, rec, cal, extra)
         times = _stage_times(inputs, req, channel, rec, skill, later)
+        if back is None:
+            back = back_office_transactions(times, settings.load, horizon_days=horizon)
         tx = build_transactions(
             times,
             settings.load,
             np.random.default_rng(seed_tx),
             operator_clients=V,
             horizon_days=horizon,
+            back_office=back,
         )
         res = serve_stage(
             tx,

@@ -189,6 +189,15 @@ class Background:
     times: np.ndarray = field(default_factory=lambda: np.zeros(0))
     work: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
+    def __post_init__(self) -> None:
+        # checked once here, not in every feedback pass that serves the same polls
+        object.__setattr__(self, "times", np.ascontiguousarray(self.times, dtype=np.float64))
+        object.__setattr__(self, "work", np.ascontiguousarray(self.work, dtype=np.float64))
+        if self.work.shape != self.times.shape:
+            raise SakeraInputError("background times and work must have the same length", location="background")
+        if not _sorted_times(self.times):
+            raise SakeraInputError("background times must be finite, >= 0 and sorted", location="background")
+
     @property
     def size(self) -> int:
         """Number of polls."""
@@ -334,6 +343,7 @@ def _serve(
     hours,
     edges,
     stats,
+    seconds,
 ):
     n = submit.shape[0]
     nb = bg_t.shape[0]
@@ -580,13 +590,17 @@ def _serve(
     attempts = np.empty(n, np.int32)
     timeouts = np.empty(n, np.int32)
     deferrals = np.empty(n, np.int32)
+    waited = np.empty(n)
     for j in range(n):
         if done[j] == np.inf:
             outcome[j] = 1
+            waited[j] = np.inf
+        else:  # beyond the nominal service time
+            waited[j] = max(done[j] - submit[j] - work[j] * mean_s * seconds, 0.0)
         attempts[j] = int(row[j, 2])
         timeouts[j] = int(row[j, 3])
         deferrals[j] = int(row[j, 4])
-    return done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist, req_hist, bg_failed
+    return done, outcome, attempts, timeouts, deferrals, waited, busy, useful, att_h, to_h, hist, req_hist, bg_failed
 
 
 def serve_transactions(
@@ -657,10 +671,6 @@ def serve_transactions(
     bg = background or Background()
     bg_t = np.ascontiguousarray(bg.times, dtype=np.float64)
     bg_w = np.ascontiguousarray(bg.work, dtype=np.float64)
-    if bg_w.shape != bg_t.shape:
-        raise SakeraInputError("background times and work must have the same length", location="background")
-    if not _sorted_times(bg_t):
-        raise SakeraInputError("background times must be finite, >= 0 and sorted", location="background")
     if policy.jitter > 0 or policy.defer_spread_s > 0:
         if rng is None:
             raise SakeraInputError("a random generator is needed for retry jitter", location="server.jitter")
@@ -670,7 +680,7 @@ def serve_transactions(
         u = np.zeros(1)
         u_defer = np.zeros(1)
     hours = days * 24  # the horizon plus the days a deferred transaction may still be retried
-    done, outcome, attempts, timeouts, deferrals, busy, useful, att_h, to_h, hist, req_hist, bg_failed = _serve(
+    done, outcome, attempts, timeouts, deferrals, waited, busy, useful, att_h, to_h, hist, req_hist, bg_failed = _serve(
         submit,
         work,
         own,
@@ -698,16 +708,15 @@ def serve_transactions(
         hours,
         RESPONSE_BINS_S,
         bool(stats),
+        SECONDS,
     )
-    nominal = work * policy.mean_service_s * SECONDS
-    waited = np.where(np.isfinite(done), done - submit - nominal, np.inf)
     return ServerOutcome(
         done=done,
         outcome=outcome,
         attempts=attempts,
         timeouts=timeouts,
         deferrals=deferrals,
-        waited=np.maximum(waited, 0.0),
+        waited=waited,
         busy_s=busy,
         useful_s=useful,
         attempts_h=att_h,
