@@ -25,7 +25,14 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import max_rss_mb, mmc_inputs, peak_traced_mb, simpy_fifo_starts, timed  # noqa: E402
+from _common import (  # noqa: E402
+    bare_fifo_seconds,
+    max_rss_mb,
+    mmc_inputs,
+    peak_traced_mb,
+    simpy_fifo_starts,
+    timed,
+)
 
 
 def main() -> None:
@@ -125,6 +132,21 @@ def main() -> None:
             f"{tx * passes / med['fc']:,.0f} queue customers per CPU-second of the whole run "
             f"({(tx * passes / med['fc']) / (m / med['sc']):.1f}x SimPy's customers/s; p95 response "
             f"{k['server_response_p95_s']:.1f} s, {100 * k['server_timeout_share']:.1f} % timed out)"
+        )
+        # what the targets leave for the server stage: the same flow without it, and the tightest
+        # compiled FIFO loop over the server's customers (one pass: a floor, not a design)
+        import dataclasses
+
+        bare = dataclasses.replace(params, central=None)
+        run(bare, seed=1)
+        _, flow_only, _ = timed(lambda: run(bare, seed=1), 3)
+        floor = bare_fifo_seconds(int(tx), params.central.policy.workers if params.central else 1)
+        budget = n / (10.0 * m / med["sc"])
+        print(
+            f"floor            : the same flow without the server {flow_only:.3f} s CPU; a bare compiled "
+            f"FIFO {params.central.policy.workers if params.central else 1}-handler loop over {tx:,.0f} "
+            f"customers {floor:.3f} s ({1e9 * floor / tx:.1f} ns each); flow + one such pass = "
+            f"{flow_only + floor:.3f} s (target 0.5 s); 10x SimPy allows {budget:.3f} s for the whole run"
         )
 
 
