@@ -403,12 +403,14 @@ def test_simulate_text_table_shows_the_server_kpis_with_bounds_not_below_zero(ca
 
 
 def test_histogram_bin_is_exactly_numpys_searchsorted():
-    from sakera_toolkit.sim.server import RESPONSE_BINS_S, _hist_bin
+    from sakera_toolkit.sim.server import _BIN_CELL_S, _BIN_TABLE, RESPONSE_BINS_S, _hist_bin
 
     edges = RESPONSE_BINS_S
-    step = (edges.size - 2) / np.log(edges[-2] / edges[0])
+    cells = np.arange(_BIN_TABLE.size + 2) * _BIN_CELL_S  # the table's cell borders and its end
     rng = np.random.default_rng(0)
     xs = np.concatenate([edges[:-1], np.nextafter(edges[:-1], 0), np.nextafter(edges[:-1], np.inf),
-                         rng.uniform(0, 8000, 5000), np.exp(rng.uniform(-6, 10, 5000)), [0.0, 1e9]])  # fmt: skip
-    got = [_hist_bin(edges, step, float(x)) for x in xs]
+                         cells, np.nextafter(cells, 0), np.nextafter(cells, np.inf),
+                         rng.uniform(0, 8000, 5000), rng.uniform(0, 130, 5000), np.exp(rng.uniform(-6, 10, 5000)),
+                         [0.0, 1e9]])  # fmt: skip
+    got = [_hist_bin(edges, _BIN_TABLE, float(x)) for x in xs]
     assert got == np.searchsorted(edges, xs, side="left").tolist()
