@@ -402,15 +402,20 @@ def _serve(
     # same-day retries: a heap of (time, transaction) with a sentinel
     retry = [(np.inf, np.int64(-1))]
     r_top = np.inf
-    # files put aside to a later working day: one bucket per target day (a linked list through the
-    # transactions), sorted when its day comes. A bucket's times lie in [opening, opening +
-    # defer_spread) with defer_spread <= 1 day, so buckets never interleave, and a bucket is
-    # complete before its first file is due (only events of earlier days put files into it).
-    dl_head = np.full(n_days + 2, -1, np.int64)
+    # files put aside to a later working day: one bucket per target day, sorted when its day comes.
+    # A bucket's times lie in [opening, opening + defer_spread) with defer_spread <= 1 day, so
+    # buckets never interleave, and a bucket is complete before its first file is due (only events
+    # of earlier days put files into it). Events come in time order and next_open never decreases,
+    # so files reach the buckets in bucket order: the buckets lie one after another in a FIFO ring
+    # (contiguous, in insertion order; each transaction is in at most one bucket at a time).
     dl_min = np.full(n_days + 2, np.inf)
     dl_cnt = np.zeros(n_days + 2, np.int64)
-    dl_link = np.empty(n, np.int64)
-    dl_time = np.empty(n)
+    size_q = max(n, 1)
+    dl_t = np.empty(size_q)
+    dl_j = np.empty(size_q, np.int64)
+    q_head = 0
+    q_len = 0
+    last_b = -1
     act_j = np.empty(n, np.int64)  # the bucket being worked through, in time order
     act_t = np.empty(n)
     act_len = 0
@@ -449,15 +454,14 @@ def _serve(
             wj = row[j, 0]
         else:
             if act_ptr >= act_len:  # the next bucket's day has come: sort it
-                m = dl_cnt[p_day]
-                q = dl_head[p_day]
-                c = m
-                while q >= 0:  # the list runs from the newest: fill from the back (ties stay FIFO)
-                    c -= 1
-                    act_j[c] = q
-                    act_t[c] = dl_time[q]
-                    q = dl_link[q]
-                dl_head[p_day] = -1
+                m = dl_cnt[p_day]  # the bucket's files are the next m of the ring
+                for c in range(m):
+                    act_t[c] = dl_t[q_head]
+                    act_j[c] = dl_j[q_head]
+                    q_head += 1
+                    if q_head == size_q:
+                        q_head = 0
+                q_len -= m
                 order = stable_argsort(act_t[:m])  # O(m): the times are spread evenly
                 tmp = act_j[:m][order]
                 act_t[:m] = act_t[:m][order]
@@ -465,8 +469,8 @@ def _serve(
                 act_len = m
                 act_ptr = 0
                 nxt_day = -1
-                for dd in range(p_day + 1, dl_head.shape[0]):
-                    if dl_head[dd] >= 0:
+                for dd in range(p_day + 1, dl_cnt.shape[0]):
+                    if dl_cnt[dd] > 0:
                         nxt_day = dd
                         break
                 p_day = nxt_day
@@ -593,9 +597,15 @@ def _serve(
                 t_def = nxt + defer_spread * u_defer[c_ud]
                 c_ud = c_ud + 1 if c_ud + 1 < n_ud else 0
                 b_day = int(nxt)
-                dl_time[j] = t_def
-                dl_link[j] = dl_head[b_day]
-                dl_head[b_day] = j
+                if b_day < last_b:  # the ring relies on it
+                    raise AssertionError("central server: files put aside out of day order")
+                last_b = b_day
+                q = q_head + q_len
+                if q >= size_q:
+                    q -= size_q
+                dl_t[q] = t_def
+                dl_j[q] = j
+                q_len += 1
                 dl_cnt[b_day] += 1
                 if t_def < dl_min[b_day]:
                     dl_min[b_day] = t_def
