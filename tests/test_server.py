@@ -414,3 +414,31 @@ def test_histogram_bin_is_exactly_numpys_searchsorted():
                          [0.0, 1e9]])  # fmt: skip
     got = [_hist_bin(edges, _BIN_TABLE, float(x)) for x in xs]
     assert got == np.searchsorted(edges, xs, side="left").tolist()
+
+
+def test_capacity_says_when_the_server_is_saturated_before_any_village(monkeypatch, capsys):
+    """A bisection that finds even 0 villages saturated answers -1: the CLI says so in words, counts
+    such replications, and carries them as 0 villages in the mean (never "-1.0 villages")."""
+    import json
+
+    from sakera_toolkit.cli import main
+    from sakera_toolkit.scenarios import saturation
+
+    answers: list[list[float]] = []
+
+    def fake_search(scenario, *args, **kw):
+        return saturation.SearchResult(values=answers[0], probes=[])
+
+    monkeypatch.setattr(saturation, "max_villages", fake_search)
+    answers.append([-1.0, -1.0, -1.0])
+    assert main(["capacity", "all-2022", "--capacity", "2", "--no-levers", "-r", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "jenuh walau belum ada desa aktif" in out and "-1" not in out
+    answers[0] = [-1.0, 30.0, 60.0]
+    assert main(["capacity", "all-2022", "--capacity", "2", "--no-levers", "-r", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "maks. desa aktif 30.0" in out and "(1 dari 3 replikasi jenuh tanpa desa aktif)" in out
+    assert main(["capacity", "all-2022", "--capacity", "2", "--no-levers", "-r", "3", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["levers"][0]
+    assert row["max_villages"]["mean"] == 30.0 and row["saturated_without_villages"] == 1
+    assert row["per_replication"] == [-1.0, 30.0, 60.0]

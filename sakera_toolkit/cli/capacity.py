@@ -153,8 +153,17 @@ def run(args: Any) -> int:
         s = r["max_villages"] if args.villages is None else r["capacity_tps_needed"]
         ci = "t/a (1 replikasi; pakai -r 5 untuk selang)" if math.isnan(s["ci95_low"]) else f"[{s['ci95_low']:.1f}; {s['ci95_high']:.1f}]"
         if args.villages is None:
+            none = r["saturated_without_villages"]
+            if none == args.replications:
+                print(
+                    f"  {r['lever']:<58} kapasitas {r['capacity_tps']:g} tps -> jenuh walau belum ada desa aktif "
+                    f"(beban loket lain saja) / saturated with no village live (the other counters' load alone)"
+                )
+                continue
+            note = f"  ({none} dari {args.replications} replikasi jenuh tanpa desa aktif)" if none else ""
             print(
                 f"  {r['lever']:<58} kapasitas {r['capacity_tps']:g} tps -> maks. desa aktif {s['mean']:.1f}  {label} {ci}"
+                f"{note}"
             )
         else:
             print(f"  {r['lever']:<58} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  {label} {ci}")
@@ -164,7 +173,7 @@ def run(args: Any) -> int:
 def _search_lever(args: Any, scenario: Any, label: str, lever_policy: Any, load: Any, progress: bool,
                   client: Any) -> dict:  # fmt: skip
     """The search of one lever: its row of the table (and of the JSON)."""
-    from ..scenarios.saturation import capacity_needed, max_villages
+    from ..scenarios.saturation import SearchResult, capacity_needed, max_villages
 
     common: dict[str, Any] = {
         "replications": args.replications, "seed": args.seed, "days": args.days, "progress": progress,
@@ -172,7 +181,15 @@ def _search_lever(args: Any, scenario: Any, label: str, lever_policy: Any, load:
     }  # fmt: skip
     if args.villages is None:
         res = max_villages(scenario, lever_policy, load, **common)
-        row = {"lever": label, "capacity_tps": lever_policy.capacity_tps, "max_villages": res.summary()}
+        # -1: saturated before any village goes live (the other counters' load alone); the
+        # server then carries no village: 0 in the mean, and counted on its own
+        carried = SearchResult([max(v, 0.0) for v in res.values], res.probes)
+        row = {
+            "lever": label,
+            "capacity_tps": lever_policy.capacity_tps,
+            "max_villages": carried.summary(),
+            "saturated_without_villages": sum(v < 0 for v in res.values),
+        }
     else:
         res = capacity_needed(scenario, args.villages, lever_policy, load, **common)
         row = {"lever": label, "villages": args.villages, "capacity_tps_needed": res.summary()}
