@@ -151,7 +151,12 @@ def run(args: Any) -> int:
     label = ci_label("id")  # the same label as the report and the Bukti page
     for r in rows:
         s = r["max_villages"] if args.villages is None else r["capacity_tps_needed"]
-        ci = "t/a (1 replikasi; pakai -r 5 untuk selang)" if math.isnan(s["ci95_low"]) else f"[{s['ci95_low']:.1f}; {s['ci95_high']:.1f}]"
+        digits = 1 if args.villages is None else 2  # villages to a tenth, capacity (tps) to a hundredth
+        ci = (
+            "t/a (1 replikasi; pakai -r 5 untuk selang)"
+            if math.isnan(s["ci95_low"])
+            else f"[{s['ci95_low']:.{digits}f}; {s['ci95_high']:.{digits}f}]"
+        )
         if args.villages is None:
             none = r["saturated_without_villages"]
             if none == args.replications:
