@@ -201,3 +201,19 @@ def test_every_subcommand_has_help(capsys):
 def test_help_in_a_subprocess(args):
     proc = sakera(*args)
     assert proc.returncode == 0 and "usage:" in proc.stdout
+
+
+def test_json_output_is_standard_json_without_nan_or_infinity():
+    """NaN and infinities (a CI of one replication, an unreachable capacity) are written as null:
+    jq and JavaScript reject the bare NaN / Infinity that Python's json module writes by default."""
+    import numpy as np
+
+    from sakera_toolkit.cli._output import emit_json
+
+    buf = io.StringIO()
+    emit_json({"a": float("nan"), "b": [1.5, float("inf"), {"c": np.float64("-inf")}], "d": (np.float64(2.0),)}, buf)
+
+    def refuse(token: str) -> float:
+        raise AssertionError(f"non-standard JSON constant {token}")
+
+    assert json.loads(buf.getvalue(), parse_constant=refuse) == {"a": None, "b": [1.5, None, {"c": None}], "d": [2.0]}

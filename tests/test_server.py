@@ -442,3 +442,27 @@ def test_capacity_says_when_the_server_is_saturated_before_any_village(monkeypat
     row = json.loads(capsys.readouterr().out)["levers"][0]
     assert row["max_villages"]["mean"] == 30.0 and row["saturated_without_villages"] == 1
     assert row["per_replication"] == [-1.0, 30.0, 60.0]
+
+
+def test_capacity_search_says_when_no_capacity_is_enough(monkeypatch, capsys):
+    """When no capacity up to MAX_CAPACITY_FACTOR x the calibration clears saturation, the search
+    answers inf (it reported the last capacity tried) and the CLI says so in words."""
+    from sakera_toolkit import scenarios
+    from sakera_toolkit.cli import main
+    from sakera_toolkit.scenarios import saturation
+    from sakera_toolkit.sim.central import CentralLoad, policy_from_calibration
+
+    tried: list[float] = []
+
+    def always_saturated(scenario, n, policy, load, **kw):
+        tried.append(policy.capacity_tps)
+        return saturation.Probe(n, policy.capacity_tps, kw["replication"], {"server_response_p95_s": 1e9, "server_timeout_share": 1.0})
+
+    monkeypatch.setattr(saturation, "probe", always_saturated)
+    policy = policy_from_calibration()
+    value, probes = saturation._capacity_search(
+        scenarios.load("all-2022"), 10, policy, CentralLoad.from_calibration(), 0, 0, 5, 0.05
+    )
+    assert value == np.inf and max(tried) <= policy.capacity_tps * saturation.MAX_CAPACITY_FACTOR
+    assert main(["capacity", "all-2022", "--villages", "10", "--no-levers", "-r", "2", "--workers", "1"]) == 0
+    assert "tidak tercapai walau kapasitas x1024" in capsys.readouterr().out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from typing import Any
 
@@ -30,8 +31,19 @@ def emit_frame(df: pd.DataFrame, fmt: str, stream=None) -> None:
             stream.write("\n")
 
 
+def _strict(obj: Any) -> Any:
+    """``obj`` with every non-finite float as ``None``: JSON has no NaN or Infinity (RFC 8259)."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    return obj
+
+
 def emit_json(obj: Any, stream=None) -> None:
-    """Write ``obj`` as pretty JSON (UTF-8, no ASCII escaping)."""
+    """Write ``obj`` as pretty, standard JSON (UTF-8, no ASCII escaping; NaN and infinities as null)."""
     stream = stream or sys.stdout
-    json.dump(obj, stream, ensure_ascii=False, indent=2, default=str)
+    json.dump(_strict(obj), stream, ensure_ascii=False, indent=2, default=str, allow_nan=False)
     stream.write("\n")

@@ -147,6 +147,7 @@ def run(args: Any) -> int:
         f"{policy.workers} pekerja server; {args.replications} replikasi x {args.days} hari per uji."
     )
     from ..evidence.report import ci_label
+    from ..scenarios.saturation import MAX_CAPACITY_FACTOR
 
     label = ci_label("id")  # the same label as the report and the Bukti page
     for r in rows:
@@ -169,6 +170,11 @@ def run(args: Any) -> int:
             print(
                 f"  {r['lever']:<58} kapasitas {r['capacity_tps']:g} tps -> maks. desa aktif {s['mean']:.1f}  {label} {ci}"
                 f"{note}"
+            )
+        elif math.isinf(s["mean"]):
+            print(
+                f"  {r['lever']:<58} {args.villages} desa -> tidak tercapai walau kapasitas x{MAX_CAPACITY_FACTOR} "
+                f"(di sebagian replikasi) / not reached even at {MAX_CAPACITY_FACTOR}x capacity (in some replications)"
             )
         else:
             print(f"  {r['lever']:<58} {args.villages} desa -> kapasitas perlu {s['mean']:.2f} tps  {label} {ci}")

@@ -123,6 +123,8 @@ class SearchResult:
         """Mean and 95 % CI (t) over replications."""
         x = np.asarray(self.values, dtype=float)
         mean = float(x.mean())
+        if not np.isfinite(x).all():  # a replication found no capacity enough: no interval
+            return {"mean": mean, "ci95_low": float("nan"), "ci95_high": float("nan"), "replications": float(x.size)}
         if x.size > 1:
             from scipy import stats  # type: ignore[import-untyped]  # scipy ships no type hints
 
@@ -158,6 +160,10 @@ def _villages_search(
     return float(_bisect_int(0, len(order), ok)), probes
 
 
+#: ``capacity_needed`` gives up (answers ``inf``) beyond this multiple of the calibrated capacity.
+MAX_CAPACITY_FACTOR = 1024
+
+
 def _capacity_search(
     scenario,
     n_villages: int,
@@ -185,8 +191,8 @@ def _capacity_search(
     lo, hi = policy.capacity_tps / 8.0, policy.capacity_tps
     while not ok(hi):  # grow until enough
         lo, hi = hi, hi * 2.0
-        if hi > policy.capacity_tps * 1024:
-            break
+        if hi > policy.capacity_tps * MAX_CAPACITY_FACTOR:
+            return math.inf, probes  # no capacity is enough (e.g. an outage the whole probe long)
     while hi / lo > 1.0 + rel_tol:
         mid = math.sqrt(lo * hi)
         if ok(mid):
