@@ -32,7 +32,8 @@ application server) and what Erlang C checks.
 
 Units: arrival and completion times are in **days** (the engine's clock); durations given to the
 policy are in **seconds**. Everything runs in one compiled pass over transactions in time order
-(retries and next-day resubmissions are pushed on a heap), with no per-event Python object.
+(same-day retries on a heap, next-day resubmissions in per-day buckets), with no per-event Python
+object.
 """
 
 from __future__ import annotations
