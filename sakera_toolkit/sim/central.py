@@ -818,6 +818,9 @@ def desk_and_server(inputs, req, channel, cal, rec, later, rng: np.random.Genera
             stats=k == rounds - 1,  # only the last pass is reported
         )
         extra = res.desk_delay
+        if k < rounds - 1:
+            del tx  # free the feedback pass before the next one is built
+            res = None
     assert res is not None
     hours = open_hour_bins(cal.open_day[: int(horizon)], cal.day_start_hour, cal.day_end_hour)
     return rec, res, ServerStageRecord(res, server_kpis(res, hours), hourly_profile(res, hours))
