@@ -376,9 +376,8 @@ def visit_kpis(rep: Replication, inputs: EngineInputs, window: np.ndarray) -> di
     n_docs = len(idx)
     ch = rep.channel[idx].astype(np.int64)
     ev = req.event[idx].astype(np.int64)
-    if ev.size > 1 and not bool((ev[1:] >= ev[:-1]).all()):  # generate() emits events in order
-        order = stable_argsort(ev)
-        idx, ch, ev = idx[order], ch[order], ev[order]
+    if ev.size > 1 and not bool((ev[1:] >= ev[:-1]).all()):  # the visit kernels rely on it
+        raise AssertionError("life events: documents are not in event order (generate() emits them so)")
     first, inv = _visit_groups(ev, ch)
     G = len(first)
     desk_visits = np.zeros(G, dtype=np.int64)

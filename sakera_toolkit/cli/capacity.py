@@ -184,7 +184,7 @@ def run(args: Any) -> int:
 def _search_lever(args: Any, scenario: Any, label: str, lever_policy: Any, load: Any, progress: bool,
                   client: Any) -> dict:  # fmt: skip
     """The search of one lever: its row of the table (and of the JSON)."""
-    from ..scenarios.saturation import SearchResult, capacity_needed, max_villages
+    from ..scenarios.saturation import capacity_needed, max_villages
 
     common: dict[str, Any] = {
         "replications": args.replications, "seed": args.seed, "days": args.days, "progress": progress,
@@ -192,14 +192,13 @@ def _search_lever(args: Any, scenario: Any, label: str, lever_policy: Any, load:
     }  # fmt: skip
     if args.villages is None:
         res = max_villages(scenario, lever_policy, load, **common)
-        # -1: saturated before any village goes live (the other counters' load alone); the
-        # server then carries no village: 0 in the mean, and counted on its own
-        carried = SearchResult([max(v, 0.0) for v in res.values], res.probes)
+        summary = res.villages_summary()
+        none = int(summary.pop("saturated_without_villages"))
         row = {
             "lever": label,
             "capacity_tps": lever_policy.capacity_tps,
-            "max_villages": carried.summary(),
-            "saturated_without_villages": sum(v < 0 for v in res.values),
+            "max_villages": summary,
+            "saturated_without_villages": none,
         }
     else:
         res = capacity_needed(scenario, args.villages, lever_policy, load, **common)

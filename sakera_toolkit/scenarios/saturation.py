@@ -133,6 +133,16 @@ class SearchResult:
             half = float("nan")
         return {"mean": mean, "ci95_low": mean - half, "ci95_high": mean + half, "replications": float(x.size)}
 
+    def villages_summary(self) -> dict[str, float]:
+        """:meth:`summary` of a :func:`max_villages` search, with ``saturated_without_villages``.
+
+        A replication answers -1 when even 0 villages live saturate the server (the other
+        counters' load alone): the server carries no village, so it counts as 0 in the mean and
+        such replications are counted on their own.
+        """
+        carried = SearchResult([max(v, 0.0) for v in self.values], self.probes).summary()
+        return {**carried, "saturated_without_villages": float(sum(v < 0 for v in self.values))}
+
     def probe_table(self) -> pd.DataFrame:
         """One row per probe: villages, capacity, replication and the server KPIs."""
         return pd.DataFrame(

@@ -361,7 +361,6 @@ def _serve(
     edges,
     bin_table,
     stats,
-    seconds,
 ):
     n = submit.shape[0]
     nb = bg_t.shape[0]
@@ -623,7 +622,7 @@ def _serve(
             outcome[j] = 1
             waited[j] = np.inf
         else:  # beyond the nominal service time
-            waited[j] = max(done[j] - submit[j] - work[j] * mean_s * seconds, 0.0)
+            waited[j] = max(done[j] - submit[j] - work[j] * mean_s * SECONDS, 0.0)
         attempts[j] = int(row[j, 2])
         timeouts[j] = int(row[j, 3])
         deferrals[j] = int(row[j, 4])
@@ -695,9 +694,7 @@ def serve_transactions(
         next_open = np.arange(1, days + 1, dtype=np.float64) + 8.0 / 24.0
     nxt = np.ascontiguousarray(next_open, dtype=np.float64)
     win = windows or ServerWindows()
-    bg = background or Background()
-    bg_t = np.ascontiguousarray(bg.times, dtype=np.float64)
-    bg_w = np.ascontiguousarray(bg.work, dtype=np.float64)
+    bg = background or Background()  # contiguous float64 and sorted: checked when it was built
     if policy.jitter > 0 or policy.defer_spread_s > 0:
         if rng is None:
             raise SakeraInputError("a random generator is needed for retry jitter", location="server.jitter")
@@ -712,8 +709,8 @@ def serve_transactions(
         work,
         own,
         n_owners,
-        bg_t,
-        bg_w,
+        bg.times,
+        bg.work,
         nxt,
         u,
         u_defer,
@@ -736,7 +733,6 @@ def serve_transactions(
         RESPONSE_BINS_S,
         _BIN_TABLE,
         bool(stats),
-        SECONDS,
     )
     return ServerOutcome(
         done=done,
@@ -752,7 +748,7 @@ def serve_transactions(
         response_hist=hist,
         request_hist=req_hist,
         workers=int(policy.workers),
-        background_attempts=int(bg_t.size),
+        background_attempts=bg.size,
         background_failed=int(bg_failed),
     )
 
